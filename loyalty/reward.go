@@ -1,0 +1,435 @@
+package loyalty
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Unlimited is the Stock of a reward that never runs out.
+const Unlimited int64 = -1
+
+// Reward is an item of the rewards catalogue.
+type Reward struct {
+	ID        string    `json:"id"` // short lowercase slug members type: "tea-sample"
+	Name      string    `json:"name"`
+	NameZH    string    `json:"name_zh,omitempty"`
+	Cost      int64     `json:"cost"`
+	Stock     int64     `json:"stock"`                // Unlimited or the items left
+	PerMember int       `json:"per_member,omitempty"` // 0: no limit
+	Start     time.Time `json:"start,omitzero"`       // zero: available from the start
+	End       time.Time `json:"end,omitzero"`         // zero: no end
+	Disabled  bool      `json:"disabled,omitempty"`
+}
+
+// Validate returns an error for a reward that cannot be stored.
+func (r Reward) Validate() error {
+	switch {
+	case r.ID == "" || len(r.ID) > 32 || strings.Trim(r.ID, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "":
+		return fmt.Errorf("reward id %q: want 1-32 of a-z 0-9 - _: %w", r.ID, ErrUnknownReward)
+	case r.Cost <= 0:
+		return fmt.Errorf("reward %s cost %d: %w", r.ID, r.Cost, ErrInvalidAmount)
+	case r.Stock < Unlimited || r.PerMember < 0:
+		return fmt.Errorf("reward %s stock %d, per-member %d: %w", r.ID, r.Stock, r.PerMember, ErrInvalidAmount)
+	}
+	return nil
+}
+
+// ActiveAt reports whether the reward can be redeemed at t.
+func (r Reward) ActiveAt(t time.Time) bool {
+	return !r.Disabled && (r.Start.IsZero() || !t.Before(r.Start)) && (r.End.IsZero() || t.Before(r.End))
+}
+
+// RedemptionState is where a redemption is in its life.
+type RedemptionState string
+
+// Redemption states.
+const (
+	RedemptionPending   RedemptionState = "pending"
+	RedemptionFulfilled RedemptionState = "fulfilled"
+	RedemptionCancelled RedemptionState = "cancelled"
+)
+
+// Redemption records a reward a member bought with points.
+type Redemption struct {
+	ID      uint64          `json:"id"`
+	Code    string          `json:"code"` // human-friendly, unique: "K7QH-3MZT"
+	Key     string          `json:"key"`
+	Reward  string          `json:"reward"`
+	Account AccountID       `json:"account"`
+	Cost    int64           `json:"cost"`
+	Entry   uint64          `json:"entry"`
+	State   RedemptionState `json:"state"`
+	Created time.Time       `json:"created"`
+	Updated time.Time       `json:"updated"`
+	Note    string          `json:"note,omitempty"`
+	// Replay is true when this result comes from an earlier call with the same key.
+	Replay bool `json:"-"`
+}
+
+// PutReward adds a reward to the catalogue or updates one. An existing
+// reward keeps its current stock (stock is ledger state: use Restock); a new
+// one starts with r.Stock.
+func (l *Ledger) PutReward(ctx context.Context, r Reward) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	_, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
+		s := l.store(tx)
+		if old, err := s.reward(r.ID); err == nil {
+			r.Stock = old.Stock
+		}
+		return nil, s.putReward(r)
+	})
+	return err
+}
+
+// Restock adds n items (negative to remove) to a reward's stock, or sets it
+// unlimited when n is Unlimited. It returns the reward as stored.
+func (l *Ledger) Restock(ctx context.Context, id string, n int64) (Reward, error) {
+	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
+		s := l.store(tx)
+		r, err := s.reward(id)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case n == Unlimited:
+			r.Stock = Unlimited
+		case r.Stock == Unlimited:
+			r.Stock = max(n, 0)
+		case r.Stock+n < 0:
+			return nil, fmt.Errorf("restock %s by %d: %w", id, n, ErrInvalidAmount)
+		default:
+			r.Stock += n
+		}
+		return r, s.putReward(r)
+	})
+	if err != nil {
+		return Reward{}, err
+	}
+	return out.(Reward), nil
+}
+
+// Rewards returns the catalogue ordered by cost, then id.
+func (l *Ledger) Rewards(ctx context.Context) ([]Reward, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var rs []Reward
+	err := l.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRewards).ForEach(func(_, v []byte) error {
+			var r Reward
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			rs = append(rs, r)
+			return nil
+		})
+	})
+	sortRewards(rs)
+	return rs, err
+}
+
+// Reward returns one reward, or ErrUnknownReward.
+func (l *Ledger) Reward(ctx context.Context, id string) (Reward, error) {
+	if err := ctx.Err(); err != nil {
+		return Reward{}, err
+	}
+	var r Reward
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var err error
+		r, err = l.store(tx).reward(id)
+		return err
+	})
+	return r, err
+}
+
+// Redeem buys reward id for member a in one atomic step: the cost is debited
+// to RedemptionAccount, the stock decremented and a redemption recorded
+// with a unique code. It returns ErrUnknownReward, ErrRewardInactive,
+// ErrOutOfStock, ErrLimitReached or an *InsufficientFundsError, and writes
+// nothing then. The same key returns the original redemption.
+func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string) (Redemption, error) {
+	if key == "" {
+		return Redemption{}, ErrEmptyKey
+	}
+	if !a.IsMember() {
+		return Redemption{}, fmt.Errorf("redeem for %q: %w", a, ErrUnknownAccount)
+	}
+	h := hashOf("redeem", string(a), id)
+	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
+		s := l.store(tx)
+		if rid, ok, err := s.replay(key, kindRedeem, h); err != nil || ok {
+			return s.replayRedemption(rid, err)
+		}
+		now := l.cfg.Now().UTC()
+		r, err := s.reward(id)
+		if err != nil {
+			return nil, err
+		}
+		countKey := acctKey(a, []byte(id))
+		count := getU64(s.redeemCounts.Get(countKey))
+		switch {
+		case !r.ActiveAt(now):
+			return nil, fmt.Errorf("redeem %s: %w", id, ErrRewardInactive)
+		case r.Stock == 0:
+			return nil, fmt.Errorf("redeem %s: %w", id, ErrOutOfStock)
+		case r.PerMember > 0 && count >= uint64(r.PerMember):
+			return nil, fmt.Errorf("redeem %s: %w", id, ErrLimitReached)
+		}
+		rc, err := l.post(s, Entry{Key: key, From: a, To: RedemptionAccount, Amount: r.Cost, Reason: "redeem " + r.ID}, postOpts{})
+		if err != nil {
+			return nil, err
+		}
+		rid, err := s.redemptions.NextSequence()
+		if err != nil {
+			return nil, err
+		}
+		code, err := s.newCode()
+		if err != nil {
+			return nil, err
+		}
+		if r.Stock != Unlimited {
+			r.Stock--
+			if err := s.putReward(r); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.redeemCounts.Put(countKey, u64(count+1)); err != nil {
+			return nil, err
+		}
+		rd := Redemption{ID: rid, Code: code, Key: key, Reward: r.ID, Account: a, Cost: r.Cost, Entry: rc.Entry.ID,
+			State: RedemptionPending, Created: now, Updated: now}
+		if err := s.putRedemption(rd); err != nil {
+			return nil, err
+		}
+		if err := s.codes.Put([]byte(code), u64(rid)); err != nil {
+			return nil, err
+		}
+		if err := s.pending.Put(u64(rid), nil); err != nil {
+			return nil, err
+		}
+		return rd, s.putKey(key, kindRedeem, h, rid)
+	})
+	if err != nil {
+		return Redemption{}, err
+	}
+	return out.(Redemption), nil
+}
+
+// Fulfil marks a pending redemption as handed over. Fulfilling it again is a
+// replay; a cancelled one returns ErrRedemptionClosed; an unknown code ErrNotFound.
+func (l *Ledger) Fulfil(ctx context.Context, code, note string) (Redemption, error) {
+	return l.closeRedemption(ctx, code, RedemptionFulfilled, note)
+}
+
+// Cancel cancels a pending redemption: the points go back to the member
+// through a reversal (with their original expiry), the stock is restored and
+// the redemption no longer counts towards the per-member limit — all exactly
+// once. Cancelling again is a replay; a fulfilled redemption returns
+// ErrRedemptionClosed.
+func (l *Ledger) Cancel(ctx context.Context, code, reason string) (Redemption, error) {
+	return l.closeRedemption(ctx, code, RedemptionCancelled, reason)
+}
+
+func (l *Ledger) closeRedemption(ctx context.Context, code string, to RedemptionState, note string) (Redemption, error) {
+	code = NormalizeCode(code)
+	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
+		s := l.store(tx)
+		rd, err := s.redemptionByCode(code)
+		if err != nil {
+			return nil, err
+		}
+		switch rd.State {
+		case to:
+			rd.Replay = true
+			return rd, nil
+		case RedemptionPending:
+		default:
+			return nil, fmt.Errorf("%s redemption %s: %w", to, code, ErrRedemptionClosed)
+		}
+		if to == RedemptionCancelled {
+			key := "redemption-cancel:" + code
+			if _, err := l.reverse(s, key, rd.Entry, "cancelled: "+note); err != nil {
+				return nil, err
+			}
+			if err := s.putKey(key, kindCancel, hashOf(key), rd.ID); err != nil {
+				return nil, err
+			}
+			if r, err := s.reward(rd.Reward); err == nil && r.Stock != Unlimited {
+				r.Stock++
+				if err := s.putReward(r); err != nil {
+					return nil, err
+				}
+			}
+			countKey := acctKey(rd.Account, []byte(rd.Reward))
+			if n := getU64(s.redeemCounts.Get(countKey)); n > 0 {
+				if err := s.redeemCounts.Put(countKey, u64(n-1)); err != nil {
+					return nil, err
+				}
+			}
+		}
+		rd.State, rd.Updated, rd.Note = to, l.cfg.Now().UTC(), note
+		if err := s.putRedemption(rd); err != nil {
+			return nil, err
+		}
+		return rd, s.pending.Delete(u64(rd.ID))
+	})
+	if err != nil {
+		return Redemption{}, err
+	}
+	return out.(Redemption), nil
+}
+
+// RedemptionByCode returns the redemption with the given code, or ErrNotFound.
+func (l *Ledger) RedemptionByCode(ctx context.Context, code string) (Redemption, error) {
+	if err := ctx.Err(); err != nil {
+		return Redemption{}, err
+	}
+	var rd Redemption
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var err error
+		rd, err = l.store(tx).redemptionByCode(NormalizeCode(code))
+		return err
+	})
+	return rd, err
+}
+
+// Redemptions returns up to limit redemptions, newest first: only pending
+// ones when pendingOnly, and only member a's when a is not empty.
+func (l *Ledger) Redemptions(ctx context.Context, a AccountID, pendingOnly bool, limit int) ([]Redemption, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 20
+	}
+	var out []Redemption
+	err := l.db.View(func(tx *bolt.Tx) error {
+		s := l.store(tx)
+		c := s.redemptions.Cursor()
+		if pendingOnly {
+			c = s.pending.Cursor()
+		}
+		for k, _ := c.Last(); k != nil && len(out) < limit; k, _ = c.Prev() {
+			rd, err := s.redemption(binary.BigEndian.Uint64(k))
+			if err != nil {
+				return err
+			}
+			if a == "" || rd.Account == a {
+				out = append(out, rd)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// codeAlphabet leaves out look-alikes (0/O, 1/I/L) so codes survive being read aloud.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// NormalizeCode upper-cases a redemption code and drops spaces and dashes, so
+// "k7qh 3mzt" and "K7QH-3MZT" name the same redemption.
+func NormalizeCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return -1
+		}
+		return r
+	}, strings.ToUpper(code))
+}
+
+func (s *store) newCode() (string, error) {
+	for {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		for i := range b {
+			b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+		}
+		if s.codes.Get(b[:]) == nil {
+			return string(b[:]), nil
+		}
+	}
+}
+
+// FormatCode shows a code as two groups of four: "K7QH-3MZT".
+func FormatCode(code string) string {
+	if len(code) == 8 {
+		return code[:4] + "-" + code[4:]
+	}
+	return code
+}
+
+func (s *store) reward(id string) (Reward, error) {
+	v := s.rewards.Get([]byte(id))
+	if v == nil {
+		return Reward{}, fmt.Errorf("reward %q: %w", id, ErrUnknownReward)
+	}
+	var r Reward
+	if err := json.Unmarshal(v, &r); err != nil {
+		return Reward{}, fmt.Errorf("decode reward %q: %w", id, err)
+	}
+	return r, nil
+}
+
+func (s *store) putReward(r Reward) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return s.rewards.Put([]byte(r.ID), v)
+}
+
+func (s *store) redemption(id uint64) (Redemption, error) {
+	v := s.redemptions.Get(u64(id))
+	if v == nil {
+		return Redemption{}, fmt.Errorf("redemption %d: %w", id, ErrNotFound)
+	}
+	var rd Redemption
+	if err := json.Unmarshal(v, &rd); err != nil {
+		return Redemption{}, fmt.Errorf("decode redemption %d: %w", id, err)
+	}
+	return rd, nil
+}
+
+func (s *store) redemptionByCode(code string) (Redemption, error) {
+	v := s.codes.Get([]byte(code))
+	if v == nil {
+		return Redemption{}, fmt.Errorf("redemption %q: %w", code, ErrNotFound)
+	}
+	return s.redemption(binary.BigEndian.Uint64(v))
+}
+
+func (s *store) replayRedemption(id uint64, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	rd, err := s.redemption(id)
+	rd.Replay = true
+	return rd, err
+}
+
+func (s *store) putRedemption(rd Redemption) error {
+	v, err := json.Marshal(rd)
+	if err != nil {
+		return err
+	}
+	return s.redemptions.Put(u64(rd.ID), v)
+}
+
+func sortRewards(rs []Reward) {
+	slices.SortFunc(rs, func(a, b Reward) int {
+		return cmp.Or(cmp.Compare(a.Cost, b.Cost), strings.Compare(a.ID, b.ID))
+	})
+}

@@ -1,0 +1,213 @@
+package loyalty
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Tier is one level of the tier table. A member is in the highest tier whose
+// Threshold their points earned in the tier window reach.
+type Tier struct {
+	Name       string `json:"name"`
+	NameZH     string `json:"name_zh,omitempty"`
+	Threshold  int64  `json:"threshold"` // points earned in the last 12 months
+	Multiplier int64  `json:"multiplier_pct"`
+	Benefits   string `json:"benefits,omitempty"`
+	BenefitsZH string `json:"benefits_zh,omitempty"`
+}
+
+// DefaultTiers returns Leaf, Bud, Blossom and Jade.
+func DefaultTiers() []Tier {
+	return []Tier{
+		{Name: "Leaf", NameZH: "青叶", Threshold: 0, Multiplier: 100, Benefits: "Earn points on everything you do.", BenefitsZH: "所有活动都能赚积分。"},
+		{Name: "Bud", NameZH: "新芽", Threshold: 1_000, Multiplier: 110, Benefits: "10% bonus on earned points.", BenefitsZH: "赚取积分额外 10%。"},
+		{Name: "Blossom", NameZH: "繁花", Threshold: 5_000, Multiplier: 125, Benefits: "25% bonus, early access to drops.", BenefitsZH: "额外 25% 积分，新品抢先体验。"},
+		{Name: "Jade", NameZH: "翡翠", Threshold: 20_000, Multiplier: 150, Benefits: "50% bonus, members-only rewards.", BenefitsZH: "额外 50% 积分，专属会员奖励。"},
+	}
+}
+
+// ErrBadTiers is returned by Open for a tier table that is not usable.
+var ErrBadTiers = errors.New("loyalty: bad tier table")
+
+func validateTiers(ts []Tier) error {
+	for i, t := range ts {
+		switch {
+		case t.Name == "":
+			return fmt.Errorf("%w: tier %d has no name", ErrBadTiers, i)
+		case t.Multiplier < 100 || t.Multiplier > 1000:
+			return fmt.Errorf("%w: tier %s multiplier %d%% not in 100..1000", ErrBadTiers, t.Name, t.Multiplier)
+		case i == 0 && t.Threshold != 0:
+			return fmt.Errorf("%w: first tier %s must start at 0", ErrBadTiers, t.Name)
+		case i > 0 && t.Threshold <= ts[i-1].Threshold:
+			return fmt.Errorf("%w: tier %s threshold not above %s", ErrBadTiers, t.Name, ts[i-1].Name)
+		}
+	}
+	return nil
+}
+
+// TierStatus is a member's tier and progress towards the next.
+type TierStatus struct {
+	Tier   Tier
+	Next   *Tier // nil at the top tier
+	Earned int64 // points earned in the tier window
+	ToNext int64 // points still needed for Next
+}
+
+// TierChange reports that a write moved a member from one tier to another.
+type TierChange struct {
+	Account  AccountID
+	From, To Tier
+}
+
+// Up reports whether the change is a promotion.
+func (c TierChange) Up() bool { return c.To.Threshold > c.From.Threshold }
+
+// tierWindow is 12 calendar months: the current UTC month and the 11 before.
+const tierWindow = 12
+
+func monthIndex(t time.Time) uint32 {
+	t = t.UTC()
+	return uint32(t.Year()*12 + int(t.Month()) - 1)
+}
+
+func dayIndex(t time.Time) uint32 { return uint32(t.UTC().Unix() / 86400) }
+
+func (l *Ledger) tierFor(earned int64) (Tier, *Tier) {
+	ts := l.cfg.Tiers
+	i := sort.Search(len(ts), func(i int) bool { return ts[i].Threshold > earned }) - 1
+	if i < 0 {
+		i = 0
+	}
+	if i+1 < len(ts) {
+		return ts[i], &ts[i+1]
+	}
+	return ts[i], nil
+}
+
+// windowEarned sums member a's earned points over the tier window ending in now's month.
+func (s *store) windowEarned(a AccountID, now time.Time) int64 {
+	end := monthIndex(now)
+	var sum int64
+	c := s.earned.Cursor()
+	prefix := acctKey(a)
+	for k, v := c.Seek(acctKey(a, u32(end-tierWindow+1))); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		if binary.BigEndian.Uint32(k[len(prefix):]) > end {
+			break
+		}
+		sum += int64(binary.BigEndian.Uint64(v))
+	}
+	return sum
+}
+
+// addEarned records delta earned points for member a on date at, and reports
+// a tier change as of now.
+func (l *Ledger) addEarned(s *store, a AccountID, at time.Time, delta int64, now time.Time) (*TierChange, error) {
+	before := s.windowEarned(a, now)
+	mk := acctKey(a, u32(monthIndex(at)))
+	if err := s.earned.Put(mk, u64(uint64(int64(getU64(s.earned.Get(mk)))+delta))); err != nil {
+		return nil, err
+	}
+	dk := append(u32(dayIndex(at)), a...)
+	if err := s.earnedDaily.Put(dk, u64(uint64(int64(getU64(s.earnedDaily.Get(dk)))+delta))); err != nil {
+		return nil, err
+	}
+	from, _ := l.tierFor(before)
+	to, _ := l.tierFor(s.windowEarned(a, now))
+	if from.Name == to.Name {
+		return nil, nil
+	}
+	return &TierChange{Account: a, From: from, To: to}, nil
+}
+
+// multiply applies member a's tier multiplier to amount.
+func (l *Ledger) multiply(s *store, a AccountID, amount int64) (int64, error) {
+	t, _ := l.tierFor(s.windowEarned(a, l.cfg.Now()))
+	if amount > math.MaxInt64/t.Multiplier {
+		return 0, ErrOverflow
+	}
+	return amount * t.Multiplier / 100, nil
+}
+
+// TierOf returns member a's tier and progress to the next one.
+func (l *Ledger) TierOf(ctx context.Context, a AccountID) (TierStatus, error) {
+	if err := ctx.Err(); err != nil {
+		return TierStatus{}, err
+	}
+	var st TierStatus
+	err := l.db.View(func(tx *bolt.Tx) error {
+		st.Earned = l.store(tx).windowEarned(a, l.cfg.Now())
+		return nil
+	})
+	var next *Tier
+	st.Tier, next = l.tierFor(st.Earned)
+	if next != nil {
+		n := *next
+		st.Next, st.ToNext = &n, n.Threshold-st.Earned
+	}
+	return st, err
+}
+
+// Standing is one row of a leaderboard.
+type Standing struct {
+	Account AccountID
+	Earned  int64
+}
+
+// Leaderboard returns the top limit members by points earned since the
+// start of the UTC day of since (all time when since is zero).
+func (l *Ledger) Leaderboard(ctx context.Context, since time.Time, limit int) ([]Standing, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	totals := map[AccountID]int64{}
+	err := l.db.View(func(tx *bolt.Tx) error {
+		if since.IsZero() {
+			return tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
+				if a := AccountID(k); a.IsMember() {
+					totals[a] = decodeAccount(v).Earned
+				}
+				return nil
+			})
+		}
+		c := tx.Bucket(bucketEarnedDaily).Cursor()
+		for k, v := c.Seek(u32(dayIndex(since))); k != nil; k, v = c.Next() {
+			totals[AccountID(k[4:])] += int64(binary.BigEndian.Uint64(v))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Standing, 0, len(totals))
+	for a, n := range totals {
+		if n > 0 {
+			out = append(out, Standing{Account: a, Earned: n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Earned != out[j].Earned {
+			return out[i].Earned > out[j].Earned
+		}
+		return out[i].Account < out[j].Account
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func u32(v uint32) []byte { return binary.BigEndian.AppendUint32(make([]byte, 0, 4), v) }
+
+func getU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
