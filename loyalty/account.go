@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // AccountID names a ledger account. Member accounts are "member:<id>" (see
@@ -43,7 +44,7 @@ func (a AccountID) MemberID() (uint64, bool) {
 		return 0, false
 	}
 	id, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || id == 0 || strconv.FormatUint(id, 10) != s {
+	if err != nil || id == 0 || s[0] == '0' { // one spelling per member: no "007"
 		return 0, false
 	}
 	return id, true
@@ -70,42 +71,87 @@ func (a AccountID) Validate() error {
 	return fmt.Errorf("%w: %q", ErrUnknownAccount, string(a))
 }
 
-// earns reports whether a posting from → to counts towards the member's
-// earned points (used by tiers and leaderboards), and with which sign.
-func earnSign(from, to AccountID) int64 {
+// earner reports whether a posting from → to changes a member's earned
+// points (tiers and leaderboards use them): points issued or granted to a
+// member count up, points a manager takes count down, and spending,
+// transfers and expiry do not count. sign is 0 when no member's earnings change.
+func earner(from, to AccountID) (member AccountID, sign int64) {
 	switch {
 	case to.IsMember() && (from == AdjustmentAccount || strings.HasPrefix(string(from), issuancePrefix)):
-		return 1
+		return to, 1
 	case from.IsMember() && to == AdjustmentAccount:
-		return -1
+		return from, -1
 	}
-	return 0
+	return "", 0
 }
 
-// account is the stored state of one account: 24 bytes in loyalty.accounts.
+// account is the stored state of one account in loyalty.accounts.
 type account struct {
-	Balance int64 // points on the account, held ones included
-	Held    int64 // points reserved by open holds
-	Earned  int64 // lifetime earned points (members only)
+	Balance int64  // points on the account, held ones included
+	Held    int64  // points reserved by open holds
+	Earned  int64  // lifetime earned points (members only)
+	Last    uint64 // newest entry of the account: the head of its history
+	// Month is the month index (see monthIndex) of the newest slot of
+	// Months, a ring of earned points per month: month m is Months[m%12]
+	// while m > Month-12. Tiers read it without touching other records.
+	Month  uint32
+	Months [tierWindow]int64
 }
+
+const accountLen = 4*8 + 4 + tierWindow*8
 
 func decodeAccount(b []byte) account {
-	if len(b) < 24 {
-		return account{}
+	var a account
+	if len(b) != accountLen {
+		return a
 	}
-	return account{
-		Balance: int64(binary.BigEndian.Uint64(b)),
-		Held:    int64(binary.BigEndian.Uint64(b[8:])),
-		Earned:  int64(binary.BigEndian.Uint64(b[16:])),
+	a.Balance = int64(binary.BigEndian.Uint64(b))
+	a.Held = int64(binary.BigEndian.Uint64(b[8:]))
+	a.Earned = int64(binary.BigEndian.Uint64(b[16:]))
+	a.Last = binary.BigEndian.Uint64(b[24:])
+	a.Month = binary.BigEndian.Uint32(b[32:])
+	for i := range a.Months {
+		a.Months[i] = int64(binary.BigEndian.Uint64(b[36+8*i:]))
 	}
+	return a
 }
 
 func (a account) encode() []byte {
-	b := make([]byte, 24)
-	binary.BigEndian.PutUint64(b, uint64(a.Balance))
-	binary.BigEndian.PutUint64(b[8:], uint64(a.Held))
-	binary.BigEndian.PutUint64(b[16:], uint64(a.Earned))
+	b := make([]byte, 0, accountLen)
+	b = binary.BigEndian.AppendUint64(b, uint64(a.Balance))
+	b = binary.BigEndian.AppendUint64(b, uint64(a.Held))
+	b = binary.BigEndian.AppendUint64(b, uint64(a.Earned))
+	b = binary.BigEndian.AppendUint64(b, a.Last)
+	b = binary.BigEndian.AppendUint32(b, a.Month)
+	for _, m := range a.Months {
+		b = binary.BigEndian.AppendUint64(b, uint64(m))
+	}
 	return b
+}
+
+// addMonth adds delta to the points earned in month m. Months that have
+// left the window are dropped.
+func (a *account) addMonth(m uint32, delta int64) {
+	if m > a.Month {
+		for x := a.Month + 1; x <= m && x <= a.Month+tierWindow; x++ {
+			a.Months[x%tierWindow] = 0
+		}
+		a.Month = m
+	}
+	if m+tierWindow > a.Month {
+		a.Months[m%tierWindow] += delta
+	}
+}
+
+// window returns the points earned in the tier window: the 12 months ending
+// with now's month.
+func (a account) window(now time.Time) int64 {
+	end := monthIndex(now)
+	var sum int64
+	for m := max(end, a.Month) - tierWindow + 1; m <= min(end, a.Month); m++ {
+		sum += a.Months[m%tierWindow]
+	}
+	return sum
 }
 
 // u64 encodes v as an 8-byte big-endian key so cursors iterate in order.

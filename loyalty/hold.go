@@ -34,7 +34,8 @@ type Hold struct {
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
 	State   HoldState `json:"state"`
-	Entry   uint64    `json:"entry,omitempty"` // the capture's entry
+	Lapsed  bool      `json:"lapsed,omitempty"` // voided because its TTL passed
+	Entry   uint64    `json:"entry,omitempty"`  // the capture's entry
 	// Replay is true when this result comes from an earlier call with the same key.
 	Replay bool `json:"-"`
 }
@@ -52,8 +53,7 @@ func (l *Ledger) Hold(ctx context.Context, key string, a AccountID, amount int64
 		return Hold{}, fmt.Errorf("hold on %q: %w", a, ErrUnknownAccount)
 	}
 	h := hashOf("hold", string(a), strconv.FormatInt(amount, 10), ttl.String(), reason)
-	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		if id, ok, err := s.replay(key, kindHold, h); err != nil || ok {
 			return s.replayHold(id, err)
 		}
@@ -66,11 +66,11 @@ func (l *Ledger) Hold(ctx context.Context, key string, a AccountID, amount int64
 		if acc.Balance-held < amount {
 			return nil, &InsufficientFundsError{Account: a, Available: acc.Balance - held, Required: amount}
 		}
-		id, err := s.holds.NextSequence()
+		id, err := s.holds().NextSequence()
 		if err != nil {
 			return nil, err
 		}
-		if err := s.voidHolds(expired, &acc); err != nil {
+		if err := s.voidHolds(expired, now, &acc); err != nil {
 			return nil, err
 		}
 		acc.Held += amount
@@ -78,10 +78,10 @@ func (l *Ledger) Hold(ctx context.Context, key string, a AccountID, amount int64
 		if err := s.putHold(hd); err != nil {
 			return nil, err
 		}
-		if err := s.holdIndex.Put(acctKey(a, u64(id)), nil); err != nil {
+		if err := s.holdIndex().Put(acctKey(a, u64(id)), nil); err != nil {
 			return nil, err
 		}
-		if err := s.holdExpiry.Put(append(u64(uint64(hd.Expires.Unix())), u64(id)...), nil); err != nil {
+		if err := s.holdExpiry().Put(append(u64(uint64(hd.Expires.Unix())), u64(id)...), nil); err != nil {
 			return nil, err
 		}
 		if err := s.putAccount(a, acc); err != nil {
@@ -107,8 +107,7 @@ func (l *Ledger) Capture(ctx context.Context, key string, holdID uint64, sink Ac
 		return Receipt{}, err
 	}
 	h := hashOf("capture", strconv.FormatUint(holdID, 10), string(sink), reason)
-	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		if id, ok, err := s.replay(key, kindCapture, h); err != nil || ok {
 			return s.replayReceipt(id, err)
 		}
@@ -131,32 +130,35 @@ func (l *Ledger) Capture(ctx context.Context, key string, holdID uint64, sink Ac
 
 // Void releases an open hold. It returns ErrHoldResolved when the hold was
 // captured, or voided under another key, and ErrNotFound for an unknown hold.
-// Voiding a hold whose TTL passed succeeds.
+// Voiding a hold whose TTL passed succeeds: it is void either way.
 func (l *Ledger) Void(ctx context.Context, key string, holdID uint64) (Hold, error) {
 	if key == "" {
 		return Hold{}, ErrEmptyKey
 	}
 	h := hashOf("void", strconv.FormatUint(holdID, 10))
-	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		if id, ok, err := s.replay(key, kindVoid, h); err != nil || ok {
 			return s.replayHold(id, err)
 		}
+		now := l.cfg.Now()
 		hd, err := s.hold(holdID)
-		if err != nil {
+		switch {
+		case err != nil:
 			return nil, err
-		}
-		if hd.State != HoldOpen {
+		case hd.State == HoldCaptured, hd.State == HoldVoided && !hd.Lapsed:
 			return nil, fmt.Errorf("void hold %d: %w", holdID, ErrHoldResolved)
+		case hd.State == HoldOpen:
+			acc := s.account(hd.Account)
+			if err := s.voidHolds([]Hold{hd}, now, &acc); err != nil {
+				return nil, err
+			}
+			if err := s.putAccount(hd.Account, acc); err != nil {
+				return nil, err
+			}
+			if hd, err = s.hold(holdID); err != nil {
+				return nil, err
+			}
 		}
-		acc := s.account(hd.Account)
-		if err := s.voidHolds([]Hold{hd}, &acc); err != nil {
-			return nil, err
-		}
-		if err := s.putAccount(hd.Account, acc); err != nil {
-			return nil, err
-		}
-		hd.State = HoldVoided
 		return hd, s.putKey(key, kindVoid, h, holdID)
 	})
 	if err != nil {
@@ -175,7 +177,7 @@ func (l *Ledger) HoldByID(ctx context.Context, id uint64) (Hold, error) {
 		var err error
 		hd, err = l.store(tx).hold(id)
 		if err == nil && hd.State == HoldOpen && !l.cfg.Now().Before(hd.Expires) {
-			hd.State = HoldVoided
+			hd.State, hd.Lapsed = HoldVoided, true
 		}
 		return err
 	})
@@ -184,10 +186,9 @@ func (l *Ledger) HoldByID(ctx context.Context, id uint64) (Hold, error) {
 
 // voidExpiredHolds voids every open hold whose TTL passed by now.
 func (l *Ledger) voidExpiredHolds(ctx context.Context, now time.Time) (int, error) {
-	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		var due []Hold
-		c := s.holdExpiry.Cursor()
+		c := s.holdExpiry().Cursor()
 		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= uint64(now.Unix()); k, _ = c.Next() {
 			hd, err := s.hold(binary.BigEndian.Uint64(k[8:]))
 			if err != nil {
@@ -197,7 +198,7 @@ func (l *Ledger) voidExpiredHolds(ctx context.Context, now time.Time) (int, erro
 		}
 		for _, hd := range due {
 			acc := s.account(hd.Account)
-			if err := s.voidHolds([]Hold{hd}, &acc); err != nil {
+			if err := s.voidHolds([]Hold{hd}, now, &acc); err != nil {
 				return nil, err
 			}
 			if err := s.putAccount(hd.Account, acc); err != nil {
@@ -213,7 +214,7 @@ func (l *Ledger) voidExpiredHolds(ctx context.Context, now time.Time) (int, erro
 }
 
 func (s *store) hold(id uint64) (Hold, error) {
-	v := s.holds.Get(u64(id))
+	v := s.holds().Get(u64(id))
 	if v == nil {
 		return Hold{}, fmt.Errorf("hold %d: %w", id, ErrNotFound)
 	}
@@ -230,9 +231,9 @@ func (s *store) openHold(id uint64, now time.Time) (Hold, error) {
 	switch {
 	case err != nil:
 		return Hold{}, err
-	case hd.State != HoldOpen:
+	case hd.State == HoldCaptured, hd.State == HoldVoided && !hd.Lapsed:
 		return Hold{}, fmt.Errorf("hold %d: %w", id, ErrHoldResolved)
-	case !now.Before(hd.Expires):
+	case hd.Lapsed || !now.Before(hd.Expires):
 		return Hold{}, fmt.Errorf("hold %d: %w", id, ErrHoldExpired)
 	}
 	return hd, nil
@@ -252,7 +253,7 @@ func (s *store) putHold(hd Hold) error {
 	if err != nil {
 		return err
 	}
-	return s.holds.Put(u64(hd.ID), v)
+	return s.holds().Put(u64(hd.ID), v)
 }
 
 // closeHold stores a hold that left the open state and drops its indexes.
@@ -260,17 +261,17 @@ func (s *store) closeHold(hd Hold) error {
 	if err := s.putHold(hd); err != nil {
 		return err
 	}
-	if err := s.holdIndex.Delete(acctKey(hd.Account, u64(hd.ID))); err != nil {
+	if err := s.holdIndex().Delete(acctKey(hd.Account, u64(hd.ID))); err != nil {
 		return err
 	}
-	return s.holdExpiry.Delete(append(u64(uint64(hd.Expires.Unix())), u64(hd.ID)...))
+	return s.holdExpiry().Delete(append(u64(uint64(hd.Expires.Unix())), u64(hd.ID)...))
 }
 
 // liveHolds returns the points member a has in open, unexpired holds and the
 // open holds whose TTL has passed.
 func (s *store) liveHolds(a AccountID, now time.Time) (held int64, expired []Hold) {
 	prefix := acctKey(a)
-	c := s.holdIndex.Cursor()
+	c := s.holdIndex().Cursor()
 	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
 		hd, err := s.hold(binary.BigEndian.Uint64(k[len(prefix):]))
 		if err != nil || hd.State != HoldOpen {
@@ -285,10 +286,11 @@ func (s *store) liveHolds(a AccountID, now time.Time) (held int64, expired []Hol
 	return held, expired
 }
 
-// voidHolds marks open holds voided and releases their points from acc.
-func (s *store) voidHolds(hs []Hold, acc *account) error {
+// voidHolds marks open holds voided and releases their points from acc. A
+// hold voided at or after its TTL is marked Lapsed.
+func (s *store) voidHolds(hs []Hold, now time.Time, acc *account) error {
 	for _, hd := range hs {
-		hd.State = HoldVoided
+		hd.State, hd.Lapsed = HoldVoided, !now.Before(hd.Expires)
 		if err := s.closeHold(hd); err != nil {
 			return err
 		}

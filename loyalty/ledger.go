@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,31 +14,32 @@ import (
 )
 
 // Bucket names. The loyalty package owns every bucket prefixed "loyalty.".
-var (
-	bucketAccounts     = []byte("loyalty.accounts")          // account → account (24 bytes)
-	bucketEntries      = []byte("loyalty.entries")           // entry id → Entry (JSON)
-	bucketKeys         = []byte("loyalty.keys")              // idempotency key → keyRecord
-	bucketHistory      = []byte("loyalty.history")           // account\0 entry id → nil
-	bucketReversals    = []byte("loyalty.reversals")         // original entry id → reversal entry id
-	bucketConsumed     = []byte("loyalty.consumed")          // debit entry id → []lotUse
-	bucketLots         = []byte("loyalty.lots")              // member\0 expires → remaining
-	bucketLotExpiry    = []byte("loyalty.lot_expiry")        // expires member → nil
-	bucketEarned       = []byte("loyalty.earned_monthly")    // member\0 month → earned
-	bucketEarnedDaily  = []byte("loyalty.earned_daily")      // day member → earned
-	bucketHolds        = []byte("loyalty.holds")             // hold id → Hold (JSON)
-	bucketHoldIndex    = []byte("loyalty.holds_by_account")  // member\0 hold id → nil
-	bucketHoldExpiry   = []byte("loyalty.hold_expiry")       // expires hold id → nil while open
-	bucketRewards      = []byte("loyalty.rewards")           // reward id → Reward (JSON)
-	bucketRedemptions  = []byte("loyalty.redemptions")       // redemption id → Redemption (JSON)
-	bucketRedeemCodes  = []byte("loyalty.redemption_codes")  // code → redemption id
-	bucketRedeemCounts = []byte("loyalty.redemption_counts") // member\0 reward id → count
-	bucketPending      = []byte("loyalty.redemptions_open")  // redemption id → nil while pending
+// The b* constants index bucketNames.
+const (
+	bAccounts     = iota // account → account record
+	bEntries             // entry id → Entry (JSON)
+	bKeys                // idempotency key → keyRecord
+	bReversals           // original entry id → reversal entry id
+	bConsumed            // debit entry id → []lotUse
+	bLots                // member\0 expires → remaining
+	bLotExpiry           // expires member → nil
+	bHolds               // hold id → Hold (JSON)
+	bHoldIndex           // member\0 hold id → nil while open
+	bHoldExpiry          // expires hold id → nil while open
+	bRewards             // reward id → Reward (JSON)
+	bRedemptions         // redemption id → Redemption (JSON)
+	bCodes               // code → redemption id
+	bRedeemCounts        // member\0 reward id → count
+	bPending             // redemption id → nil while pending
 )
 
-var allBuckets = [][]byte{
-	bucketAccounts, bucketEntries, bucketKeys, bucketHistory, bucketReversals, bucketConsumed,
-	bucketLots, bucketLotExpiry, bucketEarned, bucketEarnedDaily, bucketHolds, bucketHoldIndex, bucketHoldExpiry,
-	bucketRewards, bucketRedemptions, bucketRedeemCodes, bucketRedeemCounts, bucketPending,
+var bucketNames = [...][]byte{
+	bAccounts: []byte("loyalty.accounts"), bEntries: []byte("loyalty.entries"), bKeys: []byte("loyalty.keys"),
+	bReversals: []byte("loyalty.reversals"), bConsumed: []byte("loyalty.consumed"),
+	bLots: []byte("loyalty.lots"), bLotExpiry: []byte("loyalty.lot_expiry"),
+	bHolds: []byte("loyalty.holds"), bHoldIndex: []byte("loyalty.holds_by_account"), bHoldExpiry: []byte("loyalty.hold_expiry"),
+	bRewards: []byte("loyalty.rewards"), bRedemptions: []byte("loyalty.redemptions"), bCodes: []byte("loyalty.redemption_codes"),
+	bRedeemCounts: []byte("loyalty.redemption_counts"), bPending: []byte("loyalty.redemptions_open"),
 }
 
 // Config configures a Ledger. A zero field means "use the default".
@@ -72,10 +72,11 @@ func DefaultConfig() Config {
 // an idempotency key and concurrent writes share transactions (group commit).
 // A Ledger is safe for concurrent use.
 type Ledger struct {
-	db  *bolt.DB
-	cfg Config
-	w   *writer
-	log *slog.Logger
+	db    *bolt.DB
+	cfg   Config
+	w     *writer
+	cache *accountCache
+	log   *slog.Logger
 }
 
 // Open creates the ledger's buckets in db and starts its writer. The caller
@@ -101,7 +102,7 @@ func Open(db *bolt.DB, cfg Config) (*Ledger, error) {
 		cfg.Logger = def.Logger
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
+		for _, name := range bucketNames {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
@@ -111,7 +112,8 @@ func Open(db *bolt.DB, cfg Config) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
-	return &Ledger{db: db, cfg: cfg, w: newWriter(db, cfg.MaxBatch), log: cfg.Logger.With("component", "loyalty")}, nil
+	cache := newAccountCache()
+	return &Ledger{db: db, cfg: cfg, w: newWriter(db, cfg.MaxBatch, cache.publish), cache: cache, log: cfg.Logger.With("component", "loyalty")}, nil
 }
 
 // Close waits for queued writes to commit and stops the writer. Later writes
@@ -202,8 +204,7 @@ func (l *Ledger) Post(ctx context.Context, p Posting) (Receipt, error) {
 		return Receipt{}, err
 	}
 	h := hashOf("post", string(p.From), string(p.To), strconv.FormatInt(p.Amount, 10), p.Reason, strconv.FormatBool(p.Multiply))
-	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		if id, ok, err := s.replay(p.Key, kindPost, h); err != nil || ok {
 			return s.replayReceipt(id, err)
 		}
@@ -245,8 +246,7 @@ func (l *Ledger) Reverse(ctx context.Context, key, originalKey, reason string) (
 		return Receipt{}, ErrEmptyKey
 	}
 	h := hashOf("reverse", originalKey, reason)
-	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		if id, ok, err := s.replay(key, kindReverse, h); err != nil || ok {
 			return s.replayReceipt(id, err)
 		}
@@ -272,7 +272,7 @@ func (l *Ledger) reverse(s *store, key string, id uint64, reason string) (Receip
 	if orig.Reverses != 0 {
 		return Receipt{}, fmt.Errorf("reverse entry %d: %w", id, ErrNotReversible)
 	}
-	if s.reversals.Get(u64(id)) != nil {
+	if s.reversals().Get(u64(id)) != nil {
 		return Receipt{}, fmt.Errorf("reverse entry %d: %w", id, ErrAlreadyReversed)
 	}
 	e := Entry{Key: key, From: orig.To, To: orig.From, Amount: orig.Amount, Reason: reason, Reverses: orig.ID}
@@ -280,7 +280,8 @@ func (l *Ledger) reverse(s *store, key string, id uint64, reason string) (Receip
 }
 
 // Import applies many postings in one transaction, for CSV imports and
-// migrations. Each posting is idempotent on its key as with Post. A rejected
+// migrations; chunks of about 10,000 postings amortize the commit best (see
+// BenchmarkBulkImport). Each posting is idempotent on its key as with Post. A rejected
 // posting writes nothing and is reported in its slot of errs; the others are
 // applied. A non-nil error means the transaction failed and nothing was written.
 func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, errs []error, err error) {
@@ -288,8 +289,9 @@ func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, 
 		return nil, nil, err
 	}
 	receipts, errs = make([]Receipt, len(ps)), make([]error, len(ps))
+	var s *store
 	err = l.db.Update(func(tx *bolt.Tx) error {
-		s := l.store(tx)
+		s = l.store(tx)
 		for i, p := range ps {
 			if errs[i] = p.validate(); errs[i] != nil {
 				continue
@@ -319,11 +321,12 @@ func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, 
 			}
 			receipts[i] = rc
 		}
-		return nil
+		return s.flush()
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("import: %w", err)
 	}
+	l.cache.publish(s)
 	return receipts, errs, nil
 }
 
@@ -345,10 +348,15 @@ func (l *Ledger) Balance(ctx context.Context, a AccountID) (Balance, error) {
 	if err := a.Validate(); err != nil {
 		return Balance{}, err
 	}
+	acc, ok := l.cache.get(a)
+	if ok && acc.Held == 0 {
+		return Balance{Account: a, Balance: acc.Balance, Available: acc.Balance, Earned: acc.Earned}, nil
+	}
 	var b Balance
 	err := l.db.View(func(tx *bolt.Tx) error {
 		s := l.store(tx)
 		acc := s.account(a)
+		l.cache.put(a, acc, tx.ID())
 		held := acc.Held
 		if held > 0 {
 			held, _ = s.liveHolds(a, l.cfg.Now())
@@ -374,29 +382,24 @@ func (l *Ledger) History(ctx context.Context, a AccountID, before uint64, limit 
 	}
 	err = l.db.View(func(tx *bolt.Tx) error {
 		s := l.store(tx)
-		c := s.history.Cursor()
-		prefix := acctKey(a)
-		start := before
-		if start == 0 {
-			start = ^uint64(0)
-		}
-		k, _ := c.Seek(acctKey(a, u64(start)))
-		if k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-		for ; k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
-			id := binary.BigEndian.Uint64(k[len(prefix):])
-			if len(entries) == limit {
-				next = entries[len(entries)-1].ID
-				break
-			}
-			e, err := s.entry(id)
+		id := s.account(a).Last
+		if before != 0 {
+			e, err := s.storedEntry(before)
 			if err != nil {
 				return err
 			}
-			entries = append(entries, e)
+			id = e.prev(a)
+		}
+		for id != 0 && len(entries) < limit {
+			e, err := s.storedEntry(id)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, e.Entry)
+			id = e.prev(a)
+		}
+		if id != 0 {
+			next = entries[len(entries)-1].ID
 		}
 		return nil
 	})
@@ -454,28 +457,28 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 		return Receipt{}, err
 	}
 	// Earned points: a reversal undoes the original's effect on the original's date.
-	earnAt, sign := now, earnSign(e.From, e.To)
+	earnAt := now
+	who, sign := earner(e.From, e.To)
 	if o.original != nil {
-		earnAt, sign = o.original.Time, -earnSign(o.original.From, o.original.To)
+		earnAt = o.original.Time
+		who, sign = earner(o.original.From, o.original.To)
+		sign = -sign
 	}
-	earner := e.To
-	if sign < 0 {
-		earner = e.From
+	var earnAcc *account
+	switch who {
+	case e.From:
+		earnAcc = &newFrom
+	case e.To:
+		earnAcc = &newTo
 	}
-	var earnDelta int64
-	if sign != 0 && earner.IsMember() {
-		earnDelta = sign * e.Amount
-		acc := &newTo
-		if earner == e.From {
-			acc = &newFrom
-		}
-		if acc.Earned, err = addChecked(acc.Earned, earnDelta); err != nil {
+	if sign != 0 {
+		if earnAcc.Earned, err = addChecked(earnAcc.Earned, sign*e.Amount); err != nil {
 			return Receipt{}, err
 		}
 	}
 
 	// All checks passed: write.
-	id, err := s.entries.NextSequence()
+	id, err := s.entries().NextSequence()
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -483,7 +486,7 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 	if e.Key == "" {
 		e.Key = "auto:" + strconv.FormatUint(id, 10)
 	}
-	if err := s.voidHolds(expiredHolds, &newFrom); err != nil {
+	if err := s.voidHolds(expiredHolds, now, &newFrom); err != nil {
 		return Receipt{}, err
 	}
 	newFrom.Held -= o.release
@@ -492,7 +495,7 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 		if err != nil {
 			return Receipt{}, err
 		}
-		if err := s.consumed.Put(u64(id), encodeUses(uses)); err != nil {
+		if err := s.consumed().Put(u64(id), encodeUses(uses)); err != nil {
 			return Receipt{}, err
 		}
 	}
@@ -502,23 +505,25 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 			err = s.restoreLots(e.To, o.original.ID)
 		} else {
 			e.Expires = l.expiryFor(now)
-			err = s.addLot(e.To, e.Expires, e.Amount)
+			err = s.addLot(e.To, expKey(e.Expires), e.Amount)
 		}
 		if err != nil {
 			return Receipt{}, err
 		}
 	}
 	var tc *TierChange
-	if earnDelta != 0 {
-		if tc, err = l.addEarned(s, earner, earnAt, earnDelta, now); err != nil {
-			return Receipt{}, err
-		}
+	if sign != 0 {
+		tc = l.addEarned(who, earnAcc, earnAt, sign*e.Amount, now)
 	}
-	if err := s.putEntry(e); err != nil {
+	// Each entry links to the previous entry of both its accounts, so
+	// History walks an account's entries without an index to maintain.
+	se := storedEntry{Entry: e, PrevFrom: newFrom.Last, PrevTo: newTo.Last}
+	newFrom.Last, newTo.Last = id, id
+	if err := s.putEntry(se); err != nil {
 		return Receipt{}, err
 	}
 	if e.Reverses != 0 {
-		if err := s.reversals.Put(u64(e.Reverses), u64(id)); err != nil {
+		if err := s.reversals().Put(u64(e.Reverses), u64(id)); err != nil {
 			return Receipt{}, err
 		}
 	}
@@ -567,42 +572,73 @@ type keyRecord struct {
 	ref  uint64
 }
 
+// hashOf fingerprints a request's payload: each part length-prefixed, so
+// ("ab","c") and ("a","bc") differ.
 func hashOf(parts ...string) [16]byte {
-	h := sha256.New()
+	n := 0
 	for _, p := range parts {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-		h.Write(n[:])
-		h.Write([]byte(p))
+		n += 8 + len(p)
 	}
-	var out [16]byte
-	copy(out[:], h.Sum(nil))
-	return out
+	b := make([]byte, 0, n)
+	for _, p := range parts {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(p)))
+		b = append(b, p...)
+	}
+	sum := sha256.Sum256(b)
+	return [16]byte(sum[:16])
 }
 
-// store bundles a transaction's buckets with typed accessors.
+// store wraps a transaction with typed accessors. Buckets are looked up on
+// first use: a balance read touches one bucket, not all of them. In a write
+// transaction, account records are cached and written once by flush, so a
+// batch that credits a thousand members from one issuance account writes that
+// account once, not a thousand times.
 type store struct {
-	tx                                             *bolt.Tx
-	accounts, entries, keys, history, reversals    *bolt.Bucket
-	consumed, lots, lotExpiry, earned, earnedDaily *bolt.Bucket
-	holds, holdIndex, holdExpiry, rewards          *bolt.Bucket
-	redemptions, codes, redeemCounts, pending      *bolt.Bucket
+	tx      *bolt.Tx
+	bk      [len(bucketNames)]*bolt.Bucket
+	accts   map[AccountID]account
+	dirty   []AccountID
+	flushed []AccountID // written by flush: the cache publishes them after commit
+	txid    int         // tx.ID(), kept because a closed Tx forgets it
 }
 
-func (l *Ledger) store(tx *bolt.Tx) *store {
-	return &store{
-		tx: tx, accounts: tx.Bucket(bucketAccounts), entries: tx.Bucket(bucketEntries),
-		keys: tx.Bucket(bucketKeys), history: tx.Bucket(bucketHistory), reversals: tx.Bucket(bucketReversals),
-		consumed: tx.Bucket(bucketConsumed), lots: tx.Bucket(bucketLots), lotExpiry: tx.Bucket(bucketLotExpiry),
-		earned: tx.Bucket(bucketEarned), earnedDaily: tx.Bucket(bucketEarnedDaily), holds: tx.Bucket(bucketHolds),
-		holdIndex: tx.Bucket(bucketHoldIndex), holdExpiry: tx.Bucket(bucketHoldExpiry), rewards: tx.Bucket(bucketRewards),
-		redemptions: tx.Bucket(bucketRedemptions), codes: tx.Bucket(bucketRedeemCodes),
-		redeemCounts: tx.Bucket(bucketRedeemCounts), pending: tx.Bucket(bucketPending),
+func newStore(tx *bolt.Tx) *store { return &store{tx: tx, txid: tx.ID()} }
+
+func (l *Ledger) store(tx *bolt.Tx) *store { return newStore(tx) }
+
+func (s *store) bucket(i int) *bolt.Bucket {
+	if s.bk[i] == nil {
+		s.bk[i] = s.tx.Bucket(bucketNames[i])
 	}
+	return s.bk[i]
 }
+
+// appendOnly returns a bucket whose keys only ever grow (entry ids): full
+// pages are right for it, as a page is never split again once left behind.
+func (s *store) appendOnly(i int) *bolt.Bucket {
+	b := s.bucket(i)
+	b.FillPercent = 1.0
+	return b
+}
+
+func (s *store) accounts() *bolt.Bucket     { return s.bucket(bAccounts) }
+func (s *store) entries() *bolt.Bucket      { return s.appendOnly(bEntries) }
+func (s *store) keys() *bolt.Bucket         { return s.bucket(bKeys) }
+func (s *store) reversals() *bolt.Bucket    { return s.bucket(bReversals) }
+func (s *store) consumed() *bolt.Bucket     { return s.appendOnly(bConsumed) }
+func (s *store) lots() *bolt.Bucket         { return s.bucket(bLots) }
+func (s *store) lotExpiry() *bolt.Bucket    { return s.bucket(bLotExpiry) }
+func (s *store) holds() *bolt.Bucket        { return s.bucket(bHolds) }
+func (s *store) holdIndex() *bolt.Bucket    { return s.bucket(bHoldIndex) }
+func (s *store) holdExpiry() *bolt.Bucket   { return s.bucket(bHoldExpiry) }
+func (s *store) rewards() *bolt.Bucket      { return s.bucket(bRewards) }
+func (s *store) redemptions() *bolt.Bucket  { return s.bucket(bRedemptions) }
+func (s *store) codes() *bolt.Bucket        { return s.bucket(bCodes) }
+func (s *store) redeemCounts() *bolt.Bucket { return s.bucket(bRedeemCounts) }
+func (s *store) pending() *bolt.Bucket      { return s.bucket(bPending) }
 
 func (s *store) key(k string) (keyRecord, bool) {
-	v := s.keys.Get([]byte(k))
+	v := s.keys().Get([]byte(k))
 	if len(v) != 25 {
 		return keyRecord{}, false
 	}
@@ -642,39 +678,132 @@ func (s *store) putKey(key string, kind byte, h [16]byte, ref uint64) error {
 	v[0] = kind
 	copy(v[1:17], h[:])
 	binary.BigEndian.PutUint64(v[17:], ref)
-	return s.keys.Put([]byte(key), v)
+	return s.keys().Put([]byte(key), v)
 }
 
-func (s *store) account(a AccountID) account { return decodeAccount(s.accounts.Get([]byte(a))) }
+func (s *store) account(a AccountID) account {
+	if acc, ok := s.accts[a]; ok {
+		return acc
+	}
+	return decodeAccount(s.accounts().Get([]byte(a)))
+}
 
+// putAccount stages an account record; flush writes it.
 func (s *store) putAccount(a AccountID, acc account) error {
-	return s.accounts.Put([]byte(a), acc.encode())
+	if s.accts == nil {
+		s.accts = make(map[AccountID]account)
+	}
+	if _, ok := s.accts[a]; !ok {
+		s.dirty = append(s.dirty, a)
+	}
+	s.accts[a] = acc
+	return nil
+}
+
+// flush writes the staged account records. Writers call it before commit.
+func (s *store) flush() error {
+	for _, a := range s.dirty {
+		if err := s.accounts().Put([]byte(a), s.accts[a].encode()); err != nil {
+			return err
+		}
+	}
+	s.flushed = append(s.flushed, s.dirty...)
+	s.dirty = s.dirty[:0]
+	return nil
+}
+
+// storedEntry is an Entry as stored, with the links History follows.
+type storedEntry struct {
+	Entry
+	PrevFrom uint64 // previous entry of From
+	PrevTo   uint64 // previous entry of To
+}
+
+// prev returns the entry before e in account a's history.
+func (e storedEntry) prev(a AccountID) uint64 {
+	if e.To == a {
+		return e.PrevTo
+	}
+	return e.PrevFrom
 }
 
 func (s *store) entry(id uint64) (Entry, error) {
-	v := s.entries.Get(u64(id))
+	e, err := s.storedEntry(id)
+	return e.Entry, err
+}
+
+func (s *store) storedEntry(id uint64) (storedEntry, error) {
+	v := s.entries().Get(u64(id))
 	if v == nil {
-		return Entry{}, fmt.Errorf("entry %d: %w", id, ErrNotFound)
+		return storedEntry{}, fmt.Errorf("entry %d: %w", id, ErrNotFound)
 	}
-	var e Entry
-	if err := json.Unmarshal(v, &e); err != nil {
-		return Entry{}, fmt.Errorf("decode entry %d: %w", id, err)
+	e, err := decodeEntry(v)
+	if err != nil {
+		return storedEntry{}, fmt.Errorf("decode entry %d: %w", id, err)
 	}
 	return e, nil
 }
 
-func (s *store) putEntry(e Entry) error {
-	v, err := json.Marshal(e)
-	if err != nil {
-		return err
+func (s *store) putEntry(e storedEntry) error {
+	return s.entries().Put(u64(e.ID), e.encode())
+}
+
+// entryVersion leads every stored entry so the layout can change later.
+const entryVersion = 1
+
+// encode lays an entry out as a version byte, seven uvarints (id, amount,
+// time in ns, reverses, expires in s, prev from, prev to) and four
+// length-prefixed strings (key, from, to, reason). Entries are the largest
+// and most written records, and this is several times cheaper than JSON.
+func (e storedEntry) encode() []byte {
+	b := make([]byte, 0, 64+len(e.Key)+len(e.From)+len(e.To)+len(e.Reason))
+	b = append(b, entryVersion)
+	var expires int64
+	if !e.Expires.IsZero() {
+		expires = e.Expires.Unix()
 	}
-	if err := s.entries.Put(u64(e.ID), v); err != nil {
-		return err
+	for _, v := range []uint64{e.ID, uint64(e.Amount), uint64(e.Time.UnixNano()), e.Reverses, uint64(expires), e.PrevFrom, e.PrevTo} {
+		b = binary.AppendUvarint(b, v)
 	}
-	if err := s.history.Put(acctKey(e.From, u64(e.ID)), nil); err != nil {
-		return err
+	for _, str := range []string{e.Key, string(e.From), string(e.To), e.Reason} {
+		b = binary.AppendUvarint(b, uint64(len(str)))
+		b = append(b, str...)
 	}
-	return s.history.Put(acctKey(e.To, u64(e.ID)), nil)
+	return b
+}
+
+func decodeEntry(b []byte) (storedEntry, error) {
+	if len(b) == 0 || b[0] != entryVersion {
+		return storedEntry{}, errCorrupt
+	}
+	b = b[1:]
+	var nums [7]uint64
+	for i := range nums {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return storedEntry{}, errCorrupt
+		}
+		nums[i], b = v, b[n:]
+	}
+	var strs [4]string
+	for i := range strs {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return storedEntry{}, errCorrupt
+		}
+		strs[i], b = string(b[n:n+int(l)]), b[n+int(l):]
+	}
+	e := storedEntry{
+		Entry: Entry{
+			ID: nums[0], Amount: int64(nums[1]), Time: time.Unix(0, int64(nums[2])).UTC(), Reverses: nums[3],
+			Key: strs[0], From: AccountID(strs[1]), To: AccountID(strs[2]), Reason: strs[3],
+		},
+		PrevFrom: nums[5], PrevTo: nums[6],
+	}
+	if nums[4] != 0 {
+		e.Expires = time.Unix(int64(nums[4]), 0).UTC()
+	}
+	return e, nil
 }
 
 func hasPrefix(b, prefix []byte) bool {

@@ -59,36 +59,36 @@ func decodeUses(b []byte) []lotUse {
 }
 
 func (s *store) lot(a AccountID, exp uint64) int64 {
-	v := s.lots.Get(acctKey(a, u64(exp)))
+	v := s.lots().Get(acctKey(a, u64(exp)))
 	if len(v) != 8 {
 		return 0
 	}
 	return int64(binary.BigEndian.Uint64(v))
 }
 
-// setLot stores a lot's remaining points, deleting it (and its expiry index
-// entry) when none remain.
-func (s *store) setLot(a AccountID, exp uint64, remaining int64) error {
+// setLot changes a lot from old to remaining points, deleting it when none
+// remain. The expiry index names each non-empty lot that can expire.
+func (s *store) setLot(a AccountID, exp uint64, old, remaining int64) error {
 	k := acctKey(a, u64(exp))
 	ik := append(u64(exp), a...)
-	if remaining == 0 {
-		if err := s.lots.Delete(k); err != nil {
+	switch {
+	case remaining == 0:
+		if err := s.lots().Delete(k); err != nil {
 			return err
 		}
-		return s.lotExpiry.Delete(ik)
+		return s.lotExpiry().Delete(ik)
+	case old == 0 && exp != neverExpires:
+		if err := s.lotExpiry().Put(ik, nil); err != nil {
+			return err
+		}
 	}
-	if err := s.lots.Put(k, u64(uint64(remaining))); err != nil {
-		return err
-	}
-	if exp == neverExpires {
-		return nil
-	}
-	return s.lotExpiry.Put(ik, nil)
+	return s.lots().Put(k, u64(uint64(remaining)))
 }
 
-func (s *store) addLot(a AccountID, expires time.Time, amount int64) error {
-	exp := expKey(expires)
-	return s.setLot(a, exp, s.lot(a, exp)+amount)
+// addLot adds amount points to member a's lot expiring at exp.
+func (s *store) addLot(a AccountID, exp uint64, amount int64) error {
+	old := s.lot(a, exp)
+	return s.setLot(a, exp, old, old+amount)
 }
 
 // consumeLots takes amount points from member a's lots, earliest expiry
@@ -103,7 +103,7 @@ func (s *store) consumeLots(a AccountID, amount int64, original *Entry) ([]lotUs
 		}
 		amount -= n
 		uses = append(uses, lotUse{exp: exp, amount: n})
-		return s.setLot(a, exp, have-n)
+		return s.setLot(a, exp, have, have-n)
 	}
 	if original != nil && original.To == a {
 		exp := expKey(original.Expires)
@@ -114,7 +114,7 @@ func (s *store) consumeLots(a AccountID, amount int64, original *Entry) ([]lotUs
 	prefix := acctKey(a)
 	for amount > 0 {
 		// Seek afresh each round: setLot may delete the key under the cursor.
-		k, v := s.lots.Cursor().Seek(prefix)
+		k, v := s.lots().Cursor().Seek(prefix)
 		if k == nil || !hasPrefix(k, prefix) {
 			return nil, fmt.Errorf("consume %s: lots short by %d: %w", a, amount, errCorrupt)
 		}
@@ -127,8 +127,8 @@ func (s *store) consumeLots(a AccountID, amount int64, original *Entry) ([]lotUs
 
 // restoreLots gives member a back the points debit entry id took from its lots.
 func (s *store) restoreLots(a AccountID, id uint64) error {
-	for _, u := range decodeUses(s.consumed.Get(u64(id))) {
-		if err := s.setLot(a, u.exp, s.lot(a, u.exp)+u.amount); err != nil {
+	for _, u := range decodeUses(s.consumed().Get(u64(id))) {
+		if err := s.addLot(a, u.exp, u.amount); err != nil {
 			return err
 		}
 	}
@@ -143,7 +143,7 @@ func (l *Ledger) Lots(ctx context.Context, a AccountID) ([]Lot, error) {
 	var lots []Lot
 	err := l.db.View(func(tx *bolt.Tx) error {
 		prefix := acctKey(a)
-		c := tx.Bucket(bucketLots).Cursor()
+		c := tx.Bucket(bucketNames[bLots]).Cursor()
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
 			lots = append(lots, Lot{Expires: expTime(binary.BigEndian.Uint64(k[len(prefix):])), Remaining: int64(binary.BigEndian.Uint64(v))})
 		}
@@ -180,7 +180,7 @@ func (l *Ledger) ExpireDue(ctx context.Context, now time.Time) (ExpiryReport, er
 	for {
 		var due [][]byte
 		err := l.db.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketLotExpiry).Cursor()
+			c := tx.Bucket(bucketNames[bLotExpiry]).Cursor()
 			k, _ := c.Seek(after)
 			if after != nil && k != nil && string(k) == string(after) {
 				k, _ = c.Next()
@@ -194,7 +194,7 @@ func (l *Ledger) ExpireDue(ctx context.Context, now time.Time) (ExpiryReport, er
 			break
 		}
 		after = due[len(due)-1]
-		out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) { return l.expireLots(l.store(tx), due, now) })
+		out, err := l.w.do(ctx, func(s *store) (any, error) { return l.expireLots(s, due, now) })
 		if err != nil {
 			return rep, fmt.Errorf("expire: %w", err)
 		}
@@ -228,7 +228,7 @@ func (l *Ledger) expireLots(s *store, due [][]byte, now time.Time) (ExpiryReport
 			continue
 		}
 		key := fmt.Sprintf("expire:%s:%d", a, exp)
-		for i := 2; s.keys.Get([]byte(key)) != nil; i++ {
+		for i := 2; s.keys().Get([]byte(key)) != nil; i++ {
 			key = fmt.Sprintf("expire:%s:%d:%d", a, exp, i)
 		}
 		rc, err := l.post(s, Entry{Key: key, From: a, To: ExpiryAccount, Amount: n, Reason: "points expired"}, postOpts{})

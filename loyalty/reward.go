@@ -82,8 +82,7 @@ func (l *Ledger) PutReward(ctx context.Context, r Reward) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	_, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	_, err := l.w.do(ctx, func(s *store) (any, error) {
 		if old, err := s.reward(r.ID); err == nil {
 			r.Stock = old.Stock
 		}
@@ -95,8 +94,7 @@ func (l *Ledger) PutReward(ctx context.Context, r Reward) error {
 // Restock adds n items (negative to remove) to a reward's stock, or sets it
 // unlimited when n is Unlimited. It returns the reward as stored.
 func (l *Ledger) Restock(ctx context.Context, id string, n int64) (Reward, error) {
-	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		r, err := s.reward(id)
 		if err != nil {
 			return nil, err
@@ -126,7 +124,7 @@ func (l *Ledger) Rewards(ctx context.Context) ([]Reward, error) {
 	}
 	var rs []Reward
 	err := l.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRewards).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bucketNames[bRewards]).ForEach(func(_, v []byte) error {
 			var r Reward
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err
@@ -166,8 +164,7 @@ func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string)
 		return Redemption{}, fmt.Errorf("redeem for %q: %w", a, ErrUnknownAccount)
 	}
 	h := hashOf("redeem", string(a), id)
-	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		if rid, ok, err := s.replay(key, kindRedeem, h); err != nil || ok {
 			return s.replayRedemption(rid, err)
 		}
@@ -177,7 +174,7 @@ func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string)
 			return nil, err
 		}
 		countKey := acctKey(a, []byte(id))
-		count := getU64(s.redeemCounts.Get(countKey))
+		count := getU64(s.redeemCounts().Get(countKey))
 		switch {
 		case !r.ActiveAt(now):
 			return nil, fmt.Errorf("redeem %s: %w", id, ErrRewardInactive)
@@ -190,7 +187,7 @@ func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string)
 		if err != nil {
 			return nil, err
 		}
-		rid, err := s.redemptions.NextSequence()
+		rid, err := s.redemptions().NextSequence()
 		if err != nil {
 			return nil, err
 		}
@@ -204,7 +201,7 @@ func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string)
 				return nil, err
 			}
 		}
-		if err := s.redeemCounts.Put(countKey, u64(count+1)); err != nil {
+		if err := s.redeemCounts().Put(countKey, u64(count+1)); err != nil {
 			return nil, err
 		}
 		rd := Redemption{ID: rid, Code: code, Key: key, Reward: r.ID, Account: a, Cost: r.Cost, Entry: rc.Entry.ID,
@@ -212,10 +209,10 @@ func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string)
 		if err := s.putRedemption(rd); err != nil {
 			return nil, err
 		}
-		if err := s.codes.Put([]byte(code), u64(rid)); err != nil {
+		if err := s.codes().Put([]byte(code), u64(rid)); err != nil {
 			return nil, err
 		}
-		if err := s.pending.Put(u64(rid), nil); err != nil {
+		if err := s.pending().Put(u64(rid), nil); err != nil {
 			return nil, err
 		}
 		return rd, s.putKey(key, kindRedeem, h, rid)
@@ -243,8 +240,7 @@ func (l *Ledger) Cancel(ctx context.Context, code, reason string) (Redemption, e
 
 func (l *Ledger) closeRedemption(ctx context.Context, code string, to RedemptionState, note string) (Redemption, error) {
 	code = NormalizeCode(code)
-	out, err := l.w.do(ctx, func(tx *bolt.Tx) (any, error) {
-		s := l.store(tx)
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		rd, err := s.redemptionByCode(code)
 		if err != nil {
 			return nil, err
@@ -272,8 +268,8 @@ func (l *Ledger) closeRedemption(ctx context.Context, code string, to Redemption
 				}
 			}
 			countKey := acctKey(rd.Account, []byte(rd.Reward))
-			if n := getU64(s.redeemCounts.Get(countKey)); n > 0 {
-				if err := s.redeemCounts.Put(countKey, u64(n-1)); err != nil {
+			if n := getU64(s.redeemCounts().Get(countKey)); n > 0 {
+				if err := s.redeemCounts().Put(countKey, u64(n-1)); err != nil {
 					return nil, err
 				}
 			}
@@ -282,7 +278,7 @@ func (l *Ledger) closeRedemption(ctx context.Context, code string, to Redemption
 		if err := s.putRedemption(rd); err != nil {
 			return nil, err
 		}
-		return rd, s.pending.Delete(u64(rd.ID))
+		return rd, s.pending().Delete(u64(rd.ID))
 	})
 	if err != nil {
 		return Redemption{}, err
@@ -316,9 +312,9 @@ func (l *Ledger) Redemptions(ctx context.Context, a AccountID, pendingOnly bool,
 	var out []Redemption
 	err := l.db.View(func(tx *bolt.Tx) error {
 		s := l.store(tx)
-		c := s.redemptions.Cursor()
+		c := s.redemptions().Cursor()
 		if pendingOnly {
-			c = s.pending.Cursor()
+			c = s.pending().Cursor()
 		}
 		for k, _ := c.Last(); k != nil && len(out) < limit; k, _ = c.Prev() {
 			rd, err := s.redemption(binary.BigEndian.Uint64(k))
@@ -357,7 +353,7 @@ func (s *store) newCode() (string, error) {
 		for i := range b {
 			b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
 		}
-		if s.codes.Get(b[:]) == nil {
+		if s.codes().Get(b[:]) == nil {
 			return string(b[:]), nil
 		}
 	}
@@ -372,7 +368,7 @@ func FormatCode(code string) string {
 }
 
 func (s *store) reward(id string) (Reward, error) {
-	v := s.rewards.Get([]byte(id))
+	v := s.rewards().Get([]byte(id))
 	if v == nil {
 		return Reward{}, fmt.Errorf("reward %q: %w", id, ErrUnknownReward)
 	}
@@ -388,11 +384,11 @@ func (s *store) putReward(r Reward) error {
 	if err != nil {
 		return err
 	}
-	return s.rewards.Put([]byte(r.ID), v)
+	return s.rewards().Put([]byte(r.ID), v)
 }
 
 func (s *store) redemption(id uint64) (Redemption, error) {
-	v := s.redemptions.Get(u64(id))
+	v := s.redemptions().Get(u64(id))
 	if v == nil {
 		return Redemption{}, fmt.Errorf("redemption %d: %w", id, ErrNotFound)
 	}
@@ -404,7 +400,7 @@ func (s *store) redemption(id uint64) (Redemption, error) {
 }
 
 func (s *store) redemptionByCode(code string) (Redemption, error) {
-	v := s.codes.Get([]byte(code))
+	v := s.codes().Get([]byte(code))
 	if v == nil {
 		return Redemption{}, fmt.Errorf("redemption %q: %w", code, ErrNotFound)
 	}
@@ -425,7 +421,7 @@ func (s *store) putRedemption(rd Redemption) error {
 	if err != nil {
 		return err
 	}
-	return s.redemptions.Put(u64(rd.ID), v)
+	return s.redemptions().Put(u64(rd.ID), v)
 }
 
 func sortRewards(rs []Reward) {

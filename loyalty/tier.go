@@ -91,44 +91,23 @@ func (l *Ledger) tierFor(earned int64) (Tier, *Tier) {
 	return ts[i], nil
 }
 
-// windowEarned sums member a's earned points over the tier window ending in now's month.
-func (s *store) windowEarned(a AccountID, now time.Time) int64 {
-	end := monthIndex(now)
-	var sum int64
-	c := s.earned.Cursor()
-	prefix := acctKey(a)
-	for k, v := c.Seek(acctKey(a, u32(end-tierWindow+1))); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
-		if binary.BigEndian.Uint32(k[len(prefix):]) > end {
-			break
-		}
-		sum += int64(binary.BigEndian.Uint64(v))
-	}
-	return sum
-}
-
-// addEarned records delta earned points for member a on date at, and reports
-// a tier change as of now.
-func (l *Ledger) addEarned(s *store, a AccountID, at time.Time, delta int64, now time.Time) (*TierChange, error) {
-	before := s.windowEarned(a, now)
-	mk := acctKey(a, u32(monthIndex(at)))
-	if err := s.earned.Put(mk, u64(uint64(int64(getU64(s.earned.Get(mk)))+delta))); err != nil {
-		return nil, err
-	}
-	dk := append(u32(dayIndex(at)), a...)
-	if err := s.earnedDaily.Put(dk, u64(uint64(int64(getU64(s.earnedDaily.Get(dk)))+delta))); err != nil {
-		return nil, err
-	}
+// addEarned records delta earned points for member a on the date at in the
+// account's monthly ring (acc, written by the caller), and reports a tier
+// change as of now.
+func (l *Ledger) addEarned(a AccountID, acc *account, at time.Time, delta int64, now time.Time) *TierChange {
+	before := acc.window(now)
+	acc.addMonth(monthIndex(at), delta)
 	from, _ := l.tierFor(before)
-	to, _ := l.tierFor(s.windowEarned(a, now))
+	to, _ := l.tierFor(acc.window(now))
 	if from.Name == to.Name {
-		return nil, nil
+		return nil
 	}
-	return &TierChange{Account: a, From: from, To: to}, nil
+	return &TierChange{Account: a, From: from, To: to}
 }
 
 // multiply applies member a's tier multiplier to amount.
 func (l *Ledger) multiply(s *store, a AccountID, amount int64) (int64, error) {
-	t, _ := l.tierFor(s.windowEarned(a, l.cfg.Now()))
+	t, _ := l.tierFor(s.account(a).window(l.cfg.Now()))
 	if amount > math.MaxInt64/t.Multiplier {
 		return 0, ErrOverflow
 	}
@@ -142,7 +121,7 @@ func (l *Ledger) TierOf(ctx context.Context, a AccountID) (TierStatus, error) {
 	}
 	var st TierStatus
 	err := l.db.View(func(tx *bolt.Tx) error {
-		st.Earned = l.store(tx).windowEarned(a, l.cfg.Now())
+		st.Earned = l.store(tx).account(a).window(l.cfg.Now())
 		return nil
 	})
 	var next *Tier
@@ -161,24 +140,49 @@ type Standing struct {
 }
 
 // Leaderboard returns the top limit members by points earned since the
-// start of the UTC day of since (all time when since is zero).
+// given time (all time when since is zero). A reversal counts against the
+// period of the entry it reverses. For a period it reads the entries written
+// since then, newest first, so callers showing it often should cache it.
 func (l *Ledger) Leaderboard(ctx context.Context, since time.Time, limit int) ([]Standing, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	totals := map[AccountID]int64{}
 	err := l.db.View(func(tx *bolt.Tx) error {
+		s := l.store(tx)
 		if since.IsZero() {
-			return tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
+			return s.accounts().ForEach(func(k, v []byte) error {
 				if a := AccountID(k); a.IsMember() {
 					totals[a] = decodeAccount(v).Earned
 				}
 				return nil
 			})
 		}
-		c := tx.Bucket(bucketEarnedDaily).Cursor()
-		for k, v := c.Seek(u32(dayIndex(since))); k != nil; k, v = c.Next() {
-			totals[AccountID(k[4:])] += int64(binary.BigEndian.Uint64(v))
+		c := s.entries().Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			e, err := decodeEntry(v)
+			if err != nil {
+				return err
+			}
+			if e.Time.Before(since) {
+				break
+			}
+			// A reversal undoes its original's earning, and only if that fell in the period.
+			who, sign := earner(e.From, e.To)
+			if e.Reverses != 0 {
+				orig, err := s.entry(e.Reverses)
+				if err != nil {
+					return err
+				}
+				if orig.Time.Before(since) {
+					continue
+				}
+				who, sign = earner(orig.From, orig.To)
+				sign = -sign
+			}
+			if sign != 0 {
+				totals[who] += sign * e.Amount
+			}
 		}
 		return nil
 	})

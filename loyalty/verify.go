@@ -34,10 +34,10 @@ func (l *Ledger) Verify(ctx context.Context) error {
 	err := l.db.View(func(tx *bolt.Tx) error {
 		s := l.store(tx)
 		fromEntries := map[AccountID]int64{}
-		if err := s.entries.ForEach(func(k, v []byte) error {
-			var e Entry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return err
+		if err := s.entries().ForEach(func(k, v []byte) error {
+			e, err := decodeEntry(v)
+			if err != nil {
+				return fmt.Errorf("entry %x: %w", k, err)
 			}
 			fromEntries[e.From] -= e.Amount
 			fromEntries[e.To] += e.Amount
@@ -46,14 +46,14 @@ func (l *Ledger) Verify(ctx context.Context) error {
 			return err
 		}
 		lots := map[AccountID]int64{}
-		if err := s.lots.ForEach(func(k, v []byte) error {
+		if err := s.lots().ForEach(func(k, v []byte) error {
 			lots[AccountID(k[:len(k)-9])] += int64(binary.BigEndian.Uint64(v))
 			return nil
 		}); err != nil {
 			return err
 		}
 		held := map[AccountID]int64{}
-		if err := s.holds.ForEach(func(k, v []byte) error {
+		if err := s.holds().ForEach(func(k, v []byte) error {
 			var hd Hold
 			if err := json.Unmarshal(v, &hd); err != nil {
 				return err
@@ -66,7 +66,7 @@ func (l *Ledger) Verify(ctx context.Context) error {
 			return err
 		}
 		var sum int64
-		if err := s.accounts.ForEach(func(k, v []byte) error {
+		if err := s.accounts().ForEach(func(k, v []byte) error {
 			a, acc := AccountID(k), decodeAccount(v)
 			sum += acc.Balance
 			if acc.Balance != fromEntries[a] {
@@ -93,16 +93,16 @@ func (l *Ledger) Verify(ctx context.Context) error {
 		if sum != 0 {
 			bad("balances sum to %d", sum)
 		}
-		return s.keys.ForEach(func(k, v []byte) error {
+		return s.keys().ForEach(func(k, v []byte) error {
 			rec, _ := s.key(string(k))
 			var b *bolt.Bucket
 			switch rec.kind {
 			case kindHold, kindVoid:
-				b = s.holds
+				b = s.holds()
 			case kindRedeem, kindCancel:
-				b = s.redemptions
+				b = s.redemptions()
 			default:
-				b = s.entries
+				b = s.entries()
 			}
 			if b.Get(u64(rec.ref)) == nil {
 				bad("key %q points at missing record %d", k, rec.ref)

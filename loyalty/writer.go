@@ -12,7 +12,7 @@ import (
 // derive everything from the transaction's state. A business rejection (see
 // isRejection) must leave the transaction untouched and is handed to the
 // caller; any other error aborts the transaction.
-type opFunc func(tx *bolt.Tx) (any, error)
+type opFunc func(s *store) (any, error)
 
 type request struct {
 	fn   opFunc
@@ -29,6 +29,7 @@ type request struct {
 type writer struct {
 	db       *bolt.DB
 	maxBatch int
+	onCommit func(*store) // runs after each successful commit, before callers hear of it
 
 	mu     sync.RWMutex // guards closed and sends on reqs
 	closed bool
@@ -36,8 +37,8 @@ type writer struct {
 	exited chan struct{}
 }
 
-func newWriter(db *bolt.DB, maxBatch int) *writer {
-	w := &writer{db: db, maxBatch: maxBatch, reqs: make(chan *request, maxBatch), exited: make(chan struct{})}
+func newWriter(db *bolt.DB, maxBatch int, onCommit func(*store)) *writer {
+	w := &writer{db: db, maxBatch: maxBatch, onCommit: onCommit, reqs: make(chan *request, maxBatch), exited: make(chan struct{})}
 	go w.run()
 	return w
 }
@@ -93,14 +94,16 @@ func (w *writer) run() {
 }
 
 func (w *writer) commit(batch []*request) {
+	var s *store
 	err := w.db.Update(func(tx *bolt.Tx) error {
+		s = newStore(tx)
 		for _, r := range batch {
-			r.out, r.err = r.fn(tx)
+			r.out, r.err = r.fn(s)
 			if r.err != nil && !isRejection(r.err) {
 				return r.err
 			}
 		}
-		return nil
+		return s.flush()
 	})
 	if err != nil && len(batch) > 1 {
 		// Find the culprit: re-run every op alone so one failure never fails its neighbours.
@@ -108,6 +111,9 @@ func (w *writer) commit(batch []*request) {
 			w.commit([]*request{r})
 		}
 		return
+	}
+	if err == nil {
+		w.onCommit(s)
 	}
 	for _, r := range batch {
 		if err != nil {

@@ -15,10 +15,22 @@ import (
 )
 
 // OpenDB opens a bbolt database in tb.TempDir() and closes it, after a
-// consistency check, when the test ends.
+// consistency check, when the test ends. It skips fsync (NoSync) so logic
+// tests run fast; durability tests and benchmarks use OpenDurableDB.
 func OpenDB(tb testing.TB) *bolt.DB {
 	tb.Helper()
-	db, err := bolt.Open(filepath.Join(tb.TempDir(), "loyalbot.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	return openDB(tb, &bolt.Options{Timeout: time.Second, NoSync: true})
+}
+
+// OpenDurableDB is OpenDB with fsync on every commit, as in production.
+func OpenDurableDB(tb testing.TB) *bolt.DB {
+	tb.Helper()
+	return openDB(tb, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+}
+
+func openDB(tb testing.TB, opts *bolt.Options) *bolt.DB {
+	tb.Helper()
+	db, err := bolt.Open(filepath.Join(tb.TempDir(), "loyalbot.db"), 0o600, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
