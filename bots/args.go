@@ -1,0 +1,208 @@
+package bots
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// ArgKind says how an argument is parsed.
+type ArgKind int
+
+// Argument kinds.
+const (
+	ArgWord   ArgKind = iota // one token
+	ArgInt                   // an integer within Min..Max
+	ArgMember                // an @mention, resolved to a member id
+	ArgText                  // the rest of the line, as typed
+)
+
+// Arg declares one command argument.
+type Arg struct {
+	Name     string
+	Kind     ArgKind
+	Optional bool
+	Min, Max int64    // for ArgInt; both zero means any int64
+	Choices  []string // for ArgWord: allowed values, lowercase
+}
+
+// MentionResolver finds the member an @mention names on a platform.
+type MentionResolver interface {
+	// LookupMention returns the member for mention ("@alice" or a platform
+	// mention such as "<@123>"), or ErrUnknownMember.
+	LookupMention(ctx context.Context, platform, mention string) (uint64, error)
+}
+
+// ErrUnknownMember is returned by a MentionResolver for a mention of nobody it knows.
+var ErrUnknownMember = errors.New("bots: unknown member")
+
+var errUnclosedQuote = errors.New("bots: unclosed quote")
+
+// Tokenize splits a command line on white space. Double quotes, single
+// quotes and the “Chinese” quotes group words; a backslash escapes the next
+// character inside double quotes.
+func Tokenize(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	inTok := false
+	var quote rune
+	closing := map[rune]rune{'"': '"', '\'': '\'', '“': '”', '「': '」'}
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case quote != 0 && r == closing[quote]:
+			quote = 0
+		case quote == '"' && r == '\\' && i+1 < len(rs):
+			i++
+			cur.WriteRune(rs[i])
+		case quote != 0:
+			cur.WriteRune(r)
+		case closing[r] != 0 && !inTok:
+			quote, inTok = r, true
+		case unicode.IsSpace(r):
+			if inTok {
+				out = append(out, cur.String())
+				cur.Reset()
+				inTok = false
+			}
+		default:
+			cur.WriteRune(r)
+			inTok = true
+		}
+	}
+	if quote != 0 {
+		return nil, errUnclosedQuote
+	}
+	if inTok {
+		out = append(out, cur.String())
+	}
+	return out, nil
+}
+
+// ParseCommand splits "/cmd@bot arg1 arg2" into the lowercase command name,
+// the bot it addresses ("" when none) and the text after it. ok is false
+// when text is not a command.
+func ParseCommand(text string) (name, bot, rest string, ok bool) {
+	text = strings.TrimSpace(text)
+	if !strings.HasPrefix(text, "/") || len(text) < 2 {
+		return "", "", "", false
+	}
+	head, rest, _ := strings.Cut(text[1:], " ")
+	if i := strings.IndexFunc(head, unicode.IsSpace); i >= 0 {
+		head, rest = head[:i], head[i:]+" "+rest
+	}
+	name, bot, _ = strings.Cut(head, "@")
+	if name == "" {
+		return "", "", "", false
+	}
+	return strings.ToLower(name), bot, strings.TrimSpace(rest), true
+}
+
+// parseArgs checks ev.Args (and rest, the raw text after the command)
+// against spec and fills ev.values. Every failure is a *UserError.
+func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentions MentionResolver) error {
+	usage := cmd.Usage()
+	ev.values = make(map[string]value, len(cmd.Args))
+	args := ev.Args
+	for i, a := range cmd.Args {
+		if a.Kind == ArgText {
+			text := restAfter(rest, i)
+			if text == "" {
+				if a.Optional {
+					return nil
+				}
+				return Errorf("error.missing_arg", cmd.Name, a.Name, usage)
+			}
+			ev.values[a.Name] = value{text: text}
+			return nil
+		}
+		if i >= len(args) {
+			if a.Optional {
+				continue
+			}
+			return Errorf("error.missing_arg", cmd.Name, a.Name, usage)
+		}
+		tok := args[i]
+		v := value{text: tok}
+		switch a.Kind {
+		case ArgInt:
+			n, err := strconv.ParseInt(strings.ReplaceAll(tok, ",", ""), 10, 64)
+			if err != nil {
+				return Errorf("error.bad_number", a.Name, tok, usage)
+			}
+			if (a.Min != 0 || a.Max != 0) && (n < a.Min || n > a.Max) {
+				return Errorf("error.out_of_range", a.Name, a.Min, a.Max, usage)
+			}
+			v.num = n
+		case ArgMember:
+			if !strings.HasPrefix(tok, "@") && !strings.HasPrefix(tok, "<@") {
+				return Errorf("error.bad_mention", a.Name, usage)
+			}
+			if mentions == nil {
+				return Errorf("error.unknown_member", tok)
+			}
+			id, err := mentions.LookupMention(ctx, ev.Platform, tok)
+			if errors.Is(err, ErrUnknownMember) {
+				return Errorf("error.unknown_member", tok)
+			}
+			if err != nil {
+				return err
+			}
+			v.member = id
+		case ArgWord:
+			if len(a.Choices) > 0 {
+				low := strings.ToLower(tok)
+				found := false
+				for _, c := range a.Choices {
+					found = found || c == low
+				}
+				if !found {
+					return Errorf("error.bad_choice", a.Name, strings.Join(a.Choices, " | "), usage)
+				}
+				v.text = low
+			}
+		}
+		ev.values[a.Name] = v
+	}
+	if len(args) > len(cmd.Args) {
+		return Errorf("error.too_many_args", usage)
+	}
+	return nil
+}
+
+// restAfter returns the raw text after the first n tokens of s, keeping the
+// member's spacing and quotes.
+func restAfter(s string, n int) string {
+	s = strings.TrimSpace(s)
+	for range n {
+		toks, _ := Tokenize(s)
+		if len(toks) == 0 {
+			return ""
+		}
+		s = strings.TrimSpace(skipToken(s))
+	}
+	return s
+}
+
+// skipToken drops the first token (quoted or not) from s.
+func skipToken(s string) string {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	rs := []rune(s)
+	closing := map[rune]rune{'"': '"', '\'': '\'', '“': '”', '「': '」'}
+	if c, ok := closing[rs[0]]; ok {
+		for i := 1; i < len(rs); i++ {
+			if rs[i] == c {
+				return string(rs[i+1:])
+			}
+		}
+		return ""
+	}
+	i := strings.IndexFunc(s, unicode.IsSpace)
+	if i < 0 {
+		return ""
+	}
+	return s[i:]
+}
