@@ -26,6 +26,7 @@ type Arg struct {
 	Optional bool
 	Min, Max int64    // for ArgInt; both zero means any int64
 	Choices  []string // for ArgWord: allowed values, lowercase
+	Hidden   bool     // left out of usage lines: filled by buttons and deep links
 }
 
 // MentionResolver finds the member an @mention names on a platform.
@@ -115,6 +116,9 @@ func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentio
 					return nil
 				}
 				return Errorf("error.missing_arg", cmd.Name, a.Name, usage)
+			}
+			if toks, err := Tokenize(text); err == nil && len(toks) == 1 {
+				text = toks[0] // one quoted phrase: drop the quotes
 			}
 			ev.values[a.Name] = value{text: text}
 			return nil

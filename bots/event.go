@@ -111,6 +111,9 @@ func (ev *Event) T(key string, args ...any) string {
 	return ev.cat.Format(ev.Locale, key, args...)
 }
 
+// HasMessage reports whether the catalogue has key in the event's locale.
+func (ev *Event) HasMessage(key string) bool { return ev.cat != nil && ev.cat.Has(ev.Locale, key) }
+
 // Private reports whether the event came from a private chat with the bot.
 func (ev *Event) Private() bool { return ev.Chat == ChatPrivate }
 

@@ -33,6 +33,9 @@ func (c *Command) Usage() string {
 	var b strings.Builder
 	b.WriteString("/" + c.Name)
 	for _, a := range c.Args {
+		if a.Hidden {
+			continue
+		}
 		var s string
 		switch {
 		case a.Kind == ArgMember:

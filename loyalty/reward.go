@@ -19,15 +19,15 @@ const Unlimited int64 = -1
 
 // Reward is an item of the rewards catalogue.
 type Reward struct {
-	ID        string    `json:"id"` // short lowercase slug members type: "tea-sample"
-	Name      string    `json:"name"`
-	NameZH    string    `json:"name_zh,omitempty"`
-	Cost      int64     `json:"cost"`
-	Stock     int64     `json:"stock"`                // Unlimited or the items left
-	PerMember int       `json:"per_member,omitempty"` // 0: no limit
-	Start     time.Time `json:"start,omitzero"`       // zero: available from the start
-	End       time.Time `json:"end,omitzero"`         // zero: no end
-	Disabled  bool      `json:"disabled,omitempty"`
+	ID        string    `json:"id" yaml:"id"` // short lowercase slug members type: "tea-sample"
+	Name      string    `json:"name" yaml:"name"`
+	NameZH    string    `json:"name_zh,omitempty" yaml:"name_zh"`
+	Cost      int64     `json:"cost" yaml:"cost"`
+	Stock     int64     `json:"stock" yaml:"stock"`                     // Unlimited (-1) or the items left
+	PerMember int       `json:"per_member,omitempty" yaml:"per_member"` // 0: no limit
+	Start     time.Time `json:"start,omitzero" yaml:"start"`            // zero: available from the start
+	End       time.Time `json:"end,omitzero" yaml:"end"`                // zero: no end
+	Disabled  bool      `json:"disabled,omitempty" yaml:"disabled"`
 }
 
 // Validate returns an error for a reward that cannot be stored.

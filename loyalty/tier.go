@@ -15,12 +15,12 @@ import (
 // Tier is one level of the tier table. A member is in the highest tier whose
 // Threshold their points earned in the tier window reach.
 type Tier struct {
-	Name       string `json:"name"`
-	NameZH     string `json:"name_zh,omitempty"`
-	Threshold  int64  `json:"threshold"` // points earned in the last 12 months
-	Multiplier int64  `json:"multiplier_pct"`
-	Benefits   string `json:"benefits,omitempty"`
-	BenefitsZH string `json:"benefits_zh,omitempty"`
+	Name       string `json:"name" yaml:"name"`
+	NameZH     string `json:"name_zh,omitempty" yaml:"name_zh"`
+	Threshold  int64  `json:"threshold" yaml:"threshold"`           // points earned in the last 12 months
+	Multiplier int64  `json:"multiplier_pct" yaml:"multiplier_pct"` // 110 earns 1.1 points per point
+	Benefits   string `json:"benefits,omitempty" yaml:"benefits"`
+	BenefitsZH string `json:"benefits_zh,omitempty" yaml:"benefits_zh"`
 }
 
 // DefaultTiers returns Leaf, Bud, Blossom and Jade.

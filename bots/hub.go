@@ -1,0 +1,40 @@
+package bots
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// ErrNoAdapter is returned by Hub.Send for a platform with no adapter running.
+var ErrNoAdapter = errors.New("bots: no adapter for platform")
+
+// Hub sends messages outside a conversation (notifications, broadcasts)
+// through the adapter of their platform. It is safe for concurrent use.
+type Hub struct {
+	mu       sync.RWMutex
+	adapters map[string]Adapter
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{adapters: map[string]Adapter{}} }
+
+// Add registers an adapter for its platform, replacing any earlier one.
+func (h *Hub) Add(a Adapter) {
+	h.mu.Lock()
+	h.adapters[a.Platform()] = a
+	h.mu.Unlock()
+}
+
+// Send delivers replies to an address on platform. It returns an error
+// wrapping ErrNoAdapter when no adapter serves the platform.
+func (h *Hub) Send(ctx context.Context, platform string, to Address, replies ...Reply) error {
+	h.mu.RLock()
+	a := h.adapters[platform]
+	h.mu.RUnlock()
+	if a == nil {
+		return fmt.Errorf("send to %s: %w", platform, ErrNoAdapter)
+	}
+	return a.Send(ctx, to, replies...)
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/loyalty"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// App is loyalbot wired together: the store, the services and the router.
+type App struct {
+	Config    Config
+	DB        *bolt.DB
+	Ledger    *loyalty.Ledger
+	Members   *community.Members
+	Community *community.Community
+	Router    *bots.Router
+	Hub       *bots.Hub
+	Log       *slog.Logger
+}
+
+// errLocked says another loyalbot holds the database.
+var errLocked = errors.New("the database is in use by another loyalbot process")
+
+// openDB opens the bbolt file with loyalbot's options.
+func openDB(path string, readOnly bool) (*bolt.DB, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        time.Second,
+		ReadOnly:       readOnly,
+		NoFreelistSync: true, // faster commits; the freelist is rebuilt on open
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w", path, errLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// OpenApp opens the database and builds every service and the router.
+// consoleOwner is the console user who owns the community.
+func OpenApp(ctx context.Context, cfg Config, consoleOwner string, log *slog.Logger, now func() time.Time) (*App, error) {
+	db, err := openDB(cfg.DB, false)
+	if err != nil {
+		return nil, err
+	}
+	app := &App{Config: cfg, DB: db, Hub: bots.NewHub(), Log: log}
+	if err := app.build(ctx, consoleOwner, now); err != nil {
+		app.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
+func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Time) error {
+	cfg := a.Config
+	lc := cfg.ledgerConfig()
+	lc.Now, lc.Logger = now, a.Log
+	var err error
+	if a.Ledger, err = loyalty.Open(a.DB, lc); err != nil {
+		return err
+	}
+	for _, r := range cfg.Rewards {
+		if err := a.Ledger.PutReward(ctx, r); err != nil {
+			return fmt.Errorf("reward %s: %w", r.ID, err)
+		}
+	}
+	owners := append([]string{bots.Console + ":" + consoleOwner}, cfg.Owners...)
+	if a.Members, err = community.NewMembers(a.DB, owners, now); err != nil {
+		return err
+	}
+	a.Community, err = community.New(cfg.Points, a.Members, a.Ledger,
+		community.WithLogger(a.Log), community.WithClock(now), community.WithNotifier(a.Hub))
+	if err != nil {
+		return err
+	}
+	a.Router = bots.NewRouter(bots.WithLogger(a.Log), bots.WithMentions(a.Members))
+	a.Router.Use(
+		bots.Recover(a.Log),
+		chatOnly(bots.RateLimit(cfg.RateLimit.Burst, cfg.RateLimit.Interval, now)),
+		bots.Identify(a.Members),
+	)
+	a.Community.Register(a.Router)
+	return nil
+}
+
+// Close stops the ledger's writer (committing what is queued) and closes the database.
+func (a *App) Close() error {
+	var errs []error
+	if a.Ledger != nil {
+		errs = append(errs, a.Ledger.Close())
+	}
+	errs = append(errs, a.DB.Close())
+	return errors.Join(errs...)
+}
+
+// chatOnly applies mw to chat platforms and not to the console, which is
+// the operator's own terminal (and scripts that feed it lines at full speed).
+func chatOnly(mw bots.Middleware) bots.Middleware {
+	return func(next bots.Handler) bots.Handler {
+		limited := mw(next)
+		return bots.HandlerFunc(func(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+			if ev.Platform == bots.Console {
+				return next.Handle(ctx, ev)
+			}
+			return limited.Handle(ctx, ev)
+		})
+	}
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/loyalty"
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// Config is loyalbot's configuration: the embedded default, then the
+// --config file, then the environment.
+type Config struct {
+	DB             string           `yaml:"db"`
+	HTTP           string           `yaml:"http"`
+	Owners         []string         `yaml:"owners"`
+	RateLimit      RateLimitConfig  `yaml:"rate_limit"`
+	ExpiryInterval time.Duration    `yaml:"expiry_interval"`
+	Points         community.Config `yaml:"points"`
+	Loyalty        LoyaltyConfig    `yaml:"loyalty"`
+	Rewards        []loyalty.Reward `yaml:"rewards"`
+
+	// From the environment only.
+	TelegramToken Secret `yaml:"-"`
+	DiscordToken  Secret `yaml:"-"`
+}
+
+// RateLimitConfig is the per-member command rate limit.
+type RateLimitConfig struct {
+	Burst    int           `yaml:"burst"`
+	Interval time.Duration `yaml:"interval"`
+}
+
+// LoyaltyConfig configures the ledger.
+type LoyaltyConfig struct {
+	ExpiryDays int            `yaml:"expiry_days"`
+	Tiers      []loyalty.Tier `yaml:"tiers"`
+}
+
+// Secret is a token that never reaches a log line.
+type Secret string
+
+// LogValue implements slog.LogValuer.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// String hides the secret from fmt as well.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "***"
+}
+
+// LoadConfig reads the default configuration, overlays the file at path
+// (if not empty) and then the environment.
+func LoadConfig(path string, getenv func(string) string) (Config, error) {
+	var cfg Config
+	if err := decodeStrict(defaultYAML, &cfg); err != nil {
+		return Config{}, fmt.Errorf("default config: %w", err)
+	}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		if err := decodeStrict(b, &cfg); err != nil {
+			return Config{}, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if v := getenv("LOYALBOT_DB"); v != "" {
+		cfg.DB = v
+	}
+	if v := getenv("LOYALBOT_HTTP"); v != "" {
+		cfg.HTTP = v
+	}
+	cfg.TelegramToken = Secret(getenv("TELEGRAM_BOT_TOKEN"))
+	cfg.DiscordToken = Secret(getenv("DISCORD_BOT_TOKEN"))
+	return cfg, cfg.validate()
+}
+
+// decodeStrict decodes YAML, rejecting unknown keys so a typo in the
+// config is an error rather than a silently ignored setting.
+func decodeStrict(b []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) { // an empty file changes nothing
+		return err
+	}
+	return nil
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.DB == "" {
+		errs = append(errs, errors.New("db: must not be empty"))
+	}
+	if c.RateLimit.Burst <= 0 || c.RateLimit.Interval <= 0 {
+		errs = append(errs, errors.New("rate_limit: burst and interval must be positive"))
+	}
+	if c.ExpiryInterval <= 0 {
+		errs = append(errs, errors.New("expiry_interval: must be positive"))
+	}
+	seen := map[string]bool{}
+	for _, r := range c.Rewards {
+		if err := r.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("rewards: %w", err))
+		}
+		if seen[r.ID] {
+			errs = append(errs, fmt.Errorf("rewards: id %q listed twice", r.ID))
+		}
+		seen[r.ID] = true
+	}
+	return errors.Join(errs...)
+}
+
+// ledgerConfig turns the loyalty section into a loyalty.Config.
+func (c Config) ledgerConfig() loyalty.Config {
+	lc := loyalty.Config{Tiers: c.Loyalty.Tiers}
+	switch {
+	case c.Loyalty.ExpiryDays < 0:
+		lc.Expiry = -1
+	case c.Loyalty.ExpiryDays > 0:
+		lc.Expiry = time.Duration(c.Loyalty.ExpiryDays) * 24 * time.Hour
+	}
+	return lc
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/term"
+)
+
+func newServeCmd(g *globals) *cobra.Command {
+	var httpAddr, owner string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run loyalbot: chat adapters, HTTP health checks and the expiry job",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			if httpAddr != "" {
+				cfg.HTTP = httpAddr
+			}
+			log := g.logger(slog.LevelInfo)
+			app, err := OpenApp(cmd.Context(), cfg, owner, log, time.Now)
+			if err != nil {
+				return err
+			}
+			err = serve(cmd.Context(), app, g, owner)
+			if cerr := app.Close(); err == nil {
+				err = cerr
+			}
+			log.Info("loyalbot stopped")
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&httpAddr, "http", "", `HTTP listen address (default ":8080", or LOYALBOT_HTTP)`)
+	cmd.Flags().StringVar(&owner, "owner", "admin", "console user who owns the community")
+	return cmd
+}
+
+// serve runs until ctx ends: it stops taking updates, lets in-flight
+// handlers finish and returns; the caller then closes the database.
+func serve(ctx context.Context, app *App, g *globals, owner string) error {
+	log, cfg := app.Log, app.Config
+	ln, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	srv := &http.Server{Handler: app.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
+	grp, ctx := errgroup.WithContext(ctx)
+	grp.Go(func() error {
+		log.Info("http listening", "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	grp.Go(func() error {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(shut)
+	})
+	grp.Go(func() error { return app.expireLoop(ctx) })
+
+	adapters := 0
+	for _, p := range []struct {
+		name  string
+		token Secret
+	}{{"Telegram", cfg.TelegramToken}, {"Discord", cfg.DiscordToken}} {
+		if p.token != "" {
+			log.Warn(p.name+" token is set, but this build has no "+p.name+" adapter yet; it is not started", "token", p.token)
+		}
+	}
+	if adapters == 0 {
+		log.Info("no chat platform connected: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN to connect one; " +
+			"meanwhile try the bot locally with `loyalbot shell`")
+		if f, ok := g.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			grp.Go(func() error { return runShell(ctx, app, f, g.stdout, owner) })
+		}
+	}
+	log.Info("loyalbot serving", "db", cfg.DB)
+	err = grp.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// expireLoop expires due points now and every ExpiryInterval.
+func (a *App) expireLoop(ctx context.Context) error {
+	t := time.NewTicker(a.Config.ExpiryInterval)
+	defer t.Stop()
+	for {
+		if _, err := a.Ledger.ExpireDue(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.Log.Error("expiry run failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// httpHandler serves health checks and, to loopback clients only, online backups.
+func (a *App) httpHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		status := map[string]string{"db": "ok"}
+		code := http.StatusOK
+		if err := a.DB.View(func(tx *bolt.Tx) error { return nil }); err != nil {
+			status["db"], code = err.Error(), http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(status)
+	})
+	mux.HandleFunc("GET /admin/backup", func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			http.Error(w, "backups are served to this machine only", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if n, err := a.Ledger.Backup(r.Context(), w); err != nil {
+			a.Log.Error("backup over http failed", "bytes", n, "err", err)
+		}
+	})
+	return mux
+}

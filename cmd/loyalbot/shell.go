@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/bots/console"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+func newShellCmd(g *globals) *cobra.Command {
+	var owner string
+	cmd := &cobra.Command{
+		Use:   "shell",
+		Short: "Try every command in this terminal, no tokens needed",
+		Long: `shell talks to loyalbot as console users. Type "name> text" to speak as
+name (created on first use), or plain text to speak as the current user.
+Start a line with "dm " for a private chat with the bot. "!join" and
+"!leave" join or leave the group. The user given by --owner is the owner.
+When input is not a terminal, each line is echoed and followed by the
+bot's replies, each starting with "bot> ".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			log := g.logger(slog.LevelWarn)
+			app, err := OpenApp(cmd.Context(), cfg, owner, log, time.Now)
+			if err != nil {
+				return err
+			}
+			defer app.Close()
+			return runShell(cmd.Context(), app, g.stdin, g.stdout, owner)
+		},
+	}
+	cmd.Flags().StringVar(&owner, "owner", "admin", "console user who owns the community")
+	return cmd
+}
+
+// runShell runs the console adapter on in and out: interactively, with a
+// prompt and line history, when in is a terminal; line by line otherwise.
+func runShell(ctx context.Context, app *App, in io.Reader, out io.Writer, user string) error {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return runTerminal(ctx, app, f, out, user)
+	}
+	a := console.New(in, out, console.WithUser(user), console.WithLogger(app.Log))
+	app.Hub.Add(a)
+	err := a.Run(ctx, app.Router)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func runTerminal(ctx context.Context, app *App, f *os.File, out io.Writer, user string) error {
+	fd := int(f.Fd())
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	defer term.Restore(fd, old)
+	t := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{f, out}, user+"> ")
+	a := console.New(nil, t, console.WithUser(user), console.WithEcho(false), console.WithLogger(app.Log))
+	app.Hub.Add(a)
+	fmt.Fprintln(t, "loyalbot shell: you are "+user+" (the owner). Try /start, /help, or \"alice> /checkin\". Ctrl-D quits.")
+	for ctx.Err() == nil {
+		line, err := t.ReadLine()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		a.Handle(ctx, app.Router, line)
+		t.SetPrompt(a.User() + "> ")
+	}
+	return nil
+}
+
+var _ bots.Dispatcher = (*bots.Router)(nil)

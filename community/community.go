@@ -1,0 +1,190 @@
+// Package community is loyalbot's application layer: members and their
+// identities across platforms, roles, and every chat command. It registers
+// the commands on a bots.Router and composes the domain services (the
+// loyalty ledger) behind them.
+package community
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/loyalty"
+)
+
+// Config holds the community's point rules. A zero field means "use the default".
+type Config struct {
+	SignupBonus      int64         `yaml:"signup_bonus"`       // default 100
+	CheckinPoints    int64         `yaml:"checkin_points"`     // default 10
+	StreakDays       int           `yaml:"streak_days"`        // default 7
+	StreakBonus      int64         `yaml:"streak_bonus"`       // default 50
+	MessagePoints    int64         `yaml:"message_points"`     // default 1; negative turns them off
+	MessageCooldown  time.Duration `yaml:"message_cooldown"`   // default 60s
+	MessageMinLength int           `yaml:"message_min_length"` // default 5 characters
+	// Timezone decides when a check-in day starts. Default "UTC".
+	Timezone string `yaml:"timezone"`
+	// LinkTTL is how long a /link code works. Default 10 minutes.
+	LinkTTL time.Duration `yaml:"link_ttl"`
+	// PrivateReplies sends personal answers (balance, history, profile)
+	// privately when asked in a group.
+	PrivateReplies bool `yaml:"private_replies"`
+}
+
+// DefaultConfig returns the default point rules.
+func DefaultConfig() Config {
+	return Config{
+		SignupBonus: 100, CheckinPoints: 10, StreakDays: 7, StreakBonus: 50,
+		MessagePoints: 1, MessageCooldown: time.Minute, MessageMinLength: 5,
+		Timezone: "UTC", LinkTTL: 10 * time.Minute,
+	}
+}
+
+func (c *Config) fill() {
+	d := DefaultConfig()
+	set := func(v *int64, def int64) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	set(&c.SignupBonus, d.SignupBonus)
+	set(&c.CheckinPoints, d.CheckinPoints)
+	set(&c.StreakBonus, d.StreakBonus)
+	set(&c.MessagePoints, d.MessagePoints)
+	if c.StreakDays == 0 {
+		c.StreakDays = d.StreakDays
+	}
+	if c.MessageCooldown == 0 {
+		c.MessageCooldown = d.MessageCooldown
+	}
+	if c.MessageMinLength == 0 {
+		c.MessageMinLength = d.MessageMinLength
+	}
+	if c.Timezone == "" {
+		c.Timezone = d.Timezone
+	}
+	if c.LinkTTL == 0 {
+		c.LinkTTL = d.LinkTTL
+	}
+}
+
+// Notifier delivers messages outside a conversation; a bots.Hub is one.
+type Notifier interface {
+	Send(ctx context.Context, platform string, to bots.Address, replies ...bots.Reply) error
+}
+
+// Community serves the chat commands. It is safe for concurrent use.
+type Community struct {
+	cfg     Config
+	loc     *time.Location
+	members *Members
+	ledger  *loyalty.Ledger
+	notify  Notifier
+	router  *bots.Router
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu       sync.Mutex
+	activity map[uint64]lastMessage // per member, for message points
+}
+
+type lastMessage struct {
+	at   time.Time
+	text string
+}
+
+// Option configures a Community.
+type Option func(*Community)
+
+// WithLogger sets the logger. The default discards everything.
+func WithLogger(l *slog.Logger) Option { return func(c *Community) { c.log = l } }
+
+// WithClock sets the clock. The default is time.Now.
+func WithClock(now func() time.Time) Option { return func(c *Community) { c.now = now } }
+
+// WithNotifier sets how notifications and broadcasts are delivered.
+func WithNotifier(n Notifier) Option { return func(c *Community) { c.notify = n } }
+
+// New returns the community service. It fails for an unknown time zone.
+func New(cfg Config, members *Members, ledger *loyalty.Ledger, opts ...Option) (*Community, error) {
+	cfg.fill()
+	loc, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("community timezone %q: %w", cfg.Timezone, err)
+	}
+	c := &Community{cfg: cfg, loc: loc, members: members, ledger: ledger,
+		log: slog.New(slog.DiscardHandler), now: time.Now, activity: map[uint64]lastMessage{}}
+	for _, o := range opts {
+		o(c)
+	}
+	c.log = c.log.With("component", "community")
+	return c, nil
+}
+
+// Register adds every community command, the free-text handler and the
+// join/leave handlers to r, and the community's messages to its catalogue.
+func (c *Community) Register(r *bots.Router) {
+	c.router = r
+	r.Catalog().Add(bots.English, english)
+	r.Catalog().Add(bots.Chinese, chinese)
+	word := func(name string) bots.Arg { return bots.Arg{Name: name} }
+	member := bots.Arg{Name: "member", Kind: bots.ArgMember}
+	amount := bots.Arg{Name: "amount", Kind: bots.ArgInt, Min: 1, Max: 1_000_000}
+	reason := bots.Arg{Name: "reason", Kind: bots.ArgText}
+	for _, cmd := range []bots.Command{
+		{Name: "start", Help: "cmd.start", Args: []bots.Arg{{Name: "payload", Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.start)},
+		{Name: "help", Help: "cmd.help", Handler: bots.HandlerFunc(c.help)},
+		{Name: "points", Aliases: []string{"balance", "积分"}, Help: "cmd.points", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.points)},
+		{Name: "history", Help: "cmd.history", Role: bots.RoleMember, Args: []bots.Arg{{Name: "page", Kind: bots.ArgInt, Min: 1, Max: 1000, Optional: true}}, Handler: bots.HandlerFunc(c.history)},
+		{Name: "checkin", Aliases: []string{"签到"}, Help: "cmd.checkin", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.checkin)},
+		{Name: "leaderboard", Aliases: []string{"top"}, Help: "cmd.leaderboard", Role: bots.RoleMember, Args: []bots.Arg{{Name: "period", Choices: []string{"week", "month", "all"}, Optional: true}}, Handler: bots.HandlerFunc(c.leaderboard)},
+		{Name: "rewards", Help: "cmd.rewards", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.rewards)},
+		{Name: "redeem", Help: "cmd.redeem", Role: bots.RoleMember, Args: []bots.Arg{word("item"), {Name: "action", Choices: []string{"confirm", "cancel"}, Optional: true}, {Name: "nonce", Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.redeem)},
+		{Name: "link", Help: "cmd.link", Role: bots.RoleMember, Args: []bots.Arg{{Name: "code", Optional: true}}, Handler: bots.HandlerFunc(c.link)},
+		{Name: "lang", Help: "cmd.lang", Role: bots.RoleMember, Args: []bots.Arg{{Name: "language", Choices: []string{"en", "zh"}}}, Handler: bots.HandlerFunc(c.lang)},
+		{Name: "profile", Help: "cmd.profile", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.profile)},
+		{Name: "give", Help: "cmd.give", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.give)},
+		{Name: "take", Help: "cmd.take", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.take)},
+		{Name: "role", Help: "cmd.role", Role: bots.RoleManager, Args: []bots.Arg{member, {Name: "role", Choices: []string{"member", "ambassador", "manager"}}}, Handler: bots.HandlerFunc(c.setRole)},
+		{Name: "redemptions", Help: "cmd.redemptions", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.redemptions)},
+		{Name: "fulfil", Aliases: []string{"fulfill"}, Help: "cmd.fulfil", Role: bots.RoleManager, Args: []bots.Arg{word("code"), {Name: "note", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.fulfil)},
+		{Name: "cancel", Help: "cmd.cancel", Role: bots.RoleManager, Args: []bots.Arg{word("code"), {Name: "reason", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.cancel)},
+		{Name: "broadcast", Help: "cmd.broadcast", Role: bots.RoleManager, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.broadcast)},
+	} {
+		r.Handle(cmd)
+	}
+	r.HandleText(bots.HandlerFunc(c.message))
+	r.HandleJoin(bots.HandlerFunc(c.join))
+	r.HandleLeave(bots.HandlerFunc(c.leave))
+}
+
+// ensureSignup pays the signup bonus once per member (idempotent on
+// "signup:<member>"), and reports whether this call paid it.
+func (c *Community) ensureSignup(ctx context.Context, ev *bots.Event) (bool, error) {
+	rc, err := c.ledger.Credit(ctx, loyalty.Member(ev.Member), "signup", c.cfg.SignupBonus, "signup:"+strconv.FormatUint(ev.Member, 10), "signup bonus")
+	if err != nil {
+		return false, fmt.Errorf("signup bonus: %w", err)
+	}
+	return !rc.Replay, nil
+}
+
+// personal marks replies private when configured to keep personal data out of groups.
+func (c *Community) personal(ev *bots.Event, rs []bots.Reply) []bots.Reply {
+	if c.cfg.PrivateReplies && !ev.Private() {
+		for i := range rs {
+			rs[i].Private = true
+		}
+	}
+	return rs
+}
+
+func acct(ev *bots.Event) loyalty.AccountID { return loyalty.Member(ev.Member) }
+
+// today returns the community's current date as YYYY-MM-DD.
+func (c *Community) today() (string, time.Time) {
+	t := c.now().In(c.loc)
+	return t.Format(time.DateOnly), t
+}

@@ -1,0 +1,361 @@
+package community
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names: community owns every bucket prefixed "community.".
+var (
+	bucketMembers    = []byte("community.members")    // member id → Member (JSON)
+	bucketIdentities = []byte("community.identities") // platform\0user id → member id
+	bucketHandles    = []byte("community.handles")    // platform\0lowercase handle → member id
+	bucketLinks      = []byte("community.links")      // link code → linkCode (JSON)
+	bucketChats      = []byte("community.chats")      // platform\0chat id → Chat (JSON)
+)
+
+// ErrNoMember is returned for a member id that does not exist.
+var ErrNoMember = errors.New("community: no such member")
+
+// Identity is one platform account of a member.
+type Identity struct {
+	Platform string `json:"platform"`
+	UserID   string `json:"user_id"`
+	Handle   string `json:"handle,omitempty"`
+}
+
+// Member is one person in the community, whatever platforms they use.
+type Member struct {
+	ID         uint64     `json:"id"`
+	Name       string     `json:"name"`
+	Role       bots.Role  `json:"role"`
+	Locale     string     `json:"locale,omitempty"` // chosen with /lang; "" follows the platform
+	Joined     time.Time  `json:"joined"`
+	LastActive time.Time  `json:"last_active"`
+	Left       time.Time  `json:"left,omitzero"`
+	Invite     string     `json:"invite,omitempty"` // invite link the member joined through
+	Identities []Identity `json:"identities"`
+	Streak     int        `json:"streak,omitempty"`       // consecutive daily check-ins
+	LastCheck  string     `json:"last_checkin,omitempty"` // date of the last check-in, YYYY-MM-DD
+	MergedInto uint64     `json:"merged_into,omitempty"`  // set when /link folded this member into another
+}
+
+// Chat is a chat the bot serves; broadcasts go to its groups.
+type Chat struct {
+	Platform string        `json:"platform"`
+	ID       string        `json:"id"`
+	Kind     bots.ChatKind `json:"kind"`
+	LastSeen time.Time     `json:"last_seen"`
+}
+
+// Members stores members and maps platform accounts to them. It is safe for
+// concurrent use.
+type Members struct {
+	db     *bolt.DB
+	now    func() time.Time
+	owners map[string]bool // "platform:user id" of owners from config
+
+	mu      sync.Mutex
+	touched map[uint64]time.Time // last LastActive write, to write it at most every few minutes
+	chats   map[string]bool      // chats already recorded this run
+}
+
+// NewMembers creates the community buckets in db. owners lists
+// "platform:user id" accounts that are owners whatever the database says.
+func NewMembers(db *bolt.DB, owners []string, now func() time.Time) (*Members, error) {
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketMembers, bucketIdentities, bucketHandles, bucketLinks, bucketChats} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open members: %w", err)
+	}
+	m := &Members{db: db, now: now, owners: map[string]bool{}, touched: map[uint64]time.Time{}, chats: map[string]bool{}}
+	for _, o := range owners {
+		m.owners[o] = true
+	}
+	return m, nil
+}
+
+func identityKey(platform, user string) []byte { return []byte(platform + "\x00" + user) }
+
+func handleKey(platform, handle string) []byte {
+	return []byte(platform + "\x00" + strings.ToLower(strings.TrimPrefix(handle, "@")))
+}
+
+func idKey(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
+
+// Resolve implements bots.Resolver: it returns the member behind the event's
+// sender, registering a newcomer as a member.
+func (m *Members) Resolve(ctx context.Context, ev *bots.Event) (bots.Identity, error) {
+	if ev.UserID == "" {
+		return bots.Identity{}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return bots.Identity{}, err
+	}
+	now := m.now()
+	var mem Member
+	var isNew bool
+	err := m.db.View(func(tx *bolt.Tx) error {
+		var err error
+		mem, err = memberByIdentity(tx, ev.Platform, ev.UserID)
+		return err
+	})
+	if errors.Is(err, ErrNoMember) {
+		mem, isNew, err = m.register(ev, now)
+	}
+	if err != nil {
+		return bots.Identity{}, err
+	}
+	if err := m.noteActivity(ev, mem, now); err != nil {
+		return bots.Identity{}, err
+	}
+	role := mem.Role
+	if m.owners[ev.Platform+":"+ev.UserID] {
+		role = bots.RoleOwner
+	}
+	return bots.Identity{Member: mem.ID, Role: role, Locale: mem.Locale, New: isNew}, nil
+}
+
+// register creates a member for the event's sender, or returns the one a
+// concurrent event just created.
+func (m *Members) register(ev *bots.Event, now time.Time) (mem Member, isNew bool, err error) {
+	err = m.db.Update(func(tx *bolt.Tx) error {
+		if existing, err := memberByIdentity(tx, ev.Platform, ev.UserID); err == nil {
+			mem = existing
+			return nil
+		}
+		b := tx.Bucket(bucketMembers)
+		id, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		name := ev.Name
+		if name == "" {
+			name = ev.Username
+		}
+		mem = Member{ID: id, Name: name, Role: bots.RoleMember, Joined: now, LastActive: now, Invite: ev.Invite,
+			Identities: []Identity{{Platform: ev.Platform, UserID: ev.UserID, Handle: ev.Username}}}
+		if err := tx.Bucket(bucketIdentities).Put(identityKey(ev.Platform, ev.UserID), idKey(id)); err != nil {
+			return err
+		}
+		if ev.Username != "" {
+			if err := tx.Bucket(bucketHandles).Put(handleKey(ev.Platform, ev.Username), idKey(id)); err != nil {
+				return err
+			}
+		}
+		isNew = true
+		return putMember(tx, mem)
+	})
+	return mem, isNew, err
+}
+
+// activityWrite is how stale LastActive may get before Resolve writes it:
+// often enough for win-back, rarely enough not to cost a write per message.
+const activityWrite = 10 * time.Minute
+
+func (m *Members) noteActivity(ev *bots.Event, mem Member, now time.Time) error {
+	chatKey := ev.Platform + "\x00" + ev.ChatID
+	m.mu.Lock()
+	stale := now.Sub(m.touched[mem.ID]) > activityWrite && now.Sub(mem.LastActive) > activityWrite
+	handleChanged := ev.Username != "" && !hasHandle(mem, ev.Platform, ev.Username)
+	newChat := ev.ChatID != "" && !m.chats[chatKey]
+	if stale {
+		m.touched[mem.ID] = now
+	}
+	m.chats[chatKey] = true
+	m.mu.Unlock()
+	if !stale && !handleChanged && !newChat && ev.Kind != bots.EventLeave {
+		return nil
+	}
+	return m.db.Update(func(tx *bolt.Tx) error {
+		cur, err := getMember(tx, mem.ID)
+		if err != nil {
+			return err
+		}
+		cur.LastActive = now
+		if ev.Kind == bots.EventLeave {
+			cur.Left = now
+		} else {
+			cur.Left = time.Time{}
+		}
+		if handleChanged {
+			for i, id := range cur.Identities {
+				if id.Platform == ev.Platform && id.UserID == ev.UserID {
+					cur.Identities[i].Handle = ev.Username
+				}
+			}
+			if err := tx.Bucket(bucketHandles).Put(handleKey(ev.Platform, ev.Username), idKey(cur.ID)); err != nil {
+				return err
+			}
+		}
+		if newChat {
+			c, _ := json.Marshal(Chat{Platform: ev.Platform, ID: ev.ChatID, Kind: ev.Chat, LastSeen: now})
+			if err := tx.Bucket(bucketChats).Put([]byte(chatKey), c); err != nil {
+				return err
+			}
+		}
+		return putMember(tx, cur)
+	})
+}
+
+func hasHandle(mem Member, platform, handle string) bool {
+	for _, id := range mem.Identities {
+		if id.Platform == platform && strings.EqualFold(id.Handle, handle) {
+			return true
+		}
+	}
+	return false
+}
+
+// LookupMention implements bots.MentionResolver for "@handle" mentions, and
+// for Discord's "<@id>" and Telegram's numeric "@id" forms.
+func (m *Members) LookupMention(ctx context.Context, platform, mention string) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var id uint64
+	err := m.db.View(func(tx *bolt.Tx) error {
+		if inner, ok := strings.CutPrefix(mention, "<@"); ok {
+			user := strings.TrimPrefix(strings.TrimSuffix(inner, ">"), "!")
+			mem, err := memberByIdentity(tx, platform, user)
+			id = mem.ID
+			return err
+		}
+		v := tx.Bucket(bucketHandles).Get(handleKey(platform, mention))
+		if v == nil {
+			return ErrNoMember
+		}
+		mem, err := getMember(tx, binary.BigEndian.Uint64(v))
+		id = mem.ID
+		return err
+	})
+	if errors.Is(err, ErrNoMember) {
+		return 0, bots.ErrUnknownMember
+	}
+	return id, err
+}
+
+// Get returns the member with id, following /link merges, or ErrNoMember.
+func (m *Members) Get(ctx context.Context, id uint64) (Member, error) {
+	if err := ctx.Err(); err != nil {
+		return Member{}, err
+	}
+	var mem Member
+	err := m.db.View(func(tx *bolt.Tx) error {
+		var err error
+		mem, err = getMember(tx, id)
+		return err
+	})
+	return mem, err
+}
+
+// Update applies fn to member id in one transaction. fn's error aborts it.
+func (m *Members) Update(ctx context.Context, id uint64, fn func(*Member) error) (Member, error) {
+	if err := ctx.Err(); err != nil {
+		return Member{}, err
+	}
+	var mem Member
+	err := m.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if mem, err = getMember(tx, id); err != nil {
+			return err
+		}
+		if err := fn(&mem); err != nil {
+			return err
+		}
+		return putMember(tx, mem)
+	})
+	return mem, err
+}
+
+// Names returns display names for member ids; unknown ids get "#<id>".
+func (m *Members) Names(ctx context.Context, ids []uint64) (map[uint64]string, error) {
+	out := make(map[uint64]string, len(ids))
+	err := m.db.View(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			if mem, err := getMember(tx, id); err == nil {
+				out[id] = mem.Name
+			} else {
+				out[id] = "#" + strconv.FormatUint(id, 10)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Chats returns every chat of the given kind the bot has seen.
+func (m *Members) Chats(ctx context.Context, kind bots.ChatKind) ([]Chat, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []Chat
+	err := m.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketChats).ForEach(func(_, v []byte) error {
+			var c Chat
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			if c.Kind == kind {
+				out = append(out, c)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+func memberByIdentity(tx *bolt.Tx, platform, user string) (Member, error) {
+	v := tx.Bucket(bucketIdentities).Get(identityKey(platform, user))
+	if v == nil {
+		return Member{}, ErrNoMember
+	}
+	return getMember(tx, binary.BigEndian.Uint64(v))
+}
+
+// getMember loads a member, following MergedInto to the member that now owns
+// the identity.
+func getMember(tx *bolt.Tx, id uint64) (Member, error) {
+	for range 8 {
+		v := tx.Bucket(bucketMembers).Get(idKey(id))
+		if v == nil {
+			return Member{}, fmt.Errorf("member %d: %w", id, ErrNoMember)
+		}
+		var mem Member
+		if err := json.Unmarshal(v, &mem); err != nil {
+			return Member{}, fmt.Errorf("decode member %d: %w", id, err)
+		}
+		if mem.MergedInto == 0 {
+			return mem, nil
+		}
+		id = mem.MergedInto
+	}
+	return Member{}, fmt.Errorf("member %d: merge chain too long: %w", id, ErrNoMember)
+}
+
+func putMember(tx *bolt.Tx, mem Member) error {
+	v, err := json.Marshal(mem)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMembers).Put(idKey(mem.ID), v)
+}
+
+var _ bots.Resolver = (*Members)(nil)
+var _ bots.MentionResolver = (*Members)(nil)

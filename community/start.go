@@ -1,0 +1,145 @@
+package community
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/loyalty"
+)
+
+// start registers the member (paying the signup bonus once) and shows help.
+// "/start link_<code>" (a Telegram deep link) links accounts.
+func (c *Community) start(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if code, ok := strings.CutPrefix(ev.Arg("payload"), "link_"); ok {
+		return c.linkWith(ctx, ev, code)
+	}
+	paid, err := c.ensureSignup(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	var text string
+	if paid {
+		text = ev.T("start.welcome_new", ev.Name, points(c.cfg.SignupBonus))
+	} else {
+		text = ev.T("start.welcome_back", ev.Name)
+	}
+	return []bots.Reply{{Text: text + "\n\n" + c.router.Help(ev)}}, nil
+}
+
+func (c *Community) help(_ context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	return []bots.Reply{{Text: c.router.Help(ev)}}, nil
+}
+
+func (c *Community) lang(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	loc := ev.Arg("language")
+	if _, err := c.members.Update(ctx, ev.Member, func(m *Member) error { m.Locale = loc; return nil }); err != nil {
+		return nil, fmt.Errorf("set locale: %w", err)
+	}
+	ev.Locale = loc
+	return bots.Say(ev, "lang.ok"), nil
+}
+
+// profile shows everything loyalbot stores about the member.
+func (c *Community) profile(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	m, err := c.members.Get(ctx, ev.Member)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, id := range m.Identities {
+		s := id.Platform + " " + id.UserID
+		if id.Handle != "" {
+			s += " (@" + id.Handle + ")"
+		}
+		ids = append(ids, s)
+	}
+	locale := m.Locale
+	if locale == "" {
+		locale = ev.T("profile.auto")
+	}
+	text := ev.T("profile.text", m.ID, m.Name, ev.T("role.name."+ev.Role.String()), date(m.Joined, c.loc),
+		date(m.LastActive, c.loc), locale, strings.Join(ids, ", "), m.Streak)
+	return c.personal(ev, []bots.Reply{{Text: text}}), nil
+}
+
+// join welcomes a member who joined a chat; Identify has registered them.
+func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if ev.Invite != "" && ev.NewMember {
+		if _, err := c.members.Update(ctx, ev.Member, func(m *Member) error { m.Invite = ev.Invite; return nil }); err != nil {
+			return nil, err
+		}
+	}
+	paid, err := c.ensureSignup(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	if !paid {
+		return bots.Say(ev, "join.welcome_back", ev.Name), nil
+	}
+	return bots.Say(ev, "join.welcome", ev.Name, points(c.cfg.SignupBonus)), nil
+}
+
+func (c *Community) leave(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	c.log.InfoContext(ctx, "member left", "platform", ev.Platform, "chat", ev.ChatID, "member", ev.Member)
+	return nil, nil
+}
+
+// message pays activity points for a group message: at least
+// MessageMinLength characters, not a repeat of the member's last message,
+// and at most one per MessageCooldown. It never replies.
+func (c *Community) message(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if ev.Private() || ev.Member == 0 || c.cfg.MessagePoints <= 0 {
+		return nil, nil
+	}
+	text := strings.Join(strings.Fields(strings.ToLower(ev.Text)), " ")
+	if utf8.RuneCountInString(text) < c.cfg.MessageMinLength {
+		return nil, nil
+	}
+	now := c.now()
+	c.mu.Lock()
+	last := c.activity[ev.Member]
+	ok := now.Sub(last.at) >= c.cfg.MessageCooldown && text != last.text
+	if ok {
+		c.activity[ev.Member] = lastMessage{at: now, text: text}
+	} else if text != last.text {
+		last.text = text
+		c.activity[ev.Member] = last
+	}
+	c.mu.Unlock()
+	if !ok {
+		return nil, nil
+	}
+	_, err := c.ledger.Post(ctx, loyalty.Posting{Key: ev.Key("msg"), From: loyalty.Issuance("message"), To: acct(ev),
+		Amount: c.cfg.MessagePoints, Reason: "chat activity", Multiply: true})
+	if err != nil {
+		return nil, fmt.Errorf("message points: %w", err)
+	}
+	return nil, nil
+}
+
+func date(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(loc).Format(time.DateOnly)
+}
+
+// points formats a point amount with thousands separators: 12,345.
+func points(n int64) string {
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
