@@ -60,7 +60,7 @@ func (c *Community) setRole(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	}
 	errDenied := errors.New("denied")
 	m, err := c.members.Update(ctx, target, func(m *Member) error {
-		if m.Role >= bots.RoleManager && ev.Role < bots.RoleOwner || m.Role == bots.RoleOwner {
+		if cur := c.members.roleOf(*m); cur >= bots.RoleManager && ev.Role < bots.RoleOwner || cur == bots.RoleOwner {
 			return errDenied
 		}
 		m.Role = role

@@ -161,6 +161,21 @@ func (c *Community) Register(r *bots.Router) {
 	r.HandleLeave(bots.HandlerFunc(c.leave))
 }
 
+// Signup returns middleware that pays the signup bonus to members the
+// event registered. Install it after bots.Identify.
+func (c *Community) Signup() bots.Middleware {
+	return func(next bots.Handler) bots.Handler {
+		return bots.HandlerFunc(func(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+			if ev.NewMember {
+				if _, err := c.ensureSignup(ctx, ev); err != nil {
+					return nil, err
+				}
+			}
+			return next.Handle(ctx, ev)
+		})
+	}
+}
+
 // ensureSignup pays the signup bonus once per member (idempotent on
 // "signup:<member>"), and reports whether this call paid it.
 func (c *Community) ensureSignup(ctx context.Context, ev *bots.Event) (bool, error) {

@@ -125,11 +125,18 @@ func (m *Members) Resolve(ctx context.Context, ev *bots.Event) (bots.Identity, e
 	if err := m.noteActivity(ev, mem, now); err != nil {
 		return bots.Identity{}, err
 	}
-	role := mem.Role
-	if m.owners[ev.Platform+":"+ev.UserID] {
-		role = bots.RoleOwner
+	return bots.Identity{Member: mem.ID, Role: m.roleOf(mem), Locale: mem.Locale, New: isNew}, nil
+}
+
+// roleOf returns a member's role: owner when any of its accounts is an
+// owner in the config, else the stored role.
+func (m *Members) roleOf(mem Member) bots.Role {
+	for _, id := range mem.Identities {
+		if m.owners[id.Platform+":"+id.UserID] {
+			return bots.RoleOwner
+		}
 	}
-	return bots.Identity{Member: mem.ID, Role: role, Locale: mem.Locale, New: isNew}, nil
+	return mem.Role
 }
 
 // register creates a member for the event's sender, or returns the one a

@@ -88,7 +88,7 @@ var english = map[string]string{
 	"button.fulfil":       "Fulfil %s",
 	"button.cancel_code":  "Cancel %s",
 
-	"redemptions.header": "📦 %d pending redemptions:",
+	"redemptions.header": "📦 Pending redemptions (%d):",
 	"redemptions.line":   "%s — %s — %s — %s",
 	"redemptions.empty":  "No pending redemptions. 🎉",
 	"redemption.unknown": "There is no redemption with code %s.",

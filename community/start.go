@@ -17,12 +17,11 @@ func (c *Community) start(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	if code, ok := strings.CutPrefix(ev.Arg("payload"), "link_"); ok {
 		return c.linkWith(ctx, ev, code)
 	}
-	paid, err := c.ensureSignup(ctx, ev)
-	if err != nil {
+	if _, err := c.ensureSignup(ctx, ev); err != nil { // in case a crash came between registering and paying
 		return nil, err
 	}
 	var text string
-	if paid {
+	if ev.NewMember {
 		text = ev.T("start.welcome_new", ev.Name, points(c.cfg.SignupBonus))
 	} else {
 		text = ev.T("start.welcome_back", ev.Name)
@@ -73,11 +72,10 @@ func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 			return nil, err
 		}
 	}
-	paid, err := c.ensureSignup(ctx, ev)
-	if err != nil {
+	if _, err := c.ensureSignup(ctx, ev); err != nil {
 		return nil, err
 	}
-	if !paid {
+	if !ev.NewMember {
 		return bots.Say(ev, "join.welcome_back", ev.Name), nil
 	}
 	return bots.Say(ev, "join.welcome", ev.Name, points(c.cfg.SignupBonus)), nil

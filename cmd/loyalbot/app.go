@@ -95,6 +95,7 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 		bots.Recover(a.Log),
 		chatOnly(bots.RateLimit(cfg.RateLimit.Burst, cfg.RateLimit.Interval, now)),
 		bots.Identify(a.Members),
+		a.Community.Signup(),
 	)
 	a.Community.Register(a.Router)
 	return nil

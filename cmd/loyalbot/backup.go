@@ -15,7 +15,8 @@ import (
 )
 
 func newBackupCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var httpAddr string
+	cmd := &cobra.Command{
 		Use:   "backup <file>",
 		Short: "Write a consistent copy of the database, even while loyalbot serves",
 		Long: `backup copies the database in one read transaction. When a running
@@ -27,6 +28,9 @@ this machine (/admin/backup), so writes never stop.`,
 			if err != nil {
 				return err
 			}
+			if httpAddr != "" {
+				cfg.HTTP = httpAddr
+			}
 			n, err := backup(cmd.Context(), cfg, args[0])
 			if err != nil {
 				return err
@@ -35,6 +39,8 @@ this machine (/admin/backup), so writes never stop.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&httpAddr, "http", "", "HTTP address of the running loyalbot (default from config)")
+	return cmd
 }
 
 func backup(ctx context.Context, cfg Config, path string) (int64, error) {

@@ -1,0 +1,287 @@
+package community_test
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/loyalty"
+)
+
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func TestCommunity_FirstRun(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.expect("alice> /start", "Welcome, alice!", "100 points", "/checkin")
+	h.expect("alice> /checkin", "+10 points", "streak: 1", "Balance: 110")
+	h.expect("admin> /give @alice 50 welcome", "Gave 50 points to alice (welcome)", "Their balance: 160")
+	h.expect("alice> /points", "Balance: 160 points", "Tier: Leaf", "840 more points to reach Bud", "160 points expire on 2027-03-10")
+	h.expect("alice> /give @bob 5 x", "Sorry, /give is for managers and above.")
+	h.expect("alice> /checkin", "already checked in today", "14h 30m", "00:00 UTC")
+	h.expect("alice> /redeem mug", "Mug costs 300 points — you need 140 more.")
+	h.wantBalance("alice", 160)
+	h.expect("alice> /start", "Welcome back, alice!") // the bonus is paid once
+	h.wantBalance("alice", 160)
+}
+
+func TestCommunity_Chinese(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.expect("alice> /lang zh", "之后我会用中文")
+	h.expect("alice> /checkin", "签到成功！+10 积分")
+	h.expect("alice> /points", "积分余额：110", "等级：青叶", "再获得 890 积分即可升级到新芽")
+	h.expect("alice> /redeem mug", "马克杯 需要 300 积分，你还差 190 积分")
+	h.expect("alice> /give @bob 1 x", "抱歉，/give 仅限管理员及以上使用。")
+	h.expect("alice> /lang en", "speak English")
+}
+
+func TestCommunity_Checkin_Streak(t *testing.T) {
+	h := newHarness(t, community.Config{StreakDays: 3, StreakBonus: 25})
+	h.expect("alice> /checkin", "streak: 1", "2 more days in a row for a 25 point streak bonus")
+	h.clock.Advance(24 * time.Hour)
+	h.expect("alice> /checkin", "streak: 2")
+	h.clock.Advance(24 * time.Hour)
+	h.expect("alice> /checkin", "streak: 3", "3 days in a row! Streak bonus: +25 points")
+	h.wantBalance("alice", 100+30+25)
+	h.clock.Advance(48 * time.Hour) // a day missed
+	h.expect("alice> /checkin", "streak: 1")
+}
+
+func TestCommunity_Checkin_Concurrent(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.send("alice> /start")
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.console.Handle(context.Background(), h.router, "alice> /checkin")
+		}()
+	}
+	wg.Wait()
+	h.wantBalance("alice", 110)
+}
+
+func TestCommunity_Redeem(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.send("alice> /start")
+	h.send("admin> /give @alice 400 prize")
+	got := h.expect("alice> /redeem mug", "Redeem Mug for 300 points? You have 500 available.", "[Confirm: /redeem mug confirm ")
+	confirm := regexp.MustCompile(`/redeem mug confirm [0-9a-f]+`).FindString(got)
+	h.expect("alice> "+confirm, "Redeemed Mug!", "Balance: 200 points")
+	h.expect("alice> "+confirm, "You already redeemed Mug with this button") // a double press pays once
+	h.wantBalance("alice", 200)
+	h.expect("bob> /redeem mug confirm", "Mug is out of stock")
+	h.expect("alice> /redeem car", `There is no reward called "car"`)
+	h.expect("alice> /redeem sticker cancel", "nothing redeemed")
+	list := h.expect("admin> /redemptions", "Pending redemptions (1)", "alice", "mug")
+	code := regexp.MustCompile(`/cancel ([A-Z2-9]{8})`).FindStringSubmatch(list)[1]
+	h.expect("admin> /cancel "+code+" wrong colour", "cancelled and 300 points refunded")
+	h.wantBalance("alice", 500)
+	h.expect("admin> /cancel "+code, "was already cancelled")
+	h.expect("admin> /fulfil "+code, "is already closed")
+	h.expect("admin> /fulfil NOPE1234", "There is no redemption with code NOPE1234")
+	h.expect("alice> /redemptions", "managers and above")
+}
+
+func TestCommunity_Admin_BadInput(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.send("alice> /start")
+	tests := []struct{ line, want string }{
+		{"admin> /give", "/give needs <member>"},
+		{"admin> /give @alice", "/give needs <amount>"},
+		{"admin> /give @alice 10", "/give needs <reason>"},
+		{"admin> /give @alice ten x", "must be a whole number"},
+		{"admin> /give @alice -5 x", "must be between 1 and 1000000"},
+		{"admin> /give @alice 0 x", "must be between 1 and 1000000"},
+		{"admin> /give @alice 99999999999999999999 x", "must be a whole number"},
+		{"admin> /give alice 5 x", "must mention a member"},
+		{"admin> /give @nobody 5 x", "I don't know @nobody yet"},
+		{"admin> /take @alice 101 x", "alice has only 100 points available"},
+		{"admin> /role @alice owner", "<role> must be one of: member | ambassador | manager"},
+		{"admin> /role @admin member", "can't change your own role"},
+		{"admin> /history 0", "must be between 1 and 1000"},
+		{"admin> /leaderboard year", "must be one of: week | month | all"},
+		{`admin> /give @alice 5 "unclosed`, "A quote is not closed"},
+		{"admin> /frobnicate", "I don't know /frobnicate"},
+	}
+	for _, tt := range tests {
+		h.expect(tt.line, tt.want)
+	}
+	h.wantBalance("alice", 100)
+	if err := h.ledger.Verify(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestCommunity_Roles(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	for _, u := range []string{"alice", "bob", "carol"} {
+		h.send(u + "> /start")
+	}
+	h.expect("admin> /role @alice manager", "alice is now a manager.")
+	h.expect("alice> /give @bob 5 thanks", "Gave 5 points to bob")
+	h.expect("alice> /role @bob ambassador", "bob is now an ambassador.")
+	h.expect("alice> /role @carol manager", "Only the owner can appoint")
+	h.expect("bob> /role @carol ambassador", "/role is for managers and above")
+	h.expect("alice> /role @admin member", "Only the owner can appoint")
+	h.expect("admin> /role @alice member", "alice is now a member.")
+	h.expect("alice> /give @bob 5 thanks", "/give is for managers and above")
+	// A platform administrator counts as a manager even without a loyalbot role.
+	replies := h.router.Dispatch(context.Background(), &bots.Event{ID: "t:1", Platform: bots.Console, UserID: "carol", Name: "carol",
+		Text: "/give @bob 7 from a group admin", PlatformRole: bots.RoleManager})
+	if len(replies) == 0 || !strings.Contains(replies[0].Text, "Gave 7 points to bob") {
+		t.Errorf("platform admin /give: %+v", replies)
+	}
+	h.wantBalance("bob", 112)
+}
+
+func TestCommunity_MessagePoints(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.send("alice> /start")
+	h.send("alice> hello everyone!") // +1
+	h.send("alice> another message") // cooldown
+	h.clock.Advance(61 * time.Second)
+	h.send("alice> hi")              // too short
+	h.send("alice> hello everyone!") // repeats the last paid text
+	h.send("alice> HELLO   everyone!")
+	h.send("alice> something new") // +1
+	h.clock.Advance(61 * time.Second)
+	h.send("dm alice> private chat does not earn")
+	h.wantBalance("alice", 102)
+	// A redelivered update (same event id) pays once.
+	ev := func() *bots.Event {
+		return &bots.Event{ID: "telegram:42", Platform: bots.Console, ChatID: "group", UserID: "alice", Text: "redelivered message"}
+	}
+	h.clock.Advance(61 * time.Second)
+	h.router.Dispatch(context.Background(), ev())
+	h.clock.Advance(61 * time.Second)
+	h.router.Dispatch(context.Background(), ev())
+	h.wantBalance("alice", 103)
+}
+
+func TestCommunity_Link(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.send("alice> /start")
+	h.send("admin> /give @alice 40 x")
+	got := h.expect("alice> /link", "Your link code is")
+	code := regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(got)[1]
+	// alice's Telegram account: a separate member until linked.
+	tg := func(text string) string {
+		rs := h.router.Dispatch(context.Background(), &bots.Event{ID: "telegram:" + text, Platform: bots.Telegram, ChatID: "9", Chat: bots.ChatPrivate,
+			UserID: "555", Name: "Alice TG", Text: text})
+		var s []string
+		for _, r := range rs {
+			s = append(s, r.Text)
+		}
+		return strings.Join(s, "\n")
+	}
+	if got := tg("/start"); !strings.Contains(got, "100 points") {
+		t.Fatalf("telegram /start: %s", got)
+	}
+	if got := tg("/link WRONG1"); !strings.Contains(got, "unknown or expired") {
+		t.Errorf("bad code: %s", got)
+	}
+	if got := tg("/link " + strings.ToLower(code)); !strings.Contains(got, "Linked! alice now uses one wallet on: console, telegram. Balance: 240 points.") {
+		t.Fatalf("link: %s", got)
+	}
+	if got := tg("/points"); !strings.Contains(got, "Balance: 240 points") {
+		t.Errorf("points from telegram after link: %s", got)
+	}
+	h.wantBalance("alice", 240)
+	if got := tg("/link " + code); !strings.Contains(got, "unknown or expired") {
+		t.Errorf("code reused: %s", got)
+	}
+	// Codes expire.
+	got = h.send("alice> /link")
+	code = regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(got)[1]
+	h.clock.Advance(11 * time.Minute)
+	h.expect("bob> /link "+code, "unknown or expired")
+}
+
+func TestCommunity_HistoryAndLeaderboard(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.send("alice> /start")
+	h.send("bob> /start")
+	for i := range 12 {
+		h.clock.Advance(24 * time.Hour)
+		h.send("alice> /checkin")
+		if i%2 == 0 {
+			h.send("bob> /checkin")
+		}
+	}
+	h.expect("alice> /history", "page 1", "+10  check-in", "More: /history 2")
+	h.expect("alice> /history 2", "page 2", "+100  signup bonus")
+	h.expect("alice> /history 3", "No points activity")
+	h.expect("alice> /leaderboard all", "🥇 alice — 270 points", "🥈 bob — 160 points")
+	h.expect("alice> /leaderboard week", "🥇 alice")
+}
+
+func TestCommunity_JoinWelcome(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.expect("dave> !join spring-invite", "Welcome to the community, dave!", "100 points")
+	h.expect("dave> !leave")
+	h.expect("dave> !join", "Welcome back, dave!")
+	h.wantBalance("dave", 100)
+	id, _ := h.members.LookupMention(context.Background(), bots.Console, "@dave")
+	m, _ := h.members.Get(context.Background(), id)
+	if m.Invite != "spring-invite" {
+		t.Errorf("invite %q", m.Invite)
+	}
+}
+
+func TestCommunity_TierUp(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.send("alice> /start")
+	h.send("admin> /give @alice 890 contest")
+	h.expect("alice> /checkin", "You reached the Bud tier!", "10% bonus")
+	h.clock.Advance(24 * time.Hour)
+	h.expect("alice> /checkin", "+11 points") // Bud earns 1.1×
+}
+
+func TestMessages_Complete(t *testing.T) {
+	r := bots.NewRouter()
+	h := newHarness(t, community.Config{})
+	_ = h
+	c, err := community.New(community.Config{}, h.members, h.ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Register(r)
+	if m := r.Catalog().Missing(); len(m) > 0 {
+		t.Errorf("untranslated messages: %v", m)
+	}
+}
+
+func BenchmarkRouterPoints(b *testing.B) {
+	h := newHarness(b, community.Config{})
+	h.send("alice> /start")
+	ctx := context.Background()
+	b.ReportAllocs()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ev := &bots.Event{ID: "bench", Platform: bots.Console, ChatID: "group", UserID: "alice", Name: "alice", Text: "/points"}
+			if rs := h.router.Dispatch(ctx, ev); len(rs) != 1 || !strings.Contains(rs[0].Text, "Balance: 100") {
+				b.Fatalf("replies %+v", rs)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "commands/s")
+}
+
+var _ = loyalty.Member
