@@ -146,6 +146,8 @@ func (c *Community) Register(r *bots.Router) {
 		{Name: "link", Help: "cmd.link", Role: bots.RoleMember, Args: []bots.Arg{{Name: "code", Optional: true}}, Handler: bots.HandlerFunc(c.link)},
 		{Name: "lang", Help: "cmd.lang", Role: bots.RoleMember, Args: []bots.Arg{{Name: "language", Choices: []string{"en", "zh"}}}, Handler: bots.HandlerFunc(c.lang)},
 		{Name: "profile", Help: "cmd.profile", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.profile)},
+		{Name: "export", Help: "cmd.export", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.export)},
+		{Name: "erase", Help: "cmd.erase", Role: bots.RoleMember, Args: []bots.Arg{{Name: "confirm", Choices: []string{"confirm"}, Optional: true}}, Handler: bots.HandlerFunc(c.erase)},
 		{Name: "give", Help: "cmd.give", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.give)},
 		{Name: "take", Help: "cmd.take", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.take)},
 		{Name: "role", Help: "cmd.role", Role: bots.RoleManager, Args: []bots.Arg{member, {Name: "role", Choices: []string{"member", "ambassador", "manager"}}}, Handler: bots.HandlerFunc(c.setRole)},
@@ -177,8 +179,12 @@ func (c *Community) Signup() bots.Middleware {
 }
 
 // ensureSignup pays the signup bonus once per member (idempotent on
-// "signup:<member>"), and reports whether this call paid it.
+// "signup:<member>"), and reports whether this call paid it. An account
+// that erased its data and came back gets no second bonus.
 func (c *Community) ensureSignup(ctx context.Context, ev *bots.Event) (bool, error) {
+	if ok, err := c.members.signupAllowed(ctx, ev.Member); err != nil || !ok {
+		return false, err
+	}
 	rc, err := c.ledger.Credit(ctx, loyalty.Member(ev.Member), "signup", c.cfg.SignupBonus, "signup:"+strconv.FormatUint(ev.Member, 10), "signup bonus")
 	if err != nil {
 		return false, fmt.Errorf("signup bonus: %w", err)

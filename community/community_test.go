@@ -90,12 +90,20 @@ func TestCommunity_Redeem(t *testing.T) {
 	h.expect("alice> /redeem sticker cancel", "nothing redeemed")
 	list := h.expect("admin> /redemptions", "Pending redemptions (1)", "alice", "mug")
 	code := regexp.MustCompile(`/cancel ([A-Z2-9]{8})`).FindStringSubmatch(list)[1]
-	h.expect("admin> /cancel "+code+" wrong colour", "cancelled and 300 points refunded")
+	h.expect("admin> /cancel "+code+" wrong colour", "cancelled and 300 points refunded",
+		"(to alice, privately) Your redemption "+code[:4]+"-"+code[4:]+" was cancelled and 300 points were refunded. wrong colour")
 	h.wantBalance("alice", 500)
 	h.expect("admin> /cancel "+code, "was already cancelled")
 	h.expect("admin> /fulfil "+code, "is already closed")
 	h.expect("admin> /fulfil NOPE1234", "There is no redemption with code NOPE1234")
 	h.expect("alice> /redemptions", "managers and above")
+	// Fulfilling tells the member, once.
+	h.send("admin> /restock") // unknown command: nothing changes
+	h.expect("alice> /redeem sticker confirm", "Redeemed Sticker!")
+	code = regexp.MustCompile(`/fulfil ([A-Z2-9]{8})`).FindStringSubmatch(h.send("admin> /redemptions"))[1]
+	h.expect("admin> /fulfil "+strings.ToLower(code)+" posted today", "marked as handed out", "(to alice, privately) 📦 Your reward", "posted today")
+	h.expect("admin> /fulfil "+code, "was already handed out")
+	h.expect("admin> /cancel "+code, "is already closed")
 }
 
 func TestCommunity_Admin_BadInput(t *testing.T) {
@@ -285,3 +293,29 @@ func BenchmarkRouterPoints(b *testing.B) {
 }
 
 var _ = loyalty.Member
+
+func TestCommunity_ExportErase(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	h.send("alice> /start")
+	h.send("alice> /checkin")
+	got := h.expect("alice> /export", "(to alice, privately) Here is everything", `"name": "alice"`, `"key": "signup:1"`, `"balance": 110`)
+	if !strings.Contains(got, `"platform": "console"`) {
+		t.Errorf("export lacks the identity: %s", got)
+	}
+	h.expect("alice> /erase", "cannot be undone", "[Erase my data: /erase confirm]")
+	h.wantBalance("alice", 110)
+	h.expect("alice> /erase confirm", "Your data has been erased")
+	if _, err := h.members.LookupMention(context.Background(), bots.Console, "@alice"); err == nil {
+		t.Error("@alice still resolves after erasure")
+	}
+	m, err := h.members.Get(context.Background(), 1)
+	if err != nil || m.Name != "" || len(m.Identities) != 0 || m.Erased.IsZero() {
+		t.Errorf("member after erasure: %+v %v", m, err)
+	}
+	b, _ := h.ledger.Balance(context.Background(), loyalty.Member(1))
+	if b.Balance != 0 {
+		t.Errorf("erased member keeps %d points", b.Balance)
+	}
+	// Coming back is a fresh start, without a second signup bonus.
+	h.expect("alice> /points", "Balance: 0 points")
+}

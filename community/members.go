@@ -48,6 +48,7 @@ type Member struct {
 	Streak     int        `json:"streak,omitempty"`       // consecutive daily check-ins
 	LastCheck  string     `json:"last_checkin,omitempty"` // date of the last check-in, YYYY-MM-DD
 	MergedInto uint64     `json:"merged_into,omitempty"`  // set when /link folded this member into another
+	Erased     time.Time  `json:"erased,omitzero"`        // set when the member erased their data
 }
 
 // Chat is a chat the bot serves; broadcasts go to its groups.

@@ -157,46 +157,35 @@ func (c *Community) redemptions(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	return []bots.Reply{{Text: strings.Join(lines, "\n"), Buttons: buttons}}, nil
 }
 
+// fulfil marks a redemption as handed out and tells the member.
 func (c *Community) fulfil(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	rd, err := c.ledger.Fulfil(ctx, ev.Arg("code"), ev.Arg("note"))
-	if reply, done := redemptionError(ev, err); done {
-		return reply, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("fulfil: %w", err)
-	}
-	code := loyalty.FormatCode(rd.Code)
-	if rd.Replay {
-		return bots.Say(ev, "fulfil.already", code), nil
-	}
-	c.log.InfoContext(ctx, "redemption fulfilled", "member", ev.Member, "code", rd.Code)
-	c.notifyMember(ctx, rd.Account, "notify.fulfilled", code, ev.Arg("note"))
-	return bots.Say(ev, "fulfil.ok", code), nil
+	return c.closeRedemption(ctx, ev, "fulfil", c.ledger.Fulfil, ev.Arg("note"))
 }
 
+// cancel cancels a redemption, refunding its points, and tells the member.
 func (c *Community) cancel(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	rd, err := c.ledger.Cancel(ctx, ev.Arg("code"), ev.Arg("reason"))
-	if reply, done := redemptionError(ev, err); done {
-		return reply, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cancel: %w", err)
-	}
-	code := loyalty.FormatCode(rd.Code)
-	if rd.Replay {
-		return bots.Say(ev, "cancel.already", code), nil
-	}
-	c.log.InfoContext(ctx, "redemption cancelled", "manager", ev.Member, "code", rd.Code, "reason", ev.Arg("reason"))
-	c.notifyMember(ctx, rd.Account, "notify.cancelled", code, points(rd.Cost), ev.Arg("reason"))
-	return bots.Say(ev, "cancel.ok", code, points(rd.Cost)), nil
+	return c.closeRedemption(ctx, ev, "cancel", c.ledger.Cancel, ev.Arg("reason"))
 }
 
-func redemptionError(ev *bots.Event, err error) ([]bots.Reply, bool) {
+// closeRedemption runs a manager's fulfil or cancel (op) and tells the
+// member. Messages op+".ok", op+".already" and "notify."+op take the code,
+// the cost and the note.
+func (c *Community) closeRedemption(ctx context.Context, ev *bots.Event, op string,
+	close func(ctx context.Context, code, note string) (loyalty.Redemption, error), note string) ([]bots.Reply, error) {
+	rd, err := close(ctx, ev.Arg("code"), note)
 	switch {
 	case errors.Is(err, loyalty.ErrNotFound):
-		return bots.Say(ev, "redemption.unknown", ev.Arg("code")), true
+		return bots.Say(ev, "redemption.unknown", ev.Arg("code")), nil
 	case errors.Is(err, loyalty.ErrRedemptionClosed):
-		return bots.Say(ev, "redemption.closed", ev.Arg("code")), true
+		return bots.Say(ev, "redemption.closed", ev.Arg("code")), nil
+	case err != nil:
+		return nil, fmt.Errorf("%s redemption: %w", op, err)
 	}
-	return nil, false
+	code, cost := loyalty.FormatCode(rd.Code), points(rd.Cost)
+	if rd.Replay {
+		return bots.Say(ev, op+".already", code, cost, note), nil
+	}
+	c.log.InfoContext(ctx, "redemption closed", "op", op, "manager", ev.Member, "code", rd.Code, "note", note)
+	c.notifyMember(ctx, rd.Account, "notify."+op, code, cost, note)
+	return bots.Say(ev, op+".ok", code, cost, note), nil
 }

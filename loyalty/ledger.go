@@ -332,11 +332,11 @@ func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, 
 
 // Balance is the state of one account.
 type Balance struct {
-	Account   AccountID
-	Balance   int64 // all points on the account, held ones included
-	Held      int64 // points reserved by open, unexpired holds
-	Available int64 // Balance - Held: what the member can spend
-	Earned    int64 // lifetime earned points (members)
+	Account   AccountID `json:"account"`
+	Balance   int64     `json:"balance"`   // all points on the account, held ones included
+	Held      int64     `json:"held"`      // points reserved by open, unexpired holds
+	Available int64     `json:"available"` // Balance - Held: what the member can spend
+	Earned    int64     `json:"earned"`    // lifetime earned points (members)
 }
 
 // Balance returns the balance of account a. Reading it is O(1) in the length

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -514,9 +515,16 @@ func TestLedger_Backup(t *testing.T) {
 	l, _ := newLedger(t)
 	mustCredit(t, l, alice, 42, "b1")
 	path := t.TempDir() + "/backup.db"
-	n, err := l.BackupFile(ctx, path)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := l.Backup(ctx, f)
 	if err != nil || n == 0 {
 		t.Fatalf("backup = %d, %v", n, err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
