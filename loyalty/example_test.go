@@ -1,0 +1,33 @@
+package loyalty_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/loyalbot/loyalbot/loyalty"
+	bolt "go.etcd.io/bbolt"
+)
+
+func ExampleLedger_Credit() {
+	dir, _ := os.MkdirTemp("", "loyalty-example")
+	defer os.RemoveAll(dir)
+	db, _ := bolt.Open(filepath.Join(dir, "loyalbot.db"), 0o600, nil)
+	defer db.Close()
+	l, _ := loyalty.Open(db, loyalty.Config{})
+	defer l.Close()
+	ctx := context.Background()
+
+	alice := loyalty.Member(1)
+	first, _ := l.Credit(ctx, alice, "checkin", 10, "checkin:1:2026-03-10", "daily check-in")
+	again, _ := l.Credit(ctx, alice, "checkin", 10, "checkin:1:2026-03-10", "daily check-in") // a redelivered update
+	_, err := l.Debit(ctx, alice, loyalty.RedemptionAccount, 25, "redeem:1:abc", "sticker")
+	b, _ := l.Balance(ctx, alice)
+
+	fmt.Println(first.Replay, again.Replay, b.Balance)
+	fmt.Println(err)
+	// Output:
+	// false true 10
+	// loyalty: member:1 has 10 points available, needs 25
+}
