@@ -2,7 +2,6 @@ package community_test
 
 import (
 	"context"
-	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
@@ -13,17 +12,6 @@ import (
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/loyalty"
 )
-
-func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type testWriter struct{ t testing.TB }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
 
 func TestCommunity_FirstRun(t *testing.T) {
 	h := newHarness(t, community.Config{})

@@ -5,11 +5,11 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/bots/console"
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/communitytest"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 )
@@ -26,37 +26,13 @@ type harness struct {
 	out     *bytes.Buffer
 }
 
-var t0 = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
-
 func newHarness(t testing.TB, cfg community.Config) *harness {
 	t.Helper()
-	clk := loyaltytest.NewClock(t0)
-	db := loyaltytest.OpenDB(t)
-	l := loyaltytest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})
-	for _, r := range []loyalty.Reward{
-		{ID: "sticker", Name: "Sticker", NameZH: "贴纸", Cost: 50, Stock: loyalty.Unlimited},
-		{ID: "mug", Name: "Mug", NameZH: "马克杯", Cost: 300, Stock: 1},
-	} {
-		if err := l.PutReward(context.Background(), r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	members, err := community.NewMembers(db, []string{"console:admin"}, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := bots.NewHub()
-	c, err := community.New(cfg, members, l, community.WithClock(clk.Now), community.WithNotifier(hub))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := bots.NewRouter(bots.WithMentions(members))
-	r.Use(bots.Recover(testLogger(t)), bots.Identify(members), c.Signup())
-	c.Register(r)
+	st := communitytest.New(t, cfg, "console:admin")
 	var out bytes.Buffer
-	a := console.New(nil, &out, console.WithClock(clk.Now))
-	hub.Add(a)
-	return &harness{t: t, clock: clk, ledger: l, members: members, router: r, console: a, out: &out}
+	a := console.New(nil, &out, console.WithClock(st.Clock.Now))
+	st.Hub.Add(a)
+	return &harness{t: t, clock: st.Clock, ledger: st.Ledger, members: st.Members, router: st.Router, console: a, out: &out}
 }
 
 // send feeds one console line ("alice> /points") and returns what the bot

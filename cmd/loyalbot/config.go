@@ -31,8 +31,17 @@ type Config struct {
 	Rewards        []loyalty.Reward `yaml:"rewards"`
 
 	// From the environment only.
-	TelegramToken Secret `yaml:"-"`
-	DiscordToken  Secret `yaml:"-"`
+	TelegramToken Secret         `yaml:"-"`
+	DiscordToken  Secret         `yaml:"-"`
+	Telegram      TelegramConfig `yaml:"-"`
+}
+
+// TelegramConfig comes from TELEGRAM_API_URL, TELEGRAM_WEBHOOK_URL and
+// TELEGRAM_WEBHOOK_SECRET.
+type TelegramConfig struct {
+	APIURL        string // another Bot API server; empty for Telegram's
+	WebhookURL    string // receive updates here instead of long polling
+	WebhookSecret Secret // the secret token Telegram sends; empty: random per start
 }
 
 // RateLimitConfig is the per-member command rate limit.
@@ -84,6 +93,8 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		cfg.HTTP = v
 	}
 	cfg.TelegramToken = Secret(getenv("TELEGRAM_BOT_TOKEN"))
+	cfg.Telegram = TelegramConfig{APIURL: getenv("TELEGRAM_API_URL"), WebhookURL: getenv("TELEGRAM_WEBHOOK_URL"),
+		WebhookSecret: Secret(getenv("TELEGRAM_WEBHOOK_SECRET"))}
 	cfg.DiscordToken = Secret(getenv("DISCORD_BOT_TOKEN"))
 	return cfg, cfg.validate()
 }

@@ -57,8 +57,24 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	srv := &http.Server{Handler: app.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
+	mux := app.httpHandler()
 	grp, ctx := errgroup.WithContext(ctx)
+	adapters := 0
+	if cfg.TelegramToken != "" {
+		tg, err := app.newTelegram()
+		if err != nil {
+			return err
+		}
+		if p := tg.WebhookPath(); p != "" {
+			mux.Handle("POST "+p, tg.WebhookHandler())
+		}
+		grp.Go(func() error { return tg.Run(ctx, app.Router) })
+		adapters++
+	}
+	if cfg.DiscordToken != "" {
+		log.Warn("DISCORD_BOT_TOKEN is set, but this build has no Discord adapter yet; it is not started", "token", cfg.DiscordToken)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	grp.Go(func() error {
 		log.Info("http listening", "addr", ln.Addr().String())
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -74,15 +90,6 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 	})
 	grp.Go(func() error { return app.expireLoop(ctx) })
 
-	adapters := 0
-	for _, p := range []struct {
-		name  string
-		token Secret
-	}{{"Telegram", cfg.TelegramToken}, {"Discord", cfg.DiscordToken}} {
-		if p.token != "" {
-			log.Warn(p.name+" token is set, but this build has no "+p.name+" adapter yet; it is not started", "token", p.token)
-		}
-	}
 	if adapters == 0 {
 		log.Info("no chat platform connected: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN to connect one; " +
 			"meanwhile try the bot locally with `loyalbot shell`")
@@ -114,8 +121,9 @@ func (a *App) expireLoop(ctx context.Context) error {
 	}
 }
 
-// httpHandler serves health checks and, to loopback clients only, online backups.
-func (a *App) httpHandler() http.Handler {
+// httpHandler serves health checks and, to loopback clients only, online
+// backups. Adapters add their webhooks to it.
+func (a *App) httpHandler() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))

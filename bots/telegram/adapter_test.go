@@ -1,0 +1,418 @@
+package telegram_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/bots/telegram"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/communitytest"
+	"golang.org/x/time/rate"
+)
+
+const group = -1001
+
+var (
+	owner = user{id: 1, first: "Olivia", handle: "olivia"}
+	alice = user{id: 10, first: "Alice", handle: "alice", lang: "en"}
+	bob   = user{id: 20, first: "Bob", handle: "bob"}
+	mei   = user{id: 30, first: "美", handle: "mei", lang: "zh-hans"}
+)
+
+type env struct {
+	f     *fakeAPI
+	st    *communitytest.Stack
+	a     *telegram.Adapter
+	stop  func()
+	ctx   context.Context
+	count *countingDispatcher
+}
+
+// start runs an adapter against a fake Bot API until the test ends.
+func start(t testing.TB, opts ...telegram.Option) *env {
+	t.Helper()
+	f := newFakeAPI(t)
+	st := communitytest.New(t, community.Config{}, "telegram:1")
+	return startOn(t, f, st, opts...)
+}
+
+func startOn(t testing.TB, f *fakeAPI, st *communitytest.Stack, opts ...telegram.Option) *env {
+	t.Helper()
+	opts = append([]telegram.Option{telegram.WithServerURL(f.srv.URL), telegram.WithRateLimits(rate.Inf, rate.Inf, rate.Inf)}, opts...)
+	a, err := telegram.New(token, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Hub.Add(a)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	cd := &countingDispatcher{Router: st.Router}
+	go func() { done <- a.Run(ctx, cd) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	f.wait("setChatMenuButton", 1) // Run has connected and published its commands
+	return &env{f: f, st: st, a: a, stop: stop, ctx: ctx, count: cd}
+}
+
+// countingDispatcher counts dispatched events; it embeds the router so the
+// adapter still finds its command list.
+type countingDispatcher struct {
+	*bots.Router
+	n atomic.Int64
+}
+
+func (c *countingDispatcher) Dispatch(ctx context.Context, ev *bots.Event) []bots.Reply {
+	defer c.n.Add(1)
+	return c.Router.Dispatch(ctx, ev)
+}
+
+func (e *env) waitBalance(t testing.TB, u user, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		id, err := e.st.Members.LookupMention(context.Background(), bots.Telegram, "<@"+itoa(u.id)+">")
+		if err == nil {
+			if got := e.st.Balance(t, bots.Telegram, itoa(u.id)); got == want {
+				return
+			} else if time.Now().After(deadline) {
+				t.Fatalf("%s (member %d) balance %d, want %d", u.first, id, got, want)
+			}
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%s never registered: %v", u.first, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestAdapter_StartUp(t *testing.T) {
+	e := start(t)
+	if n := len(e.f.callsTo("deleteWebhook")); n != 1 {
+		t.Errorf("deleteWebhook called %d times, want 1 (polling mode)", n)
+	}
+	cmds := e.f.wait("setMyCommands", 4)
+	var zh, scopes int
+	for _, c := range cmds {
+		if c.Form["language_code"] == "zh" {
+			zh++
+			if !strings.Contains(c.Form["commands"], "每日签到") {
+				t.Errorf("zh commands not translated: %s", c.Form["commands"])
+			}
+		}
+		if strings.Contains(c.Form["scope"], "all_group_chats") || strings.Contains(c.Form["scope"], "all_private_chats") {
+			scopes++
+		}
+		if strings.Contains(c.Form["commands"], `"give"`) {
+			t.Errorf("manager command in the member menu: %s", c.Form["commands"])
+		}
+	}
+	if zh != 2 || scopes != 4 {
+		t.Errorf("setMyCommands: %d in zh, %d scoped; want 2 and 4", zh, scopes)
+	}
+}
+
+func TestAdapter_GroupMessages(t *testing.T) {
+	e := start(t)
+	e.f.push(message(1, group, alice, "Hello everyone, the new oolong is great!"))
+	e.waitBalance(t, alice, 101) // signup bonus + a message point, and no reply
+	e.f.push(message(2, group, alice, "/points@otherbot"), message(3, group, alice, "/points@loyalbot"))
+	sent := e.f.wait("sendMessage", 1)
+	time.Sleep(50 * time.Millisecond)
+	if sent = e.f.callsTo("sendMessage"); len(sent) != 1 {
+		t.Fatalf("%d replies, want 1 (the command for another bot is ignored)", len(sent))
+	}
+	m := sent[0].Form
+	if m["chat_id"] != itoa(group) || !strings.Contains(m["text"], "Balance: 101 points") || m["parse_mode"] != "HTML" {
+		t.Errorf("reply %v", m)
+	}
+	if !strings.Contains(m["reply_parameters"], `"message_id"`) {
+		t.Errorf("group reply does not quote the member's message: %v", m)
+	}
+	// Unknown update types are skipped; the next update still works.
+	e.f.push(map[string]any{"update_id": int64(4), "poll": map[string]any{"id": "p"}}, message(5, group, alice, "/help"))
+	e.f.wait("sendMessage", 2)
+}
+
+func TestAdapter_DeepLinkAndPrivate(t *testing.T) {
+	e := start(t)
+	e.f.push(message(1, bob.id, bob, "/start ref_x"))
+	got := e.f.wait("sendMessage", 1)[0].Form
+	if got["chat_id"] != itoa(bob.id) || !strings.Contains(got["text"], "Welcome, Bob!") || got["reply_parameters"] != "" {
+		t.Errorf("/start ref_x reply %v", got)
+	}
+}
+
+func TestAdapter_RedeemButtons(t *testing.T) {
+	e := start(t)
+	e.f.push(message(1, alice.id, alice, "/rewards"))
+	rewards := e.f.wait("sendMessage", 1)[0].Form
+	if !strings.Contains(rewards["reply_markup"], `"callback_data":"/redeem sticker"`) {
+		t.Fatalf("rewards keyboard %s", rewards["reply_markup"])
+	}
+	e.f.push(callback(2, alice.id, alice, 500, "/redeem sticker"))
+	prompt := e.f.wait("editMessageText", 1)[0].Form
+	data := regexp.MustCompile(`/redeem sticker confirm [0-9a-f]+`).FindString(prompt["reply_markup"])
+	if prompt["message_id"] != "500" || data == "" {
+		t.Fatalf("confirm prompt %v", prompt)
+	}
+	e.f.push(callback(3, alice.id, alice, 500, data))
+	done := e.f.wait("editMessageText", 2)[1].Form
+	if !strings.Contains(done["text"], "Redeemed Sticker!") {
+		t.Errorf("after confirm: %v", done)
+	}
+	e.waitBalance(t, alice, 50)
+	e.f.push(callback(4, alice.id, alice, 500, data)) // the stale button, pressed again
+	again := e.f.wait("editMessageText", 3)[2].Form
+	if !strings.Contains(again["text"], "already redeemed") {
+		t.Errorf("second press: %v", again)
+	}
+	e.waitBalance(t, alice, 50)
+	if n := len(e.f.wait("answerCallbackQuery", 3)); n != 3 {
+		t.Errorf("%d callback answers, want 3", n)
+	}
+}
+
+func TestAdapter_JoinWelcome(t *testing.T) {
+	e := start(t)
+	e.f.push(joined(1, group, mei, "spring-fair"))
+	got := e.f.wait("sendMessage", 1)[0].Form
+	if got["chat_id"] != itoa(group) || !strings.Contains(got["text"], "欢迎加入社区，美") {
+		t.Errorf("welcome %v", got)
+	}
+	e.waitBalance(t, mei, 100)
+	id, _ := e.st.Members.LookupMention(context.Background(), bots.Telegram, "@mei")
+	if m, _ := e.st.Members.Get(context.Background(), id); m.Invite != "spring-fair" {
+		t.Errorf("invite %q", m.Invite)
+	}
+	// The same join reported again as a service message welcomes once.
+	e.f.push(map[string]any{"update_id": int64(2), "message": map[string]any{"message_id": 77, "date": time.Now().Unix(),
+		"chat": chatJSON(group), "from": mei.json(), "new_chat_members": []any{mei.json()}}})
+	time.Sleep(100 * time.Millisecond)
+	if n := len(e.f.callsTo("sendMessage")); n != 1 {
+		t.Errorf("%d welcomes, want 1", n)
+	}
+	// HTML in a name is escaped.
+	tom := user{id: 40, first: "<b>Tom & Jerry</b>"}
+	e.f.push(joined(3, group, tom, ""))
+	got = e.f.wait("sendMessage", 2)[1].Form
+	if !strings.Contains(got["text"], "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;") {
+		t.Errorf("name not escaped: %q", got["text"])
+	}
+}
+
+func TestAdapter_GroupAdminsAreManagers(t *testing.T) {
+	e := start(t)
+	ann := user{id: 11, first: "Ann", handle: "ann"}
+	e.f.admins[itoa(group)+":"+itoa(ann.id)] = true
+	e.f.push(message(1, group, bob, "hi all, Bob here"), message(2, group, alice, "/give @bob 5 thanks"))
+	refused := e.f.wait("sendMessage", 1)[0].Form
+	if !strings.Contains(refused["text"], "/give is for managers and above") {
+		t.Errorf("non-admin /give: %v", refused)
+	}
+	e.f.push(message(3, group, ann, "/give @bob 5 thanks"))
+	sent := e.f.wait("sendMessage", 3) // bob is told privately, ann gets the answer
+	var gave bool
+	for _, s := range sent {
+		gave = gave || s.Form["chat_id"] == itoa(group) && strings.Contains(s.Form["text"], "Gave 5 points to Bob")
+	}
+	if !gave {
+		t.Errorf("group admin /give not answered in the group: %v", sent)
+	}
+	e.waitBalance(t, bob, 106)
+	if n := len(e.f.callsTo("getChatMember")); n != 2 {
+		t.Errorf("getChatMember called %d times, want 2 (one per commanding member)", n)
+	}
+}
+
+func TestAdapter_RetryAfter(t *testing.T) {
+	e := start(t)
+	e.f.mu.Lock()
+	e.f.tooMany = 1
+	e.f.mu.Unlock()
+	e.f.push(message(1, alice.id, alice, "/help"))
+	sent := e.f.wait("sendMessage", 2)
+	if gap := sent[1].At.Sub(sent[0].At); gap < time.Second {
+		t.Errorf("retried after %s, want at least retry_after=1s", gap)
+	}
+	if sent[0].Form["text"] != sent[1].Form["text"] {
+		t.Error("the retry sent a different message")
+	}
+}
+
+type memOffsets struct {
+	mu    sync.Mutex
+	saved []int64
+	load  int64
+}
+
+func (m *memOffsets) LoadOffset(context.Context) (int64, error) { return m.load, nil }
+func (m *memOffsets) SaveOffset(_ context.Context, id int64) error {
+	m.mu.Lock()
+	m.saved = append(m.saved, id)
+	m.mu.Unlock()
+	return nil
+}
+
+func TestAdapter_RedeliveryPaysOnce(t *testing.T) {
+	f := newFakeAPI(t)
+	st := communitytest.New(t, community.Config{}, "telegram:1")
+	offsets := &memOffsets{}
+	e := startOn(t, f, st, telegram.WithOffsets(offsets))
+	f.push(message(7, group, alice, "A message worth one point"))
+	e.waitBalance(t, alice, 101)
+	e.stop()
+	if len(offsets.saved) == 0 || offsets.saved[len(offsets.saved)-1] != 7 {
+		t.Fatalf("saved offsets %v, want 7 last", offsets.saved)
+	}
+	// A restart that lost the offset gets update 7 again: it pays nothing.
+	st.Clock.Advance(10 * time.Minute)
+	e2 := startOn(t, f, st, telegram.WithOffsets(&memOffsets{load: 0}))
+	deadline := time.Now().Add(5 * time.Second)
+	for e2.count.n.Load() < 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if e2.count.n.Load() < 1 {
+		t.Fatal("update 7 was not redelivered")
+	}
+	e2.waitBalance(t, alice, 101)
+}
+
+func TestAdapter_Webhook(t *testing.T) {
+	f := newFakeAPI(t)
+	st := communitytest.New(t, community.Config{}, "telegram:1")
+	e := startOn(t, f, st, telegram.WithWebhook("https://bot.example.com/telegram/hook", "s3cret"))
+	hook := f.wait("setWebhook", 1)[0].Form
+	if hook["secret_token"] != "s3cret" || hook["url"] != "https://bot.example.com/telegram/hook" || !strings.Contains(hook["allowed_updates"], "chat_member") {
+		t.Errorf("setWebhook %v", hook)
+	}
+	if e.a.WebhookPath() != "/telegram/hook" {
+		t.Errorf("webhook path %q", e.a.WebhookPath())
+	}
+	srv := httptest.NewServer(e.a.WebhookHandler())
+	defer srv.Close()
+	body, _ := json.Marshal(message(1, alice.id, alice, "/points"))
+	for _, tt := range []struct {
+		secret, body string
+		want         int
+	}{
+		{"", string(body), http.StatusUnauthorized},
+		{"wrong", string(body), http.StatusUnauthorized},
+		{"s3cret", "{not json", http.StatusBadRequest},
+		{"s3cret", string(body), http.StatusOK},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(tt.body))
+		if tt.secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", tt.secret)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("secret %q body %.10q: %d, want %d", tt.secret, tt.body, resp.StatusCode, tt.want)
+		}
+	}
+	// Only the authorised call was handled, before its 200.
+	if sent := f.callsTo("sendMessage"); len(sent) != 1 || !strings.Contains(sent[0].Form["text"], "Balance: 100") {
+		t.Errorf("webhook replies %v", sent)
+	}
+}
+
+func TestAdapter_Send_LongAndEscaped(t *testing.T) {
+	e := start(t)
+	var b strings.Builder
+	for i := 0; b.Len() < 5000; i++ {
+		b.WriteString("Line of the long announcement number " + itoa(int64(i)) + "\n")
+	}
+	long := strings.TrimSpace(b.String())
+	if err := e.a.Send(context.Background(), bots.Address{ChatID: itoa(group)}, bots.Reply{Text: long}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.a.Send(context.Background(), bots.Address{UserID: itoa(alice.id)}, bots.Reply{Text: `a < b && "c" > d`}); err != nil {
+		t.Fatal(err)
+	}
+	sent := e.f.wait("sendMessage", 3)
+	if len(sent) != 3 {
+		t.Fatalf("%d messages, want 2 parts and 1", len(sent))
+	}
+	for _, s := range sent[:2] {
+		if n := len([]rune(s.Form["text"])); n > 4096 {
+			t.Errorf("part of %d characters", n)
+		}
+	}
+	if joined := sent[0].Form["text"] + "\n" + sent[1].Form["text"]; joined != long {
+		t.Error("the parts do not add up to the message (split inside a line?)")
+	}
+	if got := sent[2].Form["text"]; got != "a &lt; b &amp;&amp; &#34;c&#34; &gt; d" {
+		t.Errorf("escaped %q", got)
+	}
+}
+
+func TestAdapter_PrivateReplyNeedsDM(t *testing.T) {
+	f := newFakeAPI(t)
+	st := communitytest.New(t, community.Config{PrivateReplies: true}, "telegram:1")
+	e := startOn(t, f, st)
+	f.mu.Lock()
+	f.noDM[itoa(bob.id)] = true
+	f.mu.Unlock()
+	f.push(message(1, group, bob, "/points"))
+	sent := e.f.wait("sendMessage", 2)
+	if sent[0].Form["chat_id"] != itoa(bob.id) || sent[1].Form["chat_id"] != itoa(group) || !strings.Contains(sent[1].Form["text"], "https://t.me/loyalbot") {
+		t.Errorf("private reply fallback: %v / %v", sent[0].Form, sent[1].Form)
+	}
+	if strings.Contains(sent[1].Form["text"], "Balance") {
+		t.Error("the balance leaked into the group")
+	}
+}
+
+func TestNew_EmptyToken(t *testing.T) {
+	if _, err := telegram.New(""); err == nil {
+		t.Error("New accepted an empty token")
+	}
+}
+
+func BenchmarkTelegramUpdates(b *testing.B) {
+	f := newFakeAPI(b)
+	st := communitytest.New(b, community.Config{}, "telegram:1")
+	e := startOn(b, f, st)
+	users := make([]user, 100)
+	for i := range users {
+		users[i] = user{id: int64(1000 + i), first: "Member", handle: "m" + itoa(int64(i))}
+		f.push(message(int64(i+1), group, users[i], "hello, registering!"))
+	}
+	for e.count.n.Load() < int64(len(users)) {
+		time.Sleep(time.Millisecond)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	base := e.count.n.Load()
+	batch := make([]map[string]any, 0, b.N)
+	for i := range b.N {
+		batch = append(batch, message(int64(len(users)+i+1), group, users[i%len(users)], "chatting about tea, message "+itoa(int64(i))))
+	}
+	f.push(batch...)
+	for e.count.n.Load() < base+int64(b.N) {
+		time.Sleep(200 * time.Microsecond)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "updates/s")
+}
