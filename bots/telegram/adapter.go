@@ -144,6 +144,10 @@ func New(token string, opts ...Option) (*Adapter, error) {
 		tgbot.WithDefaultHandler(a.onUpdate),
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithWorkers(16),
+		// Unbuffered: the poller hands each update to a worker before it
+		// fetches (and so confirms to Telegram) the next batch, so nothing
+		// confirmed can be dropped from a queue at shutdown.
+		tgbot.WithUpdatesChannelCap(0),
 		tgbot.WithAllowedUpdates(allowedUpdates),
 		tgbot.WithErrorsHandler(func(err error) { a.log.Warn("bot api", "err", scrub(err, token)) }),
 	)
@@ -291,6 +295,9 @@ func (a *Adapter) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update
 		if _, err := a.bot.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: upd.CallbackQuery.ID}); err != nil {
 			a.log.Warn("answerCallbackQuery", "err", scrub(err, a.token))
 		}
+	}
+	if m := upd.MyChatMember; m != nil {
+		a.log.InfoContext(ctx, "bot membership changed", "chat", m.Chat.ID, "title", m.Chat.Title, "status", m.NewChatMember.Type)
 	}
 	evs := a.events(upd)
 	if len(evs) == 0 {
