@@ -52,6 +52,13 @@ func (c *Community) checkin(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	} else {
 		text += "\n" + ev.T("checkin.streak_next", c.cfg.StreakDays-m.Streak%c.cfg.StreakDays, points(c.cfg.StreakBonus))
 	}
+	note, err := c.qualifyReferral(ctx, ev) // a referral qualifies with the newcomer's first check-in
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		text += "\n" + note
+	}
 	b, err := c.ledger.Balance(ctx, acct(ev))
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/ugc"
 )
 
 // Config holds the community's point rules. A zero field means "use the default".
@@ -32,6 +33,10 @@ type Config struct {
 	// PrivateReplies sends personal answers (balance, history, profile)
 	// privately when asked in a group.
 	PrivateReplies bool `yaml:"private_replies"`
+	// MembersMaySubmit lets members who are not ambassadors /submit content.
+	MembersMaySubmit bool `yaml:"members_may_submit"`
+	// TelegramBot is the bot's Telegram username, for referral deep links.
+	TelegramBot string `yaml:"telegram_bot"`
 }
 
 // DefaultConfig returns the default point rules.
@@ -82,6 +87,7 @@ type Community struct {
 	loc     *time.Location
 	members *Members
 	ledger  *loyalty.Ledger
+	ugc     *ugc.Service
 	notify  Notifier
 	router  *bots.Router
 	log     *slog.Logger
@@ -104,6 +110,9 @@ func WithLogger(l *slog.Logger) Option { return func(c *Community) { c.log = l }
 
 // WithClock sets the clock. The default is time.Now.
 func WithClock(now func() time.Time) Option { return func(c *Community) { c.now = now } }
+
+// WithUGC enables the ambassador programme: submissions, referrals, applications.
+func WithUGC(s *ugc.Service) Option { return func(c *Community) { c.ugc = s } }
 
 // WithNotifier sets how notifications and broadcasts are delivered.
 func WithNotifier(n Notifier) Option { return func(c *Community) { c.notify = n } }
@@ -134,13 +143,17 @@ func (c *Community) Register(r *bots.Router) {
 	member := bots.Arg{Name: "member", Kind: bots.ArgMember}
 	amount := bots.Arg{Name: "amount", Kind: bots.ArgInt, Min: 1, Max: 1_000_000}
 	reason := bots.Arg{Name: "reason", Kind: bots.ArgText}
+	periods := []string{"week", "month", "all"}
+	if c.ugc != nil {
+		periods = append(periods, "ambassadors")
+	}
 	for _, cmd := range []bots.Command{
 		{Name: "start", Help: "cmd.start", Args: []bots.Arg{{Name: "payload", Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.start)},
 		{Name: "help", Help: "cmd.help", Handler: bots.HandlerFunc(c.help)},
 		{Name: "points", Aliases: []string{"balance", "积分"}, Help: "cmd.points", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.points)},
 		{Name: "history", Help: "cmd.history", Role: bots.RoleMember, Args: []bots.Arg{{Name: "page", Kind: bots.ArgInt, Min: 1, Max: 1000, Optional: true}}, Handler: bots.HandlerFunc(c.history)},
 		{Name: "checkin", Aliases: []string{"签到"}, Help: "cmd.checkin", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.checkin)},
-		{Name: "leaderboard", Aliases: []string{"top"}, Help: "cmd.leaderboard", Role: bots.RoleMember, Args: []bots.Arg{{Name: "period", Choices: []string{"week", "month", "all"}, Optional: true}}, Handler: bots.HandlerFunc(c.leaderboard)},
+		{Name: "leaderboard", Aliases: []string{"top"}, Help: "cmd.leaderboard", Role: bots.RoleMember, Args: []bots.Arg{{Name: "period", Choices: periods, Optional: true}}, Handler: bots.HandlerFunc(c.leaderboard)},
 		{Name: "rewards", Help: "cmd.rewards", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.rewards)},
 		{Name: "redeem", Help: "cmd.redeem", Role: bots.RoleMember, Args: []bots.Arg{word("item"), {Name: "action", Choices: []string{"confirm", "cancel"}, Optional: true}, {Name: "nonce", Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.redeem)},
 		{Name: "link", Help: "cmd.link", Role: bots.RoleMember, Args: []bots.Arg{{Name: "code", Optional: true}}, Handler: bots.HandlerFunc(c.link)},
@@ -157,6 +170,9 @@ func (c *Community) Register(r *bots.Router) {
 		{Name: "broadcast", Help: "cmd.broadcast", Role: bots.RoleManager, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.broadcast)},
 	} {
 		r.Handle(cmd)
+	}
+	if c.ugc != nil {
+		c.registerUGC(r)
 	}
 	r.HandleText(bots.HandlerFunc(c.message))
 	r.HandleJoin(bots.HandlerFunc(c.join))

@@ -12,6 +12,7 @@ import (
 	"github.com/loyalbot/loyalbot/community/communitytest"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
+	"github.com/loyalbot/loyalbot/ugc"
 )
 
 // harness is the community wired as cmd/loyalbot wires it, driven through
@@ -24,6 +25,7 @@ type harness struct {
 	router  *bots.Router
 	console *console.Adapter
 	out     *bytes.Buffer
+	ugc     *ugc.Service
 }
 
 func newHarness(t testing.TB, cfg community.Config) *harness {
@@ -32,7 +34,7 @@ func newHarness(t testing.TB, cfg community.Config) *harness {
 	var out bytes.Buffer
 	a := console.New(nil, &out, console.WithClock(st.Clock.Now))
 	st.Hub.Add(a)
-	return &harness{t: t, clock: st.Clock, ledger: st.Ledger, members: st.Members, router: st.Router, console: a, out: &out}
+	return &harness{t: t, clock: st.Clock, ledger: st.Ledger, members: st.Members, router: st.Router, console: a, out: &out, ugc: st.UGC}
 }
 
 // send feeds one console line ("alice> /points") and returns what the bot

@@ -308,6 +308,27 @@ func (m *Members) Names(ctx context.Context, ids []uint64) (map[uint64]string, e
 	return out, err
 }
 
+// WithRole returns the members whose stored role is role.
+func (m *Members) WithRole(ctx context.Context, role bots.Role) ([]Member, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []Member
+	err := m.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMembers).ForEach(func(_, v []byte) error {
+			var mem Member
+			if err := json.Unmarshal(v, &mem); err != nil {
+				return err
+			}
+			if mem.MergedInto == 0 && mem.Role == role {
+				out = append(out, mem)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
 // Chats returns every chat of the given kind the bot has seen.
 func (m *Members) Chats(ctx context.Context, kind bots.ChatKind) ([]Chat, error) {
 	if err := ctx.Err(); err != nil {

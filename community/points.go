@@ -107,6 +107,9 @@ func (c *Community) leaderboard(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	if period == "" {
 		period = "week"
 	}
+	if period == "ambassadors" {
+		return c.ambassadorBoard(ctx, ev)
+	}
 	now := c.now().In(c.loc)
 	var since time.Time
 	switch period {

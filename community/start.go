@@ -14,7 +14,8 @@ import (
 // start registers the member (paying the signup bonus once) and shows help.
 // "/start link_<code>" (a Telegram deep link) links accounts.
 func (c *Community) start(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	if code, ok := strings.CutPrefix(ev.Arg("payload"), "link_"); ok {
+	payload := ev.Arg("payload")
+	if code, ok := strings.CutPrefix(payload, "link_"); ok {
 		return c.linkWith(ctx, ev, code)
 	}
 	if _, err := c.ensureSignup(ctx, ev); err != nil { // in case a crash came between registering and paying
@@ -25,6 +26,15 @@ func (c *Community) start(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 		text = ev.T("start.welcome_new", ev.Name, points(c.cfg.SignupBonus))
 	} else {
 		text = ev.T("start.welcome_back", ev.Name)
+	}
+	if code, ok := strings.CutPrefix(payload, "ref_"); ok {
+		note, err := c.attribute(ctx, ev, code, "start")
+		if err != nil {
+			return nil, err
+		}
+		if note != "" {
+			text += "\n" + note
+		}
 	}
 	return []bots.Reply{{Text: text + "\n\n" + c.router.Help(ev)}}, nil
 }
@@ -78,7 +88,17 @@ func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 	if !ev.NewMember {
 		return bots.Say(ev, "join.welcome_back", ev.Name), nil
 	}
-	return bots.Say(ev, "join.welcome", ev.Name, points(c.cfg.SignupBonus)), nil
+	text := ev.T("join.welcome", ev.Name, points(c.cfg.SignupBonus))
+	if code, ok := strings.CutPrefix(ev.Invite, "ref_"); ok {
+		note, err := c.attribute(ctx, ev, code, "invite")
+		if err != nil {
+			return nil, err
+		}
+		if note != "" {
+			text += "\n" + note
+		}
+	}
+	return []bots.Reply{{Text: text}}, nil
 }
 
 func (c *Community) leave(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {

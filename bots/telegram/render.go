@@ -19,9 +19,9 @@ const maxCallbackData = 64
 // "&" shows as typed and never breaks the markup.
 func renderText(text string) string { return html.EscapeString(text) }
 
-// split cuts text into messages of at most limit characters, at line
-// breaks where it can, and inside a line only when one line is too long.
-// Escaping happens per part, after the split, so no entity is cut in two.
+// split cuts (escaped) text into messages of at most limit characters, at
+// line breaks where it can, and inside a line only when one line is too
+// long — never inside an HTML entity such as "&amp;".
 func split(text string, limit int) []string {
 	var parts []string
 	var cur strings.Builder
@@ -40,8 +40,14 @@ func split(text string, limit int) []string {
 		}
 		for n > limit { // one line longer than a message
 			r := []rune(line)
-			parts = append(parts, string(r[:limit]))
-			line, n = string(r[limit:]), n-limit
+			cut := limit
+			if amp := lastIndexRune(r[max(0, limit-5):limit], '&'); amp >= 0 && lastIndexRune(r[max(0, limit-5)+amp:limit], ';') < 0 {
+				if c := max(0, limit-5) + amp; c > 0 {
+					cut = c // do not split "&amp;"
+				}
+			}
+			parts = append(parts, string(r[:cut]))
+			line, n = string(r[cut:]), n-cut
 		}
 		cur.WriteString(line)
 		curLen += n
@@ -56,12 +62,13 @@ func split(text string, limit int) []string {
 	return parts
 }
 
-// escapedLimit leaves room for HTML escaping: "&amp;" is five characters for one.
-func escapedLimit(text string) int {
-	if strings.ContainsAny(text, "<>&\"'") {
-		return maxMessage / 5
+func lastIndexRune(rs []rune, r rune) int {
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i] == r {
+			return i
+		}
 	}
-	return maxMessage
+	return -1
 }
 
 // keyboard turns reply buttons into an inline keyboard. A button whose data

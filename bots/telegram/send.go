@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -78,10 +79,9 @@ func (a *Adapter) Send(ctx context.Context, to bots.Address, replies ...bots.Rep
 // is split on line breaks, and the buttons go under the last part.
 func (a *Adapter) send(ctx context.Context, chat int64, r bots.Reply, quote int) error {
 	markup, extra := keyboard(r)
-	text := r.Text + extra
-	parts := split(text, escapedLimit(text))
+	parts := split(renderText(r.Text+extra), maxMessage)
 	for i, p := range parts {
-		params := &tgbot.SendMessageParams{ChatID: chat, Text: renderText(p), ParseMode: models.ParseModeHTML,
+		params := &tgbot.SendMessageParams{ChatID: chat, Text: p, ParseMode: models.ParseModeHTML,
 			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()}}
 		if i == 0 && quote != 0 {
 			params.ReplyParameters = &models.ReplyParameters{MessageID: quote, AllowSendingWithoutReply: true}
@@ -102,12 +102,13 @@ func (a *Adapter) send(ctx context.Context, chat int64, r bots.Reply, quote int)
 
 // edit replaces a message's text and buttons.
 func (a *Adapter) edit(ctx context.Context, chat int64, messageID string, r bots.Reply) error {
+	markup, extra := keyboard(r)
+	text := renderText(r.Text + extra)
 	id, err := strconv.Atoi(messageID)
-	if err != nil || len([]rune(r.Text)) > escapedLimit(r.Text) {
+	if err != nil || utf8.RuneCountInString(text) > maxMessage {
 		return errors.New("not editable")
 	}
-	markup, extra := keyboard(r)
-	params := &tgbot.EditMessageTextParams{ChatID: chat, MessageID: id, Text: renderText(r.Text + extra), ParseMode: models.ParseModeHTML}
+	params := &tgbot.EditMessageTextParams{ChatID: chat, MessageID: id, Text: text, ParseMode: models.ParseModeHTML}
 	if markup != nil {
 		params.ReplyMarkup = markup
 	}

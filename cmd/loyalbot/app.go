@@ -12,6 +12,7 @@ import (
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/ugc"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -23,6 +24,7 @@ type App struct {
 	Ledger    *loyalty.Ledger
 	Members   *community.Members
 	Community *community.Community
+	UGC       *ugc.Service
 	Router    *bots.Router
 	Hub       *bots.Hub
 	Log       *slog.Logger
@@ -85,8 +87,11 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if a.Members, err = community.NewMembers(a.DB, owners, now); err != nil {
 		return err
 	}
+	if a.UGC, err = ugc.New(a.DB, a.Ledger, cfg.UGC, now, a.Log); err != nil {
+		return err
+	}
 	a.Community, err = community.New(cfg.Points, a.Members, a.Ledger,
-		community.WithLogger(a.Log), community.WithClock(now), community.WithNotifier(a.Hub))
+		community.WithLogger(a.Log), community.WithClock(now), community.WithNotifier(a.Hub), community.WithUGC(a.UGC))
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/ugc"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,6 +30,7 @@ type Config struct {
 	Points         community.Config `yaml:"points"`
 	Loyalty        LoyaltyConfig    `yaml:"loyalty"`
 	Rewards        []loyalty.Reward `yaml:"rewards"`
+	UGC            ugc.Config       `yaml:"ugc"`
 
 	// From the environment only.
 	TelegramToken Secret         `yaml:"-"`

@@ -13,6 +13,7 @@ import (
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
+	"github.com/loyalbot/loyalbot/ugc"
 )
 
 // Start is the clock's time when a Stack is built: a Tuesday morning.
@@ -26,6 +27,7 @@ type Stack struct {
 	Community *community.Community
 	Router    *bots.Router
 	Hub       *bots.Hub
+	UGC       *ugc.Service
 }
 
 // Rewards are the catalogue every Stack starts with.
@@ -51,7 +53,11 @@ func New(tb testing.TB, cfg community.Config, owners ...string) *Stack {
 		tb.Fatal(err)
 	}
 	hub := bots.NewHub()
-	c, err := community.New(cfg, members, l, community.WithClock(clk.Now), community.WithNotifier(hub))
+	u, err := ugc.New(db, l, ugc.Config{}, clk.Now, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := community.New(cfg, members, l, community.WithClock(clk.Now), community.WithNotifier(hub), community.WithUGC(u))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -59,7 +65,7 @@ func New(tb testing.TB, cfg community.Config, owners ...string) *Stack {
 	r := bots.NewRouter(bots.WithMentions(members), bots.WithLogger(log))
 	r.Use(bots.Recover(log), bots.Identify(members), c.Signup())
 	c.Register(r)
-	return &Stack{Clock: clk, Ledger: l, Members: members, Community: c, Router: r, Hub: hub}
+	return &Stack{Clock: clk, Ledger: l, Members: members, Community: c, Router: r, Hub: hub, UGC: u}
 }
 
 // Balance returns the balance of the member behind a platform account.

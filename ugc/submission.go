@@ -1,0 +1,435 @@
+// Package ugc runs the ambassador programme: content submissions and their
+// review, referral codes and attribution with fraud checks, and ambassador
+// applications and levels. It knows nothing of chat platforms: it takes
+// member ids and text, and pays through a Crediter.
+package ugc
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/loyalbot/loyalbot/loyalty"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Crediter pays points; *loyalty.Ledger is one.
+type Crediter interface {
+	Post(ctx context.Context, p loyalty.Posting) (loyalty.Receipt, error)
+}
+
+// Status is where a submission is in review.
+type Status string
+
+// Submission statuses.
+const (
+	Pending  Status = "pending"
+	Approved Status = "approved"
+	Rejected Status = "rejected"
+)
+
+// Submission is a piece of content a member posted about the brand.
+type Submission struct {
+	ID        uint64    `json:"id"`
+	Member    uint64    `json:"member"`
+	URL       string    `json:"url"` // as given
+	Canonical string    `json:"canonical"`
+	Platform  string    `json:"platform"`
+	Type      string    `json:"type"` // video or post
+	Note      string    `json:"note,omitempty"`
+	Status    Status    `json:"status"`
+	Points    int64     `json:"points,omitempty"` // paid on approval
+	Featured  bool      `json:"featured,omitempty"`
+	Reviewer  uint64    `json:"reviewer,omitempty"`
+	Reason    string    `json:"reason,omitempty"` // rejection reason or approval note
+	Created   time.Time `json:"created"`
+	Reviewed  time.Time `json:"reviewed,omitzero"`
+	// Replay is true when a call returned an earlier result.
+	Replay bool `json:"-"`
+}
+
+// Config sets the programme's rules. A zero field means "use the default".
+type Config struct {
+	// Points per approved post: by "platform/type", "platform" or "type",
+	// else Default. Default 200.
+	Points map[string]int64 `yaml:"points"`
+	// Default is the reward when Points has no entry. Default 200.
+	Default int64 `yaml:"default"`
+	// FeatureBonus is paid when a manager features a post. Default 300.
+	FeatureBonus int64 `yaml:"feature_bonus"`
+	// DailyQuota caps submissions per member per day. Default 5.
+	DailyQuota int `yaml:"daily_quota"`
+	// ReferrerReward and RefereeReward are paid when a referral qualifies.
+	// Defaults 300 and 100.
+	ReferrerReward int64 `yaml:"referrer_reward"`
+	RefereeReward  int64 `yaml:"referee_reward"`
+	// DailyAttributions caps referrals per referrer per day. Default 20.
+	DailyAttributions int `yaml:"daily_attributions"`
+	// Levels are the ambassador levels, lowest first. Default DefaultLevels().
+	Levels []Level `yaml:"levels"`
+	// Location decides where days start for quotas. Default UTC.
+	Location *time.Location `yaml:"-"`
+}
+
+func (c *Config) fill() {
+	if c.Default == 0 {
+		c.Default = 200
+	}
+	if c.FeatureBonus == 0 {
+		c.FeatureBonus = 300
+	}
+	if c.DailyQuota == 0 {
+		c.DailyQuota = 5
+	}
+	if c.ReferrerReward == 0 {
+		c.ReferrerReward = 300
+	}
+	if c.RefereeReward == 0 {
+		c.RefereeReward = 100
+	}
+	if c.DailyAttributions == 0 {
+		c.DailyAttributions = 20
+	}
+	if len(c.Levels) == 0 {
+		c.Levels = DefaultLevels()
+	}
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+}
+
+// RewardFor returns the points an approved submission of platform and type earns.
+func (c Config) RewardFor(platform, typ string) int64 {
+	for _, k := range []string{platform + "/" + typ, platform, typ} {
+		if n, ok := c.Points[k]; ok {
+			return n
+		}
+	}
+	return c.Default
+}
+
+var (
+	bucketSubmissions = []byte("ugc.submissions")    // id → Submission
+	bucketByURL       = []byte("ugc.by_url")         // canonical URL → id
+	bucketByMember    = []byte("ugc.by_member")      // member id, submission id → nil
+	bucketPending     = []byte("ugc.pending")        // id → nil while pending
+	bucketDaily       = []byte("ugc.daily")          // member id, date → submissions that day
+	bucketKeys        = []byte("ugc.keys")           // idempotency key → submission id
+	bucketCodes       = []byte("ugc.referral_codes") // code → member id
+	bucketMemberCodes = []byte("ugc.member_codes")   // member id → code
+	bucketReferrals   = []byte("ugc.referrals")      // referee id → Referral
+	bucketByReferrer  = []byte("ugc.by_referrer")    // referrer id, referee id → nil
+	bucketRejectedRef = []byte("ugc.rejected_refs")  // sequence → Referral
+	bucketAttrDaily   = []byte("ugc.attributions")   // referrer id, date → count
+	bucketApps        = []byte("ugc.applications")   // member id → Application
+)
+
+// Service is the ambassador programme. It is safe for concurrent use.
+type Service struct {
+	db  *bolt.DB
+	pay Crediter
+	cfg Config
+	now func() time.Time
+	log *slog.Logger
+}
+
+// New creates the ugc buckets in db.
+func New(db *bolt.DB, pay Crediter, cfg Config, now func() time.Time, log *slog.Logger) (*Service, error) {
+	cfg.fill()
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketSubmissions, bucketByURL, bucketByMember, bucketPending, bucketDaily, bucketKeys,
+			bucketCodes, bucketMemberCodes, bucketReferrals, bucketByReferrer, bucketRejectedRef, bucketAttrDaily, bucketApps} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open ugc: %w", err)
+	}
+	return &Service{db: db, pay: pay, cfg: cfg, now: now, log: log.With("component", "ugc")}, nil
+}
+
+// Config returns the rules in use.
+func (s *Service) Config() Config { return s.cfg }
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func pair(a, b uint64) []byte { return binary.BigEndian.AppendUint64(u64(a), b) }
+
+func (s *Service) day() string { return s.now().In(s.cfg.Location).Format(time.DateOnly) }
+
+// Submit records a member's content link for review. key makes a retried
+// submit (a redelivered chat update) return the first result. It returns
+// an error wrapping ErrBadURL for a link it refuses, a *DuplicateError
+// pointing at the earlier submission of the same content, and ErrQuota
+// past the daily quota.
+func (s *Service) Submit(ctx context.Context, key string, member uint64, rawURL, note string) (Submission, error) {
+	link, err := Canonicalize(rawURL)
+	if err != nil {
+		return Submission{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Submission{}, err
+	}
+	var sub Submission
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketKeys).Get([]byte(key)); v != nil {
+			var err error
+			sub, err = getSubmission(tx, binary.BigEndian.Uint64(v))
+			sub.Replay = true
+			return err
+		}
+		if v := tx.Bucket(bucketByURL).Get([]byte(link.Canonical)); v != nil {
+			existing, err := getSubmission(tx, binary.BigEndian.Uint64(v))
+			if err != nil {
+				return err
+			}
+			return &DuplicateError{Existing: existing}
+		}
+		dayKey := append(u64(member), s.day()...)
+		count := int(getCount(tx.Bucket(bucketDaily).Get(dayKey)))
+		if count >= s.cfg.DailyQuota {
+			return fmt.Errorf("%w (%d a day)", ErrQuota, s.cfg.DailyQuota)
+		}
+		id, err := tx.Bucket(bucketSubmissions).NextSequence()
+		if err != nil {
+			return err
+		}
+		sub = Submission{ID: id, Member: member, URL: rawURL, Canonical: link.Canonical, Platform: link.Platform,
+			Type: link.Type, Note: note, Status: Pending, Created: s.now()}
+		for _, w := range []struct {
+			b    []byte
+			k, v []byte
+		}{
+			{bucketByURL, []byte(link.Canonical), u64(id)},
+			{bucketByMember, pair(member, id), nil},
+			{bucketPending, u64(id), nil},
+			{bucketDaily, dayKey, u64(uint64(count + 1))},
+			{bucketKeys, []byte(key), u64(id)},
+		} {
+			if err := tx.Bucket(w.b).Put(w.k, w.v); err != nil {
+				return err
+			}
+		}
+		return putSubmission(tx, sub)
+	})
+	return sub, err
+}
+
+// Approve approves a pending submission and pays its reward: points, or
+// when zero the configured reward for its platform and type times the
+// submitter's ambassador level multiplier. Payment is keyed
+// "ugc-approve:<id>", so approving twice (two managers at once, a button
+// pressed twice) pays once; the second call returns the submission marked
+// Replay. A rejected submission returns ErrReviewed.
+func (s *Service) Approve(ctx context.Context, id, reviewer uint64, points int64, note string) (Submission, error) {
+	if err := ctx.Err(); err != nil {
+		return Submission{}, err
+	}
+	var sub Submission
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if sub, err = getSubmission(tx, id); err != nil {
+			return err
+		}
+		switch sub.Status {
+		case Approved:
+			sub.Replay = true
+			return nil
+		case Rejected:
+			return fmt.Errorf("approve #%d: %w", id, ErrReviewed)
+		}
+		if points <= 0 {
+			lvl := s.levelTx(tx, sub.Member)
+			points = s.cfg.RewardFor(sub.Platform, sub.Type) * lvl.Multiplier / 100
+		}
+		sub.Status, sub.Points, sub.Reviewer, sub.Reason, sub.Reviewed = Approved, points, reviewer, note, s.now()
+		if err := tx.Bucket(bucketPending).Delete(u64(id)); err != nil {
+			return err
+		}
+		return putSubmission(tx, sub)
+	})
+	if err != nil {
+		return Submission{}, err
+	}
+	// Pay after the status is stored; the key makes a retry after a crash pay exactly once.
+	_, err = s.pay.Post(ctx, loyalty.Posting{Key: "ugc-approve:" + strconv.FormatUint(id, 10), From: loyalty.Issuance("ugc"),
+		To: loyalty.Member(sub.Member), Amount: sub.Points, Reason: "approved post #" + strconv.FormatUint(id, 10)})
+	if err != nil {
+		return Submission{}, fmt.Errorf("pay submission #%d: %w", id, err)
+	}
+	return sub, nil
+}
+
+// Reject rejects a pending submission with a reason. Rejecting again is a
+// replay; an approved submission returns ErrReviewed.
+func (s *Service) Reject(ctx context.Context, id, reviewer uint64, reason string) (Submission, error) {
+	if err := ctx.Err(); err != nil {
+		return Submission{}, err
+	}
+	var sub Submission
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if sub, err = getSubmission(tx, id); err != nil {
+			return err
+		}
+		switch sub.Status {
+		case Rejected:
+			sub.Replay = true
+			return nil
+		case Approved:
+			return fmt.Errorf("reject #%d: %w", id, ErrReviewed)
+		}
+		sub.Status, sub.Reviewer, sub.Reason, sub.Reviewed = Rejected, reviewer, reason, s.now()
+		if err := tx.Bucket(bucketPending).Delete(u64(id)); err != nil {
+			return err
+		}
+		return putSubmission(tx, sub)
+	})
+	return sub, err
+}
+
+// Feature marks an approved submission as featured and pays the bonus once
+// ("ugc-feature:<id>"). It returns ErrNotApproved for any other submission.
+func (s *Service) Feature(ctx context.Context, id, reviewer uint64) (Submission, int64, error) {
+	var sub Submission
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if sub, err = getSubmission(tx, id); err != nil {
+			return err
+		}
+		if sub.Status != Approved {
+			return fmt.Errorf("feature #%d: %w", id, ErrNotApproved)
+		}
+		sub.Replay = sub.Featured
+		sub.Featured = true
+		return putSubmission(tx, sub)
+	})
+	if err != nil {
+		return Submission{}, 0, err
+	}
+	rc, err := s.pay.Post(ctx, loyalty.Posting{Key: "ugc-feature:" + strconv.FormatUint(id, 10), From: loyalty.Issuance("ugc"),
+		To: loyalty.Member(sub.Member), Amount: s.cfg.FeatureBonus, Reason: "featured post #" + strconv.FormatUint(id, 10)})
+	if err != nil {
+		return Submission{}, 0, fmt.Errorf("pay feature #%d: %w", id, err)
+	}
+	return sub, rc.Entry.Amount, nil
+}
+
+// Get returns a submission, or ErrNotFound.
+func (s *Service) Get(ctx context.Context, id uint64) (Submission, error) {
+	var sub Submission
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		sub, err = getSubmission(tx, id)
+		return err
+	})
+	return sub, err
+}
+
+// Filter selects submissions; zero fields match everything.
+type Filter struct {
+	Member   uint64
+	Status   Status
+	Platform string
+}
+
+// Queue returns up to limit pending submissions, oldest first.
+func (s *Service) Queue(ctx context.Context, limit int) ([]Submission, error) {
+	var out []Submission
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketPending).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			sub, err := getSubmission(tx, binary.BigEndian.Uint64(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, sub)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// List returns up to limit submissions matching f, newest first.
+func (s *Service) List(ctx context.Context, f Filter, limit int) ([]Submission, error) {
+	var out []Submission
+	err := s.db.View(func(tx *bolt.Tx) error {
+		keep := func(sub Submission) bool {
+			return (f.Status == "" || sub.Status == f.Status) && (f.Platform == "" || sub.Platform == f.Platform) &&
+				(f.Member == 0 || sub.Member == f.Member)
+		}
+		if f.Member != 0 {
+			prefix := u64(f.Member)
+			c := tx.Bucket(bucketByMember).Cursor()
+			k, _ := c.Seek(u64(f.Member + 1)) // the next member's first key
+			if k == nil {
+				k, _ = c.Last()
+			} else {
+				k, _ = c.Prev()
+			}
+			for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Prev() {
+				sub, err := getSubmission(tx, binary.BigEndian.Uint64(k[8:]))
+				if err != nil {
+					return err
+				}
+				if keep(sub) {
+					out = append(out, sub)
+				}
+			}
+			return nil
+		}
+		c := tx.Bucket(bucketSubmissions).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+			var sub Submission
+			if err := json.Unmarshal(v, &sub); err != nil {
+				return err
+			}
+			if keep(sub) {
+				out = append(out, sub)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func getSubmission(tx *bolt.Tx, id uint64) (Submission, error) {
+	v := tx.Bucket(bucketSubmissions).Get(u64(id))
+	if v == nil {
+		return Submission{}, fmt.Errorf("submission #%d: %w", id, ErrNotFound)
+	}
+	var sub Submission
+	if err := json.Unmarshal(v, &sub); err != nil {
+		return Submission{}, fmt.Errorf("decode submission #%d: %w", id, err)
+	}
+	return sub, nil
+}
+
+func putSubmission(tx *bolt.Tx, sub Submission) error {
+	v, err := json.Marshal(sub)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketSubmissions).Put(u64(sub.ID), v)
+}
+
+func getCount(v []byte) uint64 {
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
