@@ -3,6 +3,7 @@ package bots
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -108,9 +109,10 @@ func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentio
 	usage := cmd.Usage()
 	ev.values = make(map[string]value, len(cmd.Args))
 	args := ev.Args
+	ti := 0 // next token; an optional argument that does not fit is skipped, not consumed
 	for i, a := range cmd.Args {
 		if a.Kind == ArgText {
-			text := restAfter(rest, i)
+			text := restAfter(rest, ti)
 			if text == "" {
 				if a.Optional {
 					return nil
@@ -123,58 +125,68 @@ func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentio
 			ev.values[a.Name] = value{text: text}
 			return nil
 		}
-		if i >= len(args) {
+		if ti >= len(args) {
 			if a.Optional {
 				continue
 			}
 			return Errorf("error.missing_arg", cmd.Name, a.Name, usage)
 		}
-		tok := args[i]
-		v := value{text: tok}
-		switch a.Kind {
-		case ArgInt:
-			n, err := strconv.ParseInt(strings.ReplaceAll(tok, ",", ""), 10, 64)
-			if err != nil {
-				return Errorf("error.bad_number", a.Name, tok, usage)
+		v, err := parseArg(ctx, ev, a, args[ti], usage, mentions)
+		if err != nil {
+			var ue *UserError
+			// "/approve 12 great photo": the optional <points> is absent, the note starts here.
+			if a.Optional && i+1 < len(cmd.Args) && errors.As(err, &ue) {
+				continue
 			}
-			if (a.Min != 0 || a.Max != 0) && (n < a.Min || n > a.Max) {
-				return Errorf("error.out_of_range", a.Name, a.Min, a.Max, usage)
-			}
-			v.num = n
-		case ArgMember:
-			if !strings.HasPrefix(tok, "@") && !strings.HasPrefix(tok, "<@") {
-				return Errorf("error.bad_mention", a.Name, usage)
-			}
-			if mentions == nil {
-				return Errorf("error.unknown_member", tok)
-			}
-			id, err := mentions.LookupMention(ctx, ev.Platform, tok)
-			if errors.Is(err, ErrUnknownMember) {
-				return Errorf("error.unknown_member", tok)
-			}
-			if err != nil {
-				return err
-			}
-			v.member = id
-		case ArgWord:
-			if len(a.Choices) > 0 {
-				low := strings.ToLower(tok)
-				found := false
-				for _, c := range a.Choices {
-					found = found || c == low
-				}
-				if !found {
-					return Errorf("error.bad_choice", a.Name, strings.Join(a.Choices, " | "), usage)
-				}
-				v.text = low
-			}
+			return err
 		}
 		ev.values[a.Name] = v
+		ti++
 	}
-	if len(args) > len(cmd.Args) {
+	if len(args) > ti {
 		return Errorf("error.too_many_args", usage)
 	}
 	return nil
+}
+
+// parseArg parses one token for argument a. Failures are *UserError.
+func parseArg(ctx context.Context, ev *Event, a Arg, tok, usage string, mentions MentionResolver) (value, error) {
+	v := value{text: tok}
+	switch a.Kind {
+	case ArgInt:
+		n, err := strconv.ParseInt(strings.ReplaceAll(tok, ",", ""), 10, 64)
+		if err != nil {
+			return v, Errorf("error.bad_number", a.Name, tok, usage)
+		}
+		if (a.Min != 0 || a.Max != 0) && (n < a.Min || n > a.Max) {
+			return v, Errorf("error.out_of_range", a.Name, a.Min, a.Max, usage)
+		}
+		v.num = n
+	case ArgMember:
+		if !strings.HasPrefix(tok, "@") && !strings.HasPrefix(tok, "<@") {
+			return v, Errorf("error.bad_mention", a.Name, usage)
+		}
+		if mentions == nil {
+			return v, Errorf("error.unknown_member", tok)
+		}
+		id, err := mentions.LookupMention(ctx, ev.Platform, tok)
+		if errors.Is(err, ErrUnknownMember) {
+			return v, Errorf("error.unknown_member", tok)
+		}
+		if err != nil {
+			return v, err
+		}
+		v.member = id
+	case ArgWord:
+		if len(a.Choices) > 0 {
+			low := strings.ToLower(tok)
+			if !slices.Contains(a.Choices, low) {
+				return v, Errorf("error.bad_choice", a.Name, strings.Join(a.Choices, " | "), usage)
+			}
+			v.text = low
+		}
+	}
+	return v, nil
 }
 
 // restAfter returns the raw text after the first n tokens of s, keeping the

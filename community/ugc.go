@@ -87,7 +87,7 @@ func (c *Community) submissions(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	}
 	lines := []string{ev.T("submissions.header")}
 	for _, s := range subs {
-		line := ev.T("submissions.line", s.ID, ev.T("status."+string(s.Status)), s.Platform, s.URL)
+		line := ev.T("submissions.line", s.ID, ev.T("status."+string(s.Status)), s.Platform, s.Canonical)
 		if s.Status == ugc.Approved {
 			line += " +" + points(s.Points)
 		}
@@ -114,7 +114,7 @@ func (c *Community) review(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	}
 	var out []bots.Reply
 	for _, s := range subs {
-		text := ev.T("review.item", s.ID, names[s.Member], s.Platform, s.URL, date(s.Created, c.loc))
+		text := ev.T("review.item", s.ID, names[s.Member], s.Platform, s.Canonical, date(s.Created, c.loc))
 		if s.Note != "" {
 			text += "\n" + s.Note
 		}
