@@ -171,6 +171,14 @@ func (a *Adapter) botName() string {
 // mode the offset is saved as updates finish; in webhook mode updates
 // arrive through WebhookHandler.
 func (a *Adapter) Run(ctx context.Context, d bots.Dispatcher) error {
+	err := a.run(ctx, d)
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil // stopped while starting: a shutdown, not a failure
+	}
+	return err
+}
+
+func (a *Adapter) run(ctx context.Context, d bots.Dispatcher) error {
 	me, err := a.bot.GetMe(ctx)
 	if err != nil {
 		return fmt.Errorf("telegram getMe (is TELEGRAM_BOT_TOKEN right?): %w", scrub(err, a.token))

@@ -68,7 +68,7 @@ func startOn(t testing.TB, f *fakeAPI, st *communitytest.Stack, opts ...telegram
 		})
 	}
 	t.Cleanup(stop)
-	f.wait("setChatMenuButton", 1) // Run has connected and published its commands
+	f.waitAny("deleteWebhook", "setWebhook") // Run has connected, published its commands and chosen polling or the webhook
 	return &env{f: f, st: st, a: a, stop: stop, ctx: ctx, count: cd}
 }
 

@@ -156,6 +156,21 @@ func (f *fakeAPI) wait(method string, n int) []call {
 	}
 }
 
+// waitAny waits for the first call to any of methods.
+func (f *fakeAPI) waitAny(methods ...string) {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range methods {
+			if len(f.callsTo(m)) > 0 {
+				return
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	f.t.Fatalf("none of %v called; calls: %v", methods, f.methods())
+}
+
 func (f *fakeAPI) callsTo(method string) []call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
