@@ -1,0 +1,120 @@
+// Package support is loyalbot's customer service: a FAQ knowledge base
+// searched offline (BM25 over English words and Chinese character
+// bigrams), an agent on any OpenAI-compatible endpoint whose tools only
+// ever see the member who asked, and hand-off tickets for humans.
+package support
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Entry is one FAQ entry: questions and an answer in each language.
+type Entry struct {
+	ID        string              `yaml:"id"`
+	Questions map[string][]string `yaml:"questions"` // by language: "en", "zh"
+	Answer    map[string]string   `yaml:"answer"`
+	Tags      []string            `yaml:"tags"`
+}
+
+// KB is a loaded knowledge base with its search index. It is immutable
+// and safe for concurrent use.
+type KB struct {
+	Brand   string
+	Entries []Entry
+	index   *index
+}
+
+// ErrBadKB is wrapped by the errors LoadKB returns; the message names the
+// line and the reason.
+var ErrBadKB = errors.New("support: bad FAQ file")
+
+// LoadKB parses a FAQ in the format of lumen-tea.yaml and indexes it.
+func LoadKB(data []byte) (*KB, error) {
+	var doc struct {
+		Brand   string      `yaml:"brand"`
+		Entries []yaml.Node `yaml:"entries"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadKB, err)
+	}
+	kb := &KB{Brand: doc.Brand}
+	seen := map[string]int{}
+	for _, n := range doc.Entries {
+		var e Entry
+		if err := n.Decode(&e); err != nil {
+			return nil, fmt.Errorf("%w: line %d: %v", ErrBadKB, n.Line, err)
+		}
+		switch {
+		case e.ID == "":
+			return nil, fmt.Errorf("%w: line %d: entry has no id", ErrBadKB, n.Line)
+		case seen[e.ID] != 0:
+			return nil, fmt.Errorf("%w: line %d: id %q already used on line %d", ErrBadKB, n.Line, e.ID, seen[e.ID])
+		case len(e.Questions) == 0:
+			return nil, fmt.Errorf("%w: line %d: entry %s has no questions", ErrBadKB, n.Line, e.ID)
+		case e.Answer["en"] == "" && e.Answer["zh"] == "":
+			return nil, fmt.Errorf("%w: line %d: entry %s has no answer", ErrBadKB, n.Line, e.ID)
+		}
+		seen[e.ID] = n.Line
+		kb.Entries = append(kb.Entries, e)
+	}
+	if len(kb.Entries) == 0 {
+		return nil, fmt.Errorf("%w: no entries", ErrBadKB)
+	}
+	kb.index = buildIndex(kb.Entries)
+	return kb, nil
+}
+
+// LoadKBFile reads and loads a FAQ file.
+func LoadKBFile(path string) (*KB, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("faq: %w", err)
+	}
+	kb, err := LoadKB(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return kb, nil
+}
+
+// AnswerIn returns the entry's answer in lang, or in the other language
+// when it has none.
+func (e Entry) AnswerIn(lang string) string {
+	if a := e.Answer[lang]; a != "" {
+		return a
+	}
+	for _, a := range e.Answer {
+		return a
+	}
+	return ""
+}
+
+// LangOf guesses a question's language: "zh" when it has Chinese characters.
+func LangOf(text string) string {
+	for _, r := range text {
+		if isHan(r) {
+			return "zh"
+		}
+	}
+	return "en"
+}
+
+// Passage is a search hit.
+type Passage struct {
+	Entry      Entry
+	Score      float64
+	Confidence float64 // 0..1: how much of the question the entry explains
+}
+
+// Search returns up to k entries for the question, best first.
+func (kb *KB) Search(question string, k int) []Passage {
+	return kb.index.search(strings.TrimSpace(question), k)
+}
