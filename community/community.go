@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/ugc"
 )
@@ -88,10 +89,13 @@ type Community struct {
 	members *Members
 	ledger  *loyalty.Ledger
 	ugc     *ugc.Service
-	notify  Notifier
-	router  *bots.Router
-	log     *slog.Logger
-	now     func() time.Time
+
+	assistant *support.Assistant
+	tickets   *support.Tickets
+	notify    Notifier
+	router    *bots.Router
+	log       *slog.Logger
+	now       func() time.Time
 
 	mu       sync.Mutex
 	activity map[uint64]lastMessage // per member, for message points
@@ -173,6 +177,9 @@ func (c *Community) Register(r *bots.Router) {
 	}
 	if c.ugc != nil {
 		c.registerUGC(r)
+	}
+	if c.assistant != nil {
+		c.registerSupport(r)
 	}
 	r.HandleText(bots.HandlerFunc(c.message))
 	r.HandleJoin(bots.HandlerFunc(c.join))

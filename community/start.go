@@ -106,16 +106,29 @@ func (c *Community) leave(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	return nil, nil
 }
 
-// message pays activity points for a group message: at least
-// MessageMinLength characters, not a repeat of the member's last message,
-// and at most one per MessageCooldown. It never replies.
+// message handles free text: activity points for group messages, and an
+// answer from customer service for questions asked privately or by
+// mentioning the bot.
 func (c *Community) message(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if err := c.activityPoints(ctx, ev); err != nil {
+		return nil, err
+	}
+	if c.assistant != nil && ev.Member != 0 && (ev.Private() || ev.Mentioned) {
+		return c.answer(ctx, ev)
+	}
+	return nil, nil
+}
+
+// activityPoints pays for a group message: at least MessageMinLength
+// characters, not a repeat of the member's last message, and at most one
+// per MessageCooldown.
+func (c *Community) activityPoints(ctx context.Context, ev *bots.Event) error {
 	if ev.Private() || ev.Member == 0 || c.cfg.MessagePoints <= 0 {
-		return nil, nil
+		return nil
 	}
 	text := strings.Join(strings.Fields(strings.ToLower(ev.Text)), " ")
 	if utf8.RuneCountInString(text) < c.cfg.MessageMinLength {
-		return nil, nil
+		return nil
 	}
 	now := c.now()
 	c.mu.Lock()
@@ -129,14 +142,14 @@ func (c *Community) message(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	}
 	c.mu.Unlock()
 	if !ok {
-		return nil, nil
+		return nil
 	}
 	_, err := c.ledger.Post(ctx, loyalty.Posting{Key: ev.Key("msg"), From: loyalty.Issuance("message"), To: acct(ev),
 		Amount: c.cfg.MessagePoints, Reason: "chat activity", Multiply: true})
 	if err != nil {
-		return nil, fmt.Errorf("message points: %w", err)
+		return fmt.Errorf("message points: %w", err)
 	}
-	return nil, nil
+	return nil
 }
 
 func date(t time.Time, loc *time.Location) string {

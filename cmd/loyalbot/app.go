@@ -11,6 +11,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/ugc"
 	bolt "go.etcd.io/bbolt"
@@ -25,9 +26,11 @@ type App struct {
 	Members   *community.Members
 	Community *community.Community
 	UGC       *ugc.Service
+	Assistant *support.Assistant
 	Router    *bots.Router
 	Hub       *bots.Hub
 	Log       *slog.Logger
+	now       func() time.Time
 }
 
 // errLocked says another loyalbot holds the database.
@@ -62,7 +65,7 @@ func OpenApp(ctx context.Context, cfg Config, consoleOwner string, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	app := &App{Config: cfg, DB: db, Hub: bots.NewHub(), Log: log}
+	app := &App{Config: cfg, DB: db, Hub: bots.NewHub(), Log: log, now: now}
 	if err := app.build(ctx, consoleOwner, now); err != nil {
 		app.Close()
 		return nil, err
@@ -90,8 +93,13 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if a.UGC, err = ugc.New(a.DB, a.Ledger, cfg.UGC, now, a.Log); err != nil {
 		return err
 	}
+	var tickets *support.Tickets
+	if a.Assistant, tickets, err = a.newAssistant(); err != nil {
+		return err
+	}
 	a.Community, err = community.New(cfg.Points, a.Members, a.Ledger,
-		community.WithLogger(a.Log), community.WithClock(now), community.WithNotifier(a.Hub), community.WithUGC(a.UGC))
+		community.WithLogger(a.Log), community.WithClock(now), community.WithNotifier(a.Hub), community.WithUGC(a.UGC),
+		community.WithSupport(a.Assistant, tickets))
 	if err != nil {
 		return err
 	}

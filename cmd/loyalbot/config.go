@@ -31,6 +31,7 @@ type Config struct {
 	Loyalty        LoyaltyConfig    `yaml:"loyalty"`
 	Rewards        []loyalty.Reward `yaml:"rewards"`
 	UGC            ugc.Config       `yaml:"ugc"`
+	Support        SupportConfig    `yaml:"support"`
 
 	// From the environment only.
 	TelegramToken Secret         `yaml:"-"`
@@ -44,6 +45,19 @@ type TelegramConfig struct {
 	APIURL        string // another Bot API server; empty for Telegram's
 	WebhookURL    string // receive updates here instead of long polling
 	WebhookSecret Secret // the secret token Telegram sends; empty: random per start
+}
+
+// SupportConfig configures customer service.
+type SupportConfig struct {
+	FAQ     string        `yaml:"faq"`     // FAQ file; empty: the built-in one (LOYALBOT_FAQ overrides)
+	Model   string        `yaml:"model"`   // chat model (LOYALBOT_MODEL overrides)
+	Timeout time.Duration `yaml:"timeout"` // per question
+	// DailyTokens caps model tokens per member and day.
+	DailyTokens int `yaml:"daily_tokens"`
+
+	// From the environment only.
+	APIKey  Secret `yaml:"-"` // OPENAI_API_KEY
+	BaseURL string `yaml:"-"` // OPENAI_BASE_URL: OpenAI, DeepSeek, Qwen, a local Ollama...
 }
 
 // RateLimitConfig is the per-member command rate limit.
@@ -94,6 +108,13 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	if v := getenv("LOYALBOT_HTTP"); v != "" {
 		cfg.HTTP = v
 	}
+	if v := getenv("LOYALBOT_FAQ"); v != "" {
+		cfg.Support.FAQ = v
+	}
+	if v := getenv("LOYALBOT_MODEL"); v != "" {
+		cfg.Support.Model = v
+	}
+	cfg.Support.APIKey, cfg.Support.BaseURL = Secret(getenv("OPENAI_API_KEY")), getenv("OPENAI_BASE_URL")
 	cfg.TelegramToken = Secret(getenv("TELEGRAM_BOT_TOKEN"))
 	cfg.Telegram = TelegramConfig{APIURL: getenv("TELEGRAM_API_URL"), WebhookURL: getenv("TELEGRAM_WEBHOOK_URL"),
 		WebhookSecret: Secret(getenv("TELEGRAM_WEBHOOK_SECRET"))}

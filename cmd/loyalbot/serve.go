@@ -89,6 +89,7 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 		return srv.Shutdown(shut)
 	})
 	grp.Go(func() error { return app.expireLoop(ctx) })
+	grp.Go(func() error { return app.watchFAQ(ctx, 5*time.Second) })
 
 	if adapters == 0 {
 		log.Info("no chat platform connected: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN to connect one; " +

@@ -14,6 +14,7 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/ugc"
+	bolt "go.etcd.io/bbolt"
 )
 
 // Start is the clock's time when a Stack is built: a Tuesday morning.
@@ -22,6 +23,7 @@ var Start = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
 // Stack is a wired community.
 type Stack struct {
 	Clock     *loyaltytest.Clock
+	DB        *bolt.DB
 	Ledger    *loyalty.Ledger
 	Members   *community.Members
 	Community *community.Community
@@ -40,6 +42,13 @@ var Rewards = []loyalty.Reward{
 // The ledger's invariants are checked when the test ends.
 func New(tb testing.TB, cfg community.Config, owners ...string) *Stack {
 	tb.Helper()
+	return NewWith(tb, cfg, owners, nil)
+}
+
+// NewWith is New with more community options, built by extra from the
+// stack so far (its DB, ledger and members are ready).
+func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*Stack) []community.Option) *Stack {
+	tb.Helper()
 	clk := loyaltytest.NewClock(Start)
 	db := loyaltytest.OpenDB(tb)
 	l := loyaltytest.OpenLedgerOn(tb, db, loyalty.Config{Now: clk.Now})
@@ -57,7 +66,12 @@ func New(tb testing.TB, cfg community.Config, owners ...string) *Stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c, err := community.New(cfg, members, l, community.WithClock(clk.Now), community.WithNotifier(hub), community.WithUGC(u))
+	st := &Stack{Clock: clk, DB: db, Ledger: l, Members: members, Hub: hub, UGC: u}
+	opts := []community.Option{community.WithClock(clk.Now), community.WithNotifier(hub), community.WithUGC(u)}
+	if extra != nil {
+		opts = append(opts, extra(st)...)
+	}
+	c, err := community.New(cfg, members, l, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -65,7 +79,8 @@ func New(tb testing.TB, cfg community.Config, owners ...string) *Stack {
 	r := bots.NewRouter(bots.WithMentions(members), bots.WithLogger(log))
 	r.Use(bots.Recover(log), bots.Identify(members), c.Signup())
 	c.Register(r)
-	return &Stack{Clock: clk, Ledger: l, Members: members, Community: c, Router: r, Hub: hub, UGC: u}
+	st.Community, st.Router = c, r
+	return st
 }
 
 // Balance returns the balance of the member behind a platform account.

@@ -2,8 +2,8 @@ package support
 
 import (
 	"math"
-	"sort"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -33,6 +33,7 @@ type index struct {
 	docLen   []float64
 	avgLen   float64
 	n        int
+	pool     sync.Pool // of *accumulator
 }
 
 func buildIndex(entries []Entry) *index {
@@ -65,6 +66,10 @@ func buildIndex(entries []Entry) *index {
 		total += l
 	}
 	ix.avgLen = total / float64(len(entries))
+	n := len(entries)
+	ix.pool.New = func() any {
+		return &accumulator{score: make([]float64, n), covered: make([]float64, n), terms: make([]int, n)}
+	}
 	return ix
 }
 
@@ -81,8 +86,9 @@ func (ix *index) search(question string, k int) []Passage {
 	if len(qt) == 0 {
 		return nil
 	}
-	scores := map[int]float64{}
-	covered := map[int]float64{} // idf mass of the question's terms each entry contains
+	acc := ix.pool.Get().(*accumulator)
+	defer ix.pool.Put(acc)
+	acc.reset()
 	var mass float64
 	seen := map[string]bool{}
 	for _, t := range qt {
@@ -96,24 +102,63 @@ func (ix *index) search(question string, k int) []Passage {
 		mass += idf * w
 		for _, p := range ps {
 			norm := p.tf * (bm25K1 + 1) / (p.tf + bm25K1*(1-bm25B+bm25B*ix.docLen[p.doc]/ix.avgLen))
-			scores[p.doc] += idf * norm * w
-			covered[p.doc] += idf * w
+			acc.add(p.doc, idf*norm*w, idf*w, !strings.HasPrefix(t, "#"))
 		}
 	}
-	out := make([]Passage, 0, len(scores))
-	for d, s := range scores {
-		out = append(out, Passage{Entry: ix.entries[d], Score: s, Confidence: covered[d] / mass})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
+	// Keep the k best without sorting every matching entry.
+	top := make([]Passage, 0, k+1)
+	for _, d := range acc.touched {
+		p := Passage{Entry: ix.entries[d], Score: acc.score[d], Confidence: acc.covered[d] / mass, Strength: acc.score[d] / ix.idf(1), Terms: acc.terms[d]}
+		i := len(top)
+		for i > 0 && better(p, top[i-1]) {
+			i--
 		}
-		return out[i].Entry.ID < out[j].Entry.ID
-	})
-	if len(out) > k {
-		out = out[:k]
+		if i >= k {
+			continue
+		}
+		top = append(top, Passage{})
+		copy(top[i+1:], top[i:])
+		top[i] = p
+		if len(top) > k {
+			top = top[:k]
+		}
 	}
-	return out
+	return top
+}
+
+func better(a, b Passage) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	return a.Entry.ID < b.Entry.ID
+}
+
+// accumulator holds per-entry sums for one search; pooled, as a 10,000-entry
+// index would otherwise allocate two large maps per question.
+type accumulator struct {
+	score, covered []float64
+	terms          []int
+	touched        []int
+}
+
+func (a *accumulator) reset() {
+	for _, d := range a.touched {
+		a.score[d], a.covered[d], a.terms[d] = 0, 0, 0
+	}
+	a.touched = a.touched[:0]
+}
+
+// add adds a matched term's contribution to doc; whole counts whole words
+// and Chinese n-grams, not typo trigrams.
+func (a *accumulator) add(doc int, score, covered float64, whole bool) {
+	if a.score[doc] == 0 && a.covered[doc] == 0 {
+		a.touched = append(a.touched, doc)
+	}
+	a.score[doc] += score
+	a.covered[doc] += covered
+	if whole {
+		a.terms[doc]++
+	}
 }
 
 // termWeight lowers the weight of the typo-tolerant character trigrams and
@@ -220,7 +265,8 @@ func stem(w string) string {
 var stopWords = wordSet(`a an the and or but if of to in on at by for from with about as into is are was were be been
 	being am do does did done have has had having i me my mine we our you your he she it its they them their this that these
 	those what which who whom when where why how can could would should will shall may might must not no yes so than too very
-	just there here any some all also up out get got please hi hello hey thanks thank pls u ur im i'm it's don't dont`)
+	just there here any some all also up out get got please hi hello hey thanks thank pls u ur im i'm it's don't dont
+	tell something anything thing things stuff know want need like say said really still yet now ok okay one`)
 
 func wordSet(words string) map[string]bool {
 	m := map[string]bool{}

@@ -30,6 +30,8 @@ type KB struct {
 	index   *index
 }
 
+var entryFields = map[string]bool{"id": true, "questions": true, "answer": true, "tags": true}
+
 // ErrBadKB is wrapped by the errors LoadKB returns; the message names the
 // line and the reason.
 var ErrBadKB = errors.New("support: bad FAQ file")
@@ -48,6 +50,11 @@ func LoadKB(data []byte) (*KB, error) {
 	kb := &KB{Brand: doc.Brand}
 	seen := map[string]int{}
 	for _, n := range doc.Entries {
+		for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; !entryFields[k.Value] {
+				return nil, fmt.Errorf("%w: line %d: unknown field %q (want id, questions, answer, tags)", ErrBadKB, k.Line, k.Value)
+			}
+		}
 		var e Entry
 		if err := n.Decode(&e); err != nil {
 			return nil, fmt.Errorf("%w: line %d: %v", ErrBadKB, n.Line, err)
@@ -112,6 +119,10 @@ type Passage struct {
 	Entry      Entry
 	Score      float64
 	Confidence float64 // 0..1: how much of the question the entry explains
+	// Strength is Score in units of the rarest term's weight, so it means
+	// the same in a 10-entry FAQ and a 10,000-entry one.
+	Strength float64
+	Terms    int // distinct words and Chinese n-grams of the question the entry contains
 }
 
 // Search returns up to k entries for the question, best first.
