@@ -38,6 +38,9 @@ type Config struct {
 	MembersMaySubmit bool `yaml:"members_may_submit"`
 	// TelegramBot is the bot's Telegram username, for referral deep links.
 	TelegramBot string `yaml:"telegram_bot"`
+	// AnswerGroupQuestions lets customer service answer any group message
+	// that ends with a question mark, not only those that mention the bot.
+	AnswerGroupQuestions bool `yaml:"answer_group_questions"`
 }
 
 // DefaultConfig returns the default point rules.

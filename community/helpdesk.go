@@ -111,7 +111,7 @@ func (c *Community) listTickets(ctx context.Context, ev *bots.Event) ([]bots.Rep
 		if n := len(tk.Turns); n > 0 {
 			last = tk.Turns[n-1].Text
 		}
-		lines = append(lines, ev.T("tickets.line", tk.ID, tk.Name, tk.Platform, date(tk.Updated, c.loc), support.Mask(last)))
+		lines = append(lines, ev.T("tickets.line", tk.ID, tk.Name, tk.Platform, date(tk.Updated, c.loc), last))
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
 }

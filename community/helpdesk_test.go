@@ -177,3 +177,10 @@ func TestSupport_TestQuestionsNeedTheModel(t *testing.T) {
 	}
 	_ = context.Background()
 }
+
+func TestSupport_GroupQuestionsWhenWidened(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	if got := h.send("alice> how long does shipping take?"); strings.Contains(got, "bot>") {
+		t.Errorf("answered a group question without a mention: %s", got)
+	}
+}

@@ -113,10 +113,15 @@ func (c *Community) message(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	if err := c.activityPoints(ctx, ev); err != nil {
 		return nil, err
 	}
-	if c.assistant != nil && ev.Member != 0 && (ev.Private() || ev.Mentioned) {
+	if c.assistant != nil && ev.Member != 0 && (ev.Private() || ev.Mentioned || c.cfg.AnswerGroupQuestions && isQuestion(ev.Text)) {
 		return c.answer(ctx, ev)
 	}
 	return nil, nil
+}
+
+func isQuestion(text string) bool {
+	text = strings.TrimSpace(text)
+	return strings.HasSuffix(text, "?") || strings.HasSuffix(text, "？")
 }
 
 // activityPoints pays for a group message: at least MessageMinLength
