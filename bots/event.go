@@ -54,7 +54,8 @@ type Event struct {
 	LangCode  string // the platform's language code, such as "zh-hans" or "en"
 	Text      string
 	Callback  string // button data, for EventCallback
-	Invite    string // invite link name a joining member used, if known
+	Invite    string // invite link name (or code) a joining member used, if known
+	Inviter   string // platform user id of who made that invite, if known
 	// PlatformRole is the role the platform itself grants, such as
 	// RoleManager for a group administrator.
 	PlatformRole Role

@@ -38,3 +38,21 @@ func (h *Hub) Send(ctx context.Context, platform string, to Address, replies ...
 	}
 	return a.Send(ctx, to, replies...)
 }
+
+// TierSyncer is an adapter that shows tiers as chat roles; the Discord adapter is one.
+type TierSyncer interface {
+	SyncTier(ctx context.Context, userID, from, to string) error
+}
+
+// SyncTier moves a platform user from the role of tier from to that of
+// tier to, when the platform's adapter shows tiers as roles. It is a
+// no-op for platforms without tier roles.
+func (h *Hub) SyncTier(ctx context.Context, platform, userID, from, to string) error {
+	h.mu.RLock()
+	a := h.adapters[platform]
+	h.mu.RUnlock()
+	if ts, ok := a.(TierSyncer); ok {
+		return ts.SyncTier(ctx, userID, from, to)
+	}
+	return nil
+}

@@ -80,9 +80,11 @@ func (c *Config) fill() {
 	}
 }
 
-// Notifier delivers messages outside a conversation; a bots.Hub is one.
+// Notifier delivers messages outside a conversation and syncs tier roles;
+// a bots.Hub is one.
 type Notifier interface {
 	Send(ctx context.Context, platform string, to bots.Address, replies ...bots.Reply) error
+	SyncTier(ctx context.Context, platform, userID, from, to string) error
 }
 
 // Community serves the chat commands. It is safe for concurrent use.
@@ -201,6 +203,28 @@ func (c *Community) Signup() bots.Middleware {
 			}
 			return next.Handle(ctx, ev)
 		})
+	}
+}
+
+// TierChanged shows a member's new tier on every platform that has tier
+// roles. Wire it to loyalty.Config.OnTierChange. A failure (a missing
+// permission, a role above the bot's) is logged for the operator; the
+// tier itself has changed either way.
+func (c *Community) TierChanged(ctx context.Context, tc loyalty.TierChange) {
+	id, ok := tc.Account.MemberID()
+	if !ok || c.notify == nil {
+		return
+	}
+	m, err := c.members.Get(ctx, id)
+	if err != nil {
+		c.log.WarnContext(ctx, "tier change for unknown member", "member", id, "err", err)
+		return
+	}
+	for _, idt := range m.Identities {
+		if err := c.notify.SyncTier(ctx, idt.Platform, idt.UserID, tc.From.Name, tc.To.Name); err != nil {
+			c.log.ErrorContext(ctx, "tier role not synced: check the bot's role permissions and position", "member", id,
+				"platform", idt.Platform, "from", tc.From.Name, "to", tc.To.Name, "err", err)
+		}
 	}
 }
 

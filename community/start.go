@@ -89,7 +89,16 @@ func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 		return bots.Say(ev, "join.welcome_back", ev.Name), nil
 	}
 	text := ev.T("join.welcome", ev.Name, points(c.cfg.SignupBonus))
-	if code, ok := strings.CutPrefix(ev.Invite, "ref_"); ok {
+	code, ok := strings.CutPrefix(ev.Invite, "ref_")
+	if !ok && ev.Inviter != "" && c.ugc != nil { // joined through a member's own invite (Discord)
+		if inviter, err := c.members.LookupMention(ctx, ev.Platform, "<@"+ev.Inviter+">"); err == nil {
+			if code, err = c.ugc.Code(ctx, inviter); err != nil {
+				return nil, err
+			}
+			ok = true
+		}
+	}
+	if ok {
 		note, err := c.attribute(ctx, ev, code, "invite")
 		if err != nil {
 			return nil, err

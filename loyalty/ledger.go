@@ -55,6 +55,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the ledger's log lines. Default discards them.
 	Logger *slog.Logger
+	// OnTierChange, if set, is called after a committed Post or Reverse
+	// moved a member to another tier (adapters sync chat roles from it).
+	// It runs in the writer's caller, not inside the transaction.
+	OnTierChange func(ctx context.Context, tc TierChange)
 }
 
 // DefaultConfig returns the configuration used for zero fields.
@@ -221,7 +225,16 @@ func (l *Ledger) Post(ctx context.Context, p Posting) (Receipt, error) {
 		}
 		return rc, s.putKey(p.Key, kindPost, h, rc.Entry.ID)
 	})
-	return receiptOf(out, err)
+	return l.tierHook(ctx, out, err)
+}
+
+// tierHook reports a committed receipt's tier change to OnTierChange.
+func (l *Ledger) tierHook(ctx context.Context, out any, err error) (Receipt, error) {
+	rc, err := receiptOf(out, err)
+	if err == nil && rc.TierChange != nil && l.cfg.OnTierChange != nil {
+		l.cfg.OnTierChange(ctx, *rc.TierChange)
+	}
+	return rc, err
 }
 
 // Credit issues amount points to a member from the issuance account of
@@ -260,7 +273,7 @@ func (l *Ledger) Reverse(ctx context.Context, key, originalKey, reason string) (
 		}
 		return rc, s.putKey(key, kindReverse, h, rc.Entry.ID)
 	})
-	return receiptOf(out, err)
+	return l.tierHook(ctx, out, err)
 }
 
 // reverse posts the reversal of entry id under key.

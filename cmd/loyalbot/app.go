@@ -77,6 +77,11 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	cfg := a.Config
 	lc := cfg.ledgerConfig()
 	lc.Now, lc.Logger = now, a.Log
+	lc.OnTierChange = func(ctx context.Context, tc loyalty.TierChange) {
+		if a.Community != nil { // chat roles follow tiers, whatever moved the points
+			a.Community.TierChanged(ctx, tc)
+		}
+	}
 	var err error
 	if a.Ledger, err = loyalty.Open(a.DB, lc); err != nil {
 		return err

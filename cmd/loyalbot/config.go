@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/loyalbot/loyalbot/community"
@@ -32,6 +33,7 @@ type Config struct {
 	Rewards        []loyalty.Reward `yaml:"rewards"`
 	UGC            ugc.Config       `yaml:"ugc"`
 	Support        SupportConfig    `yaml:"support"`
+	Discord        DiscordConfig    `yaml:"discord"`
 
 	// From the environment only.
 	TelegramToken Secret         `yaml:"-"`
@@ -58,6 +60,18 @@ type SupportConfig struct {
 	// From the environment only.
 	APIKey  Secret `yaml:"-"` // OPENAI_API_KEY
 	BaseURL string `yaml:"-"` // OPENAI_BASE_URL: OpenAI, DeepSeek, Qwen, a local Ollama...
+}
+
+// DiscordConfig configures the Discord adapter.
+type DiscordConfig struct {
+	ManagerRole string            `yaml:"manager_role"` // role id whose holders are managers
+	TierRoles   map[string]string `yaml:"tier_roles"`   // tier name → role id
+
+	// From the environment only.
+	APIURL     string `yaml:"-"` // DISCORD_API_URL
+	GuildID    string `yaml:"-"` // DISCORD_GUILD_ID
+	ShardID    int    `yaml:"-"` // DISCORD_SHARD_ID
+	ShardCount int    `yaml:"-"` // DISCORD_SHARD_COUNT
 }
 
 // RateLimitConfig is the per-member command rate limit.
@@ -119,6 +133,16 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg.Telegram = TelegramConfig{APIURL: getenv("TELEGRAM_API_URL"), WebhookURL: getenv("TELEGRAM_WEBHOOK_URL"),
 		WebhookSecret: Secret(getenv("TELEGRAM_WEBHOOK_SECRET"))}
 	cfg.DiscordToken = Secret(getenv("DISCORD_BOT_TOKEN"))
+	cfg.Discord.APIURL, cfg.Discord.GuildID = getenv("DISCORD_API_URL"), getenv("DISCORD_GUILD_ID")
+	for name, dst := range map[string]*int{"DISCORD_SHARD_ID": &cfg.Discord.ShardID, "DISCORD_SHARD_COUNT": &cfg.Discord.ShardCount} {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return Config{}, fmt.Errorf("%s=%q: want a whole number", name, v)
+			}
+			*dst = n
+		}
+	}
 	return cfg, cfg.validate()
 }
 

@@ -72,7 +72,12 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 		adapters++
 	}
 	if cfg.DiscordToken != "" {
-		log.Warn("DISCORD_BOT_TOKEN is set, but this build has no Discord adapter yet; it is not started", "token", cfg.DiscordToken)
+		dc, err := app.newDiscord()
+		if err != nil {
+			return err
+		}
+		grp.Go(func() error { return dc.Run(ctx, app.Router) })
+		adapters++
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	grp.Go(func() error {

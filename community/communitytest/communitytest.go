@@ -51,7 +51,12 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 	tb.Helper()
 	clk := loyaltytest.NewClock(Start)
 	db := loyaltytest.OpenDB(tb)
-	l := loyaltytest.OpenLedgerOn(tb, db, loyalty.Config{Now: clk.Now})
+	st := &Stack{Clock: clk, DB: db}
+	l := loyaltytest.OpenLedgerOn(tb, db, loyalty.Config{Now: clk.Now, OnTierChange: func(ctx context.Context, tc loyalty.TierChange) {
+		if st.Community != nil {
+			st.Community.TierChanged(ctx, tc)
+		}
+	}})
 	for _, r := range Rewards {
 		if err := l.PutReward(context.Background(), r); err != nil {
 			tb.Fatal(err)
@@ -66,7 +71,7 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st := &Stack{Clock: clk, DB: db, Ledger: l, Members: members, Hub: hub, UGC: u}
+	st.Ledger, st.Members, st.Hub, st.UGC = l, members, hub, u
 	opts := []community.Option{community.WithClock(clk.Now), community.WithNotifier(hub), community.WithUGC(u)}
 	if extra != nil {
 		opts = append(opts, extra(st)...)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/loyalbot/loyalbot/bots/discord"
 	"github.com/loyalbot/loyalbot/bots/telegram"
 	bolt "go.etcd.io/bbolt"
 )
@@ -23,6 +24,27 @@ func (a *App) newTelegram() (*telegram.Adapter, error) {
 		opts = append(opts, telegram.WithWebhook(cfg.WebhookURL, string(cfg.WebhookSecret)))
 	}
 	ad, err := telegram.New(string(a.Config.TelegramToken), opts...)
+	if err != nil {
+		return nil, err
+	}
+	a.Hub.Add(ad)
+	return ad, nil
+}
+
+// newDiscord builds the Discord adapter from the configuration.
+func (a *App) newDiscord() (*discord.Adapter, error) {
+	cfg := a.Config.Discord
+	opts := []discord.Option{discord.WithLogger(a.Log), discord.WithManagerRole(cfg.ManagerRole), discord.WithTierRoles(cfg.TierRoles)}
+	if cfg.APIURL != "" {
+		opts = append(opts, discord.WithAPIURL(cfg.APIURL))
+	}
+	if cfg.GuildID != "" {
+		opts = append(opts, discord.WithGuild(cfg.GuildID))
+	}
+	if cfg.ShardCount > 1 {
+		opts = append(opts, discord.WithShard(cfg.ShardID, cfg.ShardCount))
+	}
+	ad, err := discord.New(string(a.Config.DiscordToken), opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,246 @@
+package discord_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/bots/discord"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/communitytest"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+type env struct {
+	f     *fakeDiscord
+	st    *communitytest.Stack
+	a     *discord.Adapter
+	count *countingDispatcher
+	stop  func()
+}
+
+type countingDispatcher struct {
+	*bots.Router
+	n atomic.Int64
+}
+
+func (c *countingDispatcher) Dispatch(ctx context.Context, ev *bots.Event) []bots.Reply {
+	defer c.n.Add(1)
+	return c.Router.Dispatch(ctx, ev)
+}
+
+func start(t testing.TB, opts ...discord.Option) *env {
+	t.Helper()
+	f := newFakeDiscord(t)
+	st := communitytest.New(t, community.Config{}, "discord:1")
+	a, err := discord.New("TEST.TOKEN.SECRET", append([]discord.Option{discord.WithAPIURL(f.srv.URL), discord.WithGuild(guild)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Hub.Add(a)
+	cd := &countingDispatcher{Router: st.Router}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, cd) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	f.wait("PUT", "/commands", 1)
+	return &env{f: f, st: st, a: a, count: cd, stop: stop}
+}
+
+func (e *env) balance(t testing.TB, userID string, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := e.st.Members.LookupMention(context.Background(), bots.Discord, "<@"+userID+">")
+		if err == nil {
+			if got := e.st.Balance(t, bots.Discord, userID); got == want {
+				return
+			} else if time.Now().After(deadline) {
+				t.Fatalf("user %s balance %d, want %d", userID, got, want)
+			}
+		} else if time.Now().After(deadline) {
+			t.Fatalf("user %s never registered", userID)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestAdapter_CommandsAndIntents(t *testing.T) {
+	e := start(t)
+	put := e.f.callsTo("PUT", "/applications/"+appID+"/guilds/"+guild+"/commands")
+	if len(put) != 1 {
+		t.Fatalf("bulk overwrite calls %d", len(put))
+	}
+	raw := put[0].Raw
+	for _, want := range []string{`"name":"points"`, `"name":"give"`, `"zh-CN":"你的积分、等级和即将过期的积分"`, `"name_localizations":{"zh-CN":"积分"}`, `"default_member_permissions":"32"`, `"type":6`} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("bulk overwrite lacks %s", want)
+		}
+	}
+	e.f.mu.Lock()
+	intents, _ := e.f.identify["d"].(map[string]any)["intents"].(float64)
+	e.f.mu.Unlock()
+	if int(intents)&(1<<15) == 0 || int(intents)&(1<<1) == 0 {
+		t.Errorf("identify intents %v lack message content or guild members", intents)
+	}
+}
+
+func TestAdapter_PointsInteraction(t *testing.T) {
+	e := start(t)
+	alice := user("10", "alice")
+	e.f.push("INTERACTION_CREATE", interaction("i1", alice, "0", "points", nil, "en-US"))
+	cb := e.f.wait("POST", "/interactions/i1/tok-i1/callback", 1)[0]
+	if cb.Body["type"].(float64) != 5 || cb.Body["data"].(map[string]any)["flags"].(float64) != 64 {
+		t.Errorf("deferred ephemeral ack expected, got %v", cb.Body)
+	}
+	edit := e.f.wait("PATCH", "/webhooks/"+appID+"/tok-i1/messages/@original", 1)[0]
+	if !strings.Contains(edit.Body["content"].(string), "Balance: 100 points") {
+		t.Errorf("reply %v", edit.Body)
+	}
+	// A zh-CN member gets Chinese.
+	e.f.push("INTERACTION_CREATE", interaction("i2", user("11", "mei"), "0", "points", nil, "zh-CN"))
+	edit = e.f.wait("PATCH", "/webhooks/"+appID+"/tok-i2/messages/@original", 1)[0]
+	if !strings.Contains(edit.Body["content"].(string), "积分余额：100") {
+		t.Errorf("zh reply %v", edit.Body)
+	}
+}
+
+func TestAdapter_GiveNeedsManageServer(t *testing.T) {
+	e := start(t)
+	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, user("20", "bob"), "hello everyone, Bob here"))
+	e.balance(t, "20", 101)
+	opts := []map[string]any{{"name": "member", "type": 6, "value": "20"}, {"name": "amount", "type": 4, "value": 5}, {"name": "reason", "type": 3, "value": "great photo"}}
+	e.f.push("INTERACTION_CREATE", interaction("i3", user("10", "alice"), "0", "give", opts, "en-US"))
+	refused := e.f.wait("PATCH", "/tok-i3/messages/@original", 1)[0]
+	if !strings.Contains(refused.Body["content"].(string), "/give is for managers and above") {
+		t.Errorf("non-manager: %v", refused.Body)
+	}
+	e.f.push("INTERACTION_CREATE", interaction("i4", user("12", "mod"), "32", "give", opts, "en-US")) // Manage Server
+	ok := e.f.wait("PATCH", "/tok-i4/messages/@original", 1)[0]
+	if !strings.Contains(ok.Body["content"].(string), "Gave 5 points to bob (great photo)") {
+		t.Errorf("manager: %v", ok.Body)
+	}
+	e.balance(t, "20", 106)
+}
+
+func TestAdapter_MessagesAndMentions(t *testing.T) {
+	e := start(t)
+	bob := user("20", "bob")
+	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, bob, "first message of the day!"))
+	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, bob, "second message, within the minute"))
+	e.balance(t, "20", 101)
+	for e.count.n.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	e.balance(t, "20", 101) // the cooldown held
+	// A prefix command echoing @everyone cannot ping.
+	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, bob, "!redeem @everyone"))
+	sent := e.f.wait("POST", "/channels/c1/messages", 1)[0]
+	if !strings.Contains(sent.Body["content"].(string), "@everyone") {
+		t.Fatalf("reply %v", sent.Body)
+	}
+	am, _ := sent.Body["allowed_mentions"].(map[string]any)
+	if parse, ok := am["parse"].([]any); !ok || len(parse) != 0 {
+		t.Errorf("allowed_mentions %v would let @everyone ping", sent.Body["allowed_mentions"])
+	}
+	if ref, _ := sent.Body["message_reference"].(map[string]any); ref == nil {
+		t.Error("the reply does not reference the member's message")
+	}
+}
+
+func TestAdapter_JoinThroughInvite(t *testing.T) {
+	e := start(t)
+	e.f.mu.Lock()
+	e.f.invites = []map[string]any{{"code": "spring", "uses": 1, "inviter": user("10", "alice")}}
+	e.f.mu.Unlock()
+	e.f.push("GUILD_MEMBER_ADD", map[string]any{"guild_id": guild, "user": user("30", "mei"), "roles": []any{}, "joined_at": time.Now().Format(time.RFC3339)})
+	welcome := e.f.wait("POST", "/channels/welcome/messages", 1)[0]
+	if !strings.Contains(welcome.Body["content"].(string), "Welcome to the community, mei!") {
+		t.Errorf("welcome %v", welcome.Body)
+	}
+	id, _ := e.st.Members.LookupMention(context.Background(), bots.Discord, "<@30>")
+	m, _ := e.st.Members.Get(context.Background(), id)
+	if m.Invite != "spring" {
+		t.Errorf("invite recorded %q, want spring", m.Invite)
+	}
+}
+
+func TestAdapter_LongReplySplit(t *testing.T) {
+	e := start(t)
+	var b strings.Builder
+	for b.Len() < 2600 {
+		b.WriteString("A line of a long announcement.\n")
+	}
+	if err := e.a.Send(context.Background(), bots.Address{ChatID: "c9"}, bots.Reply{Text: b.String()}); err != nil {
+		t.Fatal(err)
+	}
+	sent := e.f.wait("POST", "/channels/c9/messages", 2)
+	for _, s := range sent {
+		if n := len([]rune(s.Body["content"].(string))); n > 2000 {
+			t.Errorf("part of %d characters", n)
+		}
+	}
+}
+
+func TestAdapter_TierRoles(t *testing.T) {
+	e := start(t, discord.WithTierRoles(map[string]string{"Leaf": "r-leaf", "Bud": "r-bud"}))
+	if err := e.a.SyncTier(context.Background(), "10", "Leaf", "Bud"); err != nil {
+		t.Fatal(err)
+	}
+	e.f.wait("PUT", "/guilds/g1/members/10/roles/r-bud", 1)
+	e.f.wait("DELETE", "/guilds/g1/members/10/roles/r-leaf", 1)
+}
+
+// A tier change anywhere in the ledger moves the member's Discord role.
+func TestAdapter_TierRoleFollowsLedger(t *testing.T) {
+	e := start(t, discord.WithTierRoles(map[string]string{"Leaf": "r-leaf", "Bud": "r-bud"}))
+	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, user("10", "alice"), "hi all, alice here"))
+	e.balance(t, "10", 101)
+	opts := []map[string]any{{"name": "member", "type": 6, "value": "10"}, {"name": "amount", "type": 4, "value": 900}, {"name": "reason", "type": 3, "value": "contest"}}
+	e.f.push("INTERACTION_CREATE", interaction("i9", user("12", "mod"), "32", "give", opts, "en-US"))
+	e.f.wait("PUT", "/guilds/g1/members/10/roles/r-bud", 1)
+	e.f.wait("DELETE", "/guilds/g1/members/10/roles/r-leaf", 1)
+}
+
+func TestNew_EmptyToken(t *testing.T) {
+	if _, err := discord.New(""); err == nil {
+		t.Error("New accepted an empty token")
+	}
+}
+
+func BenchmarkDiscordMessages(b *testing.B) {
+	e := start(b)
+	users := make([]map[string]any, 100)
+	for i := range users {
+		users[i] = user(itoa(1000+i), "m"+itoa(i))
+		e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, users[i], "hello, registering!"))
+	}
+	for e.count.n.Load() < int64(len(users)) {
+		time.Sleep(time.Millisecond)
+	}
+	base := e.count.n.Load()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, users[i%len(users)], "chatting about tea, message "+itoa(i)))
+	}
+	for e.count.n.Load() < base+int64(b.N) {
+		time.Sleep(200 * time.Microsecond)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}
