@@ -2,7 +2,7 @@
 # The test command: formatting, vet, and every test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
   echo "gofmt needed on:" >&2
   echo "$unformatted" >&2

@@ -31,6 +31,7 @@ type App struct {
 	Hub       *bots.Hub
 	Log       *slog.Logger
 	now       func() time.Time
+	faqMod    time.Time // the FAQ file's modification time when loaded
 }
 
 // errLocked says another loyalbot holds the database.

@@ -42,7 +42,15 @@ func (a *App) loadFAQ() (*support.KB, error) {
 	if a.Config.Support.FAQ == "" {
 		return support.LoadKB(defaultFAQ)
 	}
+	a.faqMod = modTime(a.Config.Support.FAQ) // before reading: a change while loading is seen by watchFAQ
 	return support.LoadKBFile(a.Config.Support.FAQ)
+}
+
+func modTime(path string) time.Time {
+	if fi, err := os.Stat(path); err == nil {
+		return fi.ModTime()
+	}
+	return time.Time{}
 }
 
 // watchFAQ reloads the FAQ file when it changes. A bad file is reported
@@ -52,13 +60,7 @@ func (a *App) watchFAQ(ctx context.Context, every time.Duration) error {
 	if path == "" || a.Assistant == nil {
 		return nil
 	}
-	modTime := func() time.Time {
-		if fi, err := os.Stat(path); err == nil {
-			return fi.ModTime()
-		}
-		return time.Time{}
-	}
-	last := modTime()
+	last := a.faqMod
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -67,7 +69,7 @@ func (a *App) watchFAQ(ctx context.Context, every time.Duration) error {
 			return nil
 		case <-t.C:
 		}
-		if m := modTime(); !m.Equal(last) {
+		if m := modTime(path); !m.Equal(last) {
 			last = m
 			kb, err := support.LoadKBFile(path)
 			if err != nil {

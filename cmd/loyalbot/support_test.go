@@ -30,8 +30,8 @@ func TestWatchFAQ(t *testing.T) {
 	write(entry("hours", "When are you open?", "Nine to five."))
 	cfg := testConfig(t)
 	cfg.Support.FAQ = faq
-	var logs bytes.Buffer
-	app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)), time.Now)
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.NewTextHandler(logs, nil)), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
