@@ -59,6 +59,7 @@ func start(t testing.TB, opts ...discord.Option) *env {
 	}
 	t.Cleanup(stop)
 	f.wait("PUT", "/commands", 1)
+	f.wait("GET", "/guilds/"+guild+"/invites", 1) // the invite counts are cached
 	return &env{f: f, st: st, a: a, count: cd, stop: stop}
 }
 
