@@ -236,31 +236,11 @@ func (s *Service) Submit(ctx context.Context, key string, member uint64, rawURL,
 // pressed twice) pays once; the second call returns the submission marked
 // Replay. A rejected submission returns ErrReviewed.
 func (s *Service) Approve(ctx context.Context, id, reviewer uint64, points int64, note string) (Submission, error) {
-	if err := ctx.Err(); err != nil {
-		return Submission{}, err
-	}
-	var sub Submission
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if sub, err = getSubmission(tx, id); err != nil {
-			return err
+	sub, err := s.review(ctx, id, Approved, reviewer, note, func(tx *bolt.Tx, sub Submission) int64 {
+		if points > 0 {
+			return points
 		}
-		switch sub.Status {
-		case Approved:
-			sub.Replay = true
-			return nil
-		case Rejected:
-			return fmt.Errorf("approve #%d: %w", id, ErrReviewed)
-		}
-		if points <= 0 {
-			lvl := s.levelTx(tx, sub.Member)
-			points = s.cfg.RewardFor(sub.Platform, sub.Type) * lvl.Multiplier / 100
-		}
-		sub.Status, sub.Points, sub.Reviewer, sub.Reason, sub.Reviewed = Approved, points, reviewer, note, s.now()
-		if err := tx.Bucket(bucketPending).Delete(u64(id)); err != nil {
-			return err
-		}
-		return putSubmission(tx, sub)
+		return s.cfg.RewardFor(sub.Platform, sub.Type) * s.levelTx(tx, sub.Member).Multiplier / 100
 	})
 	if err != nil {
 		return Submission{}, err
@@ -277,6 +257,13 @@ func (s *Service) Approve(ctx context.Context, id, reviewer uint64, points int64
 // Reject rejects a pending submission with a reason. Rejecting again is a
 // replay; an approved submission returns ErrReviewed.
 func (s *Service) Reject(ctx context.Context, id, reviewer uint64, reason string) (Submission, error) {
+	return s.review(ctx, id, Rejected, reviewer, reason, nil)
+}
+
+// review decides a pending submission: status to, with a note and, for an
+// approval, the points computed inside the transaction. Deciding the same
+// way again is a replay; the other way returns ErrReviewed.
+func (s *Service) review(ctx context.Context, id uint64, to Status, reviewer uint64, note string, points func(*bolt.Tx, Submission) int64) (Submission, error) {
 	if err := ctx.Err(); err != nil {
 		return Submission{}, err
 	}
@@ -287,13 +274,16 @@ func (s *Service) Reject(ctx context.Context, id, reviewer uint64, reason string
 			return err
 		}
 		switch sub.Status {
-		case Rejected:
+		case to:
 			sub.Replay = true
 			return nil
-		case Approved:
-			return fmt.Errorf("reject #%d: %w", id, ErrReviewed)
+		case Approved, Rejected:
+			return fmt.Errorf("%s #%d: %w", to, id, ErrReviewed)
 		}
-		sub.Status, sub.Reviewer, sub.Reason, sub.Reviewed = Rejected, reviewer, reason, s.now()
+		if points != nil {
+			sub.Points = points(tx, sub)
+		}
+		sub.Status, sub.Reviewer, sub.Reason, sub.Reviewed = to, reviewer, note, s.now()
 		if err := tx.Bucket(bucketPending).Delete(u64(id)); err != nil {
 			return err
 		}

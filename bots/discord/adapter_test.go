@@ -5,11 +5,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/bots/botstest"
 	"github.com/loyalbot/loyalbot/bots/discord"
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/communitytest"
@@ -21,18 +21,8 @@ type env struct {
 	f     *fakeDiscord
 	st    *communitytest.Stack
 	a     *discord.Adapter
-	count *countingDispatcher
+	count *botstest.Counting
 	stop  func()
-}
-
-type countingDispatcher struct {
-	*bots.Router
-	n atomic.Int64
-}
-
-func (c *countingDispatcher) Dispatch(ctx context.Context, ev *bots.Event) []bots.Reply {
-	defer c.n.Add(1)
-	return c.Router.Dispatch(ctx, ev)
 }
 
 func start(t testing.TB, opts ...discord.Option) *env {
@@ -44,7 +34,7 @@ func start(t testing.TB, opts ...discord.Option) *env {
 		t.Fatal(err)
 	}
 	st.Hub.Add(a)
-	cd := &countingDispatcher{Router: st.Router}
+	cd := &botstest.Counting{Router: st.Router}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, cd) }()
@@ -145,7 +135,7 @@ func TestAdapter_MessagesAndMentions(t *testing.T) {
 	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, bob, "first message of the day!"))
 	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, bob, "second message, within the minute"))
 	e.balance(t, "20", 101)
-	for e.count.n.Load() < 2 {
+	for e.count.Count() < 2 {
 		time.Sleep(time.Millisecond)
 	}
 	e.balance(t, "20", 101) // the cooldown held
@@ -231,16 +221,16 @@ func BenchmarkDiscordMessages(b *testing.B) {
 		users[i] = user(itoa(1000+i), "m"+itoa(i))
 		e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, users[i], "hello, registering!"))
 	}
-	for e.count.n.Load() < int64(len(users)) {
+	for e.count.Count() < int64(len(users)) {
 		time.Sleep(time.Millisecond)
 	}
-	base := e.count.n.Load()
+	base := e.count.Count()
 	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
 		e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, users[i%len(users)], "chatting about tea, message "+itoa(i)))
 	}
-	for e.count.n.Load() < base+int64(b.N) {
+	for e.count.Count() < base+int64(b.N) {
 		time.Sleep(200 * time.Microsecond)
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")

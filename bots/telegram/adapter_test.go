@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/bots/botstest"
 	"github.com/loyalbot/loyalbot/bots/telegram"
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/communitytest"
@@ -35,7 +35,7 @@ type env struct {
 	a     *telegram.Adapter
 	stop  func()
 	ctx   context.Context
-	count *countingDispatcher
+	count *botstest.Counting
 }
 
 // start runs an adapter against a fake Bot API until the test ends.
@@ -56,7 +56,7 @@ func startOn(t testing.TB, f *fakeAPI, st *communitytest.Stack, opts ...telegram
 	st.Hub.Add(a)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	cd := &countingDispatcher{Router: st.Router}
+	cd := &botstest.Counting{Router: st.Router}
 	go func() { done <- a.Run(ctx, cd) }()
 	var once sync.Once
 	stop := func() {
@@ -70,18 +70,6 @@ func startOn(t testing.TB, f *fakeAPI, st *communitytest.Stack, opts ...telegram
 	t.Cleanup(stop)
 	f.waitAny("deleteWebhook", "setWebhook") // Run has connected, published its commands and chosen polling or the webhook
 	return &env{f: f, st: st, a: a, stop: stop, ctx: ctx, count: cd}
-}
-
-// countingDispatcher counts dispatched events; it embeds the router so the
-// adapter still finds its command list.
-type countingDispatcher struct {
-	*bots.Router
-	n atomic.Int64
-}
-
-func (c *countingDispatcher) Dispatch(ctx context.Context, ev *bots.Event) []bots.Reply {
-	defer c.n.Add(1)
-	return c.Router.Dispatch(ctx, ev)
 }
 
 func (e *env) waitBalance(t testing.TB, u user, want int64) {
@@ -287,10 +275,10 @@ func TestAdapter_RedeliveryPaysOnce(t *testing.T) {
 	st.Clock.Advance(10 * time.Minute)
 	e2 := startOn(t, f, st, telegram.WithOffsets(&memOffsets{load: 0}))
 	deadline := time.Now().Add(5 * time.Second)
-	for e2.count.n.Load() < 1 && time.Now().Before(deadline) {
+	for e2.count.Count() < 1 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if e2.count.n.Load() < 1 {
+	if e2.count.Count() < 1 {
 		t.Fatal("update 7 was not redelivered")
 	}
 	e2.waitBalance(t, alice, 101)
@@ -400,18 +388,18 @@ func BenchmarkTelegramUpdates(b *testing.B) {
 		users[i] = user{id: int64(1000 + i), first: "Member", handle: "m" + itoa(int64(i))}
 		f.push(message(int64(i+1), group, users[i], "hello, registering!"))
 	}
-	for e.count.n.Load() < int64(len(users)) {
+	for e.count.Count() < int64(len(users)) {
 		time.Sleep(time.Millisecond)
 	}
 	b.ResetTimer()
 	start := time.Now()
-	base := e.count.n.Load()
+	base := e.count.Count()
 	batch := make([]map[string]any, 0, b.N)
 	for i := range b.N {
 		batch = append(batch, message(int64(len(users)+i+1), group, users[i%len(users)], "chatting about tea, message "+itoa(int64(i))))
 	}
 	f.push(batch...)
-	for e.count.n.Load() < base+int64(b.N) {
+	for e.count.Count() < base+int64(b.N) {
 		time.Sleep(200 * time.Microsecond)
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "updates/s")
