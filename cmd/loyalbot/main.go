@@ -54,7 +54,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) s
 	f.StringVar(&g.db, "db", "", "bbolt database file (default loyalbot.db, or LOYALBOT_DB)")
 	f.StringVar(&g.config, "config", "", "YAML config file overlaying the built-in defaults")
 	f.StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (default info; warn for shell)")
-	root.AddCommand(newServeCmd(g), newShellCmd(g), newBackupCmd(g), newVersionCmd(g))
+	root.AddCommand(newServeCmd(g), newShellCmd(g), newBackupCmd(g), newInsightsCmd(g), newVersionCmd(g))
 	return root
 }
 
