@@ -15,6 +15,7 @@ import (
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
@@ -97,6 +98,7 @@ type Community struct {
 
 	assistant *support.Assistant
 	tickets   *support.Tickets
+	orders    *orders.Service
 	notify    Notifier
 	router    *bots.Router
 	log       *slog.Logger
@@ -185,6 +187,9 @@ func (c *Community) Register(r *bots.Router) {
 	}
 	if c.assistant != nil {
 		c.registerSupport(r)
+	}
+	if c.orders != nil {
+		c.registerShop(r)
 	}
 	r.HandleText(bots.HandlerFunc(c.message))
 	r.HandleJoin(bots.HandlerFunc(c.join))

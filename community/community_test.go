@@ -253,7 +253,7 @@ func TestMessages_Complete(t *testing.T) {
 	r := bots.NewRouter()
 	h := newHarness(t, community.Config{})
 	_ = h
-	c, err := community.New(community.Config{}, h.members, h.ledger, community.WithUGC(h.ugc))
+	c, err := community.New(community.Config{}, h.members, h.ledger, community.WithUGC(h.ugc), community.WithOrders(h.stack.Orders))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ type harness struct {
 	console *console.Adapter
 	out     *bytes.Buffer
 	ugc     *ugc.Service
+	stack   *communitytest.Stack
 }
 
 func newHarness(t testing.TB, cfg community.Config) *harness {
@@ -34,7 +35,7 @@ func newHarness(t testing.TB, cfg community.Config) *harness {
 	var out bytes.Buffer
 	a := console.New(nil, &out, console.WithClock(st.Clock.Now))
 	st.Hub.Add(a)
-	return &harness{t: t, clock: st.Clock, ledger: st.Ledger, members: st.Members, router: st.Router, console: a, out: &out, ugc: st.UGC}
+	return &harness{t: t, clock: st.Clock, ledger: st.Ledger, members: st.Members, router: st.Router, console: a, out: &out, ugc: st.UGC, stack: st}
 }
 
 // send feeds one console line ("alice> /points") and returns what the bot

@@ -13,6 +13,7 @@ import (
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -27,6 +28,7 @@ type App struct {
 	Community *community.Community
 	UGC       *ugc.Service
 	Assistant *support.Assistant
+	Orders    *orders.Service
 	Router    *bots.Router
 	Hub       *bots.Hub
 	Log       *slog.Logger
@@ -103,9 +105,12 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if a.Assistant, tickets, err = a.newAssistant(); err != nil {
 		return err
 	}
+	if a.Orders, err = a.newOrders(); err != nil {
+		return err
+	}
 	a.Community, err = community.New(cfg.Points, a.Members, a.Ledger,
 		community.WithLogger(a.Log), community.WithClock(now), community.WithNotifier(a.Hub), community.WithUGC(a.UGC),
-		community.WithSupport(a.Assistant, tickets))
+		community.WithSupport(a.Assistant, tickets), community.WithOrders(a.Orders))
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
 	"go.yaml.in/yaml/v3"
 )
@@ -34,6 +35,10 @@ type Config struct {
 	UGC            ugc.Config       `yaml:"ugc"`
 	Support        SupportConfig    `yaml:"support"`
 	Discord        DiscordConfig    `yaml:"discord"`
+	Orders         orders.Config    `yaml:"orders"`
+
+	// OrdersSecret signs the order webhook (LOYALBOT_ORDERS_SECRET).
+	OrdersSecret Secret `yaml:"-"`
 
 	// From the environment only.
 	TelegramToken Secret         `yaml:"-"`
@@ -133,6 +138,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg.Telegram = TelegramConfig{APIURL: getenv("TELEGRAM_API_URL"), WebhookURL: getenv("TELEGRAM_WEBHOOK_URL"),
 		WebhookSecret: Secret(getenv("TELEGRAM_WEBHOOK_SECRET"))}
 	cfg.DiscordToken = Secret(getenv("DISCORD_BOT_TOKEN"))
+	cfg.OrdersSecret = Secret(getenv("LOYALBOT_ORDERS_SECRET"))
 	cfg.Discord.APIURL, cfg.Discord.GuildID = getenv("DISCORD_API_URL"), getenv("DISCORD_GUILD_ID")
 	for name, dst := range map[string]*int{"DISCORD_SHARD_ID": &cfg.Discord.ShardID, "DISCORD_SHARD_COUNT": &cfg.Discord.ShardCount} {
 		if v := getenv(name); v != "" {

@@ -46,3 +46,29 @@ func TestCLI_Insights(t *testing.T) {
 		t.Errorf("missing column: %v", err)
 	}
 }
+
+// TestCLI_ImportOrders imports a CSV twice through the command line: the
+// second run changes nothing, and a bad row is reported with its line.
+func TestCLI_ImportOrders(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "orders.csv")
+	os.WriteFile(file, []byte("order_id,customer_id,created_at,amount\nA1,c1,2026-01-05,10.50\nA2,c2,someday,3\nA3,c2,2026-01-06,7\n"), 0o600)
+	db := filepath.Join(dir, "loyalbot.db")
+	for run := range 2 {
+		var out, errs bytes.Buffer
+		root := newRootCmd(strings.NewReader(""), &out, &errs, func(string) string { return "" })
+		root.SetArgs([]string{"import", "orders", file, "--db", db})
+		if err := root.ExecuteContext(context.Background()); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if !strings.Contains(out.String(), "imported 2 of 3 rows (1 skipped)") || !strings.Contains(errs.String(), "line 3 skipped") {
+			t.Errorf("run %d: %q / %q", run, out.String(), errs.String())
+		}
+	}
+	var out bytes.Buffer
+	root := newRootCmd(strings.NewReader(""), &out, io.Discard, func(string) string { return "" })
+	root.SetArgs([]string{"import", "orders", file, "--db", db, "--strict"})
+	if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("--strict: %v", err)
+	}
+}

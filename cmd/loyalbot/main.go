@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // check-in days use the configured time zone on any machine
 
 	"github.com/spf13/cobra"
@@ -54,7 +55,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) s
 	f.StringVar(&g.db, "db", "", "bbolt database file (default loyalbot.db, or LOYALBOT_DB)")
 	f.StringVar(&g.config, "config", "", "YAML config file overlaying the built-in defaults")
 	f.StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (default info; warn for shell)")
-	root.AddCommand(newServeCmd(g), newShellCmd(g), newBackupCmd(g), newInsightsCmd(g), newVersionCmd(g))
+	root.AddCommand(newServeCmd(g), newShellCmd(g), newBackupCmd(g), newInsightsCmd(g), newImportCmd(g), newVersionCmd(g))
 	return root
 }
 
@@ -84,6 +85,9 @@ func (g *globals) logger(def slog.Level) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 }
+
+// nowFunc is the clock the commands run on.
+var nowFunc = time.Now
 
 func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{

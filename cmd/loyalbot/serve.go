@@ -58,6 +58,10 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 		return fmt.Errorf("http: %w", err)
 	}
 	mux := app.httpHandler()
+	mux.Handle("POST /webhooks/orders", app.Orders.Webhook(string(cfg.OrdersSecret)))
+	if cfg.OrdersSecret == "" {
+		log.Info("order webhook disabled: set LOYALBOT_ORDERS_SECRET to accept signed orders on POST /webhooks/orders")
+	}
 	grp, ctx := errgroup.WithContext(ctx)
 	adapters := 0
 	if cfg.TelegramToken != "" {

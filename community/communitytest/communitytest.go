@@ -13,6 +13,7 @@ import (
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
 	bolt "go.etcd.io/bbolt"
 )
@@ -30,6 +31,7 @@ type Stack struct {
 	Router    *bots.Router
 	Hub       *bots.Hub
 	UGC       *ugc.Service
+	Orders    *orders.Service
 }
 
 // Rewards are the catalogue every Stack starts with.
@@ -72,7 +74,12 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 		tb.Fatal(err)
 	}
 	st.Ledger, st.Members, st.Hub, st.UGC = l, members, hub, u
-	opts := []community.Option{community.WithClock(clk.Now), community.WithNotifier(hub), community.WithUGC(u)}
+	os, err := orders.New(db, l, orders.Config{Salt: "test", Now: clk.Now}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st.Orders = os
+	opts := []community.Option{community.WithClock(clk.Now), community.WithNotifier(hub), community.WithUGC(u), community.WithOrders(os)}
 	if extra != nil {
 		opts = append(opts, extra(st)...)
 	}

@@ -1,0 +1,120 @@
+package community
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/loyalty/insights"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
+)
+
+// WithOrders connects the shop: members link their shop account, and
+// managers see segments and customer value.
+func WithOrders(s *orders.Service) Option { return func(c *Community) { c.orders = s } }
+
+func (c *Community) registerShop(r *bots.Router) {
+	r.Catalog().Add(bots.English, englishShop)
+	r.Catalog().Add(bots.Chinese, chineseShop)
+	for _, cmd := range []bots.Command{
+		{Name: "shop", Help: "cmd.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.linkShop)},
+		{Name: "segments", Help: "cmd.segments", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.segments)},
+		{Name: "member", Help: "cmd.member", Role: bots.RoleManager, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember}}, Handler: bots.HandlerFunc(c.memberValue)},
+	} {
+		r.Handle(cmd)
+	}
+}
+
+// linkShop links the member's shop account by the code the shop showed
+// after checkout, or the e-mail address or phone number used there.
+func (c *Community) linkShop(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	customer, err := c.orders.Link(ctx, ev.Member, ev.Arg("proof"))
+	if errors.Is(err, orders.ErrUnknown) {
+		return bots.SayPrivately(ev, "shop.unknown"), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("link shop account: %w", err)
+	}
+	n := len(c.orders.Orders(ctx, customer))
+	b, err := c.ledger.Balance(ctx, acct(ev))
+	if err != nil {
+		return nil, err
+	}
+	c.log.InfoContext(ctx, "shop account linked", "member", ev.Member, "orders", n)
+	return bots.SayPrivately(ev, "shop.linked", n, points(b.Held), points(b.Balance)), nil
+}
+
+// segments shows managers the RFM segments of all shop customers.
+func (c *Community) segments(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	now := c.now()
+	ps := c.orders.Purchases(ctx)
+	if len(ps) == 0 {
+		return bots.Say(ev, "segments.empty"), nil
+	}
+	sums := insights.Summarize(ps, now)
+	lines := []string{ev.T("segments.header", len(sums), date(now, c.loc))}
+	for _, s := range insights.Table(insights.Score(sums, now)) {
+		lines = append(lines, ev.T("segments.line", s.Segment, s.Customers, 100*s.Share))
+	}
+	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+}
+
+// memberValue shows a member's RFM scores, segment, P(alive) and 12-month CLV.
+func (c *Community) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	target := ev.ArgMember("member")
+	customer, ok := c.orders.CustomerOf(ctx, target)
+	if !ok {
+		return bots.Say(ev, "member.no_shop"), nil
+	}
+	now := c.now()
+	sums := insights.Summarize(c.orders.Purchases(ctx), now)
+	var mine insights.Summary
+	var rfm insights.RFM
+	for i, r := range insights.Score(sums, now) {
+		if r.Customer == customer {
+			rfm, mine = r, sums[i]
+		}
+	}
+	if rfm.Customer == "" {
+		return bots.Say(ev, "member.no_orders"), nil
+	}
+	text := ev.T("member.rfm", rfm.R, rfm.F, rfm.M, rfm.Segment, rfm.RecencyDays, rfm.Frequency, rfm.Monetary)
+	bg, err1 := insights.FitBGNBD(sums)
+	gg, err2 := insights.FitGammaGamma(sums)
+	if err1 == nil && err2 == nil {
+		text += "\n" + ev.T("member.clv", 100*bg.PAlive(mine), bg.ExpectedPurchases(mine, 52), insights.CLV(bg, gg, mine, 12, 0.01))
+	}
+	return []bots.Reply{{Text: text}}, nil
+}
+
+var englishShop = map[string]string{
+	"cmd.shop":         "link your shop account (code, e-mail or phone)",
+	"cmd.segments":     "customer segments (RFM)",
+	"cmd.member":       "a member's value: RFM, P(alive), CLV",
+	"shop.unknown":     "I couldn't find a shop account with that. Use the code from your order confirmation, or the e-mail or phone you shop with.",
+	"shop.linked":      "🛍️ Shop account linked: %d orders. %s points are pending through the return window. Balance: %s points.",
+	"segments.empty":   "No shop orders yet.",
+	"segments.header":  "Customer segments (%d customers, as of %s):",
+	"segments.line":    "%s: %d customers, %.1f%% of revenue",
+	"member.no_shop":   "That member has not linked a shop account.",
+	"member.no_orders": "That member has no paid orders yet.",
+	"member.rfm":       "RFM %d-%d-%d: %s (last order %d days ago, %d orders, %.2f spent)",
+	"member.clv":       "P(alive) %.0f%%, expected orders next year %.1f, 12-month value %.2f",
+}
+
+var chineseShop = map[string]string{
+	"cmd.shop":         "绑定商城账号（兑换码、邮箱或手机号）",
+	"cmd.segments":     "客户分群（RFM）",
+	"cmd.member":       "成员价值：RFM、活跃概率、客户终身价值",
+	"shop.unknown":     "没有找到对应的商城账号。请使用订单确认页上的代码，或你购物时用的邮箱、手机号。",
+	"shop.linked":      "🛍️ 商城账号已绑定：%d 笔订单。%s 积分在退货期内待入账。余额：%s 积分。",
+	"segments.empty":   "还没有商城订单。",
+	"segments.header":  "客户分群（%d 位客户，截至 %s）：",
+	"segments.line":    "%s：%d 位客户，占营收 %.1f%%",
+	"member.no_shop":   "该成员还没有绑定商城账号。",
+	"member.no_orders": "该成员还没有已付款订单。",
+	"member.rfm":       "RFM %d-%d-%d：%s（上次下单 %d 天前，%d 笔订单，消费 %.2f）",
+	"member.clv":       "活跃概率 %.0f%%，预计明年下单 %.1f 次，12 个月价值 %.2f",
+}
