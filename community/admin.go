@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/loyalty"
@@ -80,6 +81,9 @@ func (c *Community) setRole(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 func (c *Community) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	if c.notify == nil {
 		return bots.Say(ev, "broadcast.none"), nil
+	}
+	if rest, ok := strings.CutPrefix(ev.Arg("text"), "--segment "); ok && c.orders != nil {
+		return c.broadcastSegment(ctx, ev, rest)
 	}
 	chats, err := c.members.Chats(ctx, bots.ChatGroup)
 	if err != nil {

@@ -49,6 +49,8 @@ type Member struct {
 	LastCheck  string     `json:"last_checkin,omitempty"` // date of the last check-in, YYYY-MM-DD
 	MergedInto uint64     `json:"merged_into,omitempty"`  // set when /link folded this member into another
 	Erased     time.Time  `json:"erased,omitzero"`        // set when the member erased their data
+	// NoMarketing excludes the member from segment broadcasts (/marketing off).
+	NoMarketing bool `json:"no_marketing,omitempty"`
 }
 
 // Chat is a chat the bot serves; broadcasts go to its groups.

@@ -21,6 +21,7 @@ func (c *Community) registerShop(r *bots.Router) {
 	for _, cmd := range []bots.Command{
 		{Name: "shop", Help: "cmd.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.linkShop)},
 		{Name: "segments", Help: "cmd.segments", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.segments)},
+		{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)},
 		{Name: "member", Help: "cmd.member", Role: bots.RoleManager, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember}}, Handler: bots.HandlerFunc(c.memberValue)},
 	} {
 		r.Handle(cmd)
@@ -89,6 +90,77 @@ func (c *Community) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	return []bots.Reply{{Text: text}}, nil
 }
 
+// broadcastSegment messages, privately, the members whose shop customer is
+// in one RFM segment: "/broadcast --segment at-risk We miss you!". Members
+// who turned marketing off are left out.
+func (c *Community) broadcastSegment(ctx context.Context, ev *bots.Event, rest string) ([]bots.Reply, error) {
+	toks, _ := bots.Tokenize(rest)
+	if len(toks) < 2 {
+		return bots.Say(ev, "segment.usage", strings.Join(insights.Segments, ", ")), nil
+	}
+	segment := matchSegment(toks[0])
+	if segment == "" {
+		return bots.Say(ev, "segment.usage", strings.Join(insights.Segments, ", ")), nil
+	}
+	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), toks[0]))
+	text = strings.Trim(text, `"' `)
+	now := c.now()
+	links := c.orders.Links(ctx)
+	sent, optedOut := 0, 0
+	for _, r := range insights.Score(insights.Summarize(c.orders.Purchases(ctx), now), now) {
+		member, ok := links[r.Customer]
+		if !ok || r.Segment != segment {
+			continue
+		}
+		m, err := c.members.Get(ctx, member)
+		if err != nil || len(m.Identities) == 0 {
+			continue
+		}
+		if m.NoMarketing {
+			optedOut++
+			continue
+		}
+		idt := m.Identities[0]
+		if err := c.notify.Send(ctx, idt.Platform, bots.Address{UserID: idt.UserID}, bots.Reply{Text: text, Private: true}); err != nil {
+			c.log.WarnContext(ctx, "segment message not delivered", "member", member, "err", err)
+			continue
+		}
+		sent++
+	}
+	c.log.InfoContext(ctx, "segment broadcast", "by", ev.Member, "segment", segment, "sent", sent, "opted_out", optedOut)
+	return bots.Say(ev, "segment.sent", segment, sent, optedOut), nil
+}
+
+// matchSegment finds a segment by a loose name: "at-risk", "cant_lose_them".
+func matchSegment(name string) string {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' {
+				return r
+			}
+			return -1
+		}, strings.ToLower(s))
+	}
+	for _, s := range insights.Segments {
+		if norm(s) == norm(name) {
+			return s
+		}
+	}
+	return ""
+}
+
+// marketing turns segment broadcasts to the member on or off.
+func (c *Community) marketing(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	off := ev.Arg("setting") == "off"
+	if _, err := c.members.Update(ctx, ev.Member, func(m *Member) error { m.NoMarketing = off; return nil }); err != nil {
+		return nil, err
+	}
+	if off {
+		return bots.Say(ev, "marketing.off"), nil
+	}
+	return bots.Say(ev, "marketing.on"), nil
+}
+
 var englishShop = map[string]string{
 	"cmd.shop":         "link your shop account (code, e-mail or phone)",
 	"cmd.segments":     "customer segments (RFM)",
@@ -102,6 +174,11 @@ var englishShop = map[string]string{
 	"member.no_orders": "That member has no paid orders yet.",
 	"member.rfm":       "RFM %d-%d-%d: %s (last order %d days ago, %d orders, %.2f spent)",
 	"member.clv":       "P(alive) %.0f%%, expected orders next year %.1f, 12-month value %.2f",
+	"cmd.marketing":    "turn offers from the brand on or off",
+	"marketing.on":     "You'll hear about offers from us again.",
+	"marketing.off":    "Done: no more offers. Points and service messages still reach you.",
+	"segment.usage":    "Usage: /broadcast --segment <segment> <text>. Segments: %s",
+	"segment.sent":     "Sent to %[2]d members in %[1]s (%[3]d opted out of offers).",
 }
 
 var chineseShop = map[string]string{
@@ -117,4 +194,9 @@ var chineseShop = map[string]string{
 	"member.no_orders": "该成员还没有已付款订单。",
 	"member.rfm":       "RFM %d-%d-%d：%s（上次下单 %d 天前，%d 笔订单，消费 %.2f）",
 	"member.clv":       "活跃概率 %.0f%%，预计明年下单 %.1f 次，12 个月价值 %.2f",
+	"cmd.marketing":    "开启或关闭品牌优惠消息",
+	"marketing.on":     "好的，之后会继续给你发送优惠消息。",
+	"marketing.off":    "已关闭优惠消息。积分和服务通知仍会照常发送。",
+	"segment.usage":    "用法：/broadcast --segment <分群> <内容>。分群：%s",
+	"segment.sent":     "已发送给 %[1]s 分群的 %[2]d 位成员（%[3]d 位已关闭优惠消息）。",
 }

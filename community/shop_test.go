@@ -3,6 +3,7 @@ package community_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/loyalbot/loyalbot/community"
@@ -38,4 +39,36 @@ func TestShop_LinkSegmentsAndValue(t *testing.T) {
 	h.expect("admin> /member @alice", "RFM ", "P(alive)", "12-month value")
 	h.expect("admin> /member @admin", "has not linked a shop account")
 	h.expect("alice> /segments", "managers and above")
+}
+
+func TestShop_SegmentBroadcast(t *testing.T) {
+	h := newHarness(t, community.Config{})
+	ctx := context.Background()
+	// alice and bob are lost customers (one old order each), carol a champion.
+	for i, u := range []string{"alice", "bob", "carol"} {
+		h.send(u + "> /start")
+		n, age := 1, 400
+		if u == "carol" {
+			n, age = 8, 2
+		}
+		for k := 0; k < n; k++ {
+			o := orders.Order{ID: fmt.Sprintf("%s-%d", u, k), Customer: "c-" + u, Amount: 5000, Created: communitytest.Start.AddDate(0, 0, -age-k*3), Status: orders.Paid}
+			if err := h.stack.Orders.Ingest(ctx, o, orders.Contact{Email: u + "@example.com"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.send(fmt.Sprintf("%s> /shop %s@example.com", u, u))
+		_ = i
+	}
+	for c := 0; c < 10; c++ { // other customers, so quintiles spread
+		o := orders.Order{ID: fmt.Sprint("x", c), Customer: fmt.Sprint("x", c), Amount: 1000, Created: communitytest.Start.AddDate(0, 0, -30*c), Status: orders.Paid}
+		h.stack.Orders.Ingest(ctx, o, orders.Contact{})
+	}
+	h.expect("bob> /marketing off", "no more offers")
+	got := h.expect("admin> /broadcast --segment lost We miss you: 20% off this week", "Sent to 1 members in Lost (1 opted out of offers)",
+		"(to alice, privately) We miss you: 20% off this week")
+	if strings.Contains(got, "to bob") || strings.Contains(got, "to carol") {
+		t.Errorf("message reached the wrong members: %s", got)
+	}
+	h.expect("admin> /broadcast --segment nosuch hi", "Segments: Champions")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -20,18 +21,16 @@ func newInsightsCmd(g *globals) *cobra.Command {
 	var ordersFile, asOf, mapping string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "insights --orders <file.csv> [--as-of YYYY-MM-DD] [--json]",
+		Use:   "insights [--orders <file.csv>] [--as-of YYYY-MM-DD] [--json]",
 		Short: "RFM segments and BG/NBD / Gamma-Gamma models from an orders CSV",
-		Long: `insights reads orders from a CSV file with a header row naming at least
+		Long: `insights analyses the orders loyalbot has stored (webhook and imports), or
+with --orders reads them from a CSV file with a header row naming at least
 order_id, customer_id, created_at (YYYY-MM-DD or RFC 3339) and amount
 (--map renames columns: --map customer_id=cust,amount=total), and prints
 the RFM segment table as of --as-of (default today) and the fitted
 purchase (BG/NBD) and spend (Gamma-Gamma) model parameters.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if ordersFile == "" {
-				return errors.New("--orders is required")
-			}
 			end := time.Now().UTC()
 			if asOf != "" {
 				var err error
@@ -39,14 +38,27 @@ purchase (BG/NBD) and spend (Gamma-Gamma) model parameters.`,
 					return fmt.Errorf("--as-of %q: want YYYY-MM-DD", asOf)
 				}
 			}
-			f, err := os.Open(ordersFile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			ps, err := readPurchases(f, parseMapping(mapping))
-			if err != nil {
-				return fmt.Errorf("%s: %w", ordersFile, err)
+			var ps []insights.Purchase
+			if ordersFile == "" { // the orders loyalbot has stored
+				cfg, err := g.load()
+				if err != nil {
+					return err
+				}
+				app, err := OpenApp(cmd.Context(), cfg, "admin", g.logger(slog.LevelWarn), nowFunc)
+				if err != nil {
+					return err
+				}
+				defer app.Close()
+				ps = app.Orders.Purchases(cmd.Context())
+			} else {
+				f, err := os.Open(ordersFile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if ps, err = readPurchases(f, parseMapping(mapping)); err != nil {
+					return fmt.Errorf("%s: %w", ordersFile, err)
+				}
 			}
 			return printInsights(g.stdout, ps, end, asJSON)
 		},

@@ -65,8 +65,14 @@ func TestCLI_ImportOrders(t *testing.T) {
 			t.Errorf("run %d: %q / %q", run, out.String(), errs.String())
 		}
 	}
+	var js bytes.Buffer
+	root := newRootCmd(strings.NewReader(""), &js, io.Discard, func(string) string { return "" })
+	root.SetArgs([]string{"insights", "--db", db, "--as-of", "2026-02-01", "--json"})
+	if err := root.ExecuteContext(context.Background()); err != nil || !strings.Contains(js.String(), `"customers": 2`) {
+		t.Errorf("insights from the database: %v\n%s", err, js.String())
+	}
 	var out bytes.Buffer
-	root := newRootCmd(strings.NewReader(""), &out, io.Discard, func(string) string { return "" })
+	root = newRootCmd(strings.NewReader(""), &out, io.Discard, func(string) string { return "" })
 	root.SetArgs([]string{"import", "orders", file, "--db", db, "--strict"})
 	if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "line 3") {
 		t.Errorf("--strict: %v", err)

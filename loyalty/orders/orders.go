@@ -317,6 +317,20 @@ func (s *Service) CustomerOf(ctx context.Context, member uint64) (string, bool) 
 	return customer, customer != ""
 }
 
+// Links returns every linked customer's member.
+func (s *Service) Links(ctx context.Context) map[string]uint64 {
+	out := map[string]uint64{}
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketLinks).ForEach(func(k, v []byte) error {
+			if len(v) == 8 {
+				out[string(k)] = binary.BigEndian.Uint64(v)
+			}
+			return nil
+		})
+	})
+	return out
+}
+
 // Orders returns a customer's orders ("" for everyone's).
 func (s *Service) Orders(ctx context.Context, customer string) []Order {
 	var out []Order
