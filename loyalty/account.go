@@ -73,13 +73,15 @@ func (a AccountID) Validate() error {
 
 // earner reports whether a posting from → to changes a member's earned
 // points (tiers and leaderboards use them): points issued or granted to a
-// member count up, points a manager takes count down, and spending,
-// transfers and expiry do not count. sign is 0 when no member's earnings change.
+// member count up, points a manager takes or an issuer claws back (a
+// refunded purchase) count down, and spending, transfers and expiry do
+// not count. sign is 0 when no member's earnings change.
 func earner(from, to AccountID) (member AccountID, sign int64) {
+	issuer := func(a AccountID) bool { return a == AdjustmentAccount || strings.HasPrefix(string(a), issuancePrefix) }
 	switch {
-	case to.IsMember() && (from == AdjustmentAccount || strings.HasPrefix(string(from), issuancePrefix)):
+	case to.IsMember() && issuer(from):
 		return to, 1
-	case from.IsMember() && to == AdjustmentAccount:
+	case from.IsMember() && issuer(to):
 		return from, -1
 	}
 	return "", 0

@@ -55,6 +55,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the ledger's log lines. Default discards them.
 	Logger *slog.Logger
+	// TierBasis is what tier thresholds count: "points" earned (default) or
+	// "spend", the currency units of purchases (Posting.Spend).
+	TierBasis string
 	// OnTierChange, if set, is called after a committed Post or Reverse
 	// moved a member to another tier (adapters sync chat roles from it).
 	// It runs in the writer's caller, not inside the transaction.
@@ -95,6 +98,13 @@ func Open(db *bolt.DB, cfg Config) (*Ledger, error) {
 	}
 	if err := validateTiers(cfg.Tiers); err != nil {
 		return nil, err
+	}
+	switch cfg.TierBasis {
+	case "":
+		cfg.TierBasis = TierByPoints
+	case TierByPoints, TierBySpend:
+	default:
+		return nil, fmt.Errorf("%w: tier basis %q (want points or spend)", ErrBadTiers, cfg.TierBasis)
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = def.MaxBatch
@@ -145,6 +155,7 @@ type Entry struct {
 	Time     time.Time `json:"time"`
 	Reverses uint64    `json:"reverses,omitempty"` // id of the entry this one reverses
 	Expires  time.Time `json:"expires,omitzero"`   // when the points credited to a member expire
+	Spend    int64     `json:"spend,omitempty"`    // purchase value it stands for, in currency units
 }
 
 // For returns the entry as seen from account a: the signed amount (positive
@@ -166,6 +177,22 @@ type Posting struct {
 	// Multiply applies the receiving member's tier multiplier to Amount
 	// (rounded down). The idempotency payload is the request, not the result.
 	Multiply bool
+	// Spend is the purchase, in currency units, the posting stands for: a
+	// purchase's points, or a refund's clawback. Tiers count it when
+	// Config.TierBasis is "spend".
+	Spend int64
+}
+
+// Tier bases.
+const (
+	TierByPoints = "points"
+	TierBySpend  = "spend"
+)
+
+// hash fingerprints the request for the idempotency check.
+func (p Posting) hash() [16]byte {
+	return hashOf("post", string(p.From), string(p.To), strconv.FormatInt(p.Amount, 10), p.Reason,
+		strconv.FormatBool(p.Multiply), strconv.FormatInt(p.Spend, 10))
 }
 
 func (p Posting) validate() error {
@@ -207,7 +234,7 @@ func (l *Ledger) Post(ctx context.Context, p Posting) (Receipt, error) {
 	if err := p.validate(); err != nil {
 		return Receipt{}, err
 	}
-	h := hashOf("post", string(p.From), string(p.To), strconv.FormatInt(p.Amount, 10), p.Reason, strconv.FormatBool(p.Multiply))
+	h := p.hash()
 	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		if id, ok, err := s.replay(p.Key, kindPost, h); err != nil || ok {
 			return s.replayReceipt(id, err)
@@ -219,7 +246,7 @@ func (l *Ledger) Post(ctx context.Context, p Posting) (Receipt, error) {
 				return nil, err
 			}
 		}
-		rc, err := l.post(s, Entry{Key: p.Key, From: p.From, To: p.To, Amount: amount, Reason: p.Reason}, postOpts{})
+		rc, err := l.post(s, Entry{Key: p.Key, From: p.From, To: p.To, Amount: amount, Reason: p.Reason, Spend: p.Spend}, postOpts{})
 		if err != nil {
 			return nil, err
 		}
@@ -288,7 +315,7 @@ func (l *Ledger) reverse(s *store, key string, id uint64, reason string) (Receip
 	if s.reversals().Get(u64(id)) != nil {
 		return Receipt{}, fmt.Errorf("reverse entry %d: %w", id, ErrAlreadyReversed)
 	}
-	e := Entry{Key: key, From: orig.To, To: orig.From, Amount: orig.Amount, Reason: reason, Reverses: orig.ID}
+	e := Entry{Key: key, From: orig.To, To: orig.From, Amount: orig.Amount, Reason: reason, Reverses: orig.ID, Spend: orig.Spend}
 	return l.post(s, e, postOpts{original: &orig})
 }
 
@@ -309,7 +336,7 @@ func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, 
 			if errs[i] = p.validate(); errs[i] != nil {
 				continue
 			}
-			h := hashOf("post", string(p.From), string(p.To), strconv.FormatInt(p.Amount, 10), p.Reason, strconv.FormatBool(p.Multiply))
+			h := p.hash()
 			var out any
 			if id, ok, err := s.replay(p.Key, kindPost, h); err != nil || ok {
 				out, err = s.replayReceipt(id, err)
@@ -322,7 +349,7 @@ func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, 
 					continue
 				}
 			}
-			rc, err := l.post(s, Entry{Key: p.Key, From: p.From, To: p.To, Amount: amount, Reason: p.Reason}, postOpts{})
+			rc, err := l.post(s, Entry{Key: p.Key, From: p.From, To: p.To, Amount: amount, Reason: p.Reason, Spend: p.Spend}, postOpts{})
 			if err != nil && !isRejection(err) {
 				return err
 			}
@@ -489,6 +516,10 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 			return Receipt{}, err
 		}
 	}
+	tierCredit := sign * e.Amount // what the tier window counts
+	if l.cfg.TierBasis == TierBySpend {
+		tierCredit = sign * e.Spend
+	}
 
 	// All checks passed: write.
 	id, err := s.entries().NextSequence()
@@ -525,8 +556,8 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 		}
 	}
 	var tc *TierChange
-	if sign != 0 {
-		tc = l.addEarned(who, earnAcc, earnAt, sign*e.Amount, now)
+	if tierCredit != 0 {
+		tc = l.addEarned(who, earnAcc, earnAt, tierCredit, now)
 	}
 	// Each entry links to the previous entry of both its accounts, so
 	// History walks an account's entries without an index to maintain.
@@ -765,8 +796,9 @@ func (s *store) putEntry(e storedEntry) error {
 const entryVersion = 1
 
 // encode lays an entry out as a version byte, seven uvarints (id, amount,
-// time in ns, reverses, expires in s, prev from, prev to) and four
-// length-prefixed strings (key, from, to, reason). Entries are the largest
+// time in ns, reverses, expires in s, prev from, prev to), four
+// length-prefixed strings (key, from, to, reason) and, when not zero, the
+// spend as a varint. Entries are the largest
 // and most written records, and this is several times cheaper than JSON.
 func (e storedEntry) encode() []byte {
 	b := make([]byte, 0, 64+len(e.Key)+len(e.From)+len(e.To)+len(e.Reason))
@@ -781,6 +813,9 @@ func (e storedEntry) encode() []byte {
 	for _, str := range []string{e.Key, string(e.From), string(e.To), e.Reason} {
 		b = binary.AppendUvarint(b, uint64(len(str)))
 		b = append(b, str...)
+	}
+	if e.Spend != 0 { // optional trailer
+		b = binary.AppendVarint(b, e.Spend)
 	}
 	return b
 }
@@ -815,6 +850,13 @@ func decodeEntry(b []byte) (storedEntry, error) {
 	}
 	if nums[4] != 0 {
 		e.Expires = time.Unix(int64(nums[4]), 0).UTC()
+	}
+	if len(b) > 0 {
+		spend, n := binary.Varint(b)
+		if n <= 0 {
+			return storedEntry{}, errCorrupt
+		}
+		e.Spend = spend
 	}
 	return e, nil
 }

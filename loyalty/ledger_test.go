@@ -589,3 +589,25 @@ func TestLedger_Leaderboard(t *testing.T) {
 		})
 	}
 }
+
+func TestLedger_TiersBySpend(t *testing.T) {
+	clk := loyaltytest.NewClock(t0)
+	l := loyaltytest.OpenLedger(t, loyalty.Config{Now: clk.Now, TierBasis: loyalty.TierBySpend})
+	// Plenty of points from check-ins: no purchases, no tier.
+	mustCredit(t, l, alice, 5_000, "checkins")
+	if st, _ := l.TierOf(ctx, alice); st.Tier.Name != "Leaf" || st.Earned != 0 {
+		t.Errorf("points alone moved the tier: %+v", st)
+	}
+	rc, err := l.Post(ctx, loyalty.Posting{Key: "order:1", From: loyalty.Issuance("orders"), To: alice, Amount: 100, Spend: 1_200})
+	if err != nil || rc.TierChange == nil || rc.TierChange.To.Name != "Bud" {
+		t.Fatalf("a 1,200 purchase: %+v %v", rc.TierChange, err)
+	}
+	// A refund claws the points back and the spend with them.
+	rc, err = l.Post(ctx, loyalty.Posting{Key: "refund:1", From: alice, To: loyalty.Issuance("orders"), Amount: 50, Spend: 600})
+	if err != nil || rc.TierChange == nil || rc.TierChange.To.Name != "Leaf" {
+		t.Errorf("refund of 600: %+v %v", rc.TierChange, err)
+	}
+	if _, err := loyalty.Open(loyaltytest.OpenDB(t), loyalty.Config{TierBasis: "vibes"}); !errors.Is(err, loyalty.ErrBadTiers) {
+		t.Errorf("bad tier basis: %v", err)
+	}
+}

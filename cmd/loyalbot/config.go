@@ -89,6 +89,7 @@ type RateLimitConfig struct {
 type LoyaltyConfig struct {
 	ExpiryDays int            `yaml:"expiry_days"`
 	Tiers      []loyalty.Tier `yaml:"tiers"`
+	TierBasis  string         `yaml:"tier_basis"` // points (default) or spend
 }
 
 // Secret is a token that never reaches a log line.
@@ -189,7 +190,7 @@ func (c Config) validate() error {
 
 // ledgerConfig turns the loyalty section into a loyalty.Config.
 func (c Config) ledgerConfig() loyalty.Config {
-	lc := loyalty.Config{Tiers: c.Loyalty.Tiers}
+	lc := loyalty.Config{Tiers: c.Loyalty.Tiers, TierBasis: c.Loyalty.TierBasis}
 	switch {
 	case c.Loyalty.ExpiryDays < 0:
 		lc.Expiry = -1

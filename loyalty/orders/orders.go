@@ -224,7 +224,7 @@ func (s *Service) settle(ctx context.Context, member uint64, o Order) error {
 		return nil
 	}
 	rc, err := s.ledger.Post(ctx, loyalty.Posting{Key: earnKey, From: loyalty.Issuance("orders"), To: acct, Amount: base,
-		Reason: "order " + o.ID, Multiply: true})
+		Reason: "order " + o.ID, Multiply: true, Spend: o.Amount / 100})
 	if err != nil {
 		return fmt.Errorf("points for order %s: %w", o.ID, err)
 	}
@@ -255,7 +255,7 @@ func (s *Service) settle(ctx context.Context, member uint64, o Order) error {
 		return nil
 	}
 	_, err = s.ledger.Post(ctx, loyalty.Posting{Key: "order-refund:" + o.ID + ":" + strconv.FormatInt(refunded, 10), From: acct,
-		To: loyalty.Issuance("orders"), Amount: take, Reason: "refund of order " + o.ID})
+		To: loyalty.Issuance("orders"), Amount: take, Reason: "refund of order " + o.ID, Spend: refunded / 100})
 	var short *loyalty.InsufficientFundsError
 	if errors.As(err, &short) {
 		s.log.WarnContext(ctx, "refund could not take back spent points", "order", o.ID, "member", member, "missing", short.Missing())
