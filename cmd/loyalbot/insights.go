@@ -44,7 +44,7 @@ purchase (BG/NBD) and spend (Gamma-Gamma) model parameters.`,
 				if err != nil {
 					return err
 				}
-				app, err := OpenApp(cmd.Context(), cfg, "admin", g.logger(slog.LevelWarn), nowFunc)
+				app, err := OpenApp(cmd.Context(), cfg, "admin", g.logger(slog.LevelWarn), time.Now)
 				if err != nil {
 					return err
 				}

@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
-	"time"
 	_ "time/tzdata" // check-in days use the configured time zone on any machine
 
 	"github.com/spf13/cobra"
@@ -85,9 +84,6 @@ func (g *globals) logger(def slog.Level) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 }
-
-// nowFunc is the clock the commands run on.
-var nowFunc = time.Now
 
 func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/spf13/cobra"
@@ -65,7 +66,7 @@ Bad rows are reported with their line and skipped, or stop the import with
 			if err != nil {
 				return err
 			}
-			app, err := OpenApp(cmd.Context(), cfg, "admin", g.logger(0), nowFunc)
+			app, err := OpenApp(cmd.Context(), cfg, "admin", g.logger(0), time.Now)
 			if err != nil {
 				return err
 			}
