@@ -3,7 +3,9 @@ package botstest
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
+	"testing"
 
 	"github.com/loyalbot/loyalbot/bots"
 )
@@ -23,3 +25,23 @@ func (c *Counting) Dispatch(ctx context.Context, ev *bots.Event) []bots.Reply {
 
 // Count returns how many events were dispatched.
 func (c *Counting) Count() int64 { return c.n.Load() }
+
+// Run runs adapter a with dispatcher d until the test ends, or until the
+// returned stop is called, and fails the test if Run returns an error.
+func Run(tb testing.TB, a bots.Adapter, d bots.Dispatcher) (stop func()) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, d) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				tb.Errorf("%s adapter: Run: %v", a.Platform(), err)
+			}
+		})
+	}
+	tb.Cleanup(stop)
+	return stop
+}

@@ -320,12 +320,10 @@ func (a *Adapter) memberRole(guildID string, m *discordgo.Member, userID string,
 	return bots.RoleNone
 }
 
-// ctxFor bounds one event's handling. discordgo calls handlers without a
-// context; the adapter's Run waits for them at shutdown.
-func (a *Adapter) ctxFor() context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	time.AfterFunc(2*time.Minute, cancel)
-	return ctx
+// eventContext bounds one event's handling. discordgo calls handlers
+// without a context; the adapter's Run waits for them at shutdown.
+func eventContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 2*time.Minute)
 }
 
 func (a *Adapter) dispatchAndSend(ev *bots.Event) {
@@ -333,7 +331,9 @@ func (a *Adapter) dispatchAndSend(ev *bots.Event) {
 	if d == nil {
 		return
 	}
-	replies := d.Dispatch(a.ctxFor(), ev)
+	ctx, cancel := eventContext()
+	defer cancel()
+	replies := d.Dispatch(ctx, ev)
 	for _, r := range replies {
 		var err error
 		if r.Private && ev.Chat != bots.ChatPrivate {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,19 +34,7 @@ func start(t testing.TB, opts ...discord.Option) *env {
 	}
 	st.Hub.Add(a)
 	cd := &botstest.Counting{Router: st.Router}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, cd) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
+	stop := botstest.Run(t, a, cd)
 	f.wait("PUT", "/commands", 1)
 	f.wait("GET", "/guilds/"+guild+"/invites", 1) // the invite counts are cached
 	return &env{f: f, st: st, a: a, count: cd, stop: stop}

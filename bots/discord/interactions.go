@@ -126,7 +126,9 @@ func (a *Adapter) onInteraction(s *discordgo.Session, i *discordgo.InteractionCr
 	if d == nil {
 		return
 	}
-	replies := d.Dispatch(a.ctxFor(), ev)
+	ctx, cancel := eventContext()
+	defer cancel()
+	replies := d.Dispatch(ctx, ev)
 	none := []bots.Reply{{Text: "✅"}}
 	if len(replies) == 0 {
 		replies = none

@@ -34,7 +34,6 @@ type env struct {
 	st    *communitytest.Stack
 	a     *telegram.Adapter
 	stop  func()
-	ctx   context.Context
 	count *botstest.Counting
 }
 
@@ -54,22 +53,10 @@ func startOn(t testing.TB, f *fakeAPI, st *communitytest.Stack, opts ...telegram
 		t.Fatal(err)
 	}
 	st.Hub.Add(a)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	cd := &botstest.Counting{Router: st.Router}
-	go func() { done <- a.Run(ctx, cd) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
+	stop := botstest.Run(t, a, cd)
 	f.waitAny("deleteWebhook", "setWebhook") // Run has connected, published its commands and chosen polling or the webhook
-	return &env{f: f, st: st, a: a, stop: stop, ctx: ctx, count: cd}
+	return &env{f: f, st: st, a: a, stop: stop, count: cd}
 }
 
 func (e *env) waitBalance(t testing.TB, u user, want int64) {
