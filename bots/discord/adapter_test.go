@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,7 +27,11 @@ type env struct {
 
 func start(t testing.TB, opts ...discord.Option) *env {
 	t.Helper()
-	f := newFakeDiscord(t)
+	return startOn(t, newFakeDiscord(t), opts...)
+}
+
+func startOn(t testing.TB, f *fakeDiscord, opts ...discord.Option) *env {
+	t.Helper()
 	st := communitytest.New(t, community.Config{}, "discord:1")
 	a, err := discord.New("TEST.TOKEN.SECRET", append([]discord.Option{discord.WithAPIURL(f.srv.URL), discord.WithGuild(guild)}, opts...)...)
 	if err != nil {
@@ -65,6 +70,21 @@ func TestAdapter_CommandsAndIntents(t *testing.T) {
 		t.Fatalf("bulk overwrite calls %d", len(put))
 	}
 	raw := put[0].Raw
+	var cmds []struct {
+		Name         string            `json:"name"`
+		Descriptions map[string]string `json:"description_localizations"`
+	}
+	if err := json.Unmarshal([]byte(raw), &cmds); err != nil {
+		t.Fatal(err)
+	}
+	if want := len(e.st.Router.Commands(bots.RoleOwner)); len(cmds) != want {
+		t.Errorf("%d commands registered, the router has %d", len(cmds), want)
+	}
+	for _, c := range cmds {
+		if c.Descriptions["zh-CN"] == "" {
+			t.Errorf("/%s has no zh-CN description", c.Name)
+		}
+	}
 	for _, want := range []string{`"name":"points"`, `"name":"give"`, `"zh-CN":"你的积分、等级和即将过期的积分"`, `"name_localizations":{"zh-CN":"积分"}`, `"default_member_permissions":"32"`, `"type":6`} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("bulk overwrite lacks %s", want)
@@ -193,6 +213,23 @@ func TestAdapter_TierRoleFollowsLedger(t *testing.T) {
 	e.f.push("INTERACTION_CREATE", interaction("i9", user("12", "mod"), "32", "give", opts, "en-US"))
 	e.f.wait("PUT", "/guilds/g1/members/10/roles/r-bud", 1)
 	e.f.wait("DELETE", "/guilds/g1/members/10/roles/r-leaf", 1)
+}
+
+// Without the privileged intents switched on, the bot says so and keeps
+// working on slash commands.
+func TestAdapter_PrivilegedIntentsRefused(t *testing.T) {
+	f := newFakeDiscord(t)
+	f.noPrivileged = true
+	e := startOn(t, f)
+	e.f.push("INTERACTION_CREATE", interaction("i1", user("10", "alice"), "0", "points", nil, "en-US"))
+	if edit := e.f.wait("PATCH", "/tok-i1/messages/@original", 1)[0]; !strings.Contains(edit.Body["content"].(string), "Balance: 100") {
+		t.Errorf("slash command after the retry: %v", edit.Body)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.identifies != 2 {
+		t.Errorf("%d identifies, want 2 (refused, then without privileged intents)", f.identifies)
+	}
 }
 
 func TestNew_EmptyToken(t *testing.T) {

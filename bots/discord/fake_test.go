@@ -33,6 +33,10 @@ type fakeDiscord struct {
 	invites  []map[string]any
 	msgID    int
 	identify map[string]any
+	// noPrivileged makes the gateway refuse privileged intents with close
+	// code 4014, as Discord does when they are off in the developer portal.
+	noPrivileged bool
+	identifies   int
 }
 
 type call struct {
@@ -77,7 +81,15 @@ func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.identify = ident
+	f.identifies++
+	refuse := f.noPrivileged
 	f.mu.Unlock()
+	if d, _ := ident["d"].(map[string]any); refuse {
+		if intents, _ := d["intents"].(float64); int(intents)&(1<<15|1<<1) != 0 {
+			c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."))
+			return
+		}
+	}
 	write(f.dispatch("READY", map[string]any{"v": 9, "session_id": "sess", "resume_gateway_url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/gw",
 		"user": map[string]any{"id": appID, "username": "loyalbot", "bot": true}, "guilds": []any{map[string]any{"id": guild, "unavailable": true}},
 		"application": map[string]any{"id": appID}}))
