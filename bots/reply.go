@@ -12,6 +12,10 @@ type Reply struct {
 	Private bool
 	// ReplyTo quotes a message, usually the member's own.
 	ReplyTo string
+	// Card marks a list (leaderboard, catalogue) whose first line is its
+	// title: platforms with rich cards (Discord embeds) show it as one;
+	// others show the text as it is.
+	Card bool
 }
 
 // Button is a button under a reply. Pressing it sends Data through the

@@ -144,5 +144,5 @@ func (c *Community) leaderboard(ctx context.Context, ev *bots.Event) ([]bots.Rep
 		}
 		lines = append(lines, ev.T("leaderboard.line", rank, names[ids[i]], points(s.Earned)))
 	}
-	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
 }

@@ -45,7 +45,7 @@ func (c *Community) rewards(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 		return bots.Say(ev, "rewards.empty"), nil
 	}
 	lines = append(lines, ev.T("rewards.how"))
-	return []bots.Reply{{Text: strings.Join(lines, "\n"), Buttons: buttons}}, nil
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Buttons: buttons, Card: true}}, nil
 }
 
 // redeem asks for confirmation, then redeems. The confirm button carries a

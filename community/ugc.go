@@ -393,7 +393,7 @@ func (c *Community) ambassadorBoard(ctx context.Context, ev *bots.Event) ([]bots
 	for i, r := range rows {
 		lines = append(lines, ev.T("leaderboard.line", strconv.Itoa(i+1)+".", r.name+" ("+r.level.Name+")", points(r.act.Points)))
 	}
-	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
 }
 
 type ambassadorRow struct {

@@ -369,9 +369,18 @@ func (a *Adapter) sendPrivate(userID string, r bots.Reply) error {
 	return a.send(ch.ID, r, "")
 }
 
-// send posts a reply, split at 2,000 characters, with mentions disabled so
-// a member's text can never ping @everyone.
+// send posts a reply, split at 2,000 characters (or as an embed for a
+// card), with mentions disabled so a member's text can never ping @everyone.
 func (a *Adapter) send(channelID string, r bots.Reply, replyTo string) error {
+	if embed, ok := card(r); ok {
+		msg := &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{embed}, Components: components(r),
+			AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}}
+		if replyTo != "" {
+			msg.Reference = &discordgo.MessageReference{MessageID: replyTo, ChannelID: channelID, FailIfNotExists: new(bool)}
+		}
+		_, err := a.s.ChannelMessageSendComplex(channelID, msg)
+		return err
+	}
 	parts := split(r.Text, maxMessage)
 	for i, p := range parts {
 		msg := &discordgo.MessageSend{Content: p, AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}}

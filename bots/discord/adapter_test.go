@@ -259,3 +259,19 @@ func BenchmarkDiscordMessages(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 }
+
+func TestAdapter_LeaderboardEmbed(t *testing.T) {
+	e := start(t)
+	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, user("20", "bob"), "hello everyone, Bob here"))
+	e.balance(t, "20", 101)
+	e.f.push("INTERACTION_CREATE", interaction("i5", user("20", "bob"), "0", "leaderboard", []map[string]any{{"name": "period", "type": 3, "value": "all"}}, "en-US"))
+	edit := e.f.wait("PATCH", "/tok-i5/messages/@original", 1)[0]
+	embeds, _ := edit.Body["embeds"].([]any)
+	if len(embeds) != 1 {
+		t.Fatalf("leaderboard not an embed: %v", edit.Body)
+	}
+	em := embeds[0].(map[string]any)
+	if !strings.Contains(em["title"].(string), "Top members") || !strings.Contains(em["description"].(string), "bob — 101 points") {
+		t.Errorf("embed %v", em)
+	}
+}

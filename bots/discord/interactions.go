@@ -138,7 +138,12 @@ func (a *Adapter) onInteraction(s *discordgo.Session, i *discordgo.InteractionCr
 		noPing := &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 		if n == 0 {
 			comps := components(r)
-			if _, err := s.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{Content: &parts[0], Components: &comps, AllowedMentions: noPing}); err != nil {
+			edit := &discordgo.WebhookEdit{Content: &parts[0], Components: &comps, AllowedMentions: noPing}
+			if embed, ok := card(r); ok {
+				empty := ""
+				edit.Content, edit.Embeds, parts = &empty, &[]*discordgo.MessageEmbed{embed}, parts[:1]
+			}
+			if _, err := s.InteractionResponseEdit(i.Interaction, edit); err != nil {
 				a.log.Error("interaction reply failed", "chat", ev.ChatID, "err", scrub(err, a.token))
 			}
 			parts = parts[1:]
@@ -226,4 +231,22 @@ func split(text string, limit int) []string {
 		parts = append(parts, strings.TrimRight(cur.String(), "\n"))
 	}
 	return parts
+}
+
+// embedColor is the brand-neutral green of loyalbot's cards.
+const embedColor = 0x3BA55D
+
+// card renders a card reply as an embed: its first line the title, the
+// rest the description. ok is false for other replies and for cards too
+// long for an embed (they go as text).
+func card(r bots.Reply) (*discordgo.MessageEmbed, bool) {
+	if !r.Card {
+		return nil, false
+	}
+	title, desc, _ := strings.Cut(r.Text, "\n")
+	title = strings.TrimRight(title, ":：")
+	if utf8.RuneCountInString(title) > 256 || utf8.RuneCountInString(desc) > 4096 {
+		return nil, false
+	}
+	return &discordgo.MessageEmbed{Title: title, Description: desc, Color: embedColor}, true
 }
