@@ -106,6 +106,7 @@ type Community struct {
 
 	mu       sync.Mutex
 	activity map[uint64]lastMessage // per member, for message points
+	alerted  map[string]time.Time   // manager alerts sent, by kind
 }
 
 type lastMessage struct {
@@ -229,6 +230,35 @@ func (c *Community) TierChanged(ctx context.Context, tc loyalty.TierChange) {
 		if err := c.notify.SyncTier(ctx, idt.Platform, idt.UserID, tc.From.Name, tc.To.Name); err != nil {
 			c.log.ErrorContext(ctx, "tier role not synced: check the bot's role permissions and position", "member", id,
 				"platform", idt.Platform, "from", tc.From.Name, "to", tc.To.Name, "err", err)
+			c.alertManagers(ctx, "alert.tier_role", m.Name, tc.To.Name, idt.Platform, err.Error())
+		}
+	}
+}
+
+// alertManagers tells every manager privately about something they must
+// fix, at most once an hour per kind of alert.
+func (c *Community) alertManagers(ctx context.Context, key string, args ...any) {
+	now := c.now()
+	c.mu.Lock()
+	if c.alerted == nil {
+		c.alerted = map[string]time.Time{}
+	}
+	last := c.alerted[key]
+	if now.Sub(last) < time.Hour {
+		c.mu.Unlock()
+		return
+	}
+	c.alerted[key] = now
+	c.mu.Unlock()
+	ids, err := c.members.ManagerAccounts(ctx)
+	if err != nil {
+		c.log.WarnContext(ctx, "cannot list managers to alert", "err", err)
+		return
+	}
+	text := c.router.Catalog().Format(bots.English, key, args...)
+	for _, id := range ids {
+		if err := c.notify.Send(ctx, id.Platform, bots.Address{UserID: id.UserID}, bots.Reply{Text: text, Private: true}); err != nil {
+			c.log.DebugContext(ctx, "manager alert not delivered", "platform", id.Platform, "user", id.UserID, "err", err)
 		}
 	}
 }

@@ -331,6 +331,36 @@ func (m *Members) WithRole(ctx context.Context, role bots.Role) ([]Member, error
 	return out, err
 }
 
+// ManagerAccounts returns the platform accounts of managers: members whose
+// stored role is manager or owner, and the configured owners.
+func (m *Members) ManagerAccounts(ctx context.Context) ([]Identity, error) {
+	seen := map[string]bool{}
+	var out []Identity
+	add := func(id Identity) {
+		if k := id.Platform + ":" + id.UserID; !seen[k] {
+			seen[k] = true
+			out = append(out, id)
+		}
+	}
+	for _, role := range []bots.Role{bots.RoleManager, bots.RoleOwner} {
+		ms, err := m.WithRole(ctx, role)
+		if err != nil {
+			return nil, err
+		}
+		for _, mem := range ms {
+			for _, id := range mem.Identities {
+				add(id)
+			}
+		}
+	}
+	for o := range m.owners {
+		if platform, user, ok := strings.Cut(o, ":"); ok {
+			add(Identity{Platform: platform, UserID: user})
+		}
+	}
+	return out, nil
+}
+
 // Chats returns every chat of the given kind the bot has seen.
 func (m *Members) Chats(ctx context.Context, kind bots.ChatKind) ([]Chat, error) {
 	if err := ctx.Err(); err != nil {

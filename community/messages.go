@@ -118,10 +118,11 @@ var english = map[string]string{
 	"broadcast.ok":         "Broadcast sent to %d of %d group chats.",
 	"broadcast.none":       "There is nowhere to broadcast to yet.",
 
-	"link.code":     "Your link code is %s (valid for %d minutes). On your other account, send /link %[1]s to me.",
-	"link.bad_code": "That link code is unknown or expired. Send /link on your first account to get a new one.",
-	"link.same":     "This account is already part of that wallet.",
-	"link.ok":       "Linked! %s now uses one wallet on: %s. Balance: %s points.",
+	"link.code":       "Your link code is %s (valid for %d minutes). On your other account, send /link %[1]s to me.",
+	"link.bad_code":   "That link code is unknown or expired. Send /link on your first account to get a new one.",
+	"link.same":       "This account is already part of that wallet.",
+	"link.ok":         "Linked! %s now uses one wallet on: %s. Balance: %s points.",
+	"alert.tier_role": "⚠️ I couldn't give %s the %s role on %s: %s. Check that my role has Manage Roles and sits above the tier roles.",
 
 	"export.header": "Here is everything loyalbot stores about you:",
 	"erase.confirm": "This erases your name, your linked accounts and your settings, and forfeits your points. It cannot be undone. Send /erase confirm (or press the button) to go ahead.",
@@ -245,10 +246,11 @@ var chinese = map[string]string{
 	"broadcast.ok":         "广播已发送到 %d/%d 个群。",
 	"broadcast.none":       "还没有可以广播的群。",
 
-	"link.code":     "你的绑定码是 %s（%d 分钟内有效）。请在另一个账号上给我发送 /link %[1]s。",
-	"link.bad_code": "绑定码无效或已过期。请在第一个账号上发送 /link 获取新的绑定码。",
-	"link.same":     "这个账号已经在该钱包里了。",
-	"link.ok":       "绑定成功！%s 现在在这些平台共用一个钱包：%s。余额：%s 积分。",
+	"link.code":       "你的绑定码是 %s（%d 分钟内有效）。请在另一个账号上给我发送 /link %[1]s。",
+	"link.bad_code":   "绑定码无效或已过期。请在第一个账号上发送 /link 获取新的绑定码。",
+	"link.same":       "这个账号已经在该钱包里了。",
+	"link.ok":         "绑定成功！%s 现在在这些平台共用一个钱包：%s。余额：%s 积分。",
+	"alert.tier_role": "⚠️ 无法在 %[3]s 上给 %[1]s 设置 %[2]s 身份组：%[4]s。请确认机器人的角色有“管理身份组”权限，并且排在等级身份组之上。",
 
 	"export.header": "以下是 loyalbot 保存的关于你的全部数据：",
 	"erase.confirm": "这将删除你的名字、绑定的账号和设置，并清空你的积分，且无法恢复。发送 /erase confirm（或点击按钮）确认。",

@@ -232,6 +232,21 @@ func TestAdapter_PrivilegedIntentsRefused(t *testing.T) {
 	}
 }
 
+// A role the bot may not give is reported to the managers, privately.
+func TestAdapter_TierRoleFailureAlertsManagers(t *testing.T) {
+	f := newFakeDiscord(t)
+	f.failRoles = true
+	e := startOn(t, f, discord.WithTierRoles(map[string]string{"Leaf": "r-leaf", "Bud": "r-bud"}))
+	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, user("10", "alice"), "hi all, alice here"))
+	e.balance(t, "10", 101)
+	opts := []map[string]any{{"name": "member", "type": 6, "value": "10"}, {"name": "amount", "type": 4, "value": 900}, {"name": "reason", "type": 3, "value": "contest"}}
+	e.f.push("INTERACTION_CREATE", interaction("i9", user("12", "mod"), "32", "give", opts, "en-US"))
+	alert := e.f.wait("POST", "/channels/dm-1/messages", 1)[0] // discord:1 is the owner
+	if !strings.Contains(alert.Body["content"].(string), "couldn't give alice the Bud role on discord") {
+		t.Errorf("alert %v", alert.Body)
+	}
+}
+
 func TestNew_EmptyToken(t *testing.T) {
 	if _, err := discord.New(""); err == nil {
 		t.Error("New accepted an empty token")

@@ -37,6 +37,7 @@ type fakeDiscord struct {
 	// code 4014, as Discord does when they are off in the developer portal.
 	noPrivileged bool
 	identifies   int
+	failRoles    bool // answer role changes with 403, as when the bot's role is too low
 }
 
 type call struct {
@@ -148,6 +149,7 @@ func (f *fakeDiscord) rest(w http.ResponseWriter, r *http.Request) {
 	f.msgID++
 	id := f.msgID
 	invites := f.invites
+	failRoles := f.failRoles
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
@@ -158,6 +160,9 @@ func (f *fakeDiscord) rest(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(invites)
 	case path == "/users/@me/channels":
 		json.NewEncoder(w).Encode(map[string]any{"id": "dm-" + body["recipient_id"].(string), "type": 1})
+	case strings.Contains(path, "/roles/") && failRoles:
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"message": "Missing Permissions", "code": 50013}`)
 	case strings.Contains(path, "/callback"), strings.Contains(path, "/roles/"):
 		w.WriteHeader(http.StatusNoContent)
 	case strings.Contains(path, "/commands"):
