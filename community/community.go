@@ -107,6 +107,8 @@ type Community struct {
 	mu       sync.Mutex
 	activity map[uint64]lastMessage // per member, for message points
 	alerted  map[string]time.Time   // manager alerts sent, by kind
+	shop     *analysis              // cached shop analysis
+	boards   map[string]board       // cached leaderboards, by period
 }
 
 type lastMessage struct {

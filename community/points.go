@@ -119,7 +119,7 @@ func (c *Community) leaderboard(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	case "month":
 		since = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, c.loc)
 	}
-	top, err := c.ledger.Leaderboard(ctx, since, 10)
+	top, err := c.topEarners(ctx, period, since)
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
 	}
@@ -145,4 +145,36 @@ func (c *Community) leaderboard(ctx context.Context, ev *bots.Event) ([]bots.Rep
 		lines = append(lines, ev.T("leaderboard.line", rank, names[ids[i]], points(s.Earned)))
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
+}
+
+// boardTTL is how long a leaderboard is served from memory: a week's or
+// month's board reads every entry since the period began.
+const boardTTL = time.Minute
+
+type board struct {
+	at    time.Time
+	since time.Time
+	top   []loyalty.Standing
+}
+
+// topEarners returns the period's top ten, computed at most once a minute.
+func (c *Community) topEarners(ctx context.Context, period string, since time.Time) ([]loyalty.Standing, error) {
+	now := c.now()
+	c.mu.Lock()
+	b, ok := c.boards[period]
+	c.mu.Unlock()
+	if ok && now.Sub(b.at) < boardTTL && b.since.Equal(since) {
+		return b.top, nil
+	}
+	top, err := c.ledger.Leaderboard(ctx, since, 10)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.boards == nil {
+		c.boards = map[string]board{}
+	}
+	c.boards[period] = board{at: now, since: since, top: top}
+	c.mu.Unlock()
+	return top, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/loyalty/insights"
@@ -47,19 +48,51 @@ func (c *Community) linkShop(ctx context.Context, ev *bots.Event) ([]bots.Reply,
 	return bots.SayPrivately(ev, "shop.linked", n, points(b.Held), points(b.Balance)), nil
 }
 
+// analysis is the shop's RFM scoring and fitted models at one moment.
+type analysis struct {
+	at       time.Time
+	sums     []insights.Summary
+	rfm      []insights.RFM // same order as sums
+	bg       insights.BGNBD
+	gg       insights.GammaGamma
+	modelErr error
+}
+
+// analysisTTL is how long an analysis serves before it is recomputed:
+// fitting the models takes seconds on a large shop.
+const analysisTTL = 10 * time.Minute
+
+// analysis returns the shop analysis, recomputed at most every analysisTTL.
+func (c *Community) analysis(ctx context.Context) *analysis {
+	now := c.now()
+	c.mu.Lock()
+	cached := c.shop
+	c.mu.Unlock()
+	if cached != nil && now.Sub(cached.at) < analysisTTL {
+		return cached
+	}
+	a := &analysis{at: now, sums: insights.Summarize(c.orders.Purchases(ctx), now)}
+	a.rfm = insights.Score(a.sums, now)
+	if a.bg, a.modelErr = insights.FitBGNBD(a.sums); a.modelErr == nil {
+		a.gg, a.modelErr = insights.FitGammaGamma(a.sums)
+	}
+	c.mu.Lock()
+	c.shop = a
+	c.mu.Unlock()
+	return a
+}
+
 // segments shows managers the RFM segments of all shop customers.
 func (c *Community) segments(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	now := c.now()
-	ps := c.orders.Purchases(ctx)
-	if len(ps) == 0 {
+	a := c.analysis(ctx)
+	if len(a.sums) == 0 {
 		return bots.Say(ev, "segments.empty"), nil
 	}
-	sums := insights.Summarize(ps, now)
-	lines := []string{ev.T("segments.header", len(sums), date(now, c.loc))}
-	for _, s := range insights.Table(insights.Score(sums, now)) {
+	lines := []string{ev.T("segments.header", len(a.sums), date(a.at, c.loc))}
+	for _, s := range insights.Table(a.rfm) {
 		lines = append(lines, ev.T("segments.line", s.Segment, s.Customers, 100*s.Share))
 	}
-	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
 }
 
 // memberValue shows a member's RFM scores, segment, P(alive) and 12-month CLV.
@@ -69,23 +102,20 @@ func (c *Community) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	if !ok {
 		return bots.Say(ev, "member.no_shop"), nil
 	}
-	now := c.now()
-	sums := insights.Summarize(c.orders.Purchases(ctx), now)
+	a := c.analysis(ctx)
 	var mine insights.Summary
 	var rfm insights.RFM
-	for i, r := range insights.Score(sums, now) {
+	for i, r := range a.rfm {
 		if r.Customer == customer {
-			rfm, mine = r, sums[i]
+			rfm, mine = r, a.sums[i]
 		}
 	}
 	if rfm.Customer == "" {
 		return bots.Say(ev, "member.no_orders"), nil
 	}
 	text := ev.T("member.rfm", rfm.R, rfm.F, rfm.M, rfm.Segment, rfm.RecencyDays, rfm.Frequency, rfm.Monetary)
-	bg, err1 := insights.FitBGNBD(sums)
-	gg, err2 := insights.FitGammaGamma(sums)
-	if err1 == nil && err2 == nil {
-		text += "\n" + ev.T("member.clv", 100*bg.PAlive(mine), bg.ExpectedPurchases(mine, 52), insights.CLV(bg, gg, mine, 12, 0.01))
+	if a.modelErr == nil {
+		text += "\n" + ev.T("member.clv", 100*a.bg.PAlive(mine), a.bg.ExpectedPurchases(mine, 52), insights.CLV(a.bg, a.gg, mine, 12, 0.01))
 	}
 	return []bots.Reply{{Text: text}}, nil
 }
@@ -104,10 +134,9 @@ func (c *Community) broadcastSegment(ctx context.Context, ev *bots.Event, rest s
 	}
 	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), toks[0]))
 	text = strings.Trim(text, `"' `)
-	now := c.now()
 	links := c.orders.Links(ctx)
 	sent, optedOut := 0, 0
-	for _, r := range insights.Score(insights.Summarize(c.orders.Purchases(ctx), now), now) {
+	for _, r := range c.analysis(ctx).rfm {
 		member, ok := links[r.Customer]
 		if !ok || r.Segment != segment {
 			continue

@@ -58,8 +58,8 @@ type Config struct {
 	// TierBasis is what tier thresholds count: "points" earned (default) or
 	// "spend", the currency units of purchases (Posting.Spend).
 	TierBasis string
-	// OnTierChange, if set, is called after a committed Post or Reverse
-	// moved a member to another tier (adapters sync chat roles from it).
+	// OnTierChange, if set, is called after a committed Post, Reverse or
+	// Import moved a member to another tier (adapters sync chat roles from it).
 	// It runs in the writer's caller, not inside the transaction.
 	OnTierChange func(ctx context.Context, tc TierChange)
 }
@@ -367,6 +367,11 @@ func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, 
 		return nil, nil, fmt.Errorf("import: %w", err)
 	}
 	l.cache.publish(s)
+	for i, rc := range receipts {
+		if errs[i] == nil && !rc.Replay && rc.TierChange != nil && l.cfg.OnTierChange != nil {
+			l.cfg.OnTierChange(ctx, *rc.TierChange)
+		}
+	}
 	return receipts, errs, nil
 }
 

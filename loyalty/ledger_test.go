@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -609,5 +610,28 @@ func TestLedger_TiersBySpend(t *testing.T) {
 	}
 	if _, err := loyalty.Open(loyaltytest.OpenDB(t), loyalty.Config{TierBasis: "vibes"}); !errors.Is(err, loyalty.ErrBadTiers) {
 		t.Errorf("bad tier basis: %v", err)
+	}
+}
+
+func TestLedger_OnTierChange(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	hook := func(_ context.Context, tc loyalty.TierChange) {
+		mu.Lock()
+		got = append(got, string(tc.Account)+"→"+tc.To.Name)
+		mu.Unlock()
+	}
+	l := loyaltytest.OpenLedger(t, loyalty.Config{Now: loyaltytest.NewClock(t0).Now, OnTierChange: hook})
+	mustCredit(t, l, alice, 1_000, "a")
+	mustCredit(t, l, alice, 1_000, "a") // a replay reports nothing
+	if _, _, err := l.Import(ctx, []loyalty.Posting{{Key: "b", From: loyalty.Issuance("import"), To: bob, Amount: 5_000}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Reverse(ctx, "rev-a", "a", "mistake"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"member:1→Bud", "member:2→Blossom", "member:1→Leaf"}
+	if !slices.Equal(got, want) {
+		t.Errorf("tier changes %v, want %v", got, want)
 	}
 }
