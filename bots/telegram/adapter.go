@@ -259,6 +259,13 @@ func (a *Adapter) WebhookHandler() http.Handler {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
+		a.mu.Lock()
+		ready := a.d != nil
+		a.mu.Unlock()
+		if !ready { // a webhook left from an earlier run: Telegram retries later
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
 		var upd models.Update
 		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&upd); err != nil {
 			a.log.Warn("webhook body is not an update", "err", err)

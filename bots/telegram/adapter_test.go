@@ -391,3 +391,23 @@ func BenchmarkTelegramUpdates(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "updates/s")
 }
+
+// Before Run is ready, webhook calls get 503 so Telegram retries them.
+func TestAdapter_WebhookBeforeRun(t *testing.T) {
+	a, err := telegram.New(token, telegram.WithWebhook("https://bot.example.com/hook", "s3cret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.WebhookHandler())
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"update_id":1}`))
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", resp.StatusCode)
+	}
+}
