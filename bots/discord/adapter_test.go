@@ -11,6 +11,7 @@ import (
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/bots/botstest"
 	"github.com/loyalbot/loyalbot/bots/discord"
+	"github.com/loyalbot/loyalbot/bots/discord/discordtest"
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/communitytest"
 )
@@ -18,7 +19,7 @@ import (
 func itoa(n int) string { return strconv.Itoa(n) }
 
 type env struct {
-	f     *fakeDiscord
+	f     *discordtest.Server
 	st    *communitytest.Stack
 	a     *discord.Adapter
 	count *botstest.Counting
@@ -27,21 +28,21 @@ type env struct {
 
 func start(t testing.TB, opts ...discord.Option) *env {
 	t.Helper()
-	return startOn(t, newFakeDiscord(t), opts...)
+	return startOn(t, discordtest.New(t), opts...)
 }
 
-func startOn(t testing.TB, f *fakeDiscord, opts ...discord.Option) *env {
+func startOn(t testing.TB, f *discordtest.Server, opts ...discord.Option) *env {
 	t.Helper()
 	st := communitytest.New(t, community.Config{}, "discord:1")
-	a, err := discord.New("TEST.TOKEN.SECRET", append([]discord.Option{discord.WithAPIURL(f.srv.URL), discord.WithGuild(guild)}, opts...)...)
+	a, err := discord.New("TEST.TOKEN.SECRET", append([]discord.Option{discord.WithAPIURL(f.URL), discord.WithGuild(discordtest.Guild)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.Hub.Add(a)
 	cd := &botstest.Counting{Router: st.Router}
 	stop := botstest.Run(t, a, cd)
-	f.wait("PUT", "/commands", 1)
-	f.wait("GET", "/guilds/"+guild+"/invites", 1) // the invite counts are cached
+	f.Wait("PUT", "/commands", 1)
+	f.Wait("GET", "/guilds/"+discordtest.Guild+"/invites", 1) // the invite counts are cached
 	return &env{f: f, st: st, a: a, count: cd, stop: stop}
 }
 
@@ -65,7 +66,7 @@ func (e *env) balance(t testing.TB, userID string, want int64) {
 
 func TestAdapter_CommandsAndIntents(t *testing.T) {
 	e := start(t)
-	put := e.f.callsTo("PUT", "/applications/"+appID+"/guilds/"+guild+"/commands")
+	put := e.f.CallsTo("PUT", "/applications/"+discordtest.AppID+"/guilds/"+discordtest.Guild+"/commands")
 	if len(put) != 1 {
 		t.Fatalf("bulk overwrite calls %d", len(put))
 	}
@@ -90,9 +91,8 @@ func TestAdapter_CommandsAndIntents(t *testing.T) {
 			t.Errorf("bulk overwrite lacks %s", want)
 		}
 	}
-	e.f.mu.Lock()
-	intents, _ := e.f.identify["d"].(map[string]any)["intents"].(float64)
-	e.f.mu.Unlock()
+	_, ident := e.f.Identifies()
+	intents, _ := ident["d"].(map[string]any)["intents"].(float64)
 	if int(intents)&(1<<15) == 0 || int(intents)&(1<<1) == 0 {
 		t.Errorf("identify intents %v lack message content or guild members", intents)
 	}
@@ -100,19 +100,19 @@ func TestAdapter_CommandsAndIntents(t *testing.T) {
 
 func TestAdapter_PointsInteraction(t *testing.T) {
 	e := start(t)
-	alice := user("10", "alice")
-	e.f.push("INTERACTION_CREATE", interaction("i1", alice, "0", "points", nil, "en-US"))
-	cb := e.f.wait("POST", "/interactions/i1/tok-i1/callback", 1)[0]
+	alice := discordtest.User("10", "alice")
+	e.f.Push("INTERACTION_CREATE", discordtest.Interaction("i1", alice, "0", "points", nil, "en-US"))
+	cb := e.f.Wait("POST", "/interactions/i1/tok-i1/callback", 1)[0]
 	if cb.Body["type"].(float64) != 5 || cb.Body["data"].(map[string]any)["flags"].(float64) != 64 {
 		t.Errorf("deferred ephemeral ack expected, got %v", cb.Body)
 	}
-	edit := e.f.wait("PATCH", "/webhooks/"+appID+"/tok-i1/messages/@original", 1)[0]
+	edit := e.f.Wait("PATCH", "/webhooks/"+discordtest.AppID+"/tok-i1/messages/@original", 1)[0]
 	if !strings.Contains(edit.Body["content"].(string), "Balance: 100 points") {
 		t.Errorf("reply %v", edit.Body)
 	}
 	// A zh-CN member gets Chinese.
-	e.f.push("INTERACTION_CREATE", interaction("i2", user("11", "mei"), "0", "points", nil, "zh-CN"))
-	edit = e.f.wait("PATCH", "/webhooks/"+appID+"/tok-i2/messages/@original", 1)[0]
+	e.f.Push("INTERACTION_CREATE", discordtest.Interaction("i2", discordtest.User("11", "mei"), "0", "points", nil, "zh-CN"))
+	edit = e.f.Wait("PATCH", "/webhooks/"+discordtest.AppID+"/tok-i2/messages/@original", 1)[0]
 	if !strings.Contains(edit.Body["content"].(string), "积分余额：100") {
 		t.Errorf("zh reply %v", edit.Body)
 	}
@@ -120,16 +120,16 @@ func TestAdapter_PointsInteraction(t *testing.T) {
 
 func TestAdapter_GiveNeedsManageServer(t *testing.T) {
 	e := start(t)
-	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, user("20", "bob"), "hello everyone, Bob here"))
+	e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, discordtest.User("20", "bob"), "hello everyone, Bob here"))
 	e.balance(t, "20", 101)
 	opts := []map[string]any{{"name": "member", "type": 6, "value": "20"}, {"name": "amount", "type": 4, "value": 5}, {"name": "reason", "type": 3, "value": "great photo"}}
-	e.f.push("INTERACTION_CREATE", interaction("i3", user("10", "alice"), "0", "give", opts, "en-US"))
-	refused := e.f.wait("PATCH", "/tok-i3/messages/@original", 1)[0]
+	e.f.Push("INTERACTION_CREATE", discordtest.Interaction("i3", discordtest.User("10", "alice"), "0", "give", opts, "en-US"))
+	refused := e.f.Wait("PATCH", "/tok-i3/messages/@original", 1)[0]
 	if !strings.Contains(refused.Body["content"].(string), "/give is for managers and above") {
 		t.Errorf("non-manager: %v", refused.Body)
 	}
-	e.f.push("INTERACTION_CREATE", interaction("i4", user("12", "mod"), "32", "give", opts, "en-US")) // Manage Server
-	ok := e.f.wait("PATCH", "/tok-i4/messages/@original", 1)[0]
+	e.f.Push("INTERACTION_CREATE", discordtest.Interaction("i4", discordtest.User("12", "mod"), "32", "give", opts, "en-US")) // Manage Server
+	ok := e.f.Wait("PATCH", "/tok-i4/messages/@original", 1)[0]
 	if !strings.Contains(ok.Body["content"].(string), "Gave 5 points to bob (great photo)") {
 		t.Errorf("manager: %v", ok.Body)
 	}
@@ -138,17 +138,17 @@ func TestAdapter_GiveNeedsManageServer(t *testing.T) {
 
 func TestAdapter_MessagesAndMentions(t *testing.T) {
 	e := start(t)
-	bob := user("20", "bob")
-	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, bob, "first message of the day!"))
-	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, bob, "second message, within the minute"))
+	bob := discordtest.User("20", "bob")
+	e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, bob, "first message of the day!"))
+	e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, bob, "second message, within the minute"))
 	e.balance(t, "20", 101)
 	for e.count.Count() < 2 {
 		time.Sleep(time.Millisecond)
 	}
 	e.balance(t, "20", 101) // the cooldown held
 	// A prefix command echoing @everyone cannot ping.
-	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, bob, "!redeem @everyone"))
-	sent := e.f.wait("POST", "/channels/c1/messages", 1)[0]
+	e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, bob, "!redeem @everyone"))
+	sent := e.f.Wait("POST", "/channels/c1/messages", 1)[0]
 	if !strings.Contains(sent.Body["content"].(string), "@everyone") {
 		t.Fatalf("reply %v", sent.Body)
 	}
@@ -163,11 +163,9 @@ func TestAdapter_MessagesAndMentions(t *testing.T) {
 
 func TestAdapter_JoinThroughInvite(t *testing.T) {
 	e := start(t)
-	e.f.mu.Lock()
-	e.f.invites = []map[string]any{{"code": "spring", "uses": 1, "inviter": user("10", "alice")}}
-	e.f.mu.Unlock()
-	e.f.push("GUILD_MEMBER_ADD", map[string]any{"guild_id": guild, "user": user("30", "mei"), "roles": []any{}, "joined_at": time.Now().Format(time.RFC3339)})
-	welcome := e.f.wait("POST", "/channels/welcome/messages", 1)[0]
+	e.f.SetInvites([]map[string]any{{"code": "spring", "uses": 1, "inviter": discordtest.User("10", "alice")}})
+	e.f.Push("GUILD_MEMBER_ADD", map[string]any{"guild_id": discordtest.Guild, "user": discordtest.User("30", "mei"), "roles": []any{}, "joined_at": time.Now().Format(time.RFC3339)})
+	welcome := e.f.Wait("POST", "/channels/welcome/messages", 1)[0]
 	if !strings.Contains(welcome.Body["content"].(string), "Welcome to the community, mei!") {
 		t.Errorf("welcome %v", welcome.Body)
 	}
@@ -187,7 +185,7 @@ func TestAdapter_LongReplySplit(t *testing.T) {
 	if err := e.a.Send(context.Background(), bots.Address{ChatID: "c9"}, bots.Reply{Text: b.String()}); err != nil {
 		t.Fatal(err)
 	}
-	sent := e.f.wait("POST", "/channels/c9/messages", 2)
+	sent := e.f.Wait("POST", "/channels/c9/messages", 2)
 	for _, s := range sent {
 		if n := len([]rune(s.Body["content"].(string))); n > 2000 {
 			t.Errorf("part of %d characters", n)
@@ -200,48 +198,46 @@ func TestAdapter_TierRoles(t *testing.T) {
 	if err := e.a.SyncTier(context.Background(), "10", "Leaf", "Bud"); err != nil {
 		t.Fatal(err)
 	}
-	e.f.wait("PUT", "/guilds/g1/members/10/roles/r-bud", 1)
-	e.f.wait("DELETE", "/guilds/g1/members/10/roles/r-leaf", 1)
+	e.f.Wait("PUT", "/guilds/g1/members/10/roles/r-bud", 1)
+	e.f.Wait("DELETE", "/guilds/g1/members/10/roles/r-leaf", 1)
 }
 
 // A tier change anywhere in the ledger moves the member's Discord role.
 func TestAdapter_TierRoleFollowsLedger(t *testing.T) {
 	e := start(t, discord.WithTierRoles(map[string]string{"Leaf": "r-leaf", "Bud": "r-bud"}))
-	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, user("10", "alice"), "hi all, alice here"))
+	e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, discordtest.User("10", "alice"), "hi all, alice here"))
 	e.balance(t, "10", 101)
 	opts := []map[string]any{{"name": "member", "type": 6, "value": "10"}, {"name": "amount", "type": 4, "value": 900}, {"name": "reason", "type": 3, "value": "contest"}}
-	e.f.push("INTERACTION_CREATE", interaction("i9", user("12", "mod"), "32", "give", opts, "en-US"))
-	e.f.wait("PUT", "/guilds/g1/members/10/roles/r-bud", 1)
-	e.f.wait("DELETE", "/guilds/g1/members/10/roles/r-leaf", 1)
+	e.f.Push("INTERACTION_CREATE", discordtest.Interaction("i9", discordtest.User("12", "mod"), "32", "give", opts, "en-US"))
+	e.f.Wait("PUT", "/guilds/g1/members/10/roles/r-bud", 1)
+	e.f.Wait("DELETE", "/guilds/g1/members/10/roles/r-leaf", 1)
 }
 
 // Without the privileged intents switched on, the bot says so and keeps
 // working on slash commands.
 func TestAdapter_PrivilegedIntentsRefused(t *testing.T) {
-	f := newFakeDiscord(t)
-	f.noPrivileged = true
+	f := discordtest.New(t)
+	f.NoPrivileged = true
 	e := startOn(t, f)
-	e.f.push("INTERACTION_CREATE", interaction("i1", user("10", "alice"), "0", "points", nil, "en-US"))
-	if edit := e.f.wait("PATCH", "/tok-i1/messages/@original", 1)[0]; !strings.Contains(edit.Body["content"].(string), "Balance: 100") {
+	e.f.Push("INTERACTION_CREATE", discordtest.Interaction("i1", discordtest.User("10", "alice"), "0", "points", nil, "en-US"))
+	if edit := e.f.Wait("PATCH", "/tok-i1/messages/@original", 1)[0]; !strings.Contains(edit.Body["content"].(string), "Balance: 100") {
 		t.Errorf("slash command after the retry: %v", edit.Body)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.identifies != 2 {
-		t.Errorf("%d identifies, want 2 (refused, then without privileged intents)", f.identifies)
+	if n, _ := f.Identifies(); n != 2 {
+		t.Errorf("%d identifies, want 2 (refused, then without privileged intents)", n)
 	}
 }
 
 // A role the bot may not give is reported to the managers, privately.
 func TestAdapter_TierRoleFailureAlertsManagers(t *testing.T) {
-	f := newFakeDiscord(t)
-	f.failRoles = true
+	f := discordtest.New(t)
+	f.FailRoles = true
 	e := startOn(t, f, discord.WithTierRoles(map[string]string{"Leaf": "r-leaf", "Bud": "r-bud"}))
-	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, user("10", "alice"), "hi all, alice here"))
+	e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, discordtest.User("10", "alice"), "hi all, alice here"))
 	e.balance(t, "10", 101)
 	opts := []map[string]any{{"name": "member", "type": 6, "value": "10"}, {"name": "amount", "type": 4, "value": 900}, {"name": "reason", "type": 3, "value": "contest"}}
-	e.f.push("INTERACTION_CREATE", interaction("i9", user("12", "mod"), "32", "give", opts, "en-US"))
-	alert := e.f.wait("POST", "/channels/dm-1/messages", 1)[0] // discord:1 is the owner
+	e.f.Push("INTERACTION_CREATE", discordtest.Interaction("i9", discordtest.User("12", "mod"), "32", "give", opts, "en-US"))
+	alert := e.f.Wait("POST", "/channels/dm-1/messages", 1)[0] // discord:1 is the owner
 	if !strings.Contains(alert.Body["content"].(string), "couldn't give alice the Bud role on discord") {
 		t.Errorf("alert %v", alert.Body)
 	}
@@ -257,8 +253,8 @@ func BenchmarkDiscordMessages(b *testing.B) {
 	e := start(b)
 	users := make([]map[string]any, 100)
 	for i := range users {
-		users[i] = user(itoa(1000+i), "m"+itoa(i))
-		e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, users[i], "hello, registering!"))
+		users[i] = discordtest.User(itoa(1000+i), "m"+itoa(i))
+		e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, users[i], "hello, registering!"))
 	}
 	for e.count.Count() < int64(len(users)) {
 		time.Sleep(time.Millisecond)
@@ -267,7 +263,7 @@ func BenchmarkDiscordMessages(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
-		e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, users[i%len(users)], "chatting about tea, message "+itoa(i)))
+		e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, users[i%len(users)], "chatting about tea, message "+itoa(i)))
 	}
 	for e.count.Count() < base+int64(b.N) {
 		time.Sleep(200 * time.Microsecond)
@@ -277,10 +273,10 @@ func BenchmarkDiscordMessages(b *testing.B) {
 
 func TestAdapter_LeaderboardEmbed(t *testing.T) {
 	e := start(t)
-	e.f.push("MESSAGE_CREATE", messageCreate("c1", guild, user("20", "bob"), "hello everyone, Bob here"))
+	e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, discordtest.User("20", "bob"), "hello everyone, Bob here"))
 	e.balance(t, "20", 101)
-	e.f.push("INTERACTION_CREATE", interaction("i5", user("20", "bob"), "0", "leaderboard", []map[string]any{{"name": "period", "type": 3, "value": "all"}}, "en-US"))
-	edit := e.f.wait("PATCH", "/tok-i5/messages/@original", 1)[0]
+	e.f.Push("INTERACTION_CREATE", discordtest.Interaction("i5", discordtest.User("20", "bob"), "0", "leaderboard", []map[string]any{{"name": "period", "type": 3, "value": "all"}}, "en-US"))
+	edit := e.f.Wait("PATCH", "/tok-i5/messages/@original", 1)[0]
 	embeds, _ := edit.Body["embeds"].([]any)
 	if len(embeds) != 1 {
 		t.Fatalf("leaderboard not an embed: %v", edit.Body)

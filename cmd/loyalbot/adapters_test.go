@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/loyalbot/loyalbot/bots/discord/discordtest"
 )
 
 // TestServe_Telegram runs `loyalbot serve` with TELEGRAM_BOT_TOKEN against a
@@ -89,5 +91,34 @@ func TestServe_Telegram(t *testing.T) {
 	off, err := offsetStore{db: d, key: "telegram.offset"}.LoadOffset(context.Background())
 	if err != nil || off != 9001 {
 		t.Errorf("saved offset %d (%v), want 9001", off, err)
+	}
+}
+
+// TestServe_Discord runs `loyalbot serve` with DISCORD_BOT_TOKEN against a
+// fake Discord: slash commands are registered and /points is answered.
+func TestServe_Discord(t *testing.T) {
+	f := discordtest.New(t)
+	db := filepath.Join(t.TempDir(), "loyalbot.db")
+	env := map[string]string{"DISCORD_BOT_TOKEN": "BOT.TOKEN.SECRET", "DISCORD_API_URL": f.URL, "DISCORD_GUILD_ID": discordtest.Guild}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	done := make(chan error, 1)
+	go func() {
+		root := newRootCmd(strings.NewReader(""), io.Discard, logs, func(k string) string { return env[k] })
+		root.SetArgs([]string{"serve", "--db", db, "--http", freeAddr(t)})
+		done <- root.ExecuteContext(ctx)
+	}()
+	f.Wait("PUT", "/applications/"+discordtest.AppID+"/guilds/"+discordtest.Guild+"/commands", 1)
+	f.Push("INTERACTION_CREATE", discordtest.Interaction("i1", discordtest.User("10", "alice"), "0", "points", nil, "en-US"))
+	edit := f.Wait("PATCH", "/tok-i1/messages/@original", 1)[0]
+	if !strings.Contains(edit.Body["content"].(string), "Balance: 100 points") {
+		t.Errorf("reply %v", edit.Body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if strings.Contains(logs.String(), "TOKEN.SECRET") {
+		t.Error("the bot token reached the logs")
 	}
 }

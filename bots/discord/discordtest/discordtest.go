@@ -1,10 +1,13 @@
-package discord_test
+// Package discordtest is a fake Discord for tests: REST API and gateway in
+// one httptest server, so the real discordgo client can run against it.
+package discordtest
 
 import (
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,21 +16,27 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+// IDs the fake uses.
 const (
-	appID = "999"
-	guild = "g1"
+	AppID          = "999"     // the bot's user and application id
+	Guild          = "g1"      // the one guild
+	Owner          = "1"       // the guild owner's user id
+	WelcomeChannel = "welcome" // the guild's system channel
 )
 
 // fakeDiscord is Discord's REST API and gateway in one httptest server:
 // GET /api/v9/gateway points discordgo at /gw, which says HELLO, waits for
 // IDENTIFY, sends READY and GUILD_CREATE, acknowledges heartbeats and then
 // sends whatever events the test pushes. REST calls are recorded.
-type fakeDiscord struct {
+// Server is the fake. Set its exported fields before the client connects.
+type Server struct {
 	t   testing.TB
 	srv *httptest.Server
+	// URL is the base URL to give the adapter (discord.WithAPIURL).
+	URL string
 
 	mu       sync.Mutex
-	calls    []call
+	calls    []Call
 	events   chan []byte
 	seq      int
 	invites  []map[string]any
@@ -35,19 +44,21 @@ type fakeDiscord struct {
 	identify map[string]any
 	// noPrivileged makes the gateway refuse privileged intents with close
 	// code 4014, as Discord does when they are off in the developer portal.
-	noPrivileged bool
+	NoPrivileged bool
 	identifies   int
-	failRoles    bool // answer role changes with 403, as when the bot's role is too low
+	FailRoles    bool // answer role changes with 403, as when the bot's role is too low
 }
 
-type call struct {
+// Call is a recorded REST call.
+type Call struct {
 	Method, Path string
 	Body         map[string]any
 	Raw          string
 }
 
-func newFakeDiscord(t testing.TB) *fakeDiscord {
-	f := &fakeDiscord{t: t, events: make(chan []byte, 10_000)}
+// New starts a fake Discord, closed when the test ends.
+func New(t testing.TB) *Server {
+	f := &Server{t: t, events: make(chan []byte, 10_000)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v9/gateway", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/gw"})
@@ -56,13 +67,14 @@ func newFakeDiscord(t testing.TB) *fakeDiscord {
 	mux.HandleFunc("/gw/", f.gateway)
 	mux.HandleFunc("/", f.rest)
 	f.srv = httptest.NewServer(mux)
+	f.URL = f.srv.URL
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
 var upgrader = websocket.Upgrader{}
 
-func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
+func (f *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	c, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		f.t.Errorf("upgrade: %v", err)
@@ -83,7 +95,7 @@ func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.identify = ident
 	f.identifies++
-	refuse := f.noPrivileged
+	refuse := f.NoPrivileged
 	f.mu.Unlock()
 	if d, _ := ident["d"].(map[string]any); refuse {
 		if intents, _ := d["intents"].(float64); int(intents)&(1<<15|1<<1) != 0 {
@@ -92,9 +104,9 @@ func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	write(f.dispatch("READY", map[string]any{"v": 9, "session_id": "sess", "resume_gateway_url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/gw",
-		"user": map[string]any{"id": appID, "username": "loyalbot", "bot": true}, "guilds": []any{map[string]any{"id": guild, "unavailable": true}},
-		"application": map[string]any{"id": appID}}))
-	write(f.dispatch("GUILD_CREATE", map[string]any{"id": guild, "name": "Lumen Tea Club", "owner_id": "1", "system_channel_id": "welcome",
+		"user": map[string]any{"id": AppID, "username": "loyalbot", "bot": true}, "guilds": []any{map[string]any{"id": Guild, "unavailable": true}},
+		"application": map[string]any{"id": AppID}}))
+	write(f.dispatch("GUILD_CREATE", map[string]any{"id": Guild, "name": "Lumen Tea Club", "owner_id": "1", "system_channel_id": "welcome",
 		"roles":    []any{map[string]any{"id": "r-mod", "name": "Mods", "permissions": "32"}, map[string]any{"id": "r-fan", "name": "Fans", "permissions": "0"}},
 		"channels": []any{}, "members": []any{}}))
 	done := make(chan struct{})
@@ -125,7 +137,7 @@ func (f *fakeDiscord) gateway(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeDiscord) dispatch(t string, d any) map[string]any {
+func (f *Server) dispatch(t string, d any) map[string]any {
 	f.mu.Lock()
 	f.seq++
 	s := f.seq
@@ -133,23 +145,23 @@ func (f *fakeDiscord) dispatch(t string, d any) map[string]any {
 	return map[string]any{"op": 0, "t": t, "s": s, "d": d}
 }
 
-// push sends a gateway event.
-func (f *fakeDiscord) push(t string, d any) {
+// Push sends a gateway event.
+func (f *Server) Push(t string, d any) {
 	b, _ := json.Marshal(f.dispatch(t, d))
 	f.events <- b
 }
 
-func (f *fakeDiscord) rest(w http.ResponseWriter, r *http.Request) {
+func (f *Server) rest(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	var body map[string]any
 	json.Unmarshal(raw, &body)
 	path := strings.TrimPrefix(r.URL.Path, "/api/v9")
 	f.mu.Lock()
-	f.calls = append(f.calls, call{Method: r.Method, Path: path, Body: body, Raw: string(raw)})
+	f.calls = append(f.calls, Call{Method: r.Method, Path: path, Body: body, Raw: string(raw)})
 	f.msgID++
 	id := f.msgID
 	invites := f.invites
-	failRoles := f.failRoles
+	failRoles := f.FailRoles
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
@@ -168,14 +180,15 @@ func (f *fakeDiscord) rest(w http.ResponseWriter, r *http.Request) {
 	case strings.Contains(path, "/commands"):
 		io.WriteString(w, "[]")
 	default:
-		json.NewEncoder(w).Encode(map[string]any{"id": itoa(id), "channel_id": "c", "content": body["content"], "timestamp": time.Now().Format(time.RFC3339)})
+		json.NewEncoder(w).Encode(map[string]any{"id": strconv.Itoa(id), "channel_id": "c", "content": body["content"], "timestamp": time.Now().Format(time.RFC3339)})
 	}
 }
 
-func (f *fakeDiscord) callsTo(method, pathPart string) []call {
+// CallsTo returns the recorded calls with method whose path contains pathPart.
+func (f *Server) CallsTo(method, pathPart string) []Call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []call
+	var out []Call
 	for _, c := range f.calls {
 		if c.Method == method && strings.Contains(c.Path, pathPart) {
 			out = append(out, c)
@@ -184,11 +197,12 @@ func (f *fakeDiscord) callsTo(method, pathPart string) []call {
 	return out
 }
 
-func (f *fakeDiscord) wait(method, pathPart string, n int) []call {
+// Wait returns the matching calls once there are at least n of them.
+func (f *Server) Wait(method, pathPart string, n int) []Call {
 	f.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if got := f.callsTo(method, pathPart); len(got) >= n {
+		if got := f.CallsTo(method, pathPart); len(got) >= n {
 			return got
 		}
 		if time.Now().After(deadline) {
@@ -204,7 +218,8 @@ func (f *fakeDiscord) wait(method, pathPart string, n int) []call {
 	}
 }
 
-func user(id, name string) map[string]any {
+// User is a user object.
+func User(id, name string) map[string]any {
 	return map[string]any{"id": id, "username": name, "global_name": name, "discriminator": "0"}
 }
 
@@ -213,10 +228,11 @@ var seqMsg struct {
 	n int
 }
 
-func messageCreate(channel, guildID string, author map[string]any, content string) map[string]any {
+// MessageCreate is a MESSAGE_CREATE payload.
+func MessageCreate(channel, guildID string, author map[string]any, content string) map[string]any {
 	seqMsg.Lock()
 	seqMsg.n++
-	id := "m" + itoa(seqMsg.n)
+	id := "m" + strconv.Itoa(seqMsg.n)
 	seqMsg.Unlock()
 	m := map[string]any{"id": id, "channel_id": channel, "author": author, "content": content, "timestamp": time.Now().Format(time.RFC3339), "type": 0, "mentions": []any{}}
 	if guildID != "" {
@@ -226,12 +242,27 @@ func messageCreate(channel, guildID string, author map[string]any, content strin
 	return m
 }
 
-func interaction(id string, u map[string]any, perms string, name string, options []map[string]any, locale string) map[string]any {
+// Interaction is an INTERACTION_CREATE payload for a slash command.
+func Interaction(id string, u map[string]any, perms string, name string, options []map[string]any, locale string) map[string]any {
 	opts := []any{}
 	for _, o := range options {
 		opts = append(opts, o)
 	}
-	return map[string]any{"id": id, "application_id": appID, "type": 2, "token": "tok-" + id, "version": 1, "guild_id": guild, "channel_id": "c1",
+	return map[string]any{"id": id, "application_id": AppID, "type": 2, "token": "tok-" + id, "version": 1, "guild_id": Guild, "channel_id": "c1",
 		"locale": locale, "member": map[string]any{"user": u, "roles": []any{}, "permissions": perms, "joined_at": time.Now().Format(time.RFC3339)},
 		"data": map[string]any{"id": "cmd-" + name, "name": name, "type": 1, "options": opts}}
+}
+
+// Identifies returns how many IDENTIFY payloads the gateway received, and the last.
+func (f *Server) Identifies() (int, map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.identifies, f.identify
+}
+
+// SetInvites sets what GET /guilds/{id}/invites answers.
+func (f *Server) SetInvites(invites []map[string]any) {
+	f.mu.Lock()
+	f.invites = invites
+	f.mu.Unlock()
 }
