@@ -15,6 +15,7 @@ import (
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/bots/botstest"
 	"github.com/loyalbot/loyalbot/bots/telegram"
+	"github.com/loyalbot/loyalbot/bots/telegram/telegramtest"
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/communitytest"
 	"golang.org/x/time/rate"
@@ -23,14 +24,14 @@ import (
 const group = -1001
 
 var (
-	owner = user{id: 1, first: "Olivia", handle: "olivia"}
-	alice = user{id: 10, first: "Alice", handle: "alice", lang: "en"}
-	bob   = user{id: 20, first: "Bob", handle: "bob"}
-	mei   = user{id: 30, first: "美", handle: "mei", lang: "zh-hans"}
+	owner = telegramtest.User{ID: 1, First: "Olivia", Handle: "olivia"}
+	alice = telegramtest.User{ID: 10, First: "Alice", Handle: "alice", Lang: "en"}
+	bob   = telegramtest.User{ID: 20, First: "Bob", Handle: "bob"}
+	mei   = telegramtest.User{ID: 30, First: "美", Handle: "mei", Lang: "zh-hans"}
 )
 
 type env struct {
-	f     *fakeAPI
+	f     *telegramtest.Server
 	st    *communitytest.Stack
 	a     *telegram.Adapter
 	stop  func()
@@ -40,38 +41,38 @@ type env struct {
 // start runs an adapter against a fake Bot API until the test ends.
 func start(t testing.TB, opts ...telegram.Option) *env {
 	t.Helper()
-	f := newFakeAPI(t)
+	f := telegramtest.New(t)
 	st := communitytest.New(t, community.Config{}, "telegram:1")
 	return startOn(t, f, st, opts...)
 }
 
-func startOn(t testing.TB, f *fakeAPI, st *communitytest.Stack, opts ...telegram.Option) *env {
+func startOn(t testing.TB, f *telegramtest.Server, st *communitytest.Stack, opts ...telegram.Option) *env {
 	t.Helper()
-	opts = append([]telegram.Option{telegram.WithServerURL(f.srv.URL), telegram.WithRateLimits(rate.Inf, rate.Inf, rate.Inf)}, opts...)
-	a, err := telegram.New(token, opts...)
+	opts = append([]telegram.Option{telegram.WithServerURL(f.URL), telegram.WithRateLimits(rate.Inf, rate.Inf, rate.Inf)}, opts...)
+	a, err := telegram.New(telegramtest.Token, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.Hub.Add(a)
 	cd := &botstest.Counting{Router: st.Router}
 	stop := botstest.Run(t, a, cd)
-	f.waitAny("deleteWebhook", "setWebhook") // Run has connected, published its commands and chosen polling or the webhook
+	f.WaitAny("deleteWebhook", "setWebhook") // Run has connected, published its commands and chosen polling or the webhook
 	return &env{f: f, st: st, a: a, stop: stop, count: cd}
 }
 
-func (e *env) waitBalance(t testing.TB, u user, want int64) {
+func (e *env) waitBalance(t testing.TB, u telegramtest.User, want int64) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		id, err := e.st.Members.LookupMention(context.Background(), bots.Telegram, "<@"+itoa(u.id)+">")
+		id, err := e.st.Members.LookupMention(context.Background(), bots.Telegram, "<@"+itoa(u.ID)+">")
 		if err == nil {
-			if got := e.st.Balance(t, bots.Telegram, itoa(u.id)); got == want {
+			if got := e.st.Balance(t, bots.Telegram, itoa(u.ID)); got == want {
 				return
 			} else if time.Now().After(deadline) {
-				t.Fatalf("%s (member %d) balance %d, want %d", u.first, id, got, want)
+				t.Fatalf("%s (member %d) balance %d, want %d", u.First, id, got, want)
 			}
 		} else if time.Now().After(deadline) {
-			t.Fatalf("%s never registered: %v", u.first, err)
+			t.Fatalf("%s never registered: %v", u.First, err)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -81,10 +82,10 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestAdapter_StartUp(t *testing.T) {
 	e := start(t)
-	if n := len(e.f.callsTo("deleteWebhook")); n != 1 {
+	if n := len(e.f.CallsTo("deleteWebhook")); n != 1 {
 		t.Errorf("deleteWebhook called %d times, want 1 (polling mode)", n)
 	}
-	cmds := e.f.wait("setMyCommands", 4)
+	cmds := e.f.Wait("setMyCommands", 4)
 	var zh, scopes int
 	for _, c := range cmds {
 		if c.Form["language_code"] == "zh" {
@@ -107,12 +108,12 @@ func TestAdapter_StartUp(t *testing.T) {
 
 func TestAdapter_GroupMessages(t *testing.T) {
 	e := start(t)
-	e.f.push(message(1, group, alice, "Hello everyone, the new oolong is great!"))
+	e.f.Push(telegramtest.Message(1, group, alice, "Hello everyone, the new oolong is great!"))
 	e.waitBalance(t, alice, 101) // signup bonus + a message point, and no reply
-	e.f.push(message(2, group, alice, "/points@otherbot"), message(3, group, alice, "/points@loyalbot"))
-	sent := e.f.wait("sendMessage", 1)
+	e.f.Push(telegramtest.Message(2, group, alice, "/points@otherbot"), telegramtest.Message(3, group, alice, "/points@loyalbot"))
+	sent := e.f.Wait("sendMessage", 1)
 	time.Sleep(50 * time.Millisecond)
-	if sent = e.f.callsTo("sendMessage"); len(sent) != 1 {
+	if sent = e.f.CallsTo("sendMessage"); len(sent) != 1 {
 		t.Fatalf("%d replies, want 1 (the command for another bot is ignored)", len(sent))
 	}
 	m := sent[0].Form
@@ -123,53 +124,53 @@ func TestAdapter_GroupMessages(t *testing.T) {
 		t.Errorf("group reply does not quote the member's message: %v", m)
 	}
 	// Unknown update types are skipped; the next update still works.
-	e.f.push(map[string]any{"update_id": int64(4), "poll": map[string]any{"id": "p"}}, message(5, group, alice, "/help"))
-	e.f.wait("sendMessage", 2)
+	e.f.Push(map[string]any{"update_id": int64(4), "poll": map[string]any{"id": "p"}}, telegramtest.Message(5, group, alice, "/help"))
+	e.f.Wait("sendMessage", 2)
 }
 
 func TestAdapter_DeepLinkAndPrivate(t *testing.T) {
 	e := start(t)
-	e.f.push(message(1, bob.id, bob, "/start ref_x"))
-	got := e.f.wait("sendMessage", 1)[0].Form
-	if got["chat_id"] != itoa(bob.id) || !strings.Contains(got["text"], "Welcome, Bob!") || got["reply_parameters"] != "" {
+	e.f.Push(telegramtest.Message(1, bob.ID, bob, "/start ref_x"))
+	got := e.f.Wait("sendMessage", 1)[0].Form
+	if got["chat_id"] != itoa(bob.ID) || !strings.Contains(got["text"], "Welcome, Bob!") || got["reply_parameters"] != "" {
 		t.Errorf("/start ref_x reply %v", got)
 	}
 }
 
 func TestAdapter_RedeemButtons(t *testing.T) {
 	e := start(t)
-	e.f.push(message(1, alice.id, alice, "/rewards"))
-	rewards := e.f.wait("sendMessage", 1)[0].Form
+	e.f.Push(telegramtest.Message(1, alice.ID, alice, "/rewards"))
+	rewards := e.f.Wait("sendMessage", 1)[0].Form
 	if !strings.Contains(rewards["reply_markup"], `"callback_data":"/redeem sticker"`) {
 		t.Fatalf("rewards keyboard %s", rewards["reply_markup"])
 	}
-	e.f.push(callback(2, alice.id, alice, 500, "/redeem sticker"))
-	prompt := e.f.wait("editMessageText", 1)[0].Form
+	e.f.Push(telegramtest.Callback(2, alice.ID, alice, 500, "/redeem sticker"))
+	prompt := e.f.Wait("editMessageText", 1)[0].Form
 	data := regexp.MustCompile(`/redeem sticker confirm [0-9a-f]+`).FindString(prompt["reply_markup"])
 	if prompt["message_id"] != "500" || data == "" {
 		t.Fatalf("confirm prompt %v", prompt)
 	}
-	e.f.push(callback(3, alice.id, alice, 500, data))
-	done := e.f.wait("editMessageText", 2)[1].Form
+	e.f.Push(telegramtest.Callback(3, alice.ID, alice, 500, data))
+	done := e.f.Wait("editMessageText", 2)[1].Form
 	if !strings.Contains(done["text"], "Redeemed Sticker!") {
 		t.Errorf("after confirm: %v", done)
 	}
 	e.waitBalance(t, alice, 50)
-	e.f.push(callback(4, alice.id, alice, 500, data)) // the stale button, pressed again
-	again := e.f.wait("editMessageText", 3)[2].Form
+	e.f.Push(telegramtest.Callback(4, alice.ID, alice, 500, data)) // the stale button, pressed again
+	again := e.f.Wait("editMessageText", 3)[2].Form
 	if !strings.Contains(again["text"], "already redeemed") {
 		t.Errorf("second press: %v", again)
 	}
 	e.waitBalance(t, alice, 50)
-	if n := len(e.f.wait("answerCallbackQuery", 3)); n != 3 {
+	if n := len(e.f.Wait("answerCallbackQuery", 3)); n != 3 {
 		t.Errorf("%d callback answers, want 3", n)
 	}
 }
 
 func TestAdapter_JoinWelcome(t *testing.T) {
 	e := start(t)
-	e.f.push(joined(1, group, mei, "spring-fair"))
-	got := e.f.wait("sendMessage", 1)[0].Form
+	e.f.Push(telegramtest.Joined(1, group, mei, "spring-fair"))
+	got := e.f.Wait("sendMessage", 1)[0].Form
 	if got["chat_id"] != itoa(group) || !strings.Contains(got["text"], "欢迎加入社区，美") {
 		t.Errorf("welcome %v", got)
 	}
@@ -179,16 +180,16 @@ func TestAdapter_JoinWelcome(t *testing.T) {
 		t.Errorf("invite %q", m.Invite)
 	}
 	// The same join reported again as a service message welcomes once.
-	e.f.push(map[string]any{"update_id": int64(2), "message": map[string]any{"message_id": 77, "date": time.Now().Unix(),
-		"chat": chatJSON(group), "from": mei.json(), "new_chat_members": []any{mei.json()}}})
+	e.f.Push(map[string]any{"update_id": int64(2), "message": map[string]any{"message_id": 77, "date": time.Now().Unix(),
+		"chat": telegramtest.ChatJSON(group), "from": mei.JSON(), "new_chat_members": []any{mei.JSON()}}})
 	time.Sleep(100 * time.Millisecond)
-	if n := len(e.f.callsTo("sendMessage")); n != 1 {
+	if n := len(e.f.CallsTo("sendMessage")); n != 1 {
 		t.Errorf("%d welcomes, want 1", n)
 	}
 	// HTML in a name is escaped.
-	tom := user{id: 40, first: "<b>Tom & Jerry</b>"}
-	e.f.push(joined(3, group, tom, ""))
-	got = e.f.wait("sendMessage", 2)[1].Form
+	tom := telegramtest.User{ID: 40, First: "<b>Tom & Jerry</b>"}
+	e.f.Push(telegramtest.Joined(3, group, tom, ""))
+	got = e.f.Wait("sendMessage", 2)[1].Form
 	if !strings.Contains(got["text"], "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;") {
 		t.Errorf("name not escaped: %q", got["text"])
 	}
@@ -196,15 +197,15 @@ func TestAdapter_JoinWelcome(t *testing.T) {
 
 func TestAdapter_GroupAdminsAreManagers(t *testing.T) {
 	e := start(t)
-	ann := user{id: 11, first: "Ann", handle: "ann"}
-	e.f.admins[itoa(group)+":"+itoa(ann.id)] = true
-	e.f.push(message(1, group, bob, "hi all, Bob here"), message(2, group, alice, "/give @bob 5 thanks"))
-	refused := e.f.wait("sendMessage", 1)[0].Form
+	ann := telegramtest.User{ID: 11, First: "Ann", Handle: "ann"}
+	e.f.SetAdmin(group, ann.ID)
+	e.f.Push(telegramtest.Message(1, group, bob, "hi all, Bob here"), telegramtest.Message(2, group, alice, "/give @bob 5 thanks"))
+	refused := e.f.Wait("sendMessage", 1)[0].Form
 	if !strings.Contains(refused["text"], "/give is for managers and above") {
 		t.Errorf("non-admin /give: %v", refused)
 	}
-	e.f.push(message(3, group, ann, "/give @bob 5 thanks"))
-	sent := e.f.wait("sendMessage", 3) // bob is told privately, ann gets the answer
+	e.f.Push(telegramtest.Message(3, group, ann, "/give @bob 5 thanks"))
+	sent := e.f.Wait("sendMessage", 3) // bob is told privately, ann gets the answer
 	var gave bool
 	for _, s := range sent {
 		gave = gave || s.Form["chat_id"] == itoa(group) && strings.Contains(s.Form["text"], "Gave 5 points to Bob")
@@ -213,18 +214,16 @@ func TestAdapter_GroupAdminsAreManagers(t *testing.T) {
 		t.Errorf("group admin /give not answered in the group: %v", sent)
 	}
 	e.waitBalance(t, bob, 106)
-	if n := len(e.f.callsTo("getChatMember")); n != 2 {
+	if n := len(e.f.CallsTo("getChatMember")); n != 2 {
 		t.Errorf("getChatMember called %d times, want 2 (one per commanding member)", n)
 	}
 }
 
 func TestAdapter_RetryAfter(t *testing.T) {
 	e := start(t)
-	e.f.mu.Lock()
-	e.f.tooMany = 1
-	e.f.mu.Unlock()
-	e.f.push(message(1, alice.id, alice, "/help"))
-	sent := e.f.wait("sendMessage", 2)
+	e.f.SetTooMany(1)
+	e.f.Push(telegramtest.Message(1, alice.ID, alice, "/help"))
+	sent := e.f.Wait("sendMessage", 2)
 	if gap := sent[1].At.Sub(sent[0].At); gap < time.Second {
 		t.Errorf("retried after %s, want at least retry_after=1s", gap)
 	}
@@ -248,11 +247,11 @@ func (m *memOffsets) SaveOffset(_ context.Context, id int64) error {
 }
 
 func TestAdapter_RedeliveryPaysOnce(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.New(t)
 	st := communitytest.New(t, community.Config{}, "telegram:1")
 	offsets := &memOffsets{}
 	e := startOn(t, f, st, telegram.WithOffsets(offsets))
-	f.push(message(7, group, alice, "A message worth one point"))
+	f.Push(telegramtest.Message(7, group, alice, "A message worth one point"))
 	e.waitBalance(t, alice, 101)
 	e.stop()
 	if len(offsets.saved) == 0 || offsets.saved[len(offsets.saved)-1] != 7 {
@@ -272,10 +271,10 @@ func TestAdapter_RedeliveryPaysOnce(t *testing.T) {
 }
 
 func TestAdapter_Webhook(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.New(t)
 	st := communitytest.New(t, community.Config{}, "telegram:1")
 	e := startOn(t, f, st, telegram.WithWebhook("https://bot.example.com/telegram/hook", "s3cret"))
-	hook := f.wait("setWebhook", 1)[0].Form
+	hook := f.Wait("setWebhook", 1)[0].Form
 	if hook["secret_token"] != "s3cret" || hook["url"] != "https://bot.example.com/telegram/hook" || !strings.Contains(hook["allowed_updates"], "chat_member") {
 		t.Errorf("setWebhook %v", hook)
 	}
@@ -284,7 +283,7 @@ func TestAdapter_Webhook(t *testing.T) {
 	}
 	srv := httptest.NewServer(e.a.WebhookHandler())
 	defer srv.Close()
-	body, _ := json.Marshal(message(1, alice.id, alice, "/points"))
+	body, _ := json.Marshal(telegramtest.Message(1, alice.ID, alice, "/points"))
 	for _, tt := range []struct {
 		secret, body string
 		want         int
@@ -308,7 +307,7 @@ func TestAdapter_Webhook(t *testing.T) {
 		}
 	}
 	// Only the authorised call was handled, before its 200.
-	if sent := f.callsTo("sendMessage"); len(sent) != 1 || !strings.Contains(sent[0].Form["text"], "Balance: 100") {
+	if sent := f.CallsTo("sendMessage"); len(sent) != 1 || !strings.Contains(sent[0].Form["text"], "Balance: 100") {
 		t.Errorf("webhook replies %v", sent)
 	}
 }
@@ -323,10 +322,10 @@ func TestAdapter_Send_LongAndEscaped(t *testing.T) {
 	if err := e.a.Send(context.Background(), bots.Address{ChatID: itoa(group)}, bots.Reply{Text: long}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.a.Send(context.Background(), bots.Address{UserID: itoa(alice.id)}, bots.Reply{Text: `a < b && "c" > d`}); err != nil {
+	if err := e.a.Send(context.Background(), bots.Address{UserID: itoa(alice.ID)}, bots.Reply{Text: `a < b && "c" > d`}); err != nil {
 		t.Fatal(err)
 	}
-	sent := e.f.wait("sendMessage", 3)
+	sent := e.f.Wait("sendMessage", 3)
 	if len(sent) != 3 {
 		t.Fatalf("%d messages, want 2 parts and 1", len(sent))
 	}
@@ -344,15 +343,13 @@ func TestAdapter_Send_LongAndEscaped(t *testing.T) {
 }
 
 func TestAdapter_PrivateReplyNeedsDM(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.New(t)
 	st := communitytest.New(t, community.Config{PrivateReplies: true}, "telegram:1")
 	e := startOn(t, f, st)
-	f.mu.Lock()
-	f.noDM[itoa(bob.id)] = true
-	f.mu.Unlock()
-	f.push(message(1, group, bob, "/points"))
-	sent := e.f.wait("sendMessage", 2)
-	if sent[0].Form["chat_id"] != itoa(bob.id) || sent[1].Form["chat_id"] != itoa(group) || !strings.Contains(sent[1].Form["text"], "https://t.me/loyalbot") {
+	f.SetNoDM(bob.ID)
+	f.Push(telegramtest.Message(1, group, bob, "/points"))
+	sent := e.f.Wait("sendMessage", 2)
+	if sent[0].Form["chat_id"] != itoa(bob.ID) || sent[1].Form["chat_id"] != itoa(group) || !strings.Contains(sent[1].Form["text"], "https://t.me/loyalbot") {
 		t.Errorf("private reply fallback: %v / %v", sent[0].Form, sent[1].Form)
 	}
 	if strings.Contains(sent[1].Form["text"], "Balance") {
@@ -367,13 +364,13 @@ func TestNew_EmptyToken(t *testing.T) {
 }
 
 func BenchmarkTelegramUpdates(b *testing.B) {
-	f := newFakeAPI(b)
+	f := telegramtest.New(b)
 	st := communitytest.New(b, community.Config{}, "telegram:1")
 	e := startOn(b, f, st)
-	users := make([]user, 100)
+	users := make([]telegramtest.User, 100)
 	for i := range users {
-		users[i] = user{id: int64(1000 + i), first: "Member", handle: "m" + itoa(int64(i))}
-		f.push(message(int64(i+1), group, users[i], "hello, registering!"))
+		users[i] = telegramtest.User{ID: int64(1000 + i), First: "Member", Handle: "m" + itoa(int64(i))}
+		f.Push(telegramtest.Message(int64(i+1), group, users[i], "hello, registering!"))
 	}
 	for e.count.Count() < int64(len(users)) {
 		time.Sleep(time.Millisecond)
@@ -383,9 +380,9 @@ func BenchmarkTelegramUpdates(b *testing.B) {
 	base := e.count.Count()
 	batch := make([]map[string]any, 0, b.N)
 	for i := range b.N {
-		batch = append(batch, message(int64(len(users)+i+1), group, users[i%len(users)], "chatting about tea, message "+itoa(int64(i))))
+		batch = append(batch, telegramtest.Message(int64(len(users)+i+1), group, users[i%len(users)], "chatting about tea, message "+itoa(int64(i))))
 	}
-	f.push(batch...)
+	f.Push(batch...)
 	for e.count.Count() < base+int64(b.N) {
 		time.Sleep(200 * time.Microsecond)
 	}
@@ -394,7 +391,7 @@ func BenchmarkTelegramUpdates(b *testing.B) {
 
 // Before Run is ready, webhook calls get 503 so Telegram retries them.
 func TestAdapter_WebhookBeforeRun(t *testing.T) {
-	a, err := telegram.New(token, telegram.WithWebhook("https://bot.example.com/hook", "s3cret"))
+	a, err := telegram.New(telegramtest.Token, telegram.WithWebhook("https://bot.example.com/hook", "s3cret"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,81 +3,40 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/loyalbot/loyalbot/bots/discord/discordtest"
+	"github.com/loyalbot/loyalbot/bots/telegram/telegramtest"
 )
 
 // TestServe_Telegram runs `loyalbot serve` with TELEGRAM_BOT_TOKEN against a
 // fake Bot API: one /start in, a welcome out, and the polling offset saved
 // in the database at shutdown.
 func TestServe_Telegram(t *testing.T) {
-	const token = "42:SECRET-TOKEN"
-	var mu sync.Mutex
-	var sent []string
-	delivered := false
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		method := strings.TrimPrefix(r.URL.Path, "/bot"+token+"/")
-		r.ParseMultipartForm(1 << 20)
-		mu.Lock()
-		defer mu.Unlock()
-		var result any = true
-		switch method {
-		case "getMe":
-			result = map[string]any{"id": 42, "is_bot": true, "first_name": "Loyal", "username": "loyalbot"}
-		case "getUpdates":
-			result = []any{}
-			if !delivered {
-				delivered = true
-				result = []any{map[string]any{"update_id": 9001, "message": map[string]any{"message_id": 1, "date": time.Now().Unix(),
-					"chat": map[string]any{"id": 777, "type": "private"}, "from": map[string]any{"id": 777, "is_bot": false, "first_name": "Tess"}, "text": "/start"}}}
-			} else {
-				time.Sleep(20 * time.Millisecond)
-			}
-		case "sendMessage":
-			sent = append(sent, r.MultipartForm.Value["text"][0])
-			result = map[string]any{"message_id": 2, "date": time.Now().Unix(), "chat": map[string]any{"id": 777, "type": "private"}}
-		}
-		json.NewEncoder(w).Encode(map[string]any{"ok": true, "result": result})
-	}))
-	defer api.Close()
-
+	f := telegramtest.New(t)
+	f.Push(telegramtest.Message(9001, 777, telegramtest.User{ID: 777, First: "Tess"}, "/start"))
 	db := filepath.Join(t.TempDir(), "loyalbot.db")
-	env := map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api.URL}
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": f.URL}
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs bytes.Buffer
+	logs := &syncWriter{w: &bytes.Buffer{}}
 	done := make(chan error, 1)
 	go func() {
-		root := newRootCmd(strings.NewReader(""), io.Discard, &syncWriter{w: &logs}, func(k string) string { return env[k] })
+		root := newRootCmd(strings.NewReader(""), io.Discard, logs, func(k string) string { return env[k] })
 		root.SetArgs([]string{"serve", "--db", db, "--http", freeAddr(t)})
 		done <- root.ExecuteContext(ctx)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		mu.Lock()
-		n := len(sent)
-		mu.Unlock()
-		if n > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	sent := f.Wait("sendMessage", 1)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
 	}
-	if len(sent) != 1 || !strings.Contains(sent[0], "Welcome, Tess!") {
-		t.Errorf("sent %q", sent)
+	if !strings.Contains(sent[0].Form["text"], "Welcome, Tess!") {
+		t.Errorf("sent %q", sent[0].Form["text"])
 	}
-	if strings.Contains(logs.String(), "SECRET-TOKEN") {
+	if strings.Contains(logs.String(), "TEST-TOKEN") {
 		t.Error("the bot token reached the logs")
 	}
 	if !strings.Contains(logs.String(), "telegram connected") {

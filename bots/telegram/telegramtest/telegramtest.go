@@ -1,4 +1,7 @@
-package telegram_test
+// Package telegramtest is a fake Telegram Bot API for tests: it speaks the
+// real wire format (multipart requests, {"ok":true,"result":...}), queues
+// updates for getUpdates and records every other call.
+package telegramtest
 
 import (
 	"encoding/json"
@@ -12,42 +15,48 @@ import (
 	"time"
 )
 
-const token = "123456:TEST-TOKEN"
+// Token is the bot token the fake accepts.
+const Token = "123456:TEST-TOKEN"
 
-// fakeAPI is a Telegram Bot API server speaking the real wire format: the
-// client posts multipart forms to /bot<token>/<method> and gets
-// {"ok":true,"result":...} back. It queues updates for getUpdates and
-// records every other call.
-type fakeAPI struct {
+// Server is the fake Bot API. Set its exported fields (under Lock) to
+// change its answers.
+type Server struct {
 	t   testing.TB
 	srv *httptest.Server
+	// URL is the server URL to give the adapter (telegram.WithServerURL).
+	URL string
 
-	mu        sync.Mutex
-	updates   []map[string]any
-	pushed    chan struct{}
-	calls     []call
-	nextMsg   int
-	admins    map[string]bool // "chat:user" of chat administrators
-	noDM      map[string]bool // users who never opened a private chat with the bot
-	tooMany   int             // answer this many sendMessage calls with 429
-	retryWait int             // retry_after for those answers, seconds
+	mu      sync.Mutex
+	updates []map[string]any
+	pushed  chan struct{}
+	calls   []Call
+	nextMsg int
+	// Admins holds "chat:user" of chat administrators.
+	Admins map[string]bool
+	// NoDM holds users who never opened a private chat with the bot.
+	NoDM map[string]bool
+	// TooMany answers this many sendMessage calls with 429 and RetryWait seconds.
+	TooMany, RetryWait int
 }
 
-type call struct {
+// Call is a recorded Bot API call.
+type Call struct {
 	Method string
 	Form   map[string]string
 	At     time.Time
 }
 
-func newFakeAPI(t testing.TB) *fakeAPI {
-	f := &fakeAPI{t: t, pushed: make(chan struct{}, 1), nextMsg: 1000, admins: map[string]bool{}, noDM: map[string]bool{}, retryWait: 1}
+// New starts a fake Bot API, closed when the test ends.
+func New(t testing.TB) *Server {
+	f := &Server{t: t, pushed: make(chan struct{}, 1), nextMsg: 1000, Admins: map[string]bool{}, NoDM: map[string]bool{}, RetryWait: 1}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.URL = f.srv.URL
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
-	prefix := "/bot" + token + "/"
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
+	prefix := "/bot" + Token + "/"
 	if !strings.HasPrefix(r.URL.Path, prefix) {
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
@@ -65,20 +74,20 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	f.calls = append(f.calls, call{Method: method, Form: form, At: time.Now()})
+	f.calls = append(f.calls, Call{Method: method, Form: form, At: time.Now()})
 	var result any = true
 	switch method {
 	case "getMe":
 		result = map[string]any{"id": 123456, "is_bot": true, "first_name": "Loyal", "username": "loyalbot"}
 	case "sendMessage", "editMessageText":
-		if method == "sendMessage" && f.tooMany > 0 {
-			f.tooMany--
+		if method == "sendMessage" && f.TooMany > 0 {
+			f.TooMany--
 			f.mu.Unlock()
 			w.WriteHeader(http.StatusTooManyRequests)
-			fmt.Fprintf(w, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after %d","parameters":{"retry_after":%d}}`, f.retryWait, f.retryWait)
+			fmt.Fprintf(w, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after %d","parameters":{"retry_after":%d}}`, f.RetryWait, f.RetryWait)
 			return
 		}
-		if f.noDM[form["chat_id"]] {
+		if f.NoDM[form["chat_id"]] {
 			f.mu.Unlock()
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, `{"ok":false,"error_code":403,"description":"Forbidden: bot can't initiate conversation with a user"}`)
@@ -89,7 +98,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		result = map[string]any{"message_id": f.nextMsg, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}, "text": form["text"]}
 	case "getChatMember":
 		status := "member"
-		if f.admins[form["chat_id"]+":"+form["user_id"]] {
+		if f.Admins[form["chat_id"]+":"+form["user_id"]] {
 			status = "administrator"
 		}
 		user, _ := strconv.ParseInt(form["user_id"], 10, 64)
@@ -102,7 +111,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 
 // getUpdates answers with queued updates at or above the offset, waiting a
 // little for new ones as long polling does.
-func (f *fakeAPI) getUpdates(w http.ResponseWriter, form map[string]string) {
+func (f *Server) getUpdates(w http.ResponseWriter, form map[string]string) {
 	offset, _ := strconv.ParseInt(form["offset"], 10, 64)
 	deadline := time.After(50 * time.Millisecond)
 	for {
@@ -130,7 +139,8 @@ func (f *fakeAPI) getUpdates(w http.ResponseWriter, form map[string]string) {
 	}
 }
 
-func (f *fakeAPI) push(updates ...map[string]any) {
+// Push queues updates for getUpdates.
+func (f *Server) Push(updates ...map[string]any) {
 	f.mu.Lock()
 	f.updates = append(f.updates, updates...)
 	f.mu.Unlock()
@@ -140,12 +150,12 @@ func (f *fakeAPI) push(updates ...map[string]any) {
 	}
 }
 
-// wait returns the calls to method once there are at least n of them.
-func (f *fakeAPI) wait(method string, n int) []call {
+// Wait returns the calls to method once there are at least n of them.
+func (f *Server) Wait(method string, n int) []Call {
 	f.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		got := f.callsTo(method)
+		got := f.CallsTo(method)
 		if len(got) >= n {
 			return got
 		}
@@ -156,13 +166,13 @@ func (f *fakeAPI) wait(method string, n int) []call {
 	}
 }
 
-// waitAny waits for the first call to any of methods.
-func (f *fakeAPI) waitAny(methods ...string) {
+// WaitAny waits for the first call to any of methods.
+func (f *Server) WaitAny(methods ...string) {
 	f.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, m := range methods {
-			if len(f.callsTo(m)) > 0 {
+			if len(f.CallsTo(m)) > 0 {
 				return
 			}
 		}
@@ -171,10 +181,11 @@ func (f *fakeAPI) waitAny(methods ...string) {
 	f.t.Fatalf("none of %v called; calls: %v", methods, f.methods())
 }
 
-func (f *fakeAPI) callsTo(method string) []call {
+// CallsTo returns the calls to method so far.
+func (f *Server) CallsTo(method string) []Call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []call
+	var out []Call
 	for _, c := range f.calls {
 		if c.Method == method {
 			out = append(out, c)
@@ -183,7 +194,7 @@ func (f *fakeAPI) callsTo(method string) []call {
 	return out
 }
 
-func (f *fakeAPI) methods() []string {
+func (f *Server) methods() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []string
@@ -195,24 +206,26 @@ func (f *fakeAPI) methods() []string {
 
 // Update builders, in the Bot API's JSON shape.
 
-type user struct {
-	id            int64
-	first, handle string
-	lang          string
+// User is a Telegram user, for building updates.
+type User struct {
+	ID                  int64
+	First, Handle, Lang string
 }
 
-func (u user) json() map[string]any {
-	m := map[string]any{"id": u.id, "is_bot": false, "first_name": u.first}
-	if u.handle != "" {
-		m["username"] = u.handle
+// JSON is the user as the Bot API sends it.
+func (u User) JSON() map[string]any {
+	m := map[string]any{"id": u.ID, "is_bot": false, "first_name": u.First}
+	if u.Handle != "" {
+		m["username"] = u.Handle
 	}
-	if u.lang != "" {
-		m["language_code"] = u.lang
+	if u.Lang != "" {
+		m["language_code"] = u.Lang
 	}
 	return m
 }
 
-func chatJSON(id int64) map[string]any {
+// ChatJSON is a chat: private for a positive id, a supergroup for a negative one.
+func ChatJSON(id int64) map[string]any {
 	if id > 0 {
 		return map[string]any{"id": id, "type": "private", "first_name": "x"}
 	}
@@ -224,32 +237,56 @@ var msgIDs = struct {
 	n int
 }{}
 
-func message(updateID, chat int64, from user, text string) map[string]any {
+// Message is an update with a text message.
+func Message(updateID, chat int64, from User, text string) map[string]any {
 	msgIDs.Lock()
 	msgIDs.n++
 	id := msgIDs.n
 	msgIDs.Unlock()
 	return map[string]any{"update_id": updateID, "message": map[string]any{
-		"message_id": id, "date": time.Now().Unix(), "chat": chatJSON(chat), "from": from.json(), "text": text,
+		"message_id": id, "date": time.Now().Unix(), "chat": ChatJSON(chat), "from": from.JSON(), "text": text,
 	}}
 }
 
-func callback(updateID, chat int64, from user, messageID int, data string) map[string]any {
+// Callback is an update with a button press on messageID.
+func Callback(updateID, chat int64, from User, messageID int, data string) map[string]any {
 	return map[string]any{"update_id": updateID, "callback_query": map[string]any{
-		"id": "cb" + strconv.FormatInt(updateID, 10), "from": from.json(), "chat_instance": "1", "data": data,
-		"message": map[string]any{"message_id": messageID, "date": time.Now().Unix(), "chat": chatJSON(chat), "text": "prompt"},
+		"id": "cb" + strconv.FormatInt(updateID, 10), "from": from.JSON(), "chat_instance": "1", "data": data,
+		"message": map[string]any{"message_id": messageID, "date": time.Now().Unix(), "chat": ChatJSON(chat), "text": "prompt"},
 	}}
 }
 
-func joined(updateID, chat int64, u user, invite string) map[string]any {
+// Joined is a chat_member update: u joined chat, through invite if not empty.
+func Joined(updateID, chat int64, u User, invite string) map[string]any {
 	upd := map[string]any{
-		"chat": chatJSON(chat), "from": u.json(), "date": time.Now().Unix(),
-		"old_chat_member": map[string]any{"status": "left", "user": u.json()},
-		"new_chat_member": map[string]any{"status": "member", "user": u.json()},
+		"chat": ChatJSON(chat), "from": u.JSON(), "date": time.Now().Unix(),
+		"old_chat_member": map[string]any{"status": "left", "user": u.JSON()},
+		"new_chat_member": map[string]any{"status": "member", "user": u.JSON()},
 	}
 	if invite != "" {
 		upd["invite_link"] = map[string]any{"invite_link": "https://t.me/+abc", "name": invite, "creator": map[string]any{"id": 1, "is_bot": false, "first_name": "A"},
 			"creates_join_request": false, "is_primary": false, "is_revoked": false}
 	}
 	return map[string]any{"update_id": updateID, "chat_member": upd}
+}
+
+// SetAdmin makes user an administrator of chat.
+func (f *Server) SetAdmin(chat, user int64) {
+	f.mu.Lock()
+	f.Admins[strconv.FormatInt(chat, 10)+":"+strconv.FormatInt(user, 10)] = true
+	f.mu.Unlock()
+}
+
+// SetNoDM makes sends to user fail as if they never opened a private chat.
+func (f *Server) SetNoDM(user int64) {
+	f.mu.Lock()
+	f.NoDM[strconv.FormatInt(user, 10)] = true
+	f.mu.Unlock()
+}
+
+// SetTooMany answers the next n sendMessage calls with 429.
+func (f *Server) SetTooMany(n int) {
+	f.mu.Lock()
+	f.TooMany = n
+	f.mu.Unlock()
 }
