@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,17 +18,9 @@ func TestServe_Telegram(t *testing.T) {
 	f.Push(telegramtest.Message(9001, 777, telegramtest.User{ID: 777, First: "Tess"}, "/start"))
 	db := filepath.Join(t.TempDir(), "loyalbot.db")
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": f.URL}
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncWriter{w: &bytes.Buffer{}}
-	done := make(chan error, 1)
-	go func() {
-		root := newRootCmd(strings.NewReader(""), io.Discard, logs, func(k string) string { return env[k] })
-		root.SetArgs([]string{"serve", "--db", db, "--http", freeAddr(t)})
-		done <- root.ExecuteContext(ctx)
-	}()
+	logs, stop := runServe(t, env, "--db", db, "--http", freeAddr(t))
 	sent := f.Wait("sendMessage", 1)
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
 	if !strings.Contains(sent[0].Form["text"], "Welcome, Tess!") {
@@ -59,22 +49,14 @@ func TestServe_Discord(t *testing.T) {
 	f := discordtest.New(t)
 	db := filepath.Join(t.TempDir(), "loyalbot.db")
 	env := map[string]string{"DISCORD_BOT_TOKEN": "BOT.TOKEN.SECRET", "DISCORD_API_URL": f.URL, "DISCORD_GUILD_ID": discordtest.Guild}
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncWriter{w: &bytes.Buffer{}}
-	done := make(chan error, 1)
-	go func() {
-		root := newRootCmd(strings.NewReader(""), io.Discard, logs, func(k string) string { return env[k] })
-		root.SetArgs([]string{"serve", "--db", db, "--http", freeAddr(t)})
-		done <- root.ExecuteContext(ctx)
-	}()
+	logs, stop := runServe(t, env, "--db", db, "--http", freeAddr(t))
 	f.Wait("PUT", "/applications/"+discordtest.AppID+"/guilds/"+discordtest.Guild+"/commands", 1)
 	f.Push("INTERACTION_CREATE", discordtest.Interaction("i1", discordtest.User("10", "alice"), "0", "points", nil, "en-US"))
 	edit := f.Wait("PATCH", "/tok-i1/messages/@original", 1)[0]
 	if !strings.Contains(edit.Body["content"].(string), "Balance: 100 points") {
 		t.Errorf("reply %v", edit.Body)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
 	if strings.Contains(logs.String(), "TOKEN.SECRET") {

@@ -191,14 +191,7 @@ func TestServe(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "loyalbot.db")
 	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		root := newRootCmd(strings.NewReader(""), io.Discard, &syncWriter{w: &logs}, func(string) string { return "" })
-		root.SetArgs([]string{"serve", "--db", db, "--http", addr})
-		done <- root.ExecuteContext(ctx)
-	}()
+	logs, stop := runServe(t, nil, "--db", db, "--http", addr)
 	base := "http://" + addr
 	waitFor(t, base+"/healthz")
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"db":"ok"`} {
@@ -234,14 +227,8 @@ func TestServe(t *testing.T) {
 	}
 	bdb.Close()
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
+	if err := stop(); err != nil {
+		t.Errorf("serve returned %v", err)
 	}
 	for _, want := range []string{"no chat platform connected", "loyalbot shell", "loyalbot stopped"} {
 		if !strings.Contains(logs.String(), want) {
@@ -254,6 +241,31 @@ func TestServe(t *testing.T) {
 		t.Fatalf("database still held after shutdown: %v", err)
 	}
 	reopened.Close()
+}
+
+// runServe starts `loyalbot serve` with the environment env and args.
+// stop cancels it and returns what it returned; the test fails if it does
+// not stop within 15 seconds.
+func runServe(t *testing.T, env map[string]string, args ...string) (logs *syncWriter, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &syncWriter{w: &bytes.Buffer{}}
+	done := make(chan error, 1)
+	go func() {
+		root := newRootCmd(strings.NewReader(""), io.Discard, logs, func(k string) string { return env[k] })
+		root.SetArgs(append([]string{"serve"}, args...))
+		done <- root.ExecuteContext(ctx)
+	}()
+	return logs, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			t.Fatal("serve did not stop")
+			return nil
+		}
+	}
 }
 
 func freeAddr(t *testing.T) string {
