@@ -203,12 +203,16 @@ func tokens(text string) []string {
 		}
 	}
 	flushHan := func() {
+		// A stop word is a word boundary: no bigram straddles one.
+		boundary := func(i int) bool { // is han[i] part of a stop word?
+			return zhStop[han[i]] || i+1 < len(han) && zhStopBigrams[string(han[i:i+2])] || i > 0 && zhStopBigrams[string(han[i-1:i+1])]
+		}
 		for i, r := range han {
 			if !zhStop[r] {
 				out = append(out, string(r))
 			}
 			if i+1 < len(han) {
-				if bi := string(han[i : i+2]); !zhStop[r] && !zhStop[han[i+1]] && !zhStopBigrams[bi] {
+				if bi := string(han[i : i+2]); !boundary(i) && !boundary(i+1) {
 					out = append(out, bi)
 					out = append(out, zhSynonyms[bi]...)
 				}
