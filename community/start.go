@@ -89,16 +89,11 @@ func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 		return bots.Say(ev, "join.welcome_back", ev.Name), nil
 	}
 	text := ev.T("join.welcome", ev.Name, points(c.cfg.SignupBonus))
-	code, ok := strings.CutPrefix(ev.Invite, "ref_")
-	if !ok && ev.Inviter != "" && c.ugc != nil { // joined through a member's own invite (Discord)
-		if inviter, err := c.members.LookupMention(ctx, ev.Platform, "<@"+ev.Inviter+">"); err == nil {
-			if code, err = c.ugc.Code(ctx, inviter); err != nil {
-				return nil, err
-			}
-			ok = true
-		}
+	code, err := c.inviteCode(ctx, ev)
+	if err != nil {
+		return nil, err
 	}
-	if ok {
+	if code != "" {
 		note, err := c.attribute(ctx, ev, code, "invite")
 		if err != nil {
 			return nil, err
@@ -108,6 +103,23 @@ func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 		}
 	}
 	return []bots.Reply{{Text: text}}, nil
+}
+
+// inviteCode returns the referral code a joining member's invite stands
+// for: an invite link named "ref_CODE" (Telegram), or the code of the
+// member who made the invite (Discord). "" when there is none.
+func (c *Community) inviteCode(ctx context.Context, ev *bots.Event) (string, error) {
+	if code, ok := strings.CutPrefix(ev.Invite, "ref_"); ok {
+		return code, nil
+	}
+	if ev.Inviter == "" || c.ugc == nil {
+		return "", nil
+	}
+	inviter, err := c.members.LookupMention(ctx, ev.Platform, "<@"+ev.Inviter+">")
+	if err != nil {
+		return "", nil // the inviter never talked to the bot: no referral to credit
+	}
+	return c.ugc.Code(ctx, inviter)
 }
 
 func (c *Community) leave(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
