@@ -286,3 +286,29 @@ func TestAdapter_LeaderboardEmbed(t *testing.T) {
 		t.Errorf("embed %v", em)
 	}
 }
+
+// A member who joins through an ambassador's invite is their referral.
+func TestAdapter_InviteIsReferral(t *testing.T) {
+	e := start(t)
+	e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, discordtest.User("10", "alice"), "hi all, alice here"))
+	e.balance(t, "10", 101)
+	e.f.SetInvites([]map[string]any{{"code": "alice-friends", "uses": 1, "inviter": discordtest.User("10", "alice")}})
+	e.f.Push("GUILD_MEMBER_ADD", map[string]any{"guild_id": discordtest.Guild, "user": discordtest.User("31", "ken"), "roles": []any{}, "joined_at": time.Now().Format(time.RFC3339)})
+	welcome := e.f.Wait("POST", "/channels/welcome/messages", 1)[0]
+	if !strings.Contains(welcome.Body["content"].(string), "You were invited by alice") {
+		t.Errorf("welcome %v", welcome.Body)
+	}
+	ref, ok, err := e.st.UGC.ReferralOf(context.Background(), memberID(t, e, "31"))
+	if err != nil || !ok || ref.Via != "invite" {
+		t.Errorf("referral %+v %v %v", ref, ok, err)
+	}
+}
+
+func memberID(t *testing.T, e *env, userID string) uint64 {
+	t.Helper()
+	id, err := e.st.Members.LookupMention(context.Background(), bots.Discord, "<@"+userID+">")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
