@@ -56,3 +56,25 @@ func (h *Hub) SyncTier(ctx context.Context, platform, userID, from, to string) e
 	}
 	return nil
 }
+
+// DeepLinker is an adapter that can link straight into a conversation with
+// the bot carrying a payload; the Telegram adapter is one (t.me/<bot>?start=…).
+type DeepLinker interface {
+	DeepLink(payload string) string
+}
+
+// DeepLinks returns, by platform, the deep links for payload of every
+// adapter that makes them.
+func (h *Hub) DeepLinks(payload string) map[string]string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := map[string]string{}
+	for p, a := range h.adapters {
+		if dl, ok := a.(DeepLinker); ok {
+			if link := dl.DeepLink(payload); link != "" {
+				out[p] = link
+			}
+		}
+	}
+	return out
+}

@@ -37,8 +37,6 @@ type Config struct {
 	PrivateReplies bool `yaml:"private_replies"`
 	// MembersMaySubmit lets members who are not ambassadors /submit content.
 	MembersMaySubmit bool `yaml:"members_may_submit"`
-	// TelegramBot is the bot's Telegram username, for referral deep links.
-	TelegramBot string `yaml:"telegram_bot"`
 	// AnswerGroupQuestions lets customer service answer any group message
 	// that ends with a question mark, not only those that mention the bot.
 	AnswerGroupQuestions bool `yaml:"answer_group_questions"`
@@ -81,11 +79,12 @@ func (c *Config) fill() {
 	}
 }
 
-// Notifier delivers messages outside a conversation and syncs tier roles;
-// a bots.Hub is one.
+// Notifier delivers messages outside a conversation, syncs tier roles and
+// makes deep links; a bots.Hub is one.
 type Notifier interface {
 	Send(ctx context.Context, platform string, to bots.Address, replies ...bots.Reply) error
 	SyncTier(ctx context.Context, platform, userID, from, to string) error
+	DeepLinks(payload string) map[string]string
 }
 
 // Community serves the chat commands. It is safe for concurrent use.

@@ -202,8 +202,10 @@ func (c *Community) ref(ctx context.Context, ev *bots.Event) ([]bots.Reply, erro
 	}
 	cfg := c.ugc.Config()
 	text := ev.T("ref.code", "ref_"+code, points(cfg.ReferrerReward), points(cfg.RefereeReward))
-	if c.cfg.TelegramBot != "" {
-		text += "\n" + ev.T("ref.telegram", "https://t.me/"+c.cfg.TelegramBot+"?start=ref_"+code)
+	if c.notify != nil {
+		if link := c.notify.DeepLinks("ref_" + code)[bots.Telegram]; link != "" {
+			text += "\n" + ev.T("ref.telegram", link)
+		}
 	}
 	return []bots.Reply{{Text: text}}, nil
 }

@@ -277,6 +277,15 @@ func (a *Adapter) WebhookHandler() http.Handler {
 	})
 }
 
+// DeepLink returns https://t.me/<bot>?start=<payload>, or "" before Run
+// has learned the bot's name.
+func (a *Adapter) DeepLink(payload string) string {
+	if name := a.botName(); name != "" {
+		return "https://t.me/" + name + "?start=" + url.QueryEscape(payload)
+	}
+	return ""
+}
+
 // WebhookPath returns the URL path the webhook is served on, "" in polling mode.
 func (a *Adapter) WebhookPath() string {
 	if a.webhookURL == "" {
@@ -418,4 +427,7 @@ func (s scrubbed) Error() string { return strings.ReplaceAll(s.err.Error(), s.to
 
 func (s scrubbed) Unwrap() error { return s.err }
 
-var _ bots.Adapter = (*Adapter)(nil)
+var (
+	_ bots.Adapter    = (*Adapter)(nil)
+	_ bots.DeepLinker = (*Adapter)(nil)
+)

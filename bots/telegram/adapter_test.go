@@ -408,3 +408,13 @@ func TestAdapter_WebhookBeforeRun(t *testing.T) {
 		t.Errorf("status %d, want 503", resp.StatusCode)
 	}
 }
+
+// /ref shows the Telegram deep link once the adapter knows its name.
+func TestAdapter_RefDeepLink(t *testing.T) {
+	e := start(t)
+	e.f.Push(telegramtest.Message(1, alice.ID, alice, "/ref"))
+	got := e.f.Wait("sendMessage", 1)[0].Form["text"]
+	if !regexp.MustCompile(`https://t\.me/loyalbot\?start=ref_[A-Z2-9]{6}`).MatchString(got) {
+		t.Errorf("/ref reply %q lacks the deep link", got)
+	}
+}
