@@ -4,18 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/bots/console"
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/communitytest"
 	"github.com/loyalbot/loyalbot/community/support"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
+	"github.com/loyalbot/loyalbot/ugc"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -61,12 +66,13 @@ func supportHarness(t *testing.T, script llmScript) (*harness, *llmServer) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		st.Tickets = tickets
 		return []community.Option{community.WithSupport(support.NewAssistant(kb, client, support.Config{Brand: "Lumen Tea"}, nil), tickets)}
 	})
 	var out bytes.Buffer
 	a := console.New(nil, &out, console.WithClock(st.Clock.Now))
 	st.Hub.Add(a)
-	return &harness{t: t, clock: st.Clock, ledger: st.Ledger, members: st.Members, router: st.Router, console: a, out: &out, ugc: st.UGC}, rec
+	return &harness{t: t, clock: st.Clock, ledger: st.Ledger, members: st.Members, router: st.Router, console: a, out: &out, ugc: st.UGC, stack: st}, rec
 }
 
 func completion(text string) string {
@@ -182,5 +188,30 @@ func TestSupport_GroupQuestionsWhenWidened(t *testing.T) {
 	h, _ := supportHarness(t, nil)
 	if got := h.send("alice> how long does shipping take?"); strings.Contains(got, "bot>") {
 		t.Errorf("answered a group question without a mention: %s", got)
+	}
+}
+
+// Erasing removes what every service holds about the member.
+func TestSupport_EraseEverywhere(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	ctx := context.Background()
+	h.send("alice> /start")
+	if err := h.stack.Orders.Ingest(ctx, orders.Order{ID: "o1", Customer: "c1", Amount: 1000, Created: communitytest.Start, Status: orders.Paid},
+		orders.Contact{Email: "alice@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	h.send("dm alice> /shop alice@example.com")
+	code := regexp.MustCompile(`ref_([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /ref"))[1]
+	h.send("dm alice> /human my address is 12 Tea Street")
+	id, _ := h.members.LookupMention(ctx, bots.Console, "@alice")
+	h.expect("dm alice> /erase confirm", "Your data has been erased")
+	if _, ok := h.stack.Orders.CustomerOf(ctx, id); ok {
+		t.Error("the shop link survived")
+	}
+	if _, ok, _ := h.stack.Tickets.OpenFor(ctx, id); ok {
+		t.Error("the ticket survived")
+	}
+	if _, err := h.ugc.Attribute(ctx, 999, code, "start", true); !errors.Is(err, ugc.ErrNotFound) {
+		t.Errorf("the referral code survived: %v", err)
 	}
 }

@@ -97,6 +97,22 @@ func (c *Community) erase(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	if err != nil {
 		return nil, fmt.Errorf("erase member %d: %w", ev.Member, err)
 	}
+	// What other services hold about the member goes too.
+	if c.orders != nil {
+		if err := c.orders.Unlink(ctx, ev.Member); err != nil {
+			return nil, fmt.Errorf("erase shop link: %w", err)
+		}
+	}
+	if c.tickets != nil {
+		if err := c.tickets.Erase(ctx, ev.Member); err != nil {
+			return nil, fmt.Errorf("erase tickets: %w", err)
+		}
+	}
+	if c.ugc != nil {
+		if err := c.ugc.Erase(ctx, ev.Member); err != nil {
+			return nil, fmt.Errorf("erase ambassador data: %w", err)
+		}
+	}
 	c.log.InfoContext(ctx, "member erased their data", "member", ev.Member, "points_forfeited", b.Available)
 	return []bots.Reply{{Text: ev.T("erase.done"), Private: true}}, nil
 }

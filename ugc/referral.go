@@ -213,6 +213,45 @@ func (s *Service) Qualify(ctx context.Context, referee uint64) (ref Referral, pa
 	return ref, !ref.Replay, nil
 }
 
+// Erase forgets what the programme holds about member that could identify
+// them beyond a member number: the notes on their submissions, their
+// referral code and their application text. Submissions (public posts)
+// and referral records stay for the audit trail of the points they paid.
+func (s *Service) Erase(ctx context.Context, member uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		prefix := u64(member)
+		c := tx.Bucket(bucketByMember).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			sub, err := getSubmission(tx, binary.BigEndian.Uint64(k[8:]))
+			if err != nil {
+				return err
+			}
+			sub.Note = ""
+			if err := putSubmission(tx, sub); err != nil {
+				return err
+			}
+		}
+		if code := tx.Bucket(bucketMemberCodes).Get(u64(member)); code != nil {
+			if err := tx.Bucket(bucketCodes).Delete(append([]byte(nil), code...)); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketMemberCodes).Delete(u64(member)); err != nil {
+				return err
+			}
+		}
+		if app, found, err := getApp(tx, member); err != nil {
+			return err
+		} else if found {
+			app.Why = ""
+			return putJSON(tx.Bucket(bucketApps), u64(member), app)
+		}
+		return nil
+	})
+}
+
 // ReferralOf returns the referral that brought referee in, if any.
 func (s *Service) ReferralOf(ctx context.Context, referee uint64) (Referral, bool, error) {
 	var ref Referral

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -32,6 +33,7 @@ type Stack struct {
 	Hub       *bots.Hub
 	UGC       *ugc.Service
 	Orders    *orders.Service
+	Tickets   *support.Tickets // set by an extra option that wires customer service
 }
 
 // Rewards are the catalogue every Stack starts with.

@@ -142,6 +142,32 @@ func (t *Tickets) update(ctx context.Context, id uint64, fn func(*Ticket)) (Tick
 	return tk, err
 }
 
+// Erase deletes every ticket of member, with the conversations in them.
+func (t *Tickets) Erase(ctx context.Context, member uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return t.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTickets)
+		var keys [][]byte
+		if err := b.ForEach(func(k, v []byte) error {
+			var tk Ticket
+			if json.Unmarshal(v, &tk) == nil && tk.Member == member {
+				keys = append(keys, append([]byte(nil), k...))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func openFor(b *bolt.Bucket, member uint64) (Ticket, bool) {
 	var found Ticket
 	var ok bool

@@ -317,6 +317,30 @@ func (s *Service) CustomerOf(ctx context.Context, member uint64) (string, bool) 
 	return customer, customer != ""
 }
 
+// Unlink removes every link between shop customers and member (for a
+// member erasing their data). The orders stay, keyed by the shop's ids.
+func (s *Service) Unlink(ctx context.Context, member uint64) error {
+	want := binary.BigEndian.AppendUint64(nil, member)
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLinks)
+		var keys [][]byte
+		if err := b.ForEach(func(k, v []byte) error {
+			if bytes.Equal(v, want) {
+				keys = append(keys, append([]byte(nil), k...))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Links returns every linked customer's member.
 func (s *Service) Links(ctx context.Context) map[string]uint64 {
 	out := map[string]uint64{}
