@@ -204,6 +204,7 @@ func TestSupport_EraseEverywhere(t *testing.T) {
 	code := regexp.MustCompile(`ref_([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /ref"))[1]
 	h.send("dm alice> /human my address is 12 Tea Street")
 	id, _ := h.members.LookupMention(ctx, bots.Console, "@alice")
+	h.expect("dm alice> /export", `"shop_orders"`, `"order_id": "o1"`, `"support_tickets"`, "12 Tea Street")
 	h.expect("dm alice> /erase confirm", "Your data has been erased")
 	if _, ok := h.stack.Orders.CustomerOf(ctx, id); ok {
 		t.Error("the shop link survived")

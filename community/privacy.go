@@ -8,7 +8,10 @@ import (
 	"strconv"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
+	"github.com/loyalbot/loyalbot/ugc"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -27,6 +30,10 @@ func (c *Community) export(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 		Balance     loyalty.Balance      `json:"balance"`
 		Entries     []loyalty.Entry      `json:"entries"`
 		Redemptions []loyalty.Redemption `json:"redemptions"`
+		Submissions []ugc.Submission     `json:"submissions,omitempty"`
+		Referrals   []ugc.Referral       `json:"referrals,omitempty"`
+		ShopOrders  []orders.Order       `json:"shop_orders,omitempty"`
+		Tickets     []support.Ticket     `json:"support_tickets,omitempty"`
 	}{Member: m}
 	if doc.Balance, err = c.ledger.Balance(ctx, acct(ev)); err != nil {
 		return nil, err
@@ -43,6 +50,24 @@ func (c *Community) export(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	}
 	if doc.Redemptions, err = c.ledger.Redemptions(ctx, acct(ev), false, 10_000); err != nil {
 		return nil, err
+	}
+	if c.ugc != nil {
+		if doc.Submissions, err = c.ugc.List(ctx, ugc.Filter{Member: ev.Member}, 10_000); err != nil {
+			return nil, err
+		}
+		if doc.Referrals, err = c.ugc.ReferralsBy(ctx, ev.Member); err != nil {
+			return nil, err
+		}
+	}
+	if c.orders != nil {
+		if customer, ok := c.orders.CustomerOf(ctx, ev.Member); ok {
+			doc.ShopOrders = c.orders.Orders(ctx, customer)
+		}
+	}
+	if c.tickets != nil {
+		if doc.Tickets, err = c.tickets.Of(ctx, ev.Member); err != nil {
+			return nil, err
+		}
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {

@@ -142,6 +142,24 @@ func (t *Tickets) update(ctx context.Context, id uint64, fn func(*Ticket)) (Tick
 	return tk, err
 }
 
+// Of returns every ticket of member, oldest first.
+func (t *Tickets) Of(ctx context.Context, member uint64) ([]Ticket, error) {
+	var out []Ticket
+	err := t.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTickets).ForEach(func(_, v []byte) error {
+			var tk Ticket
+			if err := json.Unmarshal(v, &tk); err != nil {
+				return err
+			}
+			if tk.Member == member {
+				out = append(out, tk)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
 // Erase deletes every ticket of member, with the conversations in them.
 func (t *Tickets) Erase(ctx context.Context, member uint64) error {
 	if err := ctx.Err(); err != nil {
