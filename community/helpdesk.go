@@ -34,11 +34,13 @@ func (c *Community) registerSupport(r *bots.Router) {
 	}
 }
 
-var botMention = regexp.MustCompile(`(?i)@\w*bot\b`)
-
 // answer replies to a question asked privately or by mentioning the bot.
 func (c *Community) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	q := strings.TrimSpace(botMention.ReplaceAllString(ev.Text, ""))
+	q := ev.Text
+	if ev.BotUsername != "" { // "@loyalbot how do I..." asks "how do I..."
+		q = regexp.MustCompile(`(?i)@`+regexp.QuoteMeta(ev.BotUsername)+`\b`).ReplaceAllString(q, "")
+	}
+	q = strings.TrimSpace(q)
 	if q == "" {
 		return nil, nil
 	}
@@ -47,9 +49,7 @@ func (c *Community) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 		return nil, fmt.Errorf("answer: %w", err)
 	}
 	if a.Source == "none" {
-		if ev.Locale != a.Lang { // answer in the language of the question
-			ev.Locale = a.Lang
-		}
+		ev.Locale = a.Lang // answer in the language of the question
 		return []bots.Reply{{Text: ev.T("support.dont_know"), ReplyTo: ev.MessageID}}, nil
 	}
 	return []bots.Reply{{Text: a.Text, ReplyTo: ev.MessageID}}, nil
