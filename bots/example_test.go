@@ -1,0 +1,32 @@
+package bots_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/loyalbot/loyalbot/bots"
+)
+
+func ExampleRouter_Handle() {
+	r := bots.NewRouter()
+	r.Handle(bots.Command{
+		Name: "greet",
+		Args: []bots.Arg{{Name: "times", Kind: bots.ArgInt, Min: 1, Max: 3}, {Name: "name", Kind: bots.ArgText}},
+		Handler: bots.HandlerFunc(func(_ context.Context, ev *bots.Event) ([]bots.Reply, error) {
+			return []bots.Reply{{Text: fmt.Sprintf("hello %s ×%d", ev.Arg("name"), ev.ArgInt("times"))}}, nil
+		}),
+	})
+	for _, line := range []string{`/greet 2 "Li Na"`, "/greet 9 x", "/greet@otherbot 1 x", "/nope"} {
+		replies := r.Dispatch(context.Background(), &bots.Event{Text: line, BotUsername: "loyalbot"})
+		if len(replies) == 0 {
+			fmt.Println("(no reply: addressed to another bot)")
+			continue
+		}
+		fmt.Println(replies[0].Text)
+	}
+	// Output:
+	// hello Li Na ×2
+	// <times> must be between 1 and 3. Usage: /greet <times> <name>
+	// (no reply: addressed to another bot)
+	// I don't know /nope. Send /help to see what I can do.
+}
