@@ -21,7 +21,12 @@
 // expires first; ExpireDue moves what is due to ExpiryAccount. Reversals post
 // the opposite entry and give back the very lots a debit consumed. Holds
 // reserve points until captured or voided. Tiers come from the points a
-// member earned in the current and previous 11 calendar months.
+// member earned in the current and previous 11 calendar months (or, with
+// Config.TierBasis "spend", from Posting.Spend: purchase value), and every
+// committed tier change is reported to Config.OnTierChange.
+//
+// Subpackages: orders brings shop orders in (webhook, CSV) and pays points
+// for them; insights scores customers (RFM) and fits lifetime-value models.
 //
 // # Durability and throughput
 //
