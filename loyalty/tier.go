@@ -77,8 +77,6 @@ func monthIndex(t time.Time) uint32 {
 	return uint32(t.Year()*12 + int(t.Month()) - 1)
 }
 
-func dayIndex(t time.Time) uint32 { return uint32(t.UTC().Unix() / 86400) }
-
 func (l *Ledger) tierFor(earned int64) (Tier, *Tier) {
 	ts := l.cfg.Tiers
 	i := sort.Search(len(ts), func(i int) bool { return ts[i].Threshold > earned }) - 1
@@ -206,8 +204,6 @@ func (l *Ledger) Leaderboard(ctx context.Context, since time.Time, limit int) ([
 	}
 	return out, nil
 }
-
-func u32(v uint32) []byte { return binary.BigEndian.AppendUint32(make([]byte, 0, 4), v) }
 
 func getU64(b []byte) uint64 {
 	if len(b) != 8 {
