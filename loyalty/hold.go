@@ -1,6 +1,7 @@
 package loyalty
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -272,7 +273,7 @@ func (s *store) closeHold(hd Hold) error {
 func (s *store) liveHolds(a AccountID, now time.Time) (held int64, expired []Hold) {
 	prefix := acctKey(a)
 	c := s.holdIndex().Cursor()
-	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		hd, err := s.hold(binary.BigEndian.Uint64(k[len(prefix):]))
 		if err != nil || hd.State != HoldOpen {
 			continue

@@ -866,8 +866,4 @@ func decodeEntry(b []byte) (storedEntry, error) {
 	return e, nil
 }
 
-func hasPrefix(b, prefix []byte) bool {
-	return len(b) >= len(prefix) && string(b[:len(prefix)]) == string(prefix)
-}
-
 var errCorrupt = errors.New("loyalty: stored record is corrupt")

@@ -1,6 +1,7 @@
 package loyalty
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -115,7 +116,7 @@ func (s *store) consumeLots(a AccountID, amount int64, original *Entry) ([]lotUs
 	for amount > 0 {
 		// Seek afresh each round: setLot may delete the key under the cursor.
 		k, v := s.lots().Cursor().Seek(prefix)
-		if k == nil || !hasPrefix(k, prefix) {
+		if k == nil || !bytes.HasPrefix(k, prefix) {
 			return nil, fmt.Errorf("consume %s: lots short by %d: %w", a, amount, errCorrupt)
 		}
 		if err := take(binary.BigEndian.Uint64(k[len(prefix):]), int64(binary.BigEndian.Uint64(v))); err != nil {
@@ -144,7 +145,7 @@ func (l *Ledger) Lots(ctx context.Context, a AccountID) ([]Lot, error) {
 	err := l.db.View(func(tx *bolt.Tx) error {
 		prefix := acctKey(a)
 		c := tx.Bucket(bucketNames[bLots]).Cursor()
-		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			lots = append(lots, Lot{Expires: expTime(binary.BigEndian.Uint64(k[len(prefix):])), Remaining: int64(binary.BigEndian.Uint64(v))})
 		}
 		return nil
