@@ -176,7 +176,7 @@ func (l *Ledger) HoldByID(ctx context.Context, id uint64) (Hold, error) {
 	var hd Hold
 	err := l.db.View(func(tx *bolt.Tx) error {
 		var err error
-		hd, err = l.store(tx).hold(id)
+		hd, err = newStore(tx).hold(id)
 		if err == nil && hd.State == HoldOpen && !l.cfg.Now().Before(hd.Expires) {
 			hd.State, hd.Lapsed = HoldVoided, true
 		}

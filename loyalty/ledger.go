@@ -331,7 +331,7 @@ func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, 
 	receipts, errs = make([]Receipt, len(ps)), make([]error, len(ps))
 	var s *store
 	err = l.db.Update(func(tx *bolt.Tx) error {
-		s = l.store(tx)
+		s = newStore(tx)
 		for i, p := range ps {
 			if errs[i] = p.validate(); errs[i] != nil {
 				continue
@@ -399,7 +399,7 @@ func (l *Ledger) Balance(ctx context.Context, a AccountID) (Balance, error) {
 	}
 	var b Balance
 	err := l.db.View(func(tx *bolt.Tx) error {
-		s := l.store(tx)
+		s := newStore(tx)
 		acc := s.account(a)
 		l.cache.put(a, acc, tx.ID())
 		held := acc.Held
@@ -426,7 +426,7 @@ func (l *Ledger) History(ctx context.Context, a AccountID, before uint64, limit 
 		return nil, 0, err
 	}
 	err = l.db.View(func(tx *bolt.Tx) error {
-		s := l.store(tx)
+		s := newStore(tx)
 		id := s.account(a).Last
 		if before != 0 {
 			e, err := s.storedEntry(before)
@@ -458,7 +458,7 @@ func (l *Ledger) EntryByKey(ctx context.Context, key string) (Entry, error) {
 	}
 	var e Entry
 	err := l.db.View(func(tx *bolt.Tx) error {
-		s := l.store(tx)
+		s := newStore(tx)
 		rec, ok := s.key(key)
 		if !ok || rec.kind == kindHold || rec.kind == kindVoid || rec.kind == kindRedeem || rec.kind == kindFulfil {
 			return fmt.Errorf("entry %q: %w", key, ErrNotFound)
@@ -652,8 +652,6 @@ type store struct {
 }
 
 func newStore(tx *bolt.Tx) *store { return &store{tx: tx, txid: tx.ID()} }
-
-func (l *Ledger) store(tx *bolt.Tx) *store { return newStore(tx) }
 
 func (s *store) bucket(i int) *bolt.Bucket {
 	if s.bk[i] == nil {

@@ -145,7 +145,7 @@ func (l *Ledger) Reward(ctx context.Context, id string) (Reward, error) {
 	var r Reward
 	err := l.db.View(func(tx *bolt.Tx) error {
 		var err error
-		r, err = l.store(tx).reward(id)
+		r, err = newStore(tx).reward(id)
 		return err
 	})
 	return r, err
@@ -294,7 +294,7 @@ func (l *Ledger) RedemptionByCode(ctx context.Context, code string) (Redemption,
 	var rd Redemption
 	err := l.db.View(func(tx *bolt.Tx) error {
 		var err error
-		rd, err = l.store(tx).redemptionByCode(NormalizeCode(code))
+		rd, err = newStore(tx).redemptionByCode(NormalizeCode(code))
 		return err
 	})
 	return rd, err
@@ -311,7 +311,7 @@ func (l *Ledger) Redemptions(ctx context.Context, a AccountID, pendingOnly bool,
 	}
 	var out []Redemption
 	err := l.db.View(func(tx *bolt.Tx) error {
-		s := l.store(tx)
+		s := newStore(tx)
 		c := s.redemptions().Cursor()
 		if pendingOnly {
 			c = s.pending().Cursor()

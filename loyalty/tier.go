@@ -119,7 +119,7 @@ func (l *Ledger) TierOf(ctx context.Context, a AccountID) (TierStatus, error) {
 	}
 	var st TierStatus
 	err := l.db.View(func(tx *bolt.Tx) error {
-		st.Earned = l.store(tx).account(a).window(l.cfg.Now())
+		st.Earned = newStore(tx).account(a).window(l.cfg.Now())
 		return nil
 	})
 	var next *Tier
@@ -147,7 +147,7 @@ func (l *Ledger) Leaderboard(ctx context.Context, since time.Time, limit int) ([
 	}
 	totals := map[AccountID]int64{}
 	err := l.db.View(func(tx *bolt.Tx) error {
-		s := l.store(tx)
+		s := newStore(tx)
 		if since.IsZero() {
 			return s.accounts().ForEach(func(k, v []byte) error {
 				if a := AccountID(k); a.IsMember() {

@@ -32,7 +32,7 @@ func (l *Ledger) Verify(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrInvariant, fmt.Sprintf(format, args...)))
 	}
 	err := l.db.View(func(tx *bolt.Tx) error {
-		s := l.store(tx)
+		s := newStore(tx)
 		fromEntries := map[AccountID]int64{}
 		if err := s.entries().ForEach(func(k, v []byte) error {
 			e, err := decodeEntry(v)
