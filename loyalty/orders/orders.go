@@ -304,17 +304,12 @@ func (s *Service) Link(ctx context.Context, member uint64, proof string) (string
 
 // CustomerOf returns the shop customer linked to member, if any.
 func (s *Service) CustomerOf(ctx context.Context, member uint64) (string, bool) {
-	var customer string
-	want := binary.BigEndian.AppendUint64(nil, member)
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketLinks).ForEach(func(k, v []byte) error {
-			if bytes.Equal(v, want) {
-				customer = string(k)
-			}
-			return nil
-		})
-	})
-	return customer, customer != ""
+	for customer, m := range s.Links(ctx) {
+		if m == member {
+			return customer, true
+		}
+	}
+	return "", false
 }
 
 // Unlink removes every link between shop customers and member (for a
