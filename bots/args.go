@@ -106,7 +106,7 @@ func ParseCommand(text string) (name, bot, rest string, ok bool) {
 // parseArgs checks ev.Args (and rest, the raw text after the command)
 // against spec and fills ev.values. Every failure is a *UserError.
 func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentions MentionResolver) error {
-	usage := cmd.Usage()
+	usage := cmd.UsageFor(ev)
 	ev.values = make(map[string]value, len(cmd.Args))
 	args := ev.Args
 	ti := 0 // next token; an optional argument that does not fit is skipped, not consumed
@@ -117,7 +117,7 @@ func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentio
 				if a.Optional {
 					return nil
 				}
-				return Errorf("error.missing_arg", cmd.Name, a.Name, usage)
+				return Errorf("error.missing_arg", cmd.Name, ev.argName(a.Name), usage)
 			}
 			if toks, err := Tokenize(text); err == nil && len(toks) == 1 {
 				text = toks[0] // one quoted phrase: drop the quotes
@@ -129,13 +129,15 @@ func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentio
 			if a.Optional {
 				continue
 			}
-			return Errorf("error.missing_arg", cmd.Name, a.Name, usage)
+			return Errorf("error.missing_arg", cmd.Name, ev.argName(a.Name), usage)
 		}
 		v, err := parseArg(ctx, ev, a, args[ti], usage, mentions)
 		if err != nil {
 			var ue *UserError
-			// "/approve 12 great photo": the optional <points> is absent, the note starts here.
-			if a.Optional && i+1 < len(cmd.Args) && errors.As(err, &ue) {
+			// "/approve 12 great photo": the optional <points> is absent, the note
+			// starts here. A token that is a number is never a note: "/approve 12 0"
+			// is an out-of-range <points>, not a note "0".
+			if a.Optional && i+1 < len(cmd.Args) && errors.As(err, &ue) && !(a.Kind == ArgInt && looksNumeric(args[ti])) {
 				continue
 			}
 			return err
@@ -156,15 +158,15 @@ func parseArg(ctx context.Context, ev *Event, a Arg, tok, usage string, mentions
 	case ArgInt:
 		n, err := strconv.ParseInt(strings.ReplaceAll(tok, ",", ""), 10, 64)
 		if err != nil {
-			return v, Errorf("error.bad_number", a.Name, tok, usage)
+			return v, Errorf("error.bad_number", ev.argName(a.Name), tok, usage)
 		}
 		if (a.Min != 0 || a.Max != 0) && (n < a.Min || n > a.Max) {
-			return v, Errorf("error.out_of_range", a.Name, a.Min, a.Max, usage)
+			return v, Errorf("error.out_of_range", ev.argName(a.Name), a.Min, a.Max, usage)
 		}
 		v.num = n
 	case ArgMember:
 		if !strings.HasPrefix(tok, "@") && !strings.HasPrefix(tok, "<@") {
-			return v, Errorf("error.bad_mention", a.Name, usage)
+			return v, Errorf("error.bad_mention", ev.argName(a.Name), usage)
 		}
 		if mentions == nil {
 			return v, Errorf("error.unknown_member", tok)
@@ -181,12 +183,19 @@ func parseArg(ctx context.Context, ev *Event, a Arg, tok, usage string, mentions
 		if len(a.Choices) > 0 {
 			low := strings.ToLower(tok)
 			if !slices.Contains(a.Choices, low) {
-				return v, Errorf("error.bad_choice", a.Name, strings.Join(a.Choices, " | "), usage)
+				return v, Errorf("error.bad_choice", ev.argName(a.Name), strings.Join(a.Choices, " | "), usage)
 			}
 			v.text = low
 		}
 	}
 	return v, nil
+}
+
+// looksNumeric reports whether tok is written as a number ("-5", "1,000",
+// "99999999999999999999"), whether or not it fits an int64.
+func looksNumeric(tok string) bool {
+	tok = strings.TrimPrefix(strings.TrimPrefix(tok, "-"), "+")
+	return tok != "" && strings.Trim(tok, "0123456789,") == ""
 }
 
 // restAfter returns the raw text after the first n tokens of s, keeping the

@@ -41,11 +41,14 @@ const (
 type Event struct {
 	// ID is unique per platform update ("telegram:8812931"); a redelivered
 	// update keeps its ID, which is what idempotency keys derive from.
-	ID        string
-	Platform  string
-	Kind      EventKind
-	ChatID    string
-	Chat      ChatKind
+	ID       string
+	Platform string
+	Kind     EventKind
+	ChatID   string
+	Chat     ChatKind
+	// Server is the server the chat belongs to where the platform groups
+	// chats into one (a Discord guild id); "" where a chat stands alone.
+	Server    string
 	MessageID string
 	ReplyTo   string // id of the message this one replies to
 	UserID    string // platform user id
@@ -57,7 +60,8 @@ type Event struct {
 	Invite    string // invite link name (or code) a joining member used, if known
 	Inviter   string // platform user id of who made that invite, if known
 	// PlatformRole is the role the platform itself grants, such as
-	// RoleManager for a group administrator.
+	// RoleManager for a group administrator. It counts only in a brand
+	// chat (see BrandChat).
 	PlatformRole Role
 	// BotUsername is the bot's own handle, so "/points@otherbot" is ignored.
 	BotUsername string
@@ -71,8 +75,12 @@ type Event struct {
 	Args []string
 	// Member is loyalbot's member id for the sender (0 if unknown).
 	Member uint64
-	// Role is the sender's effective role: the higher of loyalbot's and the platform's.
+	// Role is the sender's effective role: loyalbot's, raised to the
+	// platform's only inside a brand chat.
 	Role Role
+	// BrandChat is true when the event came from a chat that belongs to the
+	// community (a configured or /setup chat or server).
+	BrandChat bool
 	// Locale is "en" or "zh": the language replies use.
 	Locale string
 	// NewMember is true when this event registered the sender.
@@ -110,6 +118,25 @@ func (ev *Event) T(key string, args ...any) string {
 		return key
 	}
 	return ev.cat.Format(ev.Locale, key, args...)
+}
+
+// TN formats the plural form of key that fits n in the event's locale
+// ("1 point", "2 points"; Chinese has one form). args are the format's
+// arguments, usually n among them.
+func (ev *Event) TN(key string, n int64, args ...any) string {
+	if ev.cat == nil {
+		return key
+	}
+	return ev.cat.Plural(ev.Locale, key, n, args...)
+}
+
+// argName returns an argument's name in the event's locale ("arg.<name>"),
+// or the name itself.
+func (ev *Event) argName(name string) string {
+	if ev.cat != nil && ev.cat.Has(ev.Locale, "arg."+name) {
+		return ev.cat.Format(ev.Locale, "arg."+name)
+	}
+	return name
 }
 
 // HasMessage reports whether the catalogue has key in the event's locale.

@@ -13,8 +13,8 @@ const (
 	Chinese = "zh"
 )
 
-// Locales lists the supported locales; English is the fallback.
-var Locales = []string{English, Chinese}
+// Locales returns the supported locales; English, the fallback, first.
+func Locales() []string { return []string{English, Chinese} }
 
 // LocaleFor maps a platform language code ("zh-hans", "zh-CN", "en-US") to a
 // supported locale, or "" when none fits.
@@ -80,6 +80,27 @@ func (c *Catalog) Format(locale, key string, args ...any) string {
 	return fmt.Sprintf(f, args...)
 }
 
+// Plural formats the form of key that fits count n in locale: key+"#one"
+// or key+"#other" (CLDR categories; English has both, Chinese only other),
+// falling back to key+"#other" and then to key itself.
+func (c *Catalog) Plural(locale, key string, n int64, args ...any) string {
+	form := pluralForm(locale, n)
+	for _, k := range []string{key + "#" + form, key + "#other"} {
+		if c.Has(locale, k) || c.Has(English, k) {
+			return c.Format(locale, k, args...)
+		}
+	}
+	return c.Format(locale, key, args...)
+}
+
+// pluralForm is the CLDR plural category of integer n in locale.
+func pluralForm(locale string, n int64) string {
+	if locale == English && (n == 1 || n == -1) {
+		return "one"
+	}
+	return "other"
+}
+
 // Has reports whether key exists in locale.
 func (c *Catalog) Has(locale, key string) bool {
 	c.mu.RLock()
@@ -99,8 +120,11 @@ func (c *Catalog) Missing() []string {
 		}
 	}
 	var out []string
-	for _, loc := range Locales {
+	for _, loc := range Locales() {
 		for k := range all {
+			if strings.HasSuffix(k, "#one") && pluralForm(loc, 1) != "one" {
+				continue // a locale without the category needs no such form
+			}
 			if _, ok := c.msgs[loc][k]; !ok {
 				out = append(out, loc+": "+k)
 			}
@@ -125,6 +149,8 @@ var coreEnglish = map[string]string{
 	"error.too_many_args":   "Too many arguments. Usage: %s",
 	"error.bad_quotes":      "A quote is not closed. Usage: %s",
 	"error.dm_first":        "I'd like to answer you privately, but you need to open a chat with me first: %s",
+	"console.too_long":      "that line is longer than %d KiB and was not sent.",
+	"console.bad_name":      "a name before \">\" may only hold letters, digits, _ . and - (at most 32); the line was not sent.",
 	"help.header":           "Here is what I can do:",
 	"help.line":             "%s — %s",
 	"role.member":           "members",
@@ -148,6 +174,8 @@ var coreChinese = map[string]string{
 	"error.too_many_args":   "参数太多了。用法：%s",
 	"error.bad_quotes":      "引号没有闭合。用法：%s",
 	"error.dm_first":        "我想私信回复你，但需要你先打开和我的私聊：%s",
+	"console.too_long":      "这一行超过 %d KiB，没有发送。",
+	"console.bad_name":      "\">\" 前的名字只能包含字母、数字、_ . 和 -（最多 32 个），这一行没有发送。",
 	"help.header":           "我可以帮你做这些：",
 	"help.line":             "%s — %s",
 	"role.member":           "成员",

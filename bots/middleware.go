@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"sync"
 	"time"
 )
 
@@ -33,6 +32,9 @@ type Identity struct {
 	Role   Role
 	Locale string // the member's chosen locale, "" for none
 	New    bool   // registered by this event
+	// BrandChat is true when the event's chat belongs to the community, so
+	// the platform's own roles (a group administrator) count there.
+	BrandChat bool
 }
 
 // Resolver maps a platform user to a loyalbot member, registering newcomers.
@@ -40,9 +42,11 @@ type Resolver interface {
 	Resolve(ctx context.Context, ev *Event) (Identity, error)
 }
 
-// Identify resolves the sender to a member and sets ev.Member, ev.Role
-// (the higher of loyalbot's role and the platform's) and ev.Locale (the
-// member's choice, else the platform's language, else English).
+// Identify resolves the sender to a member and sets ev.Member, ev.Role and
+// ev.Locale (the member's choice, else the platform's language, else
+// English). The role is loyalbot's own, raised to the platform's (at most
+// RoleManager) only inside a brand chat: administering some other group
+// the bot was added to grants nothing.
 func Identify(res Resolver) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, ev *Event) ([]Reply, error) {
@@ -50,8 +54,11 @@ func Identify(res Resolver) Middleware {
 			if err != nil {
 				return nil, fmt.Errorf("identify %s user %s: %w", ev.Platform, ev.UserID, err)
 			}
-			ev.Member, ev.NewMember = id.Member, id.New
-			ev.Role = max(id.Role, ev.PlatformRole)
+			ev.Member, ev.NewMember, ev.BrandChat = id.Member, id.New, id.BrandChat
+			ev.Role = id.Role
+			if id.BrandChat {
+				ev.Role = max(ev.Role, min(ev.PlatformRole, RoleManager))
+			}
 			switch {
 			case id.Locale != "":
 				ev.Locale = id.Locale
@@ -67,45 +74,39 @@ func Identify(res Resolver) Middleware {
 // one per interval. A command over the limit gets one polite warning; more
 // are dropped silently until the bucket refills. Plain messages, joins and
 // leaves are not limited. now is the clock (time.Now in production).
+//
+// Buckets live in a Cache of at most maxRateBuckets senders: an idle
+// bucket is full again after burst intervals and is forgotten then, and
+// past the bound the least recently active sender's bucket goes first.
 func RateLimit(burst int, interval time.Duration, now func() time.Time) Middleware {
 	type bucket struct {
 		tokens float64
 		last   time.Time
 		warned bool
 	}
-	var mu sync.Mutex
-	buckets := map[string]*bucket{}
+	buckets := NewCache[string, bucket](maxRateBuckets, time.Duration(burst)*interval, now)
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, ev *Event) ([]Reply, error) {
 			if ev.Command == "" {
 				return next.Handle(ctx, ev)
 			}
-			key := ev.Platform + "\x00" + ev.UserID
 			t := now()
-			mu.Lock()
-			b := buckets[key]
-			if b == nil {
-				b = &bucket{tokens: float64(burst), last: t}
-				buckets[key] = b
-				if len(buckets) > 100_000 { // forget full buckets so the map stays bounded
-					for k, o := range buckets {
-						if t.Sub(o.last) > time.Duration(burst)*interval {
-							delete(buckets, k)
-						}
-					}
+			var allowed, warn bool
+			buckets.Update(ev.Platform+"\x00"+ev.UserID, func(b bucket, found bool) bucket {
+				if !found {
+					b = bucket{tokens: float64(burst), last: t}
 				}
-			}
-			b.tokens = min(float64(burst), b.tokens+t.Sub(b.last).Seconds()/interval.Seconds())
-			b.last = t
-			allowed := b.tokens >= 1
-			warn := false
-			if allowed {
-				b.tokens--
-				b.warned = false
-			} else if !b.warned {
-				b.warned, warn = true, true
-			}
-			mu.Unlock()
+				b.tokens = min(float64(burst), b.tokens+t.Sub(b.last).Seconds()/interval.Seconds())
+				b.last = t
+				allowed = b.tokens >= 1
+				if allowed {
+					b.tokens--
+					b.warned = false
+				} else if !b.warned {
+					b.warned, warn = true, true
+				}
+				return b
+			})
 			switch {
 			case warn:
 				return nil, Errorf("error.rate_limited")
@@ -116,3 +117,7 @@ func RateLimit(burst int, interval time.Duration, now func() time.Time) Middlewa
 		})
 	}
 }
+
+// maxRateBuckets bounds RateLimit's memory: senders active within the
+// refill time beyond this many share the oldest one's fate (forgotten).
+const maxRateBuckets = 100_000

@@ -29,7 +29,14 @@ type Command struct {
 }
 
 // Usage returns the command's synopsis, such as "/give @member <amount> <reason>".
-func (c *Command) Usage() string {
+func (c *Command) Usage() string { return c.usage(func(name string) string { return name }) }
+
+// UsageFor returns the synopsis in the event's locale: argument names come
+// from the catalogue ("arg.<name>") where it has them, so a Chinese member
+// reads "/history [页码]".
+func (c *Command) UsageFor(ev *Event) string { return c.usage(ev.argName) }
+
+func (c *Command) usage(argName func(string) string) string {
 	var b strings.Builder
 	b.WriteString("/" + c.Name)
 	for _, a := range c.Args {
@@ -39,11 +46,11 @@ func (c *Command) Usage() string {
 		var s string
 		switch {
 		case a.Kind == ArgMember:
-			s = "@" + a.Name
+			s = "@" + argName(a.Name)
 		case len(a.Choices) > 0:
 			s = strings.Join(a.Choices, "|")
 		default:
-			s = "<" + a.Name + ">"
+			s = "<" + argName(a.Name) + ">"
 		}
 		if a.Optional {
 			s = "[" + strings.Trim(s, "<>") + "]"
@@ -173,7 +180,7 @@ func (r *Router) Commands(role Role) []Command {
 func (r *Router) Help(ev *Event) string {
 	lines := []string{ev.T("help.header")}
 	for _, c := range r.Commands(ev.Role) {
-		lines = append(lines, ev.T("help.line", c.Usage(), ev.T(c.Help)))
+		lines = append(lines, ev.T("help.line", c.UsageFor(ev), ev.T(c.Help)))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -4,106 +4,392 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/loyalty"
+	bolt "go.etcd.io/bbolt"
 )
+
+// pointsArg is a point amount in a message to someone other than the
+// sender of the event at hand: render shows it in the recipient's
+// language ("1 point", "1,000 积分").
+type pointsArg int64
+
+func pointsN(n int64) pointsArg { return pointsArg(n) }
+
+// render formats key in locale, rendering pointsArg arguments there.
+func (c *Community) render(locale, key string, args ...any) string {
+	cat := c.router.Catalog()
+	out := make([]any, len(args))
+	for i, arg := range args {
+		out[i] = arg
+		if p, ok := arg.(pointsArg); ok {
+			out[i] = cat.Plural(locale, "n.points", int64(p), points(int64(p)))
+		}
+	}
+	return cat.Format(locale, key, out...)
+}
+
+// pts renders a point amount in the event's language: "1 point", "12,345 points", "10 积分".
+func pts(ev *bots.Event, n int64) string { return ev.TN("n.points", n, points(n)) }
+
+// Adjustment asks to give points to a member or take points from them.
+type Adjustment struct {
+	Actor  Actor
+	Target uint64
+	Amount int64 // positive
+	Take   bool
+	Reason string
+	Key    string // idempotency key: a retried request adjusts once
+}
+
+// AdjustResult is the outcome of AdjustPoints.
+type AdjustResult struct {
+	Entry   loyalty.Entry
+	Balance int64 // the target's balance after
+	Replay  bool
+	// Awaiting is set when a grant passed the manager's daily limit: it was
+	// recorded for the owner to approve, and nothing was paid.
+	Awaiting *AuditEntry
+	Used     int64 // points the manager had given today before this one
+}
+
+// AdjustPoints gives or takes points, as a manager. It returns a
+// *ForbiddenError for an actor below manager, ErrSelf for a manager
+// adjusting their own points (owners may; it is audited like anything
+// else), ErrNoMember for an unknown target, and the ledger's
+// *InsufficientFundsError for a take above what the member has. A grant
+// past the manager's daily limit waits for the owner (Result.Awaiting).
+// Every call is audited; the target is told privately.
+func (c *Community) AdjustPoints(ctx context.Context, a Adjustment) (AdjustResult, error) {
+	action := "give"
+	if a.Take {
+		action = "take"
+	}
+	if err := a.Actor.require(action, bots.RoleManager); err != nil {
+		return AdjustResult{}, err
+	}
+	if a.Target == a.Actor.Member && a.Actor.Role < bots.RoleOwner {
+		return AdjustResult{}, fmt.Errorf("%s: %w", action, ErrSelf)
+	}
+	target, err := c.members.Get(ctx, a.Target)
+	if err != nil || !target.Erased.IsZero() {
+		return AdjustResult{}, fmt.Errorf("%s to member %d: %w", action, a.Target, ErrNoMember)
+	}
+	e := a.Actor.entry(action, target.ID)
+	e.Amount, e.Key, e.Effect, e.Outcome = a.Amount, a.Key, a.Key, OutcomeStarted
+	e.Args = map[string]string{"reason": a.Reason}
+	limit := int64(0)
+	if !a.Take && a.Actor.Role < bots.RoleOwner {
+		e.Day, limit = c.day(), c.limits.ManagerDailyPoints
+	}
+	rec, used, err := c.audit(ctx, e, limit)
+	if err != nil {
+		return AdjustResult{}, err
+	}
+	res := AdjustResult{Used: used}
+	if rec.Outcome == OutcomeAwaiting {
+		res.Awaiting = &rec
+		c.log.InfoContext(ctx, "grant past the manager's daily limit waits for the owner", "manager", a.Actor.Member,
+			"member", target.ID, "amount", a.Amount, "grant", rec.ID)
+		c.tellManagers(ctx, true, []bots.Button{{Label: "button.approve_grant", Data: "/approve-grant " + strconv.FormatUint(rec.ID, 10)},
+			{Label: "button.reject_grant", Data: "/reject-grant " + strconv.FormatUint(rec.ID, 10)}},
+			"notify.grant_waiting", a.Actor.Name, pointsN(a.Amount), target.Name, a.Reason, rec.ID, pointsN(c.limits.ManagerDailyPoints))
+		return res, nil
+	}
+	from, to := loyalty.AdjustmentAccount, loyalty.Member(target.ID)
+	if a.Take {
+		from, to = to, from
+	}
+	rc, err := c.ledger.Post(ctx, loyalty.Posting{Key: a.Key, From: from, To: to, Amount: a.Amount, Reason: a.Reason})
+	var short *loyalty.InsufficientFundsError
+	switch {
+	case errors.As(err, &short):
+		_, aerr := c.settleAudit(ctx, rec.ID, OutcomeRefused, fmt.Sprintf("only %d points available", short.Available))
+		return AdjustResult{}, errors.Join(err, aerr)
+	case err != nil:
+		return AdjustResult{}, fmt.Errorf("%s %d to member %d: %w", action, a.Amount, target.ID, err)
+	}
+	if _, err := c.settleAudit(ctx, rec.ID, OutcomeDone, ""); err != nil {
+		return AdjustResult{}, err
+	}
+	b, err := c.ledger.Balance(ctx, loyalty.Member(target.ID))
+	if err != nil {
+		return AdjustResult{}, err
+	}
+	res.Entry, res.Replay, res.Balance = rc.Entry, rc.Replay, b.Balance
+	if !rc.Replay {
+		c.log.InfoContext(ctx, "points adjusted", "manager", a.Actor.Member, "member", target.ID, "op", action, "amount", a.Amount, "entry", rc.Entry.ID)
+		c.notifyMember(ctx, loyalty.Member(target.ID), "notify."+action, pointsN(a.Amount), a.Reason)
+	}
+	return res, nil
+}
+
+// day returns the community's current date as YYYY-MM-DD.
+func (c *Community) day() string { d, _ := c.today(); return d }
 
 // give grants points to a member, with a reason, audit-logged.
 func (c *Community) give(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	return c.adjust(ctx, ev, loyalty.AdjustmentAccount, loyalty.Member(ev.ArgMember("member")), "give")
+	return c.adjust(ctx, ev, false)
 }
 
 // take deducts points from a member, with a reason, audit-logged.
 func (c *Community) take(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	return c.adjust(ctx, ev, loyalty.Member(ev.ArgMember("member")), loyalty.AdjustmentAccount, "take")
+	return c.adjust(ctx, ev, true)
 }
 
-func (c *Community) adjust(ctx context.Context, ev *bots.Event, from, to loyalty.AccountID, kind string) ([]bots.Reply, error) {
-	target := ev.ArgMember("member")
-	names, err := c.members.Names(ctx, []uint64{target})
-	if err != nil {
-		return nil, err
+func (c *Community) adjust(ctx context.Context, ev *bots.Event, take bool) ([]bots.Reply, error) {
+	kind := "give"
+	if take {
+		kind = "take"
 	}
+	target := ev.ArgMember("member")
 	n, reason := ev.ArgInt("amount"), ev.Arg("reason")
-	rc, err := c.ledger.Post(ctx, loyalty.Posting{Key: ev.Key(kind), From: from, To: to, Amount: n,
-		Reason: fmt.Sprintf("%s (by %s)", reason, ev.Name)})
+	res, err := c.AdjustPoints(ctx, Adjustment{Actor: ActorOf(ev), Target: target, Amount: n, Take: take, Reason: reason, Key: ev.Key(kind)})
+	names, nerr := c.members.Names(ctx, []uint64{target})
+	if nerr != nil {
+		return nil, nerr
+	}
 	var short *loyalty.InsufficientFundsError
 	switch {
 	case errors.As(err, &short):
-		return bots.Say(ev, "take.short", names[target], points(short.Available)), nil
+		return bots.Say(ev, "take.short", names[target], pts(ev, short.Available)), nil
+	case errors.Is(err, ErrSelf):
+		return bots.Say(ev, "adjust.self"), nil
+	case errors.Is(err, ErrNoMember):
+		return nil, bots.Errorf("error.unknown_member", "#"+strconv.FormatUint(target, 10))
 	case err != nil:
-		return nil, fmt.Errorf("%s %d to member %d: %w", kind, n, target, err)
+		return nil, err
+	case res.Awaiting != nil:
+		return bots.Say(ev, "give.awaiting", pts(ev, n), names[target], pts(ev, c.limits.ManagerDailyPoints), pts(ev, res.Used), res.Awaiting.ID), nil
 	}
-	b, err := c.ledger.Balance(ctx, loyalty.Member(target))
+	return bots.Say(ev, kind+".ok", pts(ev, n), names[target], reason, pts(ev, res.Balance)), nil
+}
+
+// DecideGrant approves (paying it) or rejects a grant that waits for the
+// owner. It returns a *ForbiddenError below owner and ErrNotPending for an
+// id that is not a waiting grant.
+func (c *Community) DecideGrant(ctx context.Context, actor Actor, id uint64, approve bool) (AuditEntry, error) {
+	if err := actor.require("approve-grant", bots.RoleOwner); err != nil {
+		return AuditEntry{}, err
+	}
+	var e AuditEntry
+	var err error
+	if e, err = c.auditEntry(ctx, id); err != nil {
+		return AuditEntry{}, err
+	}
+	if e.Action != "give" || e.Outcome != OutcomeAwaiting {
+		return e, fmt.Errorf("grant %d is %s: %w", id, e.Outcome, ErrNotPending)
+	}
+	decision := actor.entry("reject-grant", e.Target)
+	outcome := OutcomeRejected
+	if approve {
+		decision.Action, outcome = "approve-grant", OutcomeApproved
+		if _, err := c.ledger.Post(ctx, loyalty.Posting{Key: "grant:" + strconv.FormatUint(id, 10), From: loyalty.AdjustmentAccount,
+			To: loyalty.Member(e.Target), Amount: e.Amount, Reason: e.Args["reason"]}); err != nil {
+			return e, fmt.Errorf("pay grant %d: %w", id, err)
+		}
+	}
+	decision.Amount, decision.Args = e.Amount, map[string]string{"grant": strconv.FormatUint(id, 10)}
+	decision.Key = "decide-grant:" + strconv.FormatUint(id, 10)
+	if _, _, err := c.audit(ctx, decision, 0); err != nil {
+		return e, err
+	}
+	if e, err = c.settleAudit(ctx, id, outcome, ""); err != nil {
+		return e, err
+	}
+	if approve {
+		c.notifyMember(ctx, loyalty.Member(e.Target), "notify.give", pointsN(e.Amount), e.Args["reason"])
+		c.notifyMember(ctx, loyalty.Member(e.Actor), "notify.grant_approved", id, pointsN(e.Amount))
+	} else {
+		c.notifyMember(ctx, loyalty.Member(e.Actor), "notify.grant_rejected", id, pointsN(e.Amount))
+	}
+	return e, nil
+}
+
+func (c *Community) auditEntry(ctx context.Context, id uint64) (AuditEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return AuditEntry{}, err
+	}
+	var e AuditEntry
+	err := c.members.db.View(func(tx *bolt.Tx) error {
+		var err error
+		e, err = getAudit(tx.Bucket(bucketAudit), id)
+		return err
+	})
+	return e, err
+}
+
+func (c *Community) approveGrant(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	return c.decideGrant(ctx, ev, true)
+}
+
+func (c *Community) rejectGrant(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	return c.decideGrant(ctx, ev, false)
+}
+
+func (c *Community) decideGrant(ctx context.Context, ev *bots.Event, approve bool) ([]bots.Reply, error) {
+	id := uint64(ev.ArgInt("grant"))
+	e, err := c.DecideGrant(ctx, ActorOf(ev), id, approve)
+	if errors.Is(err, ErrNotPending) {
+		return bots.Say(ev, "grant.not_pending", id), nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	if !rc.Replay {
-		c.log.InfoContext(ctx, "points adjusted", "manager", ev.Member, "member", target, "op", kind, "amount", n, "reason", reason, "entry", rc.Entry.ID)
-		c.notifyMember(ctx, loyalty.Member(target), "notify."+kind, points(n), reason)
+	names, err := c.members.Names(ctx, []uint64{e.Target})
+	if err != nil {
+		return nil, err
 	}
-	return bots.Say(ev, kind+".ok", points(n), names[target], reason, points(b.Balance)), nil
+	if approve {
+		return bots.Say(ev, "grant.approved", id, pts(ev, e.Amount), names[e.Target]), nil
+	}
+	return bots.Say(ev, "grant.rejected", id), nil
 }
 
-// setRole changes a member's role. The owner may appoint managers;
+// grants lists the grants waiting for the owner.
+func (c *Community) grants(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	es, err := c.AuditLog(ctx, 0, auditExportMany)
+	if err != nil {
+		return nil, err
+	}
+	var out []bots.Reply
+	for _, e := range es {
+		if e.Action != "give" || e.Outcome != OutcomeAwaiting {
+			continue
+		}
+		names, err := c.members.Names(ctx, []uint64{e.Actor, e.Target})
+		if err != nil {
+			return nil, err
+		}
+		id := strconv.FormatUint(e.ID, 10)
+		out = append(out, bots.Reply{Text: ev.T("grants.item", e.ID, names[e.Actor], pts(ev, e.Amount), names[e.Target], e.Args["reason"], date(e.Time, c.loc)),
+			Buttons: [][]bots.Button{{{Label: ev.T("button.approve_grant"), Data: "/approve-grant " + id}, {Label: ev.T("button.reject_grant"), Data: "/reject-grant " + id}}}})
+	}
+	if len(out) == 0 {
+		return bots.Say(ev, "grants.empty"), nil
+	}
+	return out, nil
+}
+
+// SetRole changes a member's role. The owner may appoint managers;
 // managers may only move members between member and ambassador. Nobody
-// changes their own role or the owner's.
-func (c *Community) setRole(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	target := ev.ArgMember("member")
-	role, _ := bots.ParseRole(ev.Arg("role"))
-	if target == ev.Member {
-		return bots.Say(ev, "role.self"), nil
+// changes their own role or the owner's. It returns a *ForbiddenError
+// otherwise, and ErrSelf for the actor's own role; the change is audited.
+func (c *Community) SetRole(ctx context.Context, actor Actor, target uint64, role bots.Role) (Member, error) {
+	if err := actor.require("role", bots.RoleManager); err != nil {
+		return Member{}, err
 	}
-	if role >= bots.RoleManager && ev.Role < bots.RoleOwner {
-		return bots.Say(ev, "role.owner_only"), nil
+	if target == actor.Member {
+		return Member{}, fmt.Errorf("role: %w", ErrSelf)
 	}
-	errDenied := errors.New("denied")
+	if role >= bots.RoleManager && actor.Role < bots.RoleOwner {
+		return Member{}, &ForbiddenError{Action: "role " + role.String(), Need: bots.RoleOwner}
+	}
+	var denied error
 	m, err := c.members.Update(ctx, target, func(m *Member) error {
-		if cur := c.members.roleOf(*m); cur >= bots.RoleManager && ev.Role < bots.RoleOwner || cur == bots.RoleOwner {
-			return errDenied
+		if cur := c.members.roleOf(*m); cur >= bots.RoleManager && actor.Role < bots.RoleOwner || cur == bots.RoleOwner {
+			denied = &ForbiddenError{Action: "role", Need: bots.RoleOwner}
+			return denied
 		}
 		m.Role = role
 		return nil
 	})
-	if errors.Is(err, errDenied) {
-		return bots.Say(ev, "role.owner_only"), nil
-	}
 	if err != nil {
+		return Member{}, err
+	}
+	e := actor.entry("role", target)
+	e.Args = map[string]string{"role": role.String()}
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return m, err
+	}
+	c.log.InfoContext(ctx, "role changed", "by", actor.Member, "member", target, "role", role.String())
+	return m, nil
+}
+
+// setRole is the /role command.
+func (c *Community) setRole(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	role, _ := bots.ParseRole(ev.Arg("role"))
+	m, err := c.SetRole(ctx, ActorOf(ev), ev.ArgMember("member"), role)
+	switch {
+	case errors.Is(err, ErrSelf):
+		return bots.Say(ev, "role.self"), nil
+	case errors.Is(err, ErrForbidden):
+		return bots.Say(ev, "role.owner_only"), nil
+	case err != nil:
 		return nil, fmt.Errorf("set role: %w", err)
 	}
-	c.log.InfoContext(ctx, "role changed", "by", ev.Member, "member", target, "role", role.String())
 	return bots.Say(ev, "role.ok", m.Name, ev.T("role.name."+role.String())), nil
 }
 
-// broadcast sends text to every group chat the bot serves.
-func (c *Community) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	if c.notify == nil {
-		return bots.Say(ev, "broadcast.none"), nil
-	}
-	if rest, ok := strings.CutPrefix(ev.Arg("text"), "--segment "); ok && c.orders != nil {
-		return c.broadcastSegment(ctx, ev, rest)
+// Broadcast sends text to every brand group chat (every group the bot has
+// seen when no brand chat is set), audited. It returns how many chats it
+// reached of how many.
+func (c *Community) Broadcast(ctx context.Context, actor Actor, text string) (sent, total int, err error) {
+	if err := actor.require("broadcast", bots.RoleManager); err != nil {
+		return 0, 0, err
 	}
 	chats, err := c.members.Chats(ctx, bots.ChatGroup)
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
-	sent := 0
+	branded := c.members.HasBrandChats()
 	for _, ch := range chats {
-		if err := c.notify.Send(ctx, ch.Platform, bots.Address{ChatID: ch.ID}, bots.Reply{Text: ev.Arg("text")}); err != nil {
+		if branded && !c.members.IsBrandChat(ch.Platform, cmpOr(ch.Server, ch.ID)) {
+			continue
+		}
+		total++
+		if err := c.notify.Send(ctx, ch.Platform, bots.Address{ChatID: ch.ID}, bots.Reply{Text: text}); err != nil {
 			c.log.WarnContext(ctx, "broadcast failed", "platform", ch.Platform, "chat", ch.ID, "err", err)
 			continue
 		}
 		sent++
 	}
-	c.log.InfoContext(ctx, "broadcast sent", "by", ev.Member, "chats", sent, "of", len(chats))
-	return bots.Say(ev, "broadcast.ok", sent, len(chats)), nil
+	e := actor.entry("broadcast", 0)
+	e.Args = map[string]string{"text": text, "chats": strconv.Itoa(sent)}
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return sent, total, err
+	}
+	c.log.InfoContext(ctx, "broadcast sent", "by", actor.Member, "chats", sent, "of", total)
+	return sent, total, nil
 }
 
-// notifyMember sends a member a private message in their language on
-// their first platform. Failures are logged, not returned: the change the
-// message reports has already happened.
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// broadcast sends text to every brand group chat, or with --segment to
+// the members of one RFM segment privately.
+func (c *Community) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if c.notify == nil {
+		return bots.Say(ev, "broadcast.none"), nil
+	}
+	text := ev.Arg("text")
+	if first, rest, _ := strings.Cut(strings.TrimSpace(text), " "); first == "--segment" {
+		if c.orders == nil {
+			return bots.Say(ev, "segment.no_shop"), nil
+		}
+		return c.broadcastSegment(ctx, ev, rest)
+	}
+	sent, total, err := c.Broadcast(ctx, ActorOf(ev), text)
+	if err != nil {
+		return nil, err
+	}
+	if total == 0 {
+		return bots.Say(ev, "broadcast.none"), nil
+	}
+	return []bots.Reply{{Text: ev.TN("broadcast.ok", int64(total), sent, total)}}, nil
+}
+
+// notifyMember tells a member something privately, in their language, on
+// their first platform. n is a point amount the message names first.
+// Failures are logged, not returned: the change the message reports has
+// already happened.
 func (c *Community) notifyMember(ctx context.Context, a loyalty.AccountID, key string, args ...any) {
 	id, ok := a.MemberID()
 	if !ok || c.notify == nil {
@@ -114,11 +400,7 @@ func (c *Community) notifyMember(ctx context.Context, a loyalty.AccountID, key s
 		c.log.WarnContext(ctx, "notify: no member", "member", id, "err", err)
 		return
 	}
-	locale := m.Locale
-	if locale == "" {
-		locale = bots.English
-	}
-	text := c.router.Catalog().Format(locale, key, args...)
+	text := c.render(localeOr(m.Locale), key, args...)
 	idt := m.Identities[0]
 	if err := c.notify.Send(ctx, idt.Platform, bots.Address{UserID: idt.UserID}, bots.Reply{Text: text, Private: true}); err != nil {
 		c.log.WarnContext(ctx, "notify failed", "member", id, "platform", idt.Platform, "err", err)

@@ -13,8 +13,7 @@ import (
 // streak, and pays the streak bonus every StreakDays days in a row.
 func (c *Community) checkin(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	today, now := c.today()
-	rc, err := c.ledger.Post(ctx, loyalty.Posting{Key: ev.MemberKey("checkin", today), From: loyalty.Issuance("checkin"),
-		To: acct(ev), Amount: c.cfg.CheckinPoints, Reason: "daily check-in", Multiply: true})
+	rc, err := c.checkinPosting(ctx, ev, today)
 	if err != nil {
 		return nil, fmt.Errorf("check-in: %w", err)
 	}
@@ -38,19 +37,22 @@ func (c *Community) checkin(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 		return nil, fmt.Errorf("check-in streak: %w", err)
 	}
 	earned := rc.Entry.Amount
-	text := ev.T("checkin.ok", points(earned), m.Streak)
-	if m.Streak%c.cfg.StreakDays == 0 {
+	text := ev.T("checkin.ok", pts(ev, earned), m.Streak)
+	if c.cfg.CheckinPoints <= 0 {
+		text = ev.T("checkin.ok_unpaid", m.Streak)
+	}
+	if m.Streak%c.cfg.StreakDays == 0 && c.cfg.StreakBonus > 0 {
 		bonus, err := c.ledger.Post(ctx, loyalty.Posting{Key: ev.MemberKey("streak", today), From: loyalty.Issuance("checkin"),
 			To: acct(ev), Amount: c.cfg.StreakBonus, Reason: "check-in streak bonus", Multiply: true})
 		if err != nil {
 			return nil, fmt.Errorf("streak bonus: %w", err)
 		}
-		text += "\n" + ev.T("checkin.streak_bonus", m.Streak, points(bonus.Entry.Amount))
+		text += "\n" + ev.TN("checkin.streak_bonus", int64(m.Streak), m.Streak, pts(ev, bonus.Entry.Amount))
 		if bonus.TierChange != nil {
 			rc.TierChange = bonus.TierChange
 		}
-	} else {
-		text += "\n" + ev.T("checkin.streak_next", c.cfg.StreakDays-m.Streak%c.cfg.StreakDays, points(c.cfg.StreakBonus))
+	} else if left := c.cfg.StreakDays - m.Streak%c.cfg.StreakDays; c.cfg.StreakBonus > 0 {
+		text += "\n" + ev.TN("checkin.streak_next", int64(left), left, pts(ev, c.cfg.StreakBonus))
 	}
 	note, err := c.qualifyReferral(ctx, ev) // a referral qualifies with the newcomer's first check-in
 	if err != nil {
@@ -63,8 +65,20 @@ func (c *Community) checkin(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	if err != nil {
 		return nil, err
 	}
-	text += "\n" + ev.T("points.balance", points(b.Balance))
+	text += "\n" + ev.T("points.balance", pts(ev, b.Balance))
 	return append([]bots.Reply{{Text: text}}, c.tierReplies(ev, rc.TierChange)...), nil
+}
+
+// checkinPosting records today's check-in: points when the config pays
+// them, else a zero-point marker that still counts the day once.
+func (c *Community) checkinPosting(ctx context.Context, ev *bots.Event, today string) (loyalty.Receipt, error) {
+	key := ev.MemberKey("checkin", today)
+	if c.cfg.CheckinPoints > 0 {
+		return c.ledger.Post(ctx, loyalty.Posting{Key: key, From: loyalty.Issuance("checkin"),
+			To: acct(ev), Amount: c.cfg.CheckinPoints, Reason: "daily check-in", Multiply: true})
+	}
+	first, err := c.members.markDay(ctx, key)
+	return loyalty.Receipt{Replay: !first}, err
 }
 
 // tierReplies congratulates a member who moved up a tier.

@@ -6,9 +6,11 @@ package community
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,13 +21,15 @@ import (
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
-// Config holds the community's point rules. A zero field means "use the default".
+// Config holds the community's point rules. Point amounts are taken as
+// given: zero switches that reward off, so start from DefaultConfig. Other
+// zero fields mean "use the default".
 type Config struct {
-	SignupBonus      int64         `yaml:"signup_bonus"`       // default 100
-	CheckinPoints    int64         `yaml:"checkin_points"`     // default 10
+	SignupBonus      int64         `yaml:"signup_bonus"`       // default 100; 0: none
+	CheckinPoints    int64         `yaml:"checkin_points"`     // default 10; 0: none
 	StreakDays       int           `yaml:"streak_days"`        // default 7
-	StreakBonus      int64         `yaml:"streak_bonus"`       // default 50
-	MessagePoints    int64         `yaml:"message_points"`     // default 1; negative turns them off
+	StreakBonus      int64         `yaml:"streak_bonus"`       // default 50; 0: none
+	MessagePoints    int64         `yaml:"message_points"`     // default 1; 0: none
 	MessageCooldown  time.Duration `yaml:"message_cooldown"`   // default 60s
 	MessageMinLength int           `yaml:"message_min_length"` // default 5 characters
 	// Timezone decides when a check-in day starts. Default "UTC".
@@ -51,17 +55,29 @@ func DefaultConfig() Config {
 	}
 }
 
-func (c *Config) fill() {
-	d := DefaultConfig()
-	set := func(v *int64, def int64) {
-		if *v == 0 {
-			*v = def
+// Validate returns every setting that cannot work, each naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	for _, f := range []struct {
+		key string
+		v   int64
+	}{{"signup_bonus", c.SignupBonus}, {"checkin_points", c.CheckinPoints}, {"streak_bonus", c.StreakBonus},
+		{"message_points", c.MessagePoints}, {"streak_days", int64(c.StreakDays)}, {"message_min_length", int64(c.MessageMinLength)},
+		{"message_cooldown", int64(c.MessageCooldown)}, {"link_ttl", int64(c.LinkTTL)}} {
+		if f.v < 0 {
+			errs = append(errs, fmt.Errorf("points.%s: %d is negative (0 switches it off)", f.key, f.v))
 		}
 	}
-	set(&c.SignupBonus, d.SignupBonus)
-	set(&c.CheckinPoints, d.CheckinPoints)
-	set(&c.StreakBonus, d.StreakBonus)
-	set(&c.MessagePoints, d.MessagePoints)
+	if c.Timezone != "" {
+		if _, err := time.LoadLocation(c.Timezone); err != nil {
+			errs = append(errs, fmt.Errorf("points.timezone: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) fill() {
+	d := DefaultConfig()
 	if c.StreakDays == 0 {
 		c.StreakDays = d.StreakDays
 	}
@@ -77,6 +93,15 @@ func (c *Config) fill() {
 	if c.LinkTTL == 0 {
 		c.LinkTTL = d.LinkTTL
 	}
+}
+
+// Limits bound what a manager does without the owner.
+type Limits struct {
+	// ManagerDailyPoints is the most points a manager gives in a community
+	// day (/give, /approve, /feature). Past it a /give waits for the owner's
+	// /approve-grant and an approval is refused. Default 10,000; owners have
+	// no limit.
+	ManagerDailyPoints int64 `yaml:"manager_daily_points"`
 }
 
 // Notifier delivers messages outside a conversation, syncs tier roles and
@@ -102,6 +127,9 @@ type Community struct {
 	router    *bots.Router
 	log       *slog.Logger
 	now       func() time.Time
+
+	limits   Limits
+	stepHook func(op string, step int) error
 
 	mu       sync.Mutex
 	activity map[uint64]lastMessage // per member, for message points
@@ -130,17 +158,33 @@ func WithUGC(s *ugc.Service) Option { return func(c *Community) { c.ugc = s } }
 // WithNotifier sets how notifications and broadcasts are delivered.
 func WithNotifier(n Notifier) Option { return func(c *Community) { c.notify = n } }
 
-// New returns the community service. It fails for an unknown time zone.
+// WithLimits sets what managers may do without the owner.
+func WithLimits(l Limits) Option { return func(c *Community) { c.limits = l } }
+
+// WithStepHook sets a hook called between the steps of /link and /erase
+// with (op, step); an error stops the operation there as a crash would.
+// For tests of Resume.
+func WithStepHook(f func(op string, step int) error) Option {
+	return func(c *Community) { c.stepHook = f }
+}
+
+// New returns the community service. It fails for a config Validate refuses.
 func New(cfg Config, members *Members, ledger *loyalty.Ledger, opts ...Option) (*Community, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg.fill()
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {
-		return nil, fmt.Errorf("community timezone %q: %w", cfg.Timezone, err)
+		return nil, fmt.Errorf("points.timezone %q: %w", cfg.Timezone, err)
 	}
-	c := &Community{cfg: cfg, loc: loc, members: members, ledger: ledger,
+	c := &Community{cfg: cfg, loc: loc, members: members, ledger: ledger, limits: Limits{ManagerDailyPoints: 10_000},
 		log: slog.New(slog.DiscardHandler), now: time.Now, activity: map[uint64]lastMessage{}}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.limits.ManagerDailyPoints <= 0 {
+		c.limits.ManagerDailyPoints = 10_000
 	}
 	c.log = c.log.With("component", "community")
 	return c, nil
@@ -156,6 +200,7 @@ func (c *Community) Register(r *bots.Router) {
 	member := bots.Arg{Name: "member", Kind: bots.ArgMember}
 	amount := bots.Arg{Name: "amount", Kind: bots.ArgInt, Min: 1, Max: 1_000_000}
 	reason := bots.Arg{Name: "reason", Kind: bots.ArgText}
+	grant := bots.Arg{Name: "grant", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
 	periods := []string{"week", "month", "all"}
 	if c.ugc != nil {
 		periods = append(periods, "ambassadors")
@@ -173,7 +218,7 @@ func (c *Community) Register(r *bots.Router) {
 		{Name: "lang", Help: "cmd.lang", Role: bots.RoleMember, Args: []bots.Arg{{Name: "language", Choices: []string{"en", "zh"}}}, Handler: bots.HandlerFunc(c.lang)},
 		{Name: "profile", Help: "cmd.profile", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.profile)},
 		{Name: "export", Help: "cmd.export", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.export)},
-		{Name: "erase", Help: "cmd.erase", Role: bots.RoleMember, Args: []bots.Arg{{Name: "confirm", Choices: []string{"confirm"}, Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.erase)},
+		{Name: "erase", Help: "cmd.erase", Role: bots.RoleMember, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true, Hidden: true}, {Name: "confirm", Choices: []string{"confirm"}, Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.erase)},
 		{Name: "give", Help: "cmd.give", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.give)},
 		{Name: "take", Help: "cmd.take", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.take)},
 		{Name: "role", Help: "cmd.role", Role: bots.RoleManager, Args: []bots.Arg{member, {Name: "role", Choices: []string{"member", "ambassador", "manager"}}}, Handler: bots.HandlerFunc(c.setRole)},
@@ -181,6 +226,11 @@ func (c *Community) Register(r *bots.Router) {
 		{Name: "fulfil", Aliases: []string{"fulfill"}, Help: "cmd.fulfil", Role: bots.RoleManager, Args: []bots.Arg{word("code"), {Name: "note", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.fulfil)},
 		{Name: "cancel", Help: "cmd.cancel", Role: bots.RoleManager, Args: []bots.Arg{word("code"), {Name: "reason", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.cancel)},
 		{Name: "broadcast", Help: "cmd.broadcast", Role: bots.RoleManager, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.broadcast)},
+		{Name: "grants", Help: "cmd.grants", Role: bots.RoleOwner, Handler: bots.HandlerFunc(c.grants)},
+		{Name: "approve-grant", Help: "cmd.approve_grant", Role: bots.RoleOwner, Args: []bots.Arg{grant}, Handler: bots.HandlerFunc(c.approveGrant)},
+		{Name: "reject-grant", Help: "cmd.reject_grant", Role: bots.RoleOwner, Args: []bots.Arg{grant}, Handler: bots.HandlerFunc(c.rejectGrant)},
+		{Name: "audit", Help: "cmd.audit", Role: bots.RoleOwner, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true}}, Handler: bots.HandlerFunc(c.auditLog)},
+		{Name: "setup", Help: "cmd.setup", Role: bots.RoleOwner, Args: []bots.Arg{{Name: "setting", Choices: []string{"off"}, Optional: true}}, Handler: bots.HandlerFunc(c.setup)},
 	} {
 		r.Handle(cmd)
 	}
@@ -203,7 +253,9 @@ func (c *Community) Register(r *bots.Router) {
 func (c *Community) Signup() bots.Middleware {
 	return func(next bots.Handler) bots.Handler {
 		return bots.HandlerFunc(func(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-			if ev.NewMember {
+			// A newcomer linking to an existing wallet is not a new member:
+			// no second signup bonus (a failed link pays it on /start).
+			if ev.NewMember && !linking(ev) {
 				if _, err := c.ensureSignup(ctx, ev); err != nil {
 					return nil, err
 				}
@@ -211,6 +263,18 @@ func (c *Community) Signup() bots.Middleware {
 			return next.Handle(ctx, ev)
 		})
 	}
+}
+
+// linking reports whether ev links this account to another wallet:
+// "/link <code>", or "/start link_<code>" from a Telegram deep link.
+func linking(ev *bots.Event) bool {
+	switch {
+	case ev.Command == "link" && len(ev.Args) > 0:
+		return true
+	case ev.Command == "start" && len(ev.Args) > 0:
+		return strings.HasPrefix(ev.Args[0], "link_")
+	}
+	return false
 }
 
 // TierChanged shows a member's new tier on every platform that has tier
@@ -237,7 +301,7 @@ func (c *Community) TierChanged(ctx context.Context, tc loyalty.TierChange) {
 }
 
 // alertManagers tells every manager privately about something they must
-// fix, at most once an hour per kind of alert.
+// fix, each in their language, at most once an hour per kind of alert.
 func (c *Community) alertManagers(ctx context.Context, key string, args ...any) {
 	now := c.now()
 	c.mu.Lock()
@@ -251,17 +315,41 @@ func (c *Community) alertManagers(ctx context.Context, key string, args ...any) 
 	}
 	c.alerted[key] = now
 	c.mu.Unlock()
-	ids, err := c.members.ManagerAccounts(ctx)
-	if err != nil {
-		c.log.WarnContext(ctx, "cannot list managers to alert", "err", err)
+	c.tellManagers(ctx, false, nil, key, args...)
+}
+
+// tellManagers sends managers (or owners only) a private message in their
+// language, with buttons (labels are message keys).
+func (c *Community) tellManagers(ctx context.Context, ownersOnly bool, buttons []bots.Button, key string, args ...any) {
+	if c.notify == nil {
 		return
 	}
-	text := c.router.Catalog().Format(bots.English, key, args...)
-	for _, id := range ids {
-		if err := c.notify.Send(ctx, id.Platform, bots.Address{UserID: id.UserID}, bots.Reply{Text: text, Private: true}); err != nil {
-			c.log.DebugContext(ctx, "manager alert not delivered", "platform", id.Platform, "user", id.UserID, "err", err)
+	rs, err := c.members.ManagerAccounts(ctx, ownersOnly)
+	if err != nil {
+		c.log.WarnContext(ctx, "cannot list managers to tell", "err", err)
+		return
+	}
+	for _, r := range rs {
+		loc := localeOr(r.Locale)
+		reply := bots.Reply{Text: c.render(loc, key, args...), Private: true}
+		if len(buttons) > 0 {
+			row := make([]bots.Button, len(buttons))
+			for i, b := range buttons {
+				row[i] = bots.Button{Label: c.router.Catalog().Format(loc, b.Label), Data: b.Data}
+			}
+			reply.Buttons = [][]bots.Button{row}
+		}
+		if err := c.notify.Send(ctx, r.Platform, bots.Address{UserID: r.UserID}, reply); err != nil {
+			c.log.DebugContext(ctx, "manager message not delivered", "platform", r.Platform, "user", r.UserID, "err", err)
 		}
 	}
+}
+
+func localeOr(l string) string {
+	if l == "" {
+		return bots.English
+	}
+	return l
 }
 
 // ensureSignup pays the signup bonus once per member (idempotent on
@@ -270,6 +358,9 @@ func (c *Community) alertManagers(ctx context.Context, key string, args ...any) 
 func (c *Community) ensureSignup(ctx context.Context, ev *bots.Event) (bool, error) {
 	if ok, err := c.members.signupAllowed(ctx, ev.Member); err != nil || !ok {
 		return false, err
+	}
+	if c.cfg.SignupBonus <= 0 {
+		return false, nil
 	}
 	rc, err := c.ledger.Credit(ctx, loyalty.Member(ev.Member), "signup", c.cfg.SignupBonus, "signup:"+strconv.FormatUint(ev.Member, 10), "signup bonus")
 	if err != nil {

@@ -10,36 +10,37 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/communitytest"
 	"github.com/loyalbot/loyalbot/loyalty"
 )
 
 func TestCommunity_FirstRun(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.expect("alice> /start", "Welcome, alice!", "100 points", "/checkin")
 	h.expect("alice> /checkin", "+10 points", "streak: 1", "Balance: 110")
 	h.expect("admin> /give @alice 50 welcome", "Gave 50 points to alice (welcome)", "Their balance: 160")
 	h.expect("alice> /points", "Balance: 160 points", "Tier: Leaf", "840 more points to reach Bud", "160 points expire on 2027-03-10")
 	h.expect("alice> /give @bob 5 x", "Sorry, /give is for managers and above.")
 	h.expect("alice> /checkin", "already checked in today", "14h 30m", "00:00 UTC")
-	h.expect("alice> /redeem mug", "Mug costs 300 points — you need 140 more.")
+	h.expect("alice> /redeem mug", "Mug costs 300 points — you are 140 points short.")
 	h.wantBalance("alice", 160)
 	h.expect("alice> /start", "Welcome back, alice!") // the bonus is paid once
 	h.wantBalance("alice", 160)
 }
 
 func TestCommunity_Chinese(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.expect("alice> /lang zh", "之后我会用中文")
 	h.expect("alice> /checkin", "签到成功！+10 积分")
-	h.expect("alice> /points", "积分余额：110", "等级：青叶", "再获得 890 积分即可升级到新芽")
+	h.expect("alice> /points", "余额：110 积分", "等级：青叶", "再获得 890 积分即可升级到新芽")
 	h.expect("alice> /redeem mug", "马克杯 需要 300 积分，你还差 190 积分")
 	h.expect("alice> /give @bob 1 x", "抱歉，/give 仅限管理员及以上使用。")
 	h.expect("alice> /lang en", "speak English")
 }
 
 func TestCommunity_Checkin_Streak(t *testing.T) {
-	h := newHarness(t, community.Config{StreakDays: 3, StreakBonus: 25})
-	h.expect("alice> /checkin", "streak: 1", "2 more days in a row for a 25 point streak bonus")
+	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.StreakDays = 3; c.StreakBonus = 25 }))
+	h.expect("alice> /checkin", "streak: 1", "2 more days in a row for a streak bonus of 25 points")
 	h.clock.Advance(24 * time.Hour)
 	h.expect("alice> /checkin", "streak: 2")
 	h.clock.Advance(24 * time.Hour)
@@ -50,7 +51,7 @@ func TestCommunity_Checkin_Streak(t *testing.T) {
 }
 
 func TestCommunity_Checkin_Concurrent(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	var wg sync.WaitGroup
 	for range 16 {
@@ -65,10 +66,10 @@ func TestCommunity_Checkin_Concurrent(t *testing.T) {
 }
 
 func TestCommunity_Redeem(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	h.send("admin> /give @alice 400 prize")
-	got := h.expect("alice> /redeem mug", "Redeem Mug for 300 points? You have 500 available.", "[Confirm: /redeem mug confirm ")
+	got := h.expect("alice> /redeem mug", "Redeem Mug for 300 points? You have 500 points available.", "[Confirm: /redeem mug confirm ")
 	confirm := regexp.MustCompile(`/redeem mug confirm [0-9a-f]+`).FindString(got)
 	h.expect("alice> "+confirm, "Redeemed Mug!", "Balance: 200 points")
 	h.expect("alice> "+confirm, "You already redeemed Mug with this button") // a double press pays once
@@ -79,7 +80,7 @@ func TestCommunity_Redeem(t *testing.T) {
 	list := h.expect("admin> /redemptions", "Pending redemptions (1)", "alice", "mug")
 	code := regexp.MustCompile(`/cancel ([A-Z2-9]{8})`).FindStringSubmatch(list)[1]
 	h.expect("admin> /cancel "+code+" wrong colour", "cancelled and 300 points refunded",
-		"(to alice, privately) Your redemption "+code[:4]+"-"+code[4:]+" was cancelled and 300 points were refunded. wrong colour")
+		"(to alice, privately) Your redemption "+code[:4]+"-"+code[4:]+" was cancelled and 300 points went back to your balance. wrong colour")
 	h.wantBalance("alice", 500)
 	h.expect("admin> /cancel "+code, "was already cancelled")
 	h.expect("admin> /fulfil "+code, "is already closed")
@@ -95,7 +96,7 @@ func TestCommunity_Redeem(t *testing.T) {
 }
 
 func TestCommunity_Admin_BadInput(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	tests := []struct{ line, want string }{
 		{"admin> /give", "/give needs <member>"},
@@ -125,7 +126,7 @@ func TestCommunity_Admin_BadInput(t *testing.T) {
 }
 
 func TestCommunity_Roles(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	for _, u := range []string{"alice", "bob", "carol"} {
 		h.send(u + "> /start")
 	}
@@ -137,17 +138,30 @@ func TestCommunity_Roles(t *testing.T) {
 	h.expect("alice> /role @admin member", "Only the owner can appoint")
 	h.expect("admin> /role @alice member", "alice is now a member.")
 	h.expect("alice> /give @bob 5 thanks", "/give is for managers and above")
-	// A platform administrator counts as a manager even without a loyalbot role.
-	replies := h.router.Dispatch(context.Background(), &bots.Event{ID: "t:1", Platform: bots.Console, UserID: "carol", Name: "carol",
-		Text: "/give @bob 7 from a group admin", PlatformRole: bots.RoleManager})
-	if len(replies) == 0 || !strings.Contains(replies[0].Text, "Gave 7 points to bob") {
-		t.Errorf("platform admin /give: %+v", replies)
+	// A platform administrator counts as a manager only in a brand chat.
+	adminGive := func(id string) []bots.Reply {
+		return h.router.Dispatch(context.Background(), &bots.Event{ID: id, Platform: bots.Console, ChatID: "group", UserID: "carol", Name: "carol",
+			Text: "/give @bob 7 from a group admin", PlatformRole: bots.RoleManager})
+	}
+	if replies := adminGive("t:1"); len(replies) == 0 || !strings.Contains(replies[0].Text, "/give is for managers") {
+		t.Errorf("platform admin of a chat that is not the brand's: %+v", replies)
+	}
+	h.expect("alice> /setup", "/setup is for the owner")
+	h.expect("admin> /setup", "This chat now belongs to the community")
+	if replies := adminGive("t:2"); len(replies) == 0 || !strings.Contains(replies[0].Text, "Gave 7 points to bob") {
+		t.Errorf("platform admin /give in a brand chat: %+v", replies)
 	}
 	h.wantBalance("bob", 112)
+	h.expect("admin> /setup off", "no longer belongs to the community")
+	if replies := adminGive("t:3"); len(replies) == 0 || !strings.Contains(replies[0].Text, "/give is for managers") {
+		t.Errorf("platform admin after /setup off: %+v", replies)
+	}
+	h.expect("dm admin> /setup", "No chat belongs to the community yet")
+	h.expect("admin> /audit", "/setup", "/role", "/give")
 }
 
 func TestCommunity_MessagePoints(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	h.send("alice> hello everyone!") // +1
 	h.send("alice> another message") // cooldown
@@ -171,7 +185,7 @@ func TestCommunity_MessagePoints(t *testing.T) {
 }
 
 func TestCommunity_Link(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	h.send("admin> /give @alice 40 x")
 	got := h.expect("alice> /link", "Your link code is")
@@ -189,28 +203,29 @@ func TestCommunity_Link(t *testing.T) {
 	if got := tg("/start"); !strings.Contains(got, "100 points") {
 		t.Fatalf("telegram /start: %s", got)
 	}
-	if got := tg("/link WRONG1"); !strings.Contains(got, "unknown or expired") {
+	if got := tg("/link WRONG1"); !strings.Contains(got, "unknown, used or expired") {
 		t.Errorf("bad code: %s", got)
 	}
-	if got := tg("/link " + strings.ToLower(code)); !strings.Contains(got, "Linked! alice now uses one wallet on: console, telegram. Balance: 240 points.") {
+	// One person, one signup bonus: the Telegram account's goes back.
+	if got := tg("/link " + strings.ToLower(code)); !strings.Contains(got, "Linked! alice now uses one wallet on: console, telegram. Balance: 140 points.") {
 		t.Fatalf("link: %s", got)
 	}
-	if got := tg("/points"); !strings.Contains(got, "Balance: 240 points") {
+	if got := tg("/points"); !strings.Contains(got, "Balance: 140 points") {
 		t.Errorf("points from telegram after link: %s", got)
 	}
-	h.wantBalance("alice", 240)
-	if got := tg("/link " + code); !strings.Contains(got, "unknown or expired") {
+	h.wantBalance("alice", 140)
+	if got := tg("/link " + code); !strings.Contains(got, "unknown, used or expired") {
 		t.Errorf("code reused: %s", got)
 	}
 	// Codes expire.
 	got = h.send("alice> /link")
 	code = regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(got)[1]
 	h.clock.Advance(11 * time.Minute)
-	h.expect("bob> /link "+code, "unknown or expired")
+	h.expect("bob> /link "+code, "unknown, used or expired")
 }
 
 func TestCommunity_HistoryAndLeaderboard(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	h.send("bob> /start")
 	for i := range 12 {
@@ -228,7 +243,7 @@ func TestCommunity_HistoryAndLeaderboard(t *testing.T) {
 }
 
 func TestCommunity_JoinWelcome(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.expect("dave> !join spring-invite", "Welcome to the community, dave!", "100 points")
 	h.expect("dave> !leave")
 	h.expect("dave> !join", "Welcome back, dave!")
@@ -241,7 +256,7 @@ func TestCommunity_JoinWelcome(t *testing.T) {
 }
 
 func TestCommunity_TierUp(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	h.send("admin> /give @alice 890 contest")
 	h.expect("alice> /checkin", "You reached the Bud tier!", "10% bonus")
@@ -251,9 +266,9 @@ func TestCommunity_TierUp(t *testing.T) {
 
 func TestMessages_Complete(t *testing.T) {
 	r := bots.NewRouter()
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	_ = h
-	c, err := community.New(community.Config{}, h.members, h.ledger, community.WithUGC(h.ugc), community.WithOrders(h.stack.Orders))
+	c, err := community.New(community.DefaultConfig(), h.members, h.ledger, community.WithUGC(h.ugc), community.WithOrders(h.stack.Orders))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +279,7 @@ func TestMessages_Complete(t *testing.T) {
 }
 
 func BenchmarkRouterPoints(b *testing.B) {
-	h := newHarness(b, community.Config{})
+	h := newHarness(b, community.DefaultConfig())
 	h.send("alice> /start")
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -283,7 +298,7 @@ func BenchmarkRouterPoints(b *testing.B) {
 var _ = loyalty.Member
 
 func TestCommunity_ExportErase(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	h.send("alice> /checkin")
 	got := h.expect("alice> /export", "(to alice, privately) Here is everything", `"name": "alice"`, `"key": "signup:1"`, `"balance": 110`)

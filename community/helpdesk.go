@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community/support"
@@ -63,7 +65,7 @@ func (c *Community) human(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 		if tk, ok, err := c.tickets.OpenFor(ctx, ev.Member); err != nil {
 			return nil, err
 		} else if ok {
-			return bots.Say(ev, "support.ticket_status", tk.ID, len(tk.Turns), date(tk.Updated, c.loc)), nil
+			return []bots.Reply{{Text: ev.TN("support.ticket_status", int64(len(tk.Turns)), tk.ID, len(tk.Turns), date(tk.Updated, c.loc))}}, nil
 		}
 	}
 	tk, isNew, err := c.openTicket(ctx, ev, text)
@@ -126,6 +128,11 @@ func (c *Community) replyTicket(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	if err != nil {
 		return nil, err
 	}
+	e := ActorOf(ev).entry("reply", tk.Member)
+	e.Args, e.Key = map[string]string{"ticket": strconv.FormatUint(tk.ID, 10), "text": ev.Arg("text")}, ev.Key("reply")
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return nil, err
+	}
 	locale := bots.English
 	if m, err := c.members.Get(ctx, tk.Member); err == nil && m.Locale != "" {
 		locale = m.Locale
@@ -149,6 +156,11 @@ func (c *Community) closeTicket(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	if err != nil {
 		return nil, err
 	}
+	e := ActorOf(ev).entry("close", tk.Member)
+	e.Args, e.Key = map[string]string{"ticket": strconv.FormatUint(tk.ID, 10)}, ev.Key("close")
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return nil, err
+	}
 	return bots.Say(ev, "close.ok", tk.ID), nil
 }
 
@@ -170,7 +182,7 @@ func (t memberTools) Points(ctx context.Context) (string, error) {
 	}
 	out := map[string]any{"balance": b.Balance, "available": b.Available, "held": b.Held}
 	if lot, ok, err := t.c.ledger.NextExpiry(ctx, acct(t.ev)); err == nil && ok {
-		out["next_expiry"] = map[string]any{"points": lot.Remaining, "date": date(lot.Expires.Add(-1), t.c.loc)}
+		out["next_expiry"] = map[string]any{"points": lot.Remaining, "date": date(lot.Expires.Add(-time.Second), t.c.loc)}
 	}
 	return jsonOf(out)
 }

@@ -61,7 +61,7 @@ func supportHarness(t *testing.T, script llmScript) (*harness, *llmServer) {
 		cfg.BaseURL = srv.URL + "/v1"
 		client = openai.NewClientWithConfig(cfg)
 	}
-	st := communitytest.NewWith(t, community.Config{}, []string{"console:admin"}, func(st *communitytest.Stack) []community.Option {
+	st := communitytest.NewWith(t, community.DefaultConfig(), []string{"console:admin"}, func(st *communitytest.Stack) []community.Option {
 		tickets, err := support.NewTickets(st.DB, st.Clock.Now)
 		if err != nil {
 			t.Fatal(err)
@@ -196,8 +196,8 @@ func TestSupport_EraseEverywhere(t *testing.T) {
 	h, _ := supportHarness(t, nil)
 	ctx := context.Background()
 	h.send("alice> /start")
-	if err := h.stack.Orders.Ingest(ctx, orders.Order{ID: "o1", Customer: "c1", Amount: 1000, Created: communitytest.Start, Status: orders.Paid},
-		orders.Contact{Email: "alice@example.com"}); err != nil {
+	if _, err := h.stack.Orders.Ingest(ctx, orders.Order{ID: "o1", Customer: "c1", Amount: 1000, Created: communitytest.Start, Status: orders.Paid},
+		orders.Contact{Email: "alice@example.com", EmailVerified: true}); err != nil {
 		t.Fatal(err)
 	}
 	h.send("dm alice> /shop alice@example.com")
@@ -206,7 +206,7 @@ func TestSupport_EraseEverywhere(t *testing.T) {
 	id, _ := h.members.LookupMention(ctx, bots.Console, "@alice")
 	h.expect("dm alice> /export", `"shop_orders"`, `"order_id": "o1"`, `"support_tickets"`, "12 Tea Street")
 	h.expect("dm alice> /erase confirm", "Your data has been erased")
-	if _, ok := h.stack.Orders.CustomerOf(ctx, id); ok {
+	if _, ok, _ := h.stack.Orders.CustomerOf(ctx, id); ok {
 		t.Error("the shop link survived")
 	}
 	if _, ok, _ := h.stack.Tickets.OpenFor(ctx, id); ok {

@@ -2,7 +2,6 @@ package community
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/code"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -20,127 +20,185 @@ type linkCode struct {
 	Expires time.Time `json:"expires"`
 }
 
-var errBadLinkCode = errors.New("community: link code unknown or expired")
-
-// linkAlphabet avoids look-alike characters.
-const linkAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
 // link gives the member a one-time code, or with a code joins this
 // platform account to the member who asked for it (one wallet).
 func (c *Community) link(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	if code := ev.Arg("code"); code != "" {
 		return c.linkWith(ctx, ev, code)
 	}
-	code, err := c.newLinkCode(ev.Member)
+	code, err := c.newLinkCode(ctx, ev.Member)
 	if err != nil {
 		return nil, fmt.Errorf("link code: %w", err)
 	}
-	return []bots.Reply{{Text: ev.T("link.code", code, int(c.cfg.LinkTTL.Minutes())), Private: true}}, nil
+	return []bots.Reply{{Text: ev.TN("link.code", int64(c.cfg.LinkTTL.Minutes()), code, int(c.cfg.LinkTTL.Minutes())), Private: true}}, nil
 }
 
-func (c *Community) newLinkCode(member uint64) (string, error) {
-	var code string
+func (c *Community) newLinkCode(ctx context.Context, member uint64) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	var s string
 	err := c.members.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketLinks)
-		for {
-			var raw [6]byte
-			if _, err := rand.Read(raw[:]); err != nil {
-				return err
-			}
-			for i := range raw {
-				raw[i] = linkAlphabet[int(raw[i])%len(linkAlphabet)]
-			}
-			if b.Get(raw[:]) == nil {
-				code = string(raw[:])
-				break
-			}
+		var err error
+		if s, err = code.New(6, func(s string) bool { return b.Get([]byte(s)) == nil }); err != nil {
+			return err
 		}
 		v, _ := json.Marshal(linkCode{Member: member, Expires: c.now().Add(c.cfg.LinkTTL)})
-		return b.Put([]byte(code), v)
+		return b.Put([]byte(s), v)
 	})
-	return code, err
+	return s, err
 }
 
-// linkWith folds the sender's member into the member that made code: the
-// sender's points move over and every identity now resolves to the target.
-func (c *Community) linkWith(ctx context.Context, ev *bots.Event, code string) ([]bots.Reply, error) {
+// LinkResult says what Link did.
+type LinkResult struct {
+	Member Member // the surviving member, with every identity
+	Folded uint64 // the member folded into it
+}
+
+// Link joins the actor's chat account to the member who made code: one
+// wallet. In one transaction the code is checked and used up and every
+// identity of the actor's member moves to the code's member; the points,
+// holds, orders, referrals, submissions and tickets follow in steps a
+// recorded job finishes even after a crash (see Resume). The code's member
+// keeps its role: linking never raises one. It returns ErrBadLinkCode,
+// ErrSameMember, and ErrRoleRise when the actor's account has the higher
+// role (link the other way round); nothing is written then.
+func (c *Community) Link(ctx context.Context, actor Actor, code string) (LinkResult, error) {
+	if err := ctx.Err(); err != nil {
+		return LinkResult{}, err
+	}
 	code = strings.ToUpper(strings.TrimSpace(code))
-	var lc linkCode
-	err := c.members.db.View(func(tx *bolt.Tx) error {
+	var res LinkResult
+	var j job
+	err := c.members.db.Update(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketLinks).Get([]byte(code))
 		if v == nil {
-			return errBadLinkCode
+			return ErrBadLinkCode
 		}
+		var lc linkCode
 		if err := json.Unmarshal(v, &lc); err != nil {
 			return err
 		}
 		if !c.now().Before(lc.Expires) {
-			return errBadLinkCode
+			return ErrBadLinkCode
 		}
-		return nil
-	})
-	switch {
-	case errors.Is(err, errBadLinkCode):
-		return bots.Say(ev, "link.bad_code"), nil
-	case err != nil:
-		return nil, err
-	case lc.Member == ev.Member:
-		return bots.Say(ev, "link.same"), nil
-	}
-	from, to := ev.Member, lc.Member
-	b, err := c.ledger.Balance(ctx, loyalty.Member(from))
-	if err != nil {
-		return nil, err
-	}
-	if b.Available > 0 {
-		key := "link:" + strconv.FormatUint(from, 10) + ":" + strconv.FormatUint(to, 10)
-		if _, err := c.ledger.Post(ctx, loyalty.Posting{Key: key, From: loyalty.Member(from), To: loyalty.Member(to),
-			Amount: b.Available, Reason: "accounts linked"}); err != nil {
-			return nil, fmt.Errorf("move points on link: %w", err)
-		}
-	}
-	var target Member
-	err = c.members.db.Update(func(tx *bolt.Tx) error {
-		src, err := getMember(tx, from)
+		src, err := getMember(tx, actor.Member)
 		if err != nil {
 			return err
 		}
-		if target, err = getMember(tx, to); err != nil {
+		dst, err := getMember(tx, lc.Member)
+		if err != nil {
+			return err
+		}
+		if src.ID == dst.ID {
+			return ErrSameMember
+		}
+		if c.members.roleOf(src) > c.members.roleOf(dst) {
+			return ErrRoleRise
+		}
+		if err := tx.Bucket(bucketLinks).Delete([]byte(code)); err != nil { // used up in the transaction that checked it
 			return err
 		}
 		for _, id := range src.Identities {
-			if err := tx.Bucket(bucketIdentities).Put(identityKey(id.Platform, id.UserID), idKey(to)); err != nil {
+			if err := tx.Bucket(bucketIdentities).Put(identityKey(id.Platform, id.UserID), idKey(dst.ID)); err != nil {
 				return err
 			}
 			if id.Handle != "" {
-				if err := tx.Bucket(bucketHandles).Put(handleKey(id.Platform, id.Handle), idKey(to)); err != nil {
+				if err := tx.Bucket(bucketHandles).Put(handleKey(id.Platform, id.Handle), idKey(dst.ID)); err != nil {
 					return err
 				}
 			}
 		}
-		target.Identities = append(target.Identities, src.Identities...)
-		target.Role = max(target.Role, src.Role)
-		src.MergedInto = to
-		if err := tx.Bucket(bucketLinks).Delete([]byte(code)); err != nil {
-			return err
-		}
+		dst.Identities = append(dst.Identities, src.Identities...)
+		dst.Merged = append(append(dst.Merged, src.ID), src.Merged...)
+		src.MergedInto, src.Identities = dst.ID, nil
 		if err := putMember(tx, src); err != nil {
 			return err
 		}
-		return putMember(tx, target)
+		if err := putMember(tx, dst); err != nil {
+			return err
+		}
+		j = job{Key: "link:" + strconv.FormatUint(src.ID, 10) + ":" + strconv.FormatUint(dst.ID, 10), Kind: "link",
+			From: src.ID, To: dst.ID, Created: c.now()}
+		res = LinkResult{Member: dst, Folded: src.ID}
+		return putJob(tx, j)
 	})
 	if err != nil {
+		return LinkResult{}, err
+	}
+	if err := c.run(ctx, j); err != nil {
+		return res, err // recorded: Resume finishes it
+	}
+	c.log.InfoContext(ctx, "accounts linked", "member", res.Member.ID, "merged", res.Folded)
+	return res, nil
+}
+
+// finishLink moves what other domains hold of member from to member to.
+// Every step is idempotent; the ledger moves last, so anything the steps
+// before credit to from still reaches to (the ledger also redirects from).
+func (c *Community) finishLink(ctx context.Context, from, to uint64) error {
+	fromKey := "signup:" + strconv.FormatUint(from, 10)
+	if _, err := c.ledger.EntryByKey(ctx, fromKey); err == nil {
+		// One person, one signup bonus: the folded account's goes back.
+		_, err := c.ledger.Reverse(ctx, "link-signup:"+strconv.FormatUint(from, 10), fromKey, "one signup bonus per member")
+		var short *loyalty.InsufficientFundsError
+		switch {
+		case errors.As(err, &short):
+			c.log.InfoContext(ctx, "second signup bonus already spent; kept", "member", from)
+		case err != nil && !errors.Is(err, loyalty.ErrAlreadyReversed):
+			return fmt.Errorf("revoke second signup bonus: %w", err)
+		}
+	}
+	if err := c.step("link", 1); err != nil {
+		return err
+	}
+	if c.orders != nil {
+		if err := c.orders.Merge(ctx, from, to); err != nil {
+			return fmt.Errorf("move shop links: %w", err)
+		}
+	}
+	if c.ugc != nil {
+		if err := c.ugc.Merge(ctx, from, to); err != nil {
+			return fmt.Errorf("move ambassador data: %w", err)
+		}
+	}
+	if c.tickets != nil {
+		if err := c.tickets.Merge(ctx, from, to); err != nil {
+			return fmt.Errorf("move tickets: %w", err)
+		}
+	}
+	if err := c.step("link", 2); err != nil {
+		return err
+	}
+	if _, err := c.ledger.Merge(ctx, "link:"+strconv.FormatUint(from, 10)+":"+strconv.FormatUint(to, 10),
+		loyalty.Member(from), loyalty.Member(to)); err != nil && !errors.Is(err, loyalty.ErrSameAccount) {
+		return fmt.Errorf("move points: %w", err)
+	}
+	return c.step("link", 3)
+}
+
+// linkWith is "/link <code>" and "/start link_<code>".
+func (c *Community) linkWith(ctx context.Context, ev *bots.Event, code string) ([]bots.Reply, error) {
+	res, err := c.Link(ctx, ActorOf(ev), code)
+	switch {
+	case errors.Is(err, ErrBadLinkCode):
+		return bots.Say(ev, "link.bad_code"), nil
+	case errors.Is(err, ErrSameMember):
+		return bots.Say(ev, "link.same"), nil
+	case errors.Is(err, ErrRoleRise):
+		return bots.Say(ev, "link.role_rise"), nil
+	case err != nil:
 		return nil, fmt.Errorf("link accounts: %w", err)
 	}
-	c.log.InfoContext(ctx, "accounts linked", "member", to, "merged", from, "points_moved", b.Available)
 	var platforms []string
-	for _, id := range target.Identities {
+	for _, id := range res.Member.Identities {
 		platforms = append(platforms, id.Platform)
 	}
-	ev.Member = to
-	total, err := c.ledger.Balance(ctx, loyalty.Member(to))
+	ev.Member = res.Member.ID
+	total, err := c.ledger.Balance(ctx, loyalty.Member(res.Member.ID))
 	if err != nil {
 		return nil, err
 	}
-	return bots.Say(ev, "link.ok", target.Name, strings.Join(platforms, ", "), points(total.Balance)), nil
+	return bots.Say(ev, "link.ok", res.Member.Name, strings.Join(platforms, ", "), pts(ev, total.Balance)), nil
 }

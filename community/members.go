@@ -22,10 +22,8 @@ var (
 	bucketHandles    = []byte("community.handles")    // platform\0lowercase handle → member id
 	bucketLinks      = []byte("community.links")      // link code → linkCode (JSON)
 	bucketChats      = []byte("community.chats")      // platform\0chat id → Chat (JSON)
+	bucketDays       = []byte("community.days")       // "checkin:<member>:<date>" → nil, for days that pay no points
 )
-
-// ErrNoMember is returned for a member id that does not exist.
-var ErrNoMember = errors.New("community: no such member")
 
 // Identity is one platform account of a member.
 type Identity struct {
@@ -48,6 +46,7 @@ type Member struct {
 	Streak     int        `json:"streak,omitempty"`       // consecutive daily check-ins
 	LastCheck  string     `json:"last_checkin,omitempty"` // date of the last check-in, YYYY-MM-DD
 	MergedInto uint64     `json:"merged_into,omitempty"`  // set when /link folded this member into another
+	Merged     []uint64   `json:"merged,omitempty"`       // members /link folded into this one
 	Erased     time.Time  `json:"erased,omitzero"`        // set when the member erased their data
 	// NoMarketing excludes the member from segment broadcasts (/marketing off).
 	NoMarketing bool `json:"no_marketing,omitempty"`
@@ -57,6 +56,7 @@ type Member struct {
 type Chat struct {
 	Platform string        `json:"platform"`
 	ID       string        `json:"id"`
+	Server   string        `json:"server,omitempty"` // the Discord guild a channel is in
 	Kind     bots.ChatKind `json:"kind"`
 	LastSeen time.Time     `json:"last_seen"`
 }
@@ -68,28 +68,37 @@ type Members struct {
 	now    func() time.Time
 	owners map[string]bool // "platform:user id" of owners from config
 
+	brand   brandChats
 	mu      sync.Mutex
 	touched map[uint64]time.Time // last LastActive write, to write it at most every few minutes
 	chats   map[string]bool      // chats already recorded this run
 }
 
+// MembersOption configures Members.
+type MembersOption func(*Members)
+
 // NewMembers creates the community buckets in db. owners lists
 // "platform:user id" accounts that are owners whatever the database says.
-func NewMembers(db *bolt.DB, owners []string, now func() time.Time) (*Members, error) {
+func NewMembers(db *bolt.DB, owners []string, now func() time.Time, opts ...MembersOption) (*Members, error) {
+	m := &Members{db: db, now: now, owners: map[string]bool{}, touched: map[uint64]time.Time{}, chats: map[string]bool{},
+		brand: brandChats{set: map[string]BrandChat{}}}
+	for _, o := range owners {
+		m.owners[o] = true
+	}
+	for _, o := range opts {
+		o(m)
+	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMembers, bucketIdentities, bucketHandles, bucketLinks, bucketChats} {
+		for _, b := range [][]byte{bucketMembers, bucketIdentities, bucketHandles, bucketLinks, bucketChats, bucketErased,
+			bucketBrand, bucketAudit, bucketAuditByMember, bucketAuditKeys, bucketGrantUsage, bucketJobs, bucketDays} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return nil
+		return m.loadBrandChats(tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open members: %w", err)
-	}
-	m := &Members{db: db, now: now, owners: map[string]bool{}, touched: map[uint64]time.Time{}, chats: map[string]bool{}}
-	for _, o := range owners {
-		m.owners[o] = true
 	}
 	return m, nil
 }
@@ -128,7 +137,7 @@ func (m *Members) Resolve(ctx context.Context, ev *bots.Event) (bots.Identity, e
 	if err := m.noteActivity(ev, mem, now); err != nil {
 		return bots.Identity{}, err
 	}
-	return bots.Identity{Member: mem.ID, Role: m.roleOf(mem), Locale: mem.Locale, New: isNew}, nil
+	return bots.Identity{Member: mem.ID, Role: m.roleOf(mem), Locale: mem.Locale, New: isNew, BrandChat: m.brand.has(brandKeyOf(ev))}, nil
 }
 
 // roleOf returns a member's role: owner when any of its accounts is an
@@ -215,7 +224,7 @@ func (m *Members) noteActivity(ev *bots.Event, mem Member, now time.Time) error 
 			}
 		}
 		if newChat {
-			c, _ := json.Marshal(Chat{Platform: ev.Platform, ID: ev.ChatID, Kind: ev.Chat, LastSeen: now})
+			c, _ := json.Marshal(Chat{Platform: ev.Platform, ID: ev.ChatID, Server: ev.Server, Kind: ev.Chat, LastSeen: now})
 			if err := tx.Bucket(bucketChats).Put([]byte(chatKey), c); err != nil {
 				return err
 			}
@@ -294,12 +303,12 @@ func (m *Members) Update(ctx context.Context, id uint64, fn func(*Member) error)
 	return mem, err
 }
 
-// Names returns display names for member ids; unknown ids get "#<id>".
+// Names returns display names for member ids; unknown and erased members get "#<id>".
 func (m *Members) Names(ctx context.Context, ids []uint64) (map[uint64]string, error) {
 	out := make(map[uint64]string, len(ids))
 	err := m.db.View(func(tx *bolt.Tx) error {
 		for _, id := range ids {
-			if mem, err := getMember(tx, id); err == nil {
+			if mem, err := getMember(tx, id); err == nil && mem.Name != "" {
 				out[id] = mem.Name
 			} else {
 				out[id] = "#" + strconv.FormatUint(id, 10)
@@ -331,34 +340,80 @@ func (m *Members) WithRole(ctx context.Context, role bots.Role) ([]Member, error
 	return out, err
 }
 
-// ManagerAccounts returns the platform accounts of managers: members whose
-// stored role is manager or owner, and the configured owners.
-func (m *Members) ManagerAccounts(ctx context.Context) ([]Identity, error) {
+// Recipient is a platform account to tell something, in its member's language.
+type Recipient struct {
+	Identity
+	Member uint64
+	Locale string
+}
+
+// ManagerAccounts returns the platform accounts of managers (minOwner
+// false) or of owners only: members whose stored role is high enough, and
+// the configured owners.
+func (m *Members) ManagerAccounts(ctx context.Context, ownersOnly bool) ([]Recipient, error) {
 	seen := map[string]bool{}
-	var out []Identity
-	add := func(id Identity) {
-		if k := id.Platform + ":" + id.UserID; !seen[k] {
+	var out []Recipient
+	add := func(r Recipient) {
+		if k := r.Platform + ":" + r.UserID; !seen[k] {
 			seen[k] = true
-			out = append(out, id)
+			out = append(out, r)
 		}
 	}
-	for _, role := range []bots.Role{bots.RoleManager, bots.RoleOwner} {
+	roles := []bots.Role{bots.RoleManager, bots.RoleOwner}
+	if ownersOnly {
+		roles = roles[1:]
+	}
+	for _, role := range roles {
 		ms, err := m.WithRole(ctx, role)
 		if err != nil {
 			return nil, err
 		}
 		for _, mem := range ms {
 			for _, id := range mem.Identities {
-				add(id)
+				add(Recipient{Identity: id, Member: mem.ID, Locale: mem.Locale})
 			}
 		}
 	}
 	for o := range m.owners {
 		if platform, user, ok := strings.Cut(o, ":"); ok {
-			add(Identity{Platform: platform, UserID: user})
+			r := Recipient{Identity: Identity{Platform: platform, UserID: user}}
+			if mem, err := m.byIdentity(ctx, platform, user); err == nil {
+				r.Member, r.Locale = mem.ID, mem.Locale
+			}
+			add(r)
 		}
 	}
 	return out, nil
+}
+
+func (m *Members) byIdentity(ctx context.Context, platform, user string) (Member, error) {
+	if err := ctx.Err(); err != nil {
+		return Member{}, err
+	}
+	var mem Member
+	err := m.db.View(func(tx *bolt.Tx) error {
+		var err error
+		mem, err = memberByIdentity(tx, platform, user)
+		return err
+	})
+	return mem, err
+}
+
+// markDay records key (a member's day of something) and reports whether
+// this was the first time.
+func (m *Members) markDay(ctx context.Context, key string) (first bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	err = m.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDays)
+		if b.Get([]byte(key)) != nil {
+			return nil
+		}
+		first = true
+		return b.Put([]byte(key), nil)
+	})
+	return first, err
 }
 
 // Chats returns every chat of the given kind the bot has seen.

@@ -1,8 +1,11 @@
 package community
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,13 +24,13 @@ func (c *Community) points(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	if err != nil {
 		return nil, fmt.Errorf("tier: %w", err)
 	}
-	lines := []string{ev.T("points.balance", points(b.Balance))}
+	lines := []string{ev.T("points.balance", pts(ev, b.Balance))}
 	if b.Held > 0 {
-		lines = append(lines, ev.T("points.available", points(b.Available), points(b.Held)))
+		lines = append(lines, ev.T("points.available", pts(ev, b.Available), pts(ev, b.Held)))
 	}
-	lines = append(lines, ev.T("points.tier", tierName(ev, st.Tier), points(st.Earned)))
+	lines = append(lines, ev.T("points.tier", tierName(ev, st.Tier), pts(ev, st.Earned)))
 	if st.Next != nil {
-		lines = append(lines, ev.T("points.next_tier", points(st.ToNext), tierName(ev, *st.Next)))
+		lines = append(lines, ev.TN("points.next_tier", st.ToNext, points(st.ToNext), tierName(ev, *st.Next)))
 	} else {
 		lines = append(lines, ev.T("points.top_tier"))
 	}
@@ -36,7 +39,7 @@ func (c *Community) points(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 		return nil, fmt.Errorf("next expiry: %w", err)
 	}
 	if ok {
-		lines = append(lines, ev.T("points.expiry", points(lot.Remaining), date(lot.Expires.Add(-time.Second), c.loc)))
+		lines = append(lines, ev.TN("points.expiry", lot.Remaining, points(lot.Remaining), date(lot.Expires.Add(-time.Second), c.loc)))
 	}
 	return c.personal(ev, []bots.Reply{{Text: strings.Join(lines, "\n")}}), nil
 }
@@ -126,15 +129,6 @@ func (c *Community) leaderboard(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	if len(top) == 0 {
 		return bots.Say(ev, "leaderboard.empty", ev.T("period."+period)), nil
 	}
-	ids := make([]uint64, 0, len(top))
-	for _, s := range top {
-		id, _ := s.Account.MemberID()
-		ids = append(ids, id)
-	}
-	names, err := c.members.Names(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
 	lines := []string{ev.T("leaderboard.header", ev.T("period."+period))}
 	medals := []string{"🥇", "🥈", "🥉"}
 	for i, s := range top {
@@ -142,7 +136,7 @@ func (c *Community) leaderboard(ctx context.Context, ev *bots.Event) ([]bots.Rep
 		if i < len(medals) {
 			rank = medals[i]
 		}
-		lines = append(lines, ev.T("leaderboard.line", rank, names[ids[i]], points(s.Earned)))
+		lines = append(lines, ev.T("leaderboard.line", rank, s.name, pts(ev, s.earned)))
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
 }
@@ -154,11 +148,20 @@ const boardTTL = time.Minute
 type board struct {
 	at    time.Time
 	since time.Time
-	top   []loyalty.Standing
+	top   []standing
+}
+
+// standing is a leaderboard row: one person, whatever accounts they linked.
+type standing struct {
+	member uint64
+	name   string
+	earned int64
 }
 
 // topEarners returns the period's top ten, computed at most once a minute.
-func (c *Community) topEarners(ctx context.Context, period string, since time.Time) ([]loyalty.Standing, error) {
+// Accounts /link folded together count as one member, and members who
+// erased their data leave no row.
+func (c *Community) topEarners(ctx context.Context, period string, since time.Time) ([]standing, error) {
 	now := c.now()
 	c.mu.Lock()
 	b, ok := c.boards[period]
@@ -166,9 +169,35 @@ func (c *Community) topEarners(ctx context.Context, period string, since time.Ti
 	if ok && now.Sub(b.at) < boardTTL && b.since.Equal(since) {
 		return b.top, nil
 	}
-	top, err := c.ledger.Leaderboard(ctx, since, 10)
+	raw, err := c.ledger.Leaderboard(ctx, since, 50)
 	if err != nil {
 		return nil, err
+	}
+	byMember := map[uint64]*standing{}
+	var top []standing
+	for _, s := range raw {
+		id, _ := s.Account.MemberID()
+		m, err := c.members.Get(ctx, id)
+		if errors.Is(err, ErrNoMember) || err == nil && !m.Erased.IsZero() {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if st := byMember[m.ID]; st != nil {
+			st.earned += s.Earned
+			continue
+		}
+		byMember[m.ID] = &standing{member: m.ID, name: m.Name, earned: s.Earned}
+	}
+	for _, st := range byMember {
+		top = append(top, *st)
+	}
+	slices.SortFunc(top, func(a, b standing) int {
+		return cmp.Or(cmp.Compare(b.earned, a.earned), cmp.Compare(a.member, b.member))
+	})
+	if len(top) > 10 {
+		top = top[:10]
 	}
 	c.mu.Lock()
 	if c.boards == nil {

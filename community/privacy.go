@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -19,55 +20,81 @@ import (
 // and rejoining cannot farm the signup bonus. It stores no readable id.
 var bucketErased = []byte("community.erased")
 
-// export sends the member everything loyalbot stores about them, as JSON.
-func (c *Community) export(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	m, err := c.members.Get(ctx, ev.Member)
+// Export is everything loyalbot stores about one member.
+type Export struct {
+	Member      Member               `json:"member"`
+	Balance     loyalty.Balance      `json:"balance"`
+	Entries     []loyalty.Entry      `json:"entries"`
+	Redemptions []loyalty.Redemption `json:"redemptions"`
+	Submissions []ugc.Submission     `json:"submissions,omitempty"`
+	Referrals   []ugc.Referral       `json:"referrals,omitempty"`
+	ShopOrders  []orders.Order       `json:"shop_orders,omitempty"`
+	Tickets     []support.Ticket     `json:"support_tickets,omitempty"`
+	// Audit holds the manager actions that concern the member (or that they took).
+	Audit []AuditEntry `json:"audit,omitempty"`
+}
+
+// ExportMember gathers everything loyalbot stores about member.
+func (c *Community) ExportMember(ctx context.Context, member uint64) (Export, error) {
+	m, err := c.members.Get(ctx, member)
 	if err != nil {
-		return nil, err
+		return Export{}, err
 	}
-	doc := struct {
-		Member      Member               `json:"member"`
-		Balance     loyalty.Balance      `json:"balance"`
-		Entries     []loyalty.Entry      `json:"entries"`
-		Redemptions []loyalty.Redemption `json:"redemptions"`
-		Submissions []ugc.Submission     `json:"submissions,omitempty"`
-		Referrals   []ugc.Referral       `json:"referrals,omitempty"`
-		ShopOrders  []orders.Order       `json:"shop_orders,omitempty"`
-		Tickets     []support.Ticket     `json:"support_tickets,omitempty"`
-	}{Member: m}
-	if doc.Balance, err = c.ledger.Balance(ctx, acct(ev)); err != nil {
-		return nil, err
+	doc := Export{Member: m}
+	a := loyalty.Member(m.ID)
+	if doc.Balance, err = c.ledger.Balance(ctx, a); err != nil {
+		return Export{}, err
 	}
 	for cursor := uint64(0); ; {
 		var page []loyalty.Entry
-		if page, cursor, err = c.ledger.History(ctx, acct(ev), cursor, 1000); err != nil {
-			return nil, fmt.Errorf("export history: %w", err)
+		if page, cursor, err = c.ledger.History(ctx, a, cursor, 1000); err != nil {
+			return Export{}, fmt.Errorf("export history: %w", err)
 		}
 		doc.Entries = append(doc.Entries, page...)
 		if cursor == 0 {
 			break
 		}
 	}
-	if doc.Redemptions, err = c.ledger.Redemptions(ctx, acct(ev), false, 10_000); err != nil {
-		return nil, err
+	if doc.Redemptions, err = c.ledger.Redemptions(ctx, a, false, 10_000); err != nil {
+		return Export{}, err
 	}
 	if c.ugc != nil {
-		if doc.Submissions, err = c.ugc.List(ctx, ugc.Filter{Member: ev.Member}, 10_000); err != nil {
-			return nil, err
+		if doc.Submissions, err = c.ugc.List(ctx, ugc.Filter{Member: m.ID}, 10_000); err != nil {
+			return Export{}, err
 		}
-		if doc.Referrals, err = c.ugc.ReferralsBy(ctx, ev.Member); err != nil {
-			return nil, err
+		if doc.Referrals, err = c.ugc.ReferralsBy(ctx, m.ID); err != nil {
+			return Export{}, err
 		}
 	}
 	if c.orders != nil {
-		if customer, ok := c.orders.CustomerOf(ctx, ev.Member); ok {
-			doc.ShopOrders = c.orders.Orders(ctx, customer)
+		customers, err := c.orders.CustomersOf(ctx, m.ID)
+		if err != nil {
+			return Export{}, err
+		}
+		for _, cust := range customers {
+			os, err := c.orders.Orders(ctx, cust)
+			if err != nil {
+				return Export{}, err
+			}
+			doc.ShopOrders = append(doc.ShopOrders, os...)
 		}
 	}
 	if c.tickets != nil {
-		if doc.Tickets, err = c.tickets.Of(ctx, ev.Member); err != nil {
-			return nil, err
+		if doc.Tickets, err = c.tickets.Of(ctx, m.ID); err != nil {
+			return Export{}, err
 		}
+	}
+	if doc.Audit, err = c.AuditLog(ctx, m.ID, auditExportMany); err != nil {
+		return Export{}, err
+	}
+	return doc, nil
+}
+
+// export sends the member everything loyalbot stores about them, as JSON.
+func (c *Community) export(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	doc, err := c.ExportMember(ctx, ev.Member)
+	if err != nil {
+		return nil, err
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -76,33 +103,28 @@ func (c *Community) export(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	return []bots.Reply{{Text: ev.T("export.header") + "\n" + string(b), Private: true}}, nil
 }
 
-// erase removes the member's personal data after a confirmation: their
-// name, accounts and preferences. Points left are forfeited; the ledger
-// keeps its entries (they name a member number, not a person).
-func (c *Community) erase(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	if ev.Arg("confirm") != "confirm" {
-		return []bots.Reply{{Text: ev.T("erase.confirm"), Private: true, Buttons: [][]bots.Button{{
-			{Label: ev.T("button.erase"), Data: "/erase confirm"},
-		}}}}, nil
-	}
-	b, err := c.ledger.Balance(ctx, acct(ev))
-	if err != nil {
-		return nil, err
-	}
-	if b.Available > 0 {
-		if _, err := c.ledger.Post(ctx, loyalty.Posting{Key: "erase:" + strconv.FormatUint(ev.Member, 10), From: acct(ev),
-			To: loyalty.AdjustmentAccount, Amount: b.Available, Reason: "forfeited: member erased their data"}); err != nil {
-			return nil, fmt.Errorf("erase: forfeit points: %w", err)
+// Erase removes a member's personal data: their name, accounts and
+// preferences at once, then — in steps a recorded job finishes even after
+// a crash — their pending redemptions (cancelled, stock back), their
+// points (forfeited), shop links, tickets and ambassador details. The
+// ledger keeps its entries (they name a member number, not a person).
+// Members erase themselves; an owner may erase a member on their behalf
+// (a request by e-mail), audited. It returns a *ForbiddenError otherwise
+// and ErrNoMember for a member already erased.
+func (c *Community) Erase(ctx context.Context, actor Actor, member uint64) error {
+	if member != actor.Member {
+		if err := actor.require("erase", bots.RoleOwner); err != nil {
+			return err
 		}
 	}
-	err = c.members.db.Update(func(tx *bolt.Tx) error {
-		m, err := getMember(tx, ev.Member)
+	var j job
+	err := c.members.db.Update(func(tx *bolt.Tx) error {
+		m, err := getMember(tx, member)
 		if err != nil {
 			return err
 		}
-		erased, err := tx.CreateBucketIfNotExists(bucketErased)
-		if err != nil {
-			return err
+		if !m.Erased.IsZero() {
+			return fmt.Errorf("erase member %d: %w", member, ErrNoMember)
 		}
 		for _, id := range m.Identities {
 			if err := tx.Bucket(bucketIdentities).Delete(identityKey(id.Platform, id.UserID)); err != nil {
@@ -113,32 +135,106 @@ func (c *Community) erase(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 					return err
 				}
 			}
-			if err := erased.Put(erasedKey(id.Platform, id.UserID), nil); err != nil {
+			if err := tx.Bucket(bucketErased).Put(erasedKey(id.Platform, id.UserID), nil); err != nil {
 				return err
 			}
 		}
-		return putMember(tx, Member{ID: m.ID, Role: bots.RoleMember, Joined: m.Joined, Erased: c.now()})
+		if err := putMember(tx, Member{ID: m.ID, Role: bots.RoleMember, Joined: m.Joined, Erased: c.now(), Merged: m.Merged}); err != nil {
+			return err
+		}
+		j = job{Key: "erase:" + strconv.FormatUint(m.ID, 10), Kind: "erase", Member: m.ID, Created: c.now()}
+		return putJob(tx, j)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("erase member %d: %w", ev.Member, err)
+		return err
 	}
-	// What other services hold about the member goes too.
+	if member != actor.Member {
+		if _, _, err := c.audit(ctx, actor.entry("erase", member), 0); err != nil {
+			return err
+		}
+	}
+	if err := c.run(ctx, j); err != nil {
+		return err // recorded: Resume finishes it
+	}
+	c.log.InfoContext(ctx, "member data erased", "member", member, "by", actor.Member)
+	return nil
+}
+
+// finishErase removes what other domains hold of an erased member. Every
+// step is idempotent.
+func (c *Community) finishErase(ctx context.Context, member uint64) error {
+	a := loyalty.Member(member)
+	rds, err := c.ledger.Redemptions(ctx, a, true, 10_000)
+	if err != nil {
+		return err
+	}
+	for _, rd := range rds {
+		if _, err := c.ledger.Cancel(ctx, rd.Code, "member erased their data"); err != nil && !errors.Is(err, loyalty.ErrRedemptionClosed) {
+			return fmt.Errorf("cancel redemption %s: %w", rd.Code, err)
+		}
+	}
+	if err := c.step("erase", 1); err != nil {
+		return err
+	}
+	if _, err := c.ledger.Forfeit(ctx, "forfeit:"+strconv.FormatUint(member, 10), a, loyalty.AdjustmentAccount, "forfeited: member erased their data"); err != nil {
+		return fmt.Errorf("forfeit points: %w", err)
+	}
+	if err := c.step("erase", 2); err != nil {
+		return err
+	}
 	if c.orders != nil {
-		if err := c.orders.Unlink(ctx, ev.Member); err != nil {
-			return nil, fmt.Errorf("erase shop link: %w", err)
+		if _, err := c.orders.Unlink(ctx, member); err != nil {
+			return fmt.Errorf("unlink shop account: %w", err)
 		}
 	}
 	if c.tickets != nil {
-		if err := c.tickets.Erase(ctx, ev.Member); err != nil {
-			return nil, fmt.Errorf("erase tickets: %w", err)
+		if err := c.tickets.Erase(ctx, member); err != nil {
+			return fmt.Errorf("erase tickets: %w", err)
 		}
 	}
 	if c.ugc != nil {
-		if err := c.ugc.Erase(ctx, ev.Member); err != nil {
-			return nil, fmt.Errorf("erase ambassador data: %w", err)
+		if err := c.ugc.Erase(ctx, member); err != nil {
+			return fmt.Errorf("erase ambassador data: %w", err)
 		}
 	}
-	c.log.InfoContext(ctx, "member erased their data", "member", ev.Member, "points_forfeited", b.Available)
+	if err := c.step("erase", 3); err != nil {
+		return err
+	}
+	return c.members.db.Update(func(tx *bolt.Tx) error { return scrubAudit(tx, member) })
+}
+
+// erase is /erase [confirm], and /erase @member [confirm] for owners.
+func (c *Community) erase(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	target := ev.Member
+	data := "/erase confirm"
+	if m := ev.ArgMember("member"); m != 0 {
+		if ev.Role < bots.RoleOwner {
+			return nil, bots.Errorf("error.forbidden", "erase @member", ev.T("role.owner"))
+		}
+		target, data = m, "/erase "+ev.Arg("member")+" confirm"
+	}
+	names, err := c.members.Names(ctx, []uint64{target})
+	if err != nil {
+		return nil, err
+	}
+	if ev.Arg("confirm") != "confirm" {
+		text := ev.T("erase.confirm")
+		if target != ev.Member {
+			text = ev.T("erase.confirm_other", names[target])
+		}
+		return []bots.Reply{{Text: text, Private: true, Buttons: [][]bots.Button{{
+			{Label: ev.T("button.erase"), Data: data},
+		}}}}, nil
+	}
+	if err := c.Erase(ctx, ActorOf(ev), target); err != nil {
+		if errors.Is(err, ErrNoMember) {
+			return bots.SayPrivately(ev, "erase.already"), nil
+		}
+		return nil, fmt.Errorf("erase member %d: %w", target, err)
+	}
+	if target != ev.Member {
+		return []bots.Reply{{Text: ev.T("erase.done_other", names[target]), Private: true}}, nil
+	}
 	return []bots.Reply{{Text: ev.T("erase.done"), Private: true}}, nil
 }
 

@@ -36,7 +36,7 @@ func (c *Community) rewards(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 		if r.Stock != loyalty.Unlimited {
 			stock = ev.T("rewards.left", r.Stock)
 		}
-		lines = append(lines, ev.T("rewards.line", r.ID, rewardName(ev, r), points(r.Cost), stock))
+		lines = append(lines, ev.T("rewards.line", r.ID, rewardName(ev, r), pts(ev, r.Cost), stock))
 		if r.Stock != 0 {
 			buttons = append(buttons, []bots.Button{{Label: ev.T("rewards.button", rewardName(ev, r)), Data: "/redeem " + r.ID}})
 		}
@@ -75,7 +75,7 @@ func (c *Community) redeem(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	var short *loyalty.InsufficientFundsError
 	switch {
 	case errors.As(err, &short):
-		return bots.Say(ev, "redeem.short", name, points(r.Cost), points(short.Missing())), nil
+		return bots.Say(ev, "redeem.short", name, pts(ev, r.Cost), pts(ev, short.Missing())), nil
 	case errors.Is(err, loyalty.ErrOutOfStock):
 		return bots.Say(ev, "redeem.out_of_stock", name), nil
 	case errors.Is(err, loyalty.ErrRewardInactive):
@@ -96,7 +96,7 @@ func (c *Community) redeem(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 		return nil, err
 	}
 	c.log.InfoContext(ctx, "reward redeemed", "member", ev.Member, "reward", r.ID, "code", rd.Code, "cost", r.Cost)
-	return []bots.Reply{{Text: ev.T("redeem.ok", name, code, points(b.Balance))}}, nil
+	return []bots.Reply{{Text: ev.T("redeem.ok", name, code, pts(ev, b.Balance))}}, nil
 }
 
 // confirmRedeem checks what can be checked before asking, so a member who
@@ -114,12 +114,12 @@ func (c *Community) confirmRedeem(ctx context.Context, ev *bots.Event, r loyalty
 		return nil, err
 	}
 	if b.Available < r.Cost {
-		return bots.Say(ev, "redeem.short", name, points(r.Cost), points(r.Cost-b.Available)), nil
+		return bots.Say(ev, "redeem.short", name, pts(ev, r.Cost), pts(ev, r.Cost-b.Available)), nil
 	}
 	sum := sha256.Sum256([]byte(ev.ID))
 	nonce := hex.EncodeToString(sum[:4])
 	return []bots.Reply{{
-		Text: ev.T("redeem.confirm", name, points(r.Cost), points(b.Available), r.ID),
+		Text: ev.T("redeem.confirm", name, pts(ev, r.Cost), pts(ev, b.Available), r.ID),
 		Buttons: [][]bots.Button{{
 			{Label: ev.T("button.confirm"), Data: "/redeem " + r.ID + " confirm " + nonce},
 			{Label: ev.T("button.cancel"), Data: "/redeem " + r.ID + " cancel"},
@@ -181,11 +181,17 @@ func (c *Community) closeRedemption(ctx context.Context, ev *bots.Event, op stri
 	case err != nil:
 		return nil, fmt.Errorf("%s redemption: %w", op, err)
 	}
-	code, cost := loyalty.FormatCode(rd.Code), points(rd.Cost)
+	code := loyalty.FormatCode(rd.Code)
 	if rd.Replay {
-		return bots.Say(ev, op+".already", code, cost, note), nil
+		return bots.Say(ev, op+".already", code, pts(ev, rd.Cost), note), nil
 	}
 	c.log.InfoContext(ctx, "redemption closed", "op", op, "manager", ev.Member, "code", rd.Code, "note", note)
-	c.notifyMember(ctx, rd.Account, "notify."+op, code, cost, note)
-	return bots.Say(ev, op+".ok", code, cost, note), nil
+	target, _ := rd.Account.MemberID()
+	e := ActorOf(ev).entry(op, target)
+	e.Args, e.Key = map[string]string{"code": code, "note": note}, ev.Key(op)
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return nil, err
+	}
+	c.notifyMember(ctx, rd.Account, "notify."+op, code, pointsN(rd.Cost), note)
+	return bots.Say(ev, op+".ok", code, pts(ev, rd.Cost), note), nil
 }

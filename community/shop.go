@@ -20,7 +20,7 @@ func (c *Community) registerShop(r *bots.Router) {
 	r.Catalog().Add(bots.English, englishShop)
 	r.Catalog().Add(bots.Chinese, chineseShop)
 	for _, cmd := range []bots.Command{
-		{Name: "shop", Help: "cmd.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.linkShop)},
+		{Name: "shop", Help: "cmd.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.shopCmd)},
 		{Name: "segments", Help: "cmd.segments", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.segments)},
 		{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)},
 		{Name: "member", Help: "cmd.member", Role: bots.RoleManager, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember}}, Handler: bots.HandlerFunc(c.memberValue)},
@@ -29,23 +29,67 @@ func (c *Community) registerShop(r *bots.Router) {
 	}
 }
 
-// linkShop links the member's shop account by the code the shop showed
-// after checkout, or the e-mail address or phone number used there.
-func (c *Community) linkShop(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	customer, err := c.orders.Link(ctx, ev.Member, ev.Arg("proof"))
-	if errors.Is(err, orders.ErrUnknown) {
-		return bots.SayPrivately(ev, "shop.unknown"), nil
+// shop is "/shop <code, e-mail or phone>" for members and
+// "/shop unlink @member" for managers.
+func (c *Community) shopCmd(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	proof := strings.TrimSpace(ev.Arg("proof"))
+	if rest, ok := strings.CutPrefix(proof, "unlink"); ok && (rest == "" || rest[0] == ' ') {
+		return c.shopUnlink(ctx, ev, strings.TrimSpace(rest))
 	}
-	if err != nil {
+	res, err := c.orders.Link(ctx, ev.Member, proof)
+	switch {
+	case errors.Is(err, orders.ErrUnknown):
+		return bots.SayPrivately(ev, "shop.unknown"), nil
+	case errors.Is(err, orders.ErrLinkedElsewhere):
+		c.log.WarnContext(ctx, "shop account claimed by a second member", "member", ev.Member)
+		return bots.SayPrivately(ev, "shop.linked_elsewhere"), nil
+	case err != nil:
 		return nil, fmt.Errorf("link shop account: %w", err)
 	}
-	n := len(c.orders.Orders(ctx, customer))
 	b, err := c.ledger.Balance(ctx, acct(ev))
 	if err != nil {
 		return nil, err
 	}
-	c.log.InfoContext(ctx, "shop account linked", "member", ev.Member, "orders", n)
-	return bots.SayPrivately(ev, "shop.linked", n, points(b.Held), points(b.Balance)), nil
+	c.log.InfoContext(ctx, "shop account linked", "member", ev.Member, "orders", res.Orders)
+	return []bots.Reply{{Text: ev.TN("shop.linked", int64(res.Orders), res.Orders, pts(ev, b.Held), pts(ev, b.Balance)), Private: true}}, nil
+}
+
+// UnlinkShop removes a member's shop links, as a manager (so another
+// member can link that customer). It returns a *ForbiddenError below
+// manager; it is audited.
+func (c *Community) UnlinkShop(ctx context.Context, actor Actor, member uint64) ([]string, error) {
+	if err := actor.require("shop unlink", bots.RoleManager); err != nil {
+		return nil, err
+	}
+	customers, err := c.orders.Unlink(ctx, member)
+	if err != nil {
+		return nil, err
+	}
+	e := actor.entry("shop", member)
+	e.Args = map[string]string{"unlink": strings.Join(customers, ",")}
+	_, _, err = c.audit(ctx, e, 0)
+	return customers, err
+}
+
+func (c *Community) shopUnlink(ctx context.Context, ev *bots.Event, mention string) ([]bots.Reply, error) {
+	if ev.Role < bots.RoleManager {
+		return nil, bots.Errorf("error.forbidden", "shop unlink", ev.T("role.manager"))
+	}
+	if mention == "" {
+		return nil, bots.Errorf("error.missing_arg", "shop unlink", ev.T("arg.member"), "/shop unlink @"+ev.T("arg.member"))
+	}
+	target, err := c.members.LookupMention(ctx, ev.Platform, mention)
+	if err != nil {
+		return nil, bots.Errorf("error.unknown_member", mention)
+	}
+	customers, err := c.UnlinkShop(ctx, ActorOf(ev), target)
+	if err != nil {
+		return nil, err
+	}
+	if len(customers) == 0 {
+		return bots.Say(ev, "member.no_shop"), nil
+	}
+	return bots.Say(ev, "shop.unlinked", mention), nil
 }
 
 // analysis is the shop's RFM scoring and fitted models at one moment.
@@ -63,15 +107,19 @@ type analysis struct {
 const analysisTTL = 10 * time.Minute
 
 // analysis returns the shop analysis, recomputed at most every analysisTTL.
-func (c *Community) analysis(ctx context.Context) *analysis {
+func (c *Community) analysis(ctx context.Context) (*analysis, error) {
 	now := c.now()
 	c.mu.Lock()
 	cached := c.shop
 	c.mu.Unlock()
 	if cached != nil && now.Sub(cached.at) < analysisTTL {
-		return cached
+		return cached, nil
 	}
-	a := &analysis{at: now, sums: insights.Summarize(c.orders.Purchases(ctx), now)}
+	ps, err := c.orders.Purchases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := &analysis{at: now, sums: insights.Summarize(ps, now)}
 	a.rfm = insights.Score(a.sums, now)
 	if a.bg, a.modelErr = insights.FitBGNBD(a.sums); a.modelErr == nil {
 		a.gg, a.modelErr = insights.FitGammaGamma(a.sums)
@@ -79,30 +127,48 @@ func (c *Community) analysis(ctx context.Context) *analysis {
 	c.mu.Lock()
 	c.shop = a
 	c.mu.Unlock()
-	return a
+	return a, nil
 }
 
 // segments shows managers the RFM segments of all shop customers.
 func (c *Community) segments(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	a := c.analysis(ctx)
+	a, err := c.analysis(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if len(a.sums) == 0 {
 		return bots.Say(ev, "segments.empty"), nil
 	}
-	lines := []string{ev.T("segments.header", len(a.sums), date(a.at, c.loc))}
+	lines := []string{ev.TN("segments.header", int64(len(a.sums)), len(a.sums), date(a.at, c.loc))}
 	for _, s := range insights.Table(a.rfm) {
-		lines = append(lines, ev.T("segments.line", s.Segment, s.Customers, 100*s.Share))
+		lines = append(lines, ev.TN("segments.line", int64(s.Customers), segmentName(ev, s.Segment), s.Customers, 100*s.Share))
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
 }
 
+// segmentCode is how a segment is typed: "At Risk" is at-risk.
+func segmentCode(name string) string {
+	name = strings.ToLower(strings.ReplaceAll(name, "'", ""))
+	return strings.ReplaceAll(name, " ", "-")
+}
+
+// segmentName is a segment's name in the event's language.
+func segmentName(ev *bots.Event, name string) string { return ev.T("segment." + segmentCode(name)) }
+
 // memberValue shows a member's RFM scores, segment, P(alive) and 12-month CLV.
 func (c *Community) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	target := ev.ArgMember("member")
-	customer, ok := c.orders.CustomerOf(ctx, target)
+	customer, ok, err := c.orders.CustomerOf(ctx, target)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return bots.Say(ev, "member.no_shop"), nil
 	}
-	a := c.analysis(ctx)
+	a, err := c.analysis(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var mine insights.Summary
 	var rfm insights.RFM
 	for i, r := range a.rfm {
@@ -113,30 +179,50 @@ func (c *Community) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	if rfm.Customer == "" {
 		return bots.Say(ev, "member.no_orders"), nil
 	}
-	text := ev.T("member.rfm", rfm.R, rfm.F, rfm.M, rfm.Segment, rfm.RecencyDays, rfm.Frequency, rfm.Monetary)
+	text := ev.T("member.rfm", rfm.R, rfm.F, rfm.M, segmentName(ev, rfm.Segment), ev.TN("n.days", int64(rfm.RecencyDays), rfm.RecencyDays),
+		ev.TN("n.orders", int64(rfm.Frequency), rfm.Frequency), rfm.Monetary)
 	if a.modelErr == nil {
 		text += "\n" + ev.T("member.clv", 100*a.bg.PAlive(mine), a.bg.ExpectedPurchases(mine, 52), insights.CLV(a.bg, a.gg, mine, 12, 0.01))
 	}
 	return []bots.Reply{{Text: text}}, nil
 }
 
+// segmentUsage lists the segments as typed, with their names.
+func (c *Community) segmentUsage(ev *bots.Event) []bots.Reply {
+	var names []string
+	for _, s := range insights.Segments() {
+		names = append(names, ev.T("segment.usage_item", segmentCode(s), segmentName(ev, s)))
+	}
+	return bots.Say(ev, "segment.usage", strings.Join(names, ", "))
+}
+
 // broadcastSegment messages, privately, the members whose shop customer is
 // in one RFM segment: "/broadcast --segment at-risk We miss you!". Members
 // who turned marketing off are left out.
 func (c *Community) broadcastSegment(ctx context.Context, ev *bots.Event, rest string) ([]bots.Reply, error) {
+	if err := ActorOf(ev).require("broadcast", bots.RoleManager); err != nil {
+		return nil, err
+	}
 	toks, _ := bots.Tokenize(rest)
 	if len(toks) < 2 {
-		return bots.Say(ev, "segment.usage", strings.Join(insights.Segments, ", ")), nil
+		return c.segmentUsage(ev), nil
 	}
 	segment := matchSegment(toks[0])
 	if segment == "" {
-		return bots.Say(ev, "segment.usage", strings.Join(insights.Segments, ", ")), nil
+		return c.segmentUsage(ev), nil
 	}
 	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), toks[0]))
 	text = strings.Trim(text, `"' `)
-	links := c.orders.Links(ctx)
+	links, err := c.orders.Links(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := c.analysis(ctx)
+	if err != nil {
+		return nil, err
+	}
 	sent, optedOut := 0, 0
-	for _, r := range c.analysis(ctx).rfm {
+	for _, r := range a.rfm {
 		member, ok := links[r.Customer]
 		if !ok || r.Segment != segment {
 			continue
@@ -156,8 +242,13 @@ func (c *Community) broadcastSegment(ctx context.Context, ev *bots.Event, rest s
 		}
 		sent++
 	}
+	e := ActorOf(ev).entry("broadcast", 0)
+	e.Args = map[string]string{"segment": segmentCode(segment), "text": text}
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return nil, err
+	}
 	c.log.InfoContext(ctx, "segment broadcast", "by", ev.Member, "segment", segment, "sent", sent, "opted_out", optedOut)
-	return bots.Say(ev, "segment.sent", segment, sent, optedOut), nil
+	return []bots.Reply{{Text: ev.TN("segment.sent", int64(sent), segmentName(ev, segment), sent, optedOut)}}, nil
 }
 
 // matchSegment finds a segment by a loose name: "at-risk", "cant_lose_them".
@@ -170,7 +261,7 @@ func matchSegment(name string) string {
 			return -1
 		}, strings.ToLower(s))
 	}
-	for _, s := range insights.Segments {
+	for _, s := range insights.Segments() {
 		if norm(s) == norm(name) {
 			return s
 		}
@@ -188,44 +279,4 @@ func (c *Community) marketing(ctx context.Context, ev *bots.Event) ([]bots.Reply
 		return bots.Say(ev, "marketing.off"), nil
 	}
 	return bots.Say(ev, "marketing.on"), nil
-}
-
-var englishShop = map[string]string{
-	"cmd.shop":         "link your shop account (code, e-mail or phone)",
-	"cmd.segments":     "customer segments (RFM)",
-	"cmd.member":       "a member's value: RFM, P(alive), CLV",
-	"shop.unknown":     "I couldn't find a shop account with that. Use the code from your order confirmation, or the e-mail or phone you shop with.",
-	"shop.linked":      "🛍️ Shop account linked: %d orders. %s points are pending through the return window. Balance: %s points.",
-	"segments.empty":   "No shop orders yet.",
-	"segments.header":  "Customer segments (%d customers, as of %s):",
-	"segments.line":    "%s: %d customers, %.1f%% of revenue",
-	"member.no_shop":   "That member has not linked a shop account.",
-	"member.no_orders": "That member has no paid orders yet.",
-	"member.rfm":       "RFM %d-%d-%d: %s (last order %d days ago, %d orders, %.2f spent)",
-	"member.clv":       "P(alive) %.0f%%, expected orders next year %.1f, 12-month value %.2f",
-	"cmd.marketing":    "turn offers from the brand on or off",
-	"marketing.on":     "You'll hear about offers from us again.",
-	"marketing.off":    "Done: no more offers. Points and service messages still reach you.",
-	"segment.usage":    "Usage: /broadcast --segment <segment> <text>. Segments: %s",
-	"segment.sent":     "Sent to %[2]d members in %[1]s (%[3]d opted out of offers).",
-}
-
-var chineseShop = map[string]string{
-	"cmd.shop":         "绑定商城账号（兑换码、邮箱或手机号）",
-	"cmd.segments":     "客户分群（RFM）",
-	"cmd.member":       "成员价值：RFM、活跃概率、客户终身价值",
-	"shop.unknown":     "没有找到对应的商城账号。请使用订单确认页上的代码，或你购物时用的邮箱、手机号。",
-	"shop.linked":      "🛍️ 商城账号已绑定：%d 笔订单。%s 积分在退货期内待入账。余额：%s 积分。",
-	"segments.empty":   "还没有商城订单。",
-	"segments.header":  "客户分群（%d 位客户，截至 %s）：",
-	"segments.line":    "%s：%d 位客户，占营收 %.1f%%",
-	"member.no_shop":   "该成员还没有绑定商城账号。",
-	"member.no_orders": "该成员还没有已付款订单。",
-	"member.rfm":       "RFM %d-%d-%d：%s（上次下单 %d 天前，%d 笔订单，消费 %.2f）",
-	"member.clv":       "活跃概率 %.0f%%，预计明年下单 %.1f 次，12 个月价值 %.2f",
-	"cmd.marketing":    "开启或关闭品牌优惠消息",
-	"marketing.on":     "好的，之后会继续给你发送优惠消息。",
-	"marketing.off":    "已关闭优惠消息。积分和服务通知仍会照常发送。",
-	"segment.usage":    "用法：/broadcast --segment <分群> <内容>。分群：%s",
-	"segment.sent":     "已发送给 %[1]s 分群的 %[2]d 位成员（%[3]d 位已关闭优惠消息）。",
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func TestShop_LinkSegmentsAndValue(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	st := h.stack
 	ctx := context.Background()
 	// A shop with 40 customers; alice is cust-1, who ordered often and lately.
@@ -22,9 +22,9 @@ func TestShop_LinkSegmentsAndValue(t *testing.T) {
 				Created: communitytest.Start.AddDate(0, 0, -(c*7 + k*20)), Status: orders.Paid}
 			contact := orders.Contact{}
 			if c == 1 {
-				contact.Email = "alice@example.com"
+				contact.Email, contact.EmailVerified = "alice@example.com", true
 			}
-			if err := st.Orders.Ingest(ctx, o, contact); err != nil {
+			if _, err := st.Orders.Ingest(ctx, o, contact); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -42,7 +42,7 @@ func TestShop_LinkSegmentsAndValue(t *testing.T) {
 }
 
 func TestShop_SegmentBroadcast(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	ctx := context.Background()
 	// alice and bob are lost customers (one old order each), carol a champion.
 	for i, u := range []string{"alice", "bob", "carol"} {
@@ -53,7 +53,7 @@ func TestShop_SegmentBroadcast(t *testing.T) {
 		}
 		for k := 0; k < n; k++ {
 			o := orders.Order{ID: fmt.Sprintf("%s-%d", u, k), Customer: "c-" + u, Amount: 5000, Created: communitytest.Start.AddDate(0, 0, -age-k*3), Status: orders.Paid}
-			if err := h.stack.Orders.Ingest(ctx, o, orders.Contact{Email: u + "@example.com"}); err != nil {
+			if _, err := h.stack.Orders.Ingest(ctx, o, orders.Contact{Email: u + "@example.com", EmailVerified: true}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -65,10 +65,11 @@ func TestShop_SegmentBroadcast(t *testing.T) {
 		h.stack.Orders.Ingest(ctx, o, orders.Contact{})
 	}
 	h.expect("bob> /marketing off", "no more offers")
-	got := h.expect("admin> /broadcast --segment lost We miss you: 20% off this week", "Sent to 1 members in Lost (1 opted out of offers)",
+	got := h.expect("admin> /broadcast --segment lost We miss you: 20% off this week", "Sent to 1 member in Lost (1 opted out of offers)",
 		"(to alice, privately) We miss you: 20% off this week")
 	if strings.Contains(got, "to bob") || strings.Contains(got, "to carol") {
 		t.Errorf("message reached the wrong members: %s", got)
 	}
-	h.expect("admin> /broadcast --segment nosuch hi", "Segments: Champions")
+	h.expect("admin> /broadcast --segment nosuch hi", "Segments: champions (Champions)")
+	h.expect("admin> /broadcast --segment", "Segments: champions (Champions)")
 }

@@ -23,7 +23,7 @@ func (c *Community) start(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	}
 	var text string
 	if ev.NewMember {
-		text = ev.T("start.welcome_new", ev.Name, points(c.cfg.SignupBonus))
+		text = ev.T("start.welcome_new", ev.Name, pts(ev, c.cfg.SignupBonus))
 	} else {
 		text = ev.T("start.welcome_back", ev.Name)
 	}
@@ -71,7 +71,7 @@ func (c *Community) profile(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 		locale = ev.T("profile.auto")
 	}
 	text := ev.T("profile.text", m.ID, m.Name, ev.T("role.name."+ev.Role.String()), date(m.Joined, c.loc),
-		date(m.LastActive, c.loc), locale, strings.Join(ids, ", "), m.Streak)
+		date(m.LastActive, c.loc), locale, strings.Join(ids, ", "), ev.TN("n.days", int64(m.Streak), m.Streak))
 	return c.personal(ev, []bots.Reply{{Text: text}}), nil
 }
 
@@ -88,7 +88,7 @@ func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 	if !ev.NewMember {
 		return bots.Say(ev, "join.welcome_back", ev.Name), nil
 	}
-	text := ev.T("join.welcome", ev.Name, points(c.cfg.SignupBonus))
+	text := ev.T("join.welcome", ev.Name, pts(ev, c.cfg.SignupBonus))
 	code, err := c.inviteCode(ctx, ev)
 	if err != nil {
 		return nil, err

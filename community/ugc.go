@@ -28,7 +28,7 @@ func (c *Community) registerUGC(r *bots.Router) {
 		{Name: "ambassador", Help: "cmd.ambassador", Role: bots.RoleMember, Args: []bots.Arg{{Name: "action", Choices: []string{"apply", "approve", "reject"}}, {Name: "rest", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.ambassador)},
 		{Name: "review", Help: "cmd.review", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.review)},
 		{Name: "approve", Help: "cmd.approve", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "points", Kind: bots.ArgInt, Min: 1, Max: 100_000, Optional: true}, {Name: "note", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.approve)},
-		{Name: "reject", Help: "cmd.reject", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "reason", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.reject)},
+		{Name: "reject", Help: "cmd.reject", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "reason", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.reject)},
 		{Name: "feature", Help: "cmd.feature", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.feature)},
 		{Name: "ambassadors", Help: "cmd.ambassadors", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.ambassadors)},
 	} {
@@ -48,12 +48,12 @@ func (c *Community) submit(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	case errors.As(err, &dup):
 		return bots.Say(ev, "submit.duplicate", dup.Existing.ID, date(dup.Existing.Created, c.loc), ev.T("status."+string(dup.Existing.Status))), nil
 	case errors.Is(err, ugc.ErrQuota):
-		return bots.Say(ev, "submit.quota", c.ugc.Config().DailyQuota), nil
+		return []bots.Reply{{Text: ev.TN("submit.quota", int64(c.ugc.Config().DailyQuota), c.ugc.Config().DailyQuota)}}, nil
 	case err != nil:
 		return nil, fmt.Errorf("submit: %w", err)
 	}
 	c.log.InfoContext(ctx, "content submitted", "member", ev.Member, "submission", sub.ID, "platform", sub.Platform)
-	return bots.Say(ev, "submit.ok", sub.ID, sub.Platform, points(c.ugc.Config().RewardFor(sub.Platform, sub.Type))), nil
+	return bots.Say(ev, "submit.ok", sub.ID, sub.Platform, pts(ev, c.ugc.Config().RewardFor(sub.Platform, sub.Type))), nil
 }
 
 // submissions lists the member's own submissions; managers may filter all
@@ -89,7 +89,7 @@ func (c *Community) submissions(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	for _, s := range subs {
 		line := ev.T("submissions.line", s.ID, ev.T("status."+string(s.Status)), s.Platform, s.Canonical)
 		if s.Status == ugc.Approved {
-			line += " +" + points(s.Points)
+			line += " +" + pts(ev, s.Points)
 		}
 		if s.Status == ugc.Rejected && s.Reason != "" {
 			line += " — " + s.Reason
@@ -121,7 +121,7 @@ func (c *Community) review(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 		id := strconv.FormatUint(s.ID, 10)
 		out = append(out, bots.Reply{Text: text, Buttons: [][]bots.Button{{
 			{Label: ev.T("button.approve"), Data: "/approve " + id},
-			{Label: ev.T("button.reject"), Data: "/reject " + id + " off-brief"},
+			{Label: ev.T("button.reject"), Data: "/reject " + id},
 		}}})
 	}
 	return out, nil
@@ -135,25 +135,125 @@ func memberIDs(subs []ugc.Submission) []uint64 {
 	return ids
 }
 
+// ApproveSubmission approves a submission and pays it: points when
+// positive, else its configured reward. A manager may not approve their own
+// submission (ErrSelf; owners may), and the payout counts against their
+// daily limit: past it the approval is refused with a *LimitError (the
+// owner can approve it). It returns a *ForbiddenError below manager and
+// ugc's errors for an unknown or already rejected submission; audited.
+func (c *Community) ApproveSubmission(ctx context.Context, actor Actor, id uint64, points int64, note, key string) (ugc.Submission, error) {
+	if err := actor.require("approve", bots.RoleManager); err != nil {
+		return ugc.Submission{}, err
+	}
+	sub, quote, err := c.ugc.Quote(ctx, id, points)
+	if err != nil {
+		return ugc.Submission{}, err
+	}
+	rec, err := c.grantAudit(ctx, actor, "approve", sub, quote, key, map[string]string{"submission": strconv.FormatUint(id, 10), "note": note})
+	if err != nil {
+		return ugc.Submission{}, err
+	}
+	got, err := c.ugc.Approve(ctx, id, actor.Member, points, note)
+	return got, c.finishGrantAudit(ctx, rec, err)
+}
+
+// FeatureSubmission features an approved submission and pays the bonus,
+// under the rules of ApproveSubmission.
+func (c *Community) FeatureSubmission(ctx context.Context, actor Actor, id uint64, key string) (ugc.Submission, int64, error) {
+	if err := actor.require("feature", bots.RoleManager); err != nil {
+		return ugc.Submission{}, 0, err
+	}
+	sub, err := c.ugc.Get(ctx, id)
+	if err != nil {
+		return ugc.Submission{}, 0, err
+	}
+	bonus := c.ugc.Config().FeatureBonus
+	if sub.Featured {
+		bonus = 0 // a replay pays nothing more
+	}
+	rec, err := c.grantAudit(ctx, actor, "feature", sub, bonus, key, map[string]string{"submission": strconv.FormatUint(id, 10)})
+	if err != nil {
+		return ugc.Submission{}, 0, err
+	}
+	got, paid, err := c.ugc.Feature(ctx, id, actor.Member)
+	return got, paid, c.finishGrantAudit(ctx, rec, err)
+}
+
+// grantAudit checks who may pay a submission and records it against the
+// actor's daily limit; past the limit it returns a *LimitError.
+func (c *Community) grantAudit(ctx context.Context, actor Actor, action string, sub ugc.Submission, amount int64, key string, args map[string]string) (AuditEntry, error) {
+	if sub.Member == actor.Member && actor.Role < bots.RoleOwner {
+		return AuditEntry{}, fmt.Errorf("%s #%d: %w", action, sub.ID, ErrSelf)
+	}
+	e := actor.entry(action, sub.Member)
+	e.Amount, e.Key, e.Args, e.Outcome = amount, key, args, OutcomeStarted
+	e.Effect = "ugc-" + action + ":" + strconv.FormatUint(sub.ID, 10)
+	limit := int64(0)
+	if actor.Role < bots.RoleOwner && amount > 0 {
+		e.Day, limit = c.day(), c.limits.ManagerDailyPoints
+	}
+	rec, used, err := c.audit(ctx, e, limit)
+	if err != nil {
+		return rec, err
+	}
+	if rec.Outcome == OutcomeAwaiting {
+		if _, err := c.settleAudit(ctx, rec.ID, OutcomeRefused, "past the daily limit"); err != nil {
+			return rec, err
+		}
+		return rec, &LimitError{Limit: limit, Used: used, Asked: amount}
+	}
+	return rec, nil
+}
+
+// finishGrantAudit records how a paying decision ended and returns its error.
+func (c *Community) finishGrantAudit(ctx context.Context, rec AuditEntry, err error) error {
+	outcome, note := OutcomeDone, ""
+	if err != nil {
+		outcome, note = OutcomeRefused, err.Error()
+	}
+	if rec.Outcome != OutcomeStarted {
+		return err // recorded before: a retried request
+	}
+	if _, aerr := c.settleAudit(ctx, rec.ID, outcome, note); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	return err
+}
+
+// RejectSubmission rejects a pending submission, audited.
+func (c *Community) RejectSubmission(ctx context.Context, actor Actor, id uint64, reason string) (ugc.Submission, error) {
+	if err := actor.require("reject", bots.RoleManager); err != nil {
+		return ugc.Submission{}, err
+	}
+	sub, err := c.ugc.Reject(ctx, id, actor.Member, reason)
+	if err != nil || sub.Replay {
+		return sub, err
+	}
+	e := actor.entry("reject", sub.Member)
+	e.Args = map[string]string{"submission": strconv.FormatUint(id, 10), "reason": reason}
+	_, _, err = c.audit(ctx, e, 0)
+	return sub, err
+}
+
 func (c *Community) approve(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	sub, err := c.ugc.Approve(ctx, uint64(ev.ArgInt("id")), ev.Member, ev.ArgInt("points"), ev.Arg("note"))
-	if reply, ok := reviewError(ev, err); ok {
+	sub, err := c.ApproveSubmission(ctx, ActorOf(ev), uint64(ev.ArgInt("id")), ev.ArgInt("points"), ev.Arg("note"), ev.Key("approve"))
+	if reply, ok := c.reviewError(ev, err); ok {
 		return reply, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	if sub.Replay {
-		return bots.Say(ev, "approve.already", sub.ID, points(sub.Points)), nil
+		return bots.Say(ev, "approve.already", sub.ID, pts(ev, sub.Points)), nil
 	}
 	c.log.InfoContext(ctx, "submission approved", "by", ev.Member, "submission", sub.ID, "points", sub.Points)
-	c.notifyMember(ctx, loyalty.Member(sub.Member), "notify.approved", sub.ID, points(sub.Points), sub.Reason)
-	return bots.Say(ev, "approve.ok", sub.ID, points(sub.Points)), nil
+	c.notifyMember(ctx, loyalty.Member(sub.Member), "notify.approved", sub.ID, pointsN(sub.Points), sub.Reason)
+	return bots.Say(ev, "approve.ok", sub.ID, pts(ev, sub.Points)), nil
 }
 
 func (c *Community) reject(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	sub, err := c.ugc.Reject(ctx, uint64(ev.ArgInt("id")), ev.Member, ev.Arg("reason"))
-	if reply, ok := reviewError(ev, err); ok {
+	sub, err := c.RejectSubmission(ctx, ActorOf(ev), uint64(ev.ArgInt("id")), ev.Arg("reason"))
+	if reply, ok := c.reviewError(ev, err); ok {
 		return reply, nil
 	}
 	if err != nil {
@@ -162,13 +262,17 @@ func (c *Community) reject(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	if sub.Replay {
 		return bots.Say(ev, "reject.already", sub.ID), nil
 	}
-	c.notifyMember(ctx, loyalty.Member(sub.Member), "notify.rejected", sub.ID, sub.Reason)
+	if sub.Reason == "" {
+		c.notifyMember(ctx, loyalty.Member(sub.Member), "notify.rejected_brief", sub.ID)
+	} else {
+		c.notifyMember(ctx, loyalty.Member(sub.Member), "notify.rejected", sub.ID, sub.Reason)
+	}
 	return bots.Say(ev, "reject.ok", sub.ID), nil
 }
 
 func (c *Community) feature(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	sub, bonus, err := c.ugc.Feature(ctx, uint64(ev.ArgInt("id")), ev.Member)
-	if reply, ok := reviewError(ev, err); ok {
+	sub, bonus, err := c.FeatureSubmission(ctx, ActorOf(ev), uint64(ev.ArgInt("id")), ev.Key("feature"))
+	if reply, ok := c.reviewError(ev, err); ok {
 		return reply, nil
 	}
 	if err != nil {
@@ -177,13 +281,18 @@ func (c *Community) feature(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	if sub.Replay {
 		return bots.Say(ev, "feature.already", sub.ID), nil
 	}
-	c.notifyMember(ctx, loyalty.Member(sub.Member), "notify.featured", sub.ID, points(bonus))
-	return bots.Say(ev, "feature.ok", sub.ID, points(bonus)), nil
+	c.notifyMember(ctx, loyalty.Member(sub.Member), "notify.featured", sub.ID, pointsN(bonus))
+	return bots.Say(ev, "feature.ok", sub.ID, pts(ev, bonus)), nil
 }
 
-func reviewError(ev *bots.Event, err error) ([]bots.Reply, bool) {
+func (c *Community) reviewError(ev *bots.Event, err error) ([]bots.Reply, bool) {
 	id := ev.ArgInt("id")
+	var limit *LimitError
 	switch {
+	case errors.Is(err, ErrSelf):
+		return bots.Say(ev, "review.self", id), true
+	case errors.As(err, &limit):
+		return bots.Say(ev, "review.limit", id, pts(ev, limit.Asked), pts(ev, limit.Limit), pts(ev, limit.Used)), true
 	case errors.Is(err, ugc.ErrNotFound):
 		return bots.Say(ev, "review.unknown", id), true
 	case errors.Is(err, ugc.ErrReviewed):
@@ -201,7 +310,7 @@ func (c *Community) ref(ctx context.Context, ev *bots.Event) ([]bots.Reply, erro
 		return nil, err
 	}
 	cfg := c.ugc.Config()
-	text := ev.T("ref.code", "ref_"+code, points(cfg.ReferrerReward), points(cfg.RefereeReward))
+	text := ev.T("ref.code", "ref_"+code, pts(ev, cfg.ReferrerReward), pts(ev, cfg.RefereeReward))
 	if c.notify != nil {
 		if link := c.notify.DeepLinks("ref_" + code)[bots.Telegram]; link != "" {
 			text += "\n" + ev.T("ref.telegram", link)
@@ -231,7 +340,7 @@ func (c *Community) attribute(ctx context.Context, ev *bots.Event, code, via str
 	if err != nil {
 		return "", err
 	}
-	return ev.T("ref.welcome", names[ref.Referrer], points(c.ugc.Config().RefereeReward)), nil
+	return ev.T("ref.welcome", names[ref.Referrer], pts(ev, c.ugc.Config().RefereeReward)), nil
 }
 
 // qualifyReferral pays a pending referral once the new member has checked
@@ -245,8 +354,8 @@ func (c *Community) qualifyReferral(ctx context.Context, ev *bots.Event) (string
 		return "", err
 	}
 	c.log.InfoContext(ctx, "referral qualified", "referrer", ref.Referrer, "referee", ref.Referee, "paid", ref.Paid)
-	c.notifyMember(ctx, loyalty.Member(ref.Referrer), "notify.referral", ev.Name, points(ref.Paid))
-	return ev.T("ref.qualified", points(c.ugc.Config().RefereeReward)), nil
+	c.notifyMember(ctx, loyalty.Member(ref.Referrer), "notify.referral", ev.Name, pointsN(ref.Paid))
+	return ev.T("ref.qualified", pts(ev, c.ugc.Config().RefereeReward)), nil
 }
 
 func (c *Community) referrals(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
@@ -323,6 +432,11 @@ func (c *Community) ambassador(ctx context.Context, ev *bots.Event) ([]bots.Repl
 	} else if err != nil {
 		return nil, err
 	}
+	e := ActorOf(ev).entry("ambassador", target)
+	e.Args = map[string]string{"decision": ev.Arg("action")}
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return nil, err
+	}
 	if !approve {
 		c.notifyMember(ctx, loyalty.Member(target), "notify.ambassador_rejected")
 		return bots.Say(ev, "ambassador.rejected", toks[0]), nil
@@ -377,7 +491,7 @@ func (c *Community) ambassadors(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	}
 	lines := []string{ev.T("ambassadors.header")}
 	for _, r := range rows {
-		lines = append(lines, ev.T("ambassadors.line", r.name, r.level.Name, r.act.Approved, r.act.Pending, r.act.Referrals, points(r.act.Points)))
+		lines = append(lines, ev.T("ambassadors.line", r.name, r.level.Name, r.act.Approved, r.act.Pending, ev.TN("n.referrals", int64(r.act.Referrals), r.act.Referrals), pts(ev, r.act.Points)))
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
 }
@@ -393,7 +507,7 @@ func (c *Community) ambassadorBoard(ctx context.Context, ev *bots.Event) ([]bots
 	}
 	lines := []string{ev.T("leaderboard.header", ev.T("period.ambassadors"))}
 	for i, r := range rows {
-		lines = append(lines, ev.T("leaderboard.line", strconv.Itoa(i+1)+".", r.name+" ("+r.level.Name+")", points(r.act.Points)))
+		lines = append(lines, ev.T("leaderboard.line", strconv.Itoa(i+1)+".", r.name+" ("+r.level.Name+")", pts(ev, r.act.Points)))
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
 }

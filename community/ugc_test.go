@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/communitytest"
 )
 
 const xhs = "https://www.xiaohongshu.com/explore/66f1a2b3000000001e03c9d4"
 
 func TestUGC_SubmitReviewApprove(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("carol> /start")
 	h.expect("carol> /submit "+xhs, "Content rewards are for ambassadors", "/ambassador apply")
 	h.expect("carol> /ambassador apply I review oolongs on Xiaohongshu", "application is with the team")
@@ -32,7 +33,7 @@ func TestUGC_SubmitReviewApprove(t *testing.T) {
 	h.expect("admin> /approve 1", "#1 was already approved (200 points, paid once)")
 	h.expect("admin> /reject 1 changed my mind", "already decided the other way")
 	h.wantBalance("carol", 300)
-	h.expect("admin> /feature 1", "Featured #1: a 300 point bonus paid", "(to carol, privately) 🌟")
+	h.expect("admin> /feature 1", "Featured #1: a bonus of 300 points paid", "(to carol, privately) 🌟")
 	h.expect("admin> /feature 1", "already featured")
 	h.wantBalance("carol", 600)
 	h.expect("carol> /submissions", "#1 approved — xiaohongshu", "+200")
@@ -46,7 +47,7 @@ func TestUGC_SubmitReviewApprove(t *testing.T) {
 }
 
 func TestUGC_ConcurrentApprovalsPayOnce(t *testing.T) {
-	h := newHarness(t, community.Config{MembersMaySubmit: true})
+	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.MembersMaySubmit = true }))
 	h.send("carol> /submit " + xhs)
 	var wg sync.WaitGroup
 	for range 64 {
@@ -61,7 +62,7 @@ func TestUGC_ConcurrentApprovalsPayOnce(t *testing.T) {
 }
 
 func TestUGC_SubmitQuota(t *testing.T) {
-	h := newHarness(t, community.Config{MembersMaySubmit: true})
+	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.MembersMaySubmit = true }))
 	for i := range 5 {
 		h.expect("carol> /submit https://example.com/post/"+string(rune('a'+i)), "waiting for review")
 	}
@@ -71,7 +72,7 @@ func TestUGC_SubmitQuota(t *testing.T) {
 }
 
 func TestUGC_Referrals(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	got := h.expect("alice> /ref", "Your referral code: ref_", "earn you 300 points")
 	code := regexp.MustCompile(`ref_([A-Z2-9]{6})`).FindStringSubmatch(got)[1]
@@ -113,7 +114,7 @@ func TestUGC_Referrals(t *testing.T) {
 }
 
 func TestUGC_InviteAttribution(t *testing.T) {
-	h := newHarness(t, community.Config{})
+	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
 	code := regexp.MustCompile(`ref_([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /ref"))[1]
 	h.expect("erin> !join ref_"+code, "Welcome to the community, erin!", "You were invited by alice")

@@ -30,7 +30,7 @@ type Hold struct {
 	ID      uint64    `json:"id"`
 	Key     string    `json:"key"`
 	Account AccountID `json:"account"`
-	Amount  int64     `json:"amount"`
+	Amount  int64     `json:"amount"` // points it still reserves (a partial capture lowers it)
 	Reason  string    `json:"reason,omitempty"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
@@ -45,50 +45,47 @@ type Hold struct {
 // *InsufficientFundsError when the member's available points do not cover
 // amount. The same key and request return the original hold.
 func (l *Ledger) Hold(ctx context.Context, key string, a AccountID, amount int64, ttl time.Duration, reason string) (Hold, error) {
+	if ttl <= 0 {
+		return Hold{}, fmt.Errorf("%w: ttl %s", ErrInvalidAmount, ttl)
+	}
+	h := hashOf("hold", string(a), strconv.FormatInt(amount, 10), ttl.String(), reason)
+	return l.hold(ctx, key, a, amount, reason, h, func(now time.Time) time.Time { return now.Add(ttl) })
+}
+
+// HoldUntil is Hold with an absolute end instead of a TTL. Its idempotency
+// payload is that end, so a retry computed later (a redelivered order whose
+// return window ends at a fixed time) replays instead of conflicting. An end
+// that is not after now returns an error wrapping ErrInvalidAmount.
+func (l *Ledger) HoldUntil(ctx context.Context, key string, a AccountID, amount int64, until time.Time, reason string) (Hold, error) {
+	until = until.UTC()
+	h := hashOf("hold-until", string(a), strconv.FormatInt(amount, 10), until.Format(time.RFC3339Nano), reason)
+	return l.hold(ctx, key, a, amount, reason, h, func(time.Time) time.Time { return until })
+}
+
+func (l *Ledger) hold(ctx context.Context, key string, a AccountID, amount int64, reason string, h [16]byte, end func(now time.Time) time.Time) (Hold, error) {
 	switch {
 	case key == "":
 		return Hold{}, ErrEmptyKey
-	case amount <= 0 || ttl <= 0:
-		return Hold{}, fmt.Errorf("%w: amount %d, ttl %s", ErrInvalidAmount, amount, ttl)
+	case amount <= 0:
+		return Hold{}, fmt.Errorf("%w: amount %d", ErrInvalidAmount, amount)
 	case !a.IsMember():
 		return Hold{}, fmt.Errorf("hold on %q: %w", a, ErrUnknownAccount)
 	}
-	h := hashOf("hold", string(a), strconv.FormatInt(amount, 10), ttl.String(), reason)
 	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		if id, ok, err := s.replay(key, kindHold, h); err != nil || ok {
 			return s.replayHold(id, err)
 		}
+		a := s.resolve(a)
 		now := l.cfg.Now().UTC()
-		acc := s.account(a)
-		held, expired := acc.Held, []Hold(nil)
-		if held > 0 {
-			held, expired = s.liveHolds(a, now)
+		expires := end(now)
+		if !expires.After(now) {
+			return nil, fmt.Errorf("%w: hold ends %s, before now", ErrInvalidAmount, expires.Format(time.RFC3339))
 		}
-		if acc.Balance-held < amount {
-			return nil, &InsufficientFundsError{Account: a, Available: acc.Balance - held, Required: amount}
-		}
-		id, err := s.holds().NextSequence()
+		hd, err := s.placeHold(key, a, amount, reason, now, expires)
 		if err != nil {
 			return nil, err
 		}
-		if err := s.voidHolds(expired, now, &acc); err != nil {
-			return nil, err
-		}
-		acc.Held += amount
-		hd := Hold{ID: id, Key: key, Account: a, Amount: amount, Reason: reason, Created: now, Expires: now.Add(ttl), State: HoldOpen}
-		if err := s.putHold(hd); err != nil {
-			return nil, err
-		}
-		if err := s.holdIndex().Put(acctKey(a, u64(id)), nil); err != nil {
-			return nil, err
-		}
-		if err := s.holdExpiry().Put(append(u64(uint64(hd.Expires.Unix())), u64(id)...), nil); err != nil {
-			return nil, err
-		}
-		if err := s.putAccount(a, acc); err != nil {
-			return nil, err
-		}
-		return hd, s.putKey(key, kindHold, h, id)
+		return hd, s.putKey(key, kindHold, h, hd.ID)
 	})
 	if err != nil {
 		return Hold{}, err
@@ -125,6 +122,66 @@ func (l *Ledger) Capture(ctx context.Context, key string, holdID uint64, sink Ac
 			return nil, err
 		}
 		return rc, s.putKey(key, kindCapture, h, rc.Entry.ID)
+	})
+	return receiptOf(out, err)
+}
+
+// PartialCapture asks to debit part of an open hold: Amount of the points
+// it holds go to Sink; the rest stays held until the hold's end.
+type PartialCapture struct {
+	Key    string // idempotency key, required
+	Hold   uint64
+	Amount int64
+	Sink   AccountID
+	Reason string
+	// Spend is the purchase value, in currency units, the debit takes back
+	// (a refund's share), for tiers by spend.
+	Spend int64
+}
+
+// CapturePart debits part of an open hold's points and keeps the rest held
+// until the hold's end: a partial refund inside a return window takes back
+// its share and leaves the remainder pending, in one step, so no released
+// point can be spent in between. Capturing the whole remainder closes the
+// hold. It returns the errors Capture does, and an error wrapping
+// ErrInvalidAmount when Amount exceeds what the hold still holds.
+func (l *Ledger) CapturePart(ctx context.Context, c PartialCapture) (Receipt, error) {
+	if c.Key == "" {
+		return Receipt{}, ErrEmptyKey
+	}
+	if c.Amount <= 0 {
+		return Receipt{}, fmt.Errorf("%w: %d", ErrInvalidAmount, c.Amount)
+	}
+	if err := c.Sink.Validate(); err != nil {
+		return Receipt{}, err
+	}
+	h := hashOf("capture-part", strconv.FormatUint(c.Hold, 10), strconv.FormatInt(c.Amount, 10), string(c.Sink), c.Reason, strconv.FormatInt(c.Spend, 10))
+	out, err := l.w.do(ctx, func(s *store) (any, error) {
+		if id, ok, err := s.replay(c.Key, kindCapture, h); err != nil || ok {
+			return s.replayReceipt(id, err)
+		}
+		hd, err := s.openHold(c.Hold, l.cfg.Now())
+		if err != nil {
+			return nil, err
+		}
+		if c.Amount > hd.Amount {
+			return nil, fmt.Errorf("%w: capture %d of hold %d holding %d", ErrInvalidAmount, c.Amount, c.Hold, hd.Amount)
+		}
+		rc, err := l.post(s, Entry{Key: c.Key, From: hd.Account, To: c.Sink, Amount: c.Amount, Reason: c.Reason, Spend: c.Spend}, postOpts{release: c.Amount})
+		if err != nil {
+			return nil, err
+		}
+		hd.Amount -= c.Amount
+		if hd.Amount == 0 {
+			hd.State, hd.Entry = HoldCaptured, rc.Entry.ID
+			err = s.closeHold(hd)
+		} else {
+			err = s.putHold(hd)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return rc, s.putKey(c.Key, kindCapture, h, rc.Entry.ID)
 	})
 	return receiptOf(out, err)
 }
@@ -212,6 +269,37 @@ func (l *Ledger) voidExpiredHolds(ctx context.Context, now time.Time) (int, erro
 		return 0, fmt.Errorf("void expired holds: %w", err)
 	}
 	return out.(int), nil
+}
+
+// placeHold reserves amount points of member a from now until expires.
+func (s *store) placeHold(key string, a AccountID, amount int64, reason string, now, expires time.Time) (Hold, error) {
+	acc := s.account(a)
+	held, expired := acc.Held, []Hold(nil)
+	if held > 0 {
+		held, expired = s.liveHolds(a, now)
+	}
+	if acc.Balance-held < amount {
+		return Hold{}, &InsufficientFundsError{Account: a, Available: acc.Balance - held, Required: amount}
+	}
+	id, err := s.holds().NextSequence()
+	if err != nil {
+		return Hold{}, err
+	}
+	if err := s.voidHolds(expired, now, &acc); err != nil {
+		return Hold{}, err
+	}
+	acc.Held += amount
+	hd := Hold{ID: id, Key: key, Account: a, Amount: amount, Reason: reason, Created: now, Expires: expires, State: HoldOpen}
+	if err := s.putHold(hd); err != nil {
+		return Hold{}, err
+	}
+	if err := s.holdIndex().Put(acctKey(a, u64(id)), nil); err != nil {
+		return Hold{}, err
+	}
+	if err := s.holdExpiry().Put(append(u64(uint64(hd.Expires.Unix())), u64(id)...), nil); err != nil {
+		return Hold{}, err
+	}
+	return hd, s.putAccount(a, acc)
 }
 
 func (s *store) hold(id uint64) (Hold, error) {

@@ -31,6 +31,7 @@ const (
 	bCodes               // code → redemption id
 	bRedeemCounts        // member\0 reward id → count
 	bPending             // redemption id → nil while pending
+	bMerged              // member account → the member account it was merged into
 )
 
 var bucketNames = [...][]byte{
@@ -40,6 +41,7 @@ var bucketNames = [...][]byte{
 	bHolds: []byte("loyalty.holds"), bHoldIndex: []byte("loyalty.holds_by_account"), bHoldExpiry: []byte("loyalty.hold_expiry"),
 	bRewards: []byte("loyalty.rewards"), bRedemptions: []byte("loyalty.redemptions"), bCodes: []byte("loyalty.redemption_codes"),
 	bRedeemCounts: []byte("loyalty.redemption_counts"), bPending: []byte("loyalty.redemptions_open"),
+	bMerged: []byte("loyalty.merged"),
 }
 
 // Config configures a Ledger. A zero field means "use the default".
@@ -79,11 +81,12 @@ func DefaultConfig() Config {
 // an idempotency key and concurrent writes share transactions (group commit).
 // A Ledger is safe for concurrent use.
 type Ledger struct {
-	db    *bolt.DB
-	cfg   Config
-	w     *writer
-	cache *accountCache
-	log   *slog.Logger
+	db        *bolt.DB
+	cfg       Config
+	w         *writer
+	cache     *accountCache
+	redirects *redirects // merged accounts
+	log       *slog.Logger
 }
 
 // Open creates the ledger's buckets in db and starts its writer. The caller
@@ -126,8 +129,13 @@ func Open(db *bolt.DB, cfg Config) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
+	rd := &redirects{}
+	if err := db.View(rd.load); err != nil {
+		return nil, fmt.Errorf("open ledger: merged accounts: %w", err)
+	}
 	cache := newAccountCache()
-	return &Ledger{db: db, cfg: cfg, w: newWriter(db, cfg.MaxBatch, cache.publish), cache: cache, log: cfg.Logger.With("component", "loyalty")}, nil
+	return &Ledger{db: db, cfg: cfg, w: newWriter(db, cfg.MaxBatch, cache.publish), cache: cache, redirects: rd,
+		log: cfg.Logger.With("component", "loyalty")}, nil
 }
 
 // Close waits for queued writes to commit and stops the writer. Later writes
@@ -181,6 +189,11 @@ type Posting struct {
 	// purchase's points, or a refund's clawback. Tiers count it when
 	// Config.TierBasis is "spend".
 	Spend int64
+	// HoldUntil, when set and later than now, holds the points credited to
+	// the member until then, in the same step as the credit, so none of them
+	// can be spent before the hold exists (a purchase's return window). The
+	// hold is in Receipt.Hold.
+	HoldUntil time.Time
 }
 
 // Tier bases.
@@ -191,8 +204,12 @@ const (
 
 // hash fingerprints the request for the idempotency check.
 func (p Posting) hash() [16]byte {
-	return hashOf("post", string(p.From), string(p.To), strconv.FormatInt(p.Amount, 10), p.Reason,
-		strconv.FormatBool(p.Multiply), strconv.FormatInt(p.Spend, 10))
+	parts := []string{"post", string(p.From), string(p.To), strconv.FormatInt(p.Amount, 10), p.Reason,
+		strconv.FormatBool(p.Multiply), strconv.FormatInt(p.Spend, 10)}
+	if !p.HoldUntil.IsZero() { // left out otherwise, so keys written before it existed still replay
+		parts = append(parts, p.HoldUntil.UTC().Format(time.RFC3339Nano))
+	}
+	return hashOf(parts...)
 }
 
 func (p Posting) validate() error {
@@ -222,6 +239,8 @@ type Receipt struct {
 	Replay bool
 	// TierChange is set when the write moved a member to another tier.
 	TierChange *TierChange
+	// Hold is the hold a Posting with HoldUntil placed, nil for none.
+	Hold *Hold
 }
 
 // Post moves points between two accounts. It returns an *InsufficientFundsError
@@ -237,22 +256,58 @@ func (l *Ledger) Post(ctx context.Context, p Posting) (Receipt, error) {
 	h := p.hash()
 	out, err := l.w.do(ctx, func(s *store) (any, error) {
 		if id, ok, err := s.replay(p.Key, kindPost, h); err != nil || ok {
-			return s.replayReceipt(id, err)
+			return s.replayPost(p.Key, id, err)
+		}
+		from, to := s.resolve(p.From), s.resolve(p.To)
+		if from == to {
+			return nil, ErrSameAccount
 		}
 		amount := p.Amount
-		if p.Multiply && p.To.IsMember() {
+		if p.Multiply && to.IsMember() {
 			var err error
-			if amount, err = l.multiply(s, p.To, amount); err != nil {
+			if amount, err = l.multiply(s, to, amount); err != nil {
 				return nil, err
 			}
 		}
-		rc, err := l.post(s, Entry{Key: p.Key, From: p.From, To: p.To, Amount: amount, Reason: p.Reason, Spend: p.Spend}, postOpts{})
+		rc, err := l.post(s, Entry{Key: p.Key, From: from, To: to, Amount: amount, Reason: p.Reason, Spend: p.Spend}, postOpts{})
 		if err != nil {
 			return nil, err
+		}
+		if now := l.cfg.Now().UTC(); !p.HoldUntil.IsZero() && to.IsMember() && p.HoldUntil.After(now) {
+			hk := p.Key + holdSuffix
+			hd, err := s.placeHold(hk, to, rc.Entry.Amount, p.Reason, now, p.HoldUntil.UTC())
+			if err != nil {
+				return nil, err
+			}
+			if err := s.putKey(hk, kindHold, hashOf(hk), hd.ID); err != nil {
+				return nil, err
+			}
+			rc.Hold = &hd
 		}
 		return rc, s.putKey(p.Key, kindPost, h, rc.Entry.ID)
 	})
 	return l.tierHook(ctx, out, err)
+}
+
+// holdSuffix names the hold a Posting with HoldUntil places: its key is the
+// posting's key with this suffix.
+const holdSuffix = "/hold"
+
+// replayPost is replayReceipt with the hold a HoldUntil posting placed.
+func (s *store) replayPost(key string, id uint64, err error) (any, error) {
+	out, err := s.replayReceipt(id, err)
+	if err != nil {
+		return nil, err
+	}
+	rc := out.(Receipt)
+	if rec, ok := s.key(key + holdSuffix); ok && rec.kind == kindHold {
+		hd, err := s.hold(rec.ref)
+		if err != nil {
+			return nil, err
+		}
+		rc.Hold = &hd
+	}
+	return rc, nil
 }
 
 // tierHook reports a committed receipt's tier change to OnTierChange.
@@ -315,7 +370,7 @@ func (l *Ledger) reverse(s *store, key string, id uint64, reason string) (Receip
 	if s.reversals().Get(u64(id)) != nil {
 		return Receipt{}, fmt.Errorf("reverse entry %d: %w", id, ErrAlreadyReversed)
 	}
-	e := Entry{Key: key, From: orig.To, To: orig.From, Amount: orig.Amount, Reason: reason, Reverses: orig.ID, Spend: orig.Spend}
+	e := Entry{Key: key, From: s.resolve(orig.To), To: s.resolve(orig.From), Amount: orig.Amount, Reason: reason, Reverses: orig.ID, Spend: orig.Spend}
 	return l.post(s, e, postOpts{original: &orig})
 }
 
@@ -336,6 +391,10 @@ func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, 
 			if errs[i] = p.validate(); errs[i] != nil {
 				continue
 			}
+			if !p.HoldUntil.IsZero() {
+				errs[i] = fmt.Errorf("%w: Import places no holds (HoldUntil)", ErrInvalidAmount)
+				continue
+			}
 			h := p.hash()
 			var out any
 			if id, ok, err := s.replay(p.Key, kindPost, h); err != nil || ok {
@@ -343,13 +402,14 @@ func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, 
 				receipts[i], errs[i] = receiptOf(out, err)
 				continue
 			}
+			from, to := s.resolve(p.From), s.resolve(p.To)
 			amount := p.Amount
-			if p.Multiply && p.To.IsMember() {
-				if amount, errs[i] = l.multiply(s, p.To, amount); errs[i] != nil {
+			if p.Multiply && to.IsMember() {
+				if amount, errs[i] = l.multiply(s, to, amount); errs[i] != nil {
 					continue
 				}
 			}
-			rc, err := l.post(s, Entry{Key: p.Key, From: p.From, To: p.To, Amount: amount, Reason: p.Reason, Spend: p.Spend}, postOpts{})
+			rc, err := l.post(s, Entry{Key: p.Key, From: from, To: to, Amount: amount, Reason: p.Reason, Spend: p.Spend}, postOpts{})
 			if err != nil && !isRejection(err) {
 				return err
 			}
@@ -393,6 +453,7 @@ func (l *Ledger) Balance(ctx context.Context, a AccountID) (Balance, error) {
 	if err := a.Validate(); err != nil {
 		return Balance{}, err
 	}
+	a = l.redirects.resolve(a)
 	acc, ok := l.cache.get(a)
 	if ok && acc.Held == 0 {
 		return Balance{Account: a, Balance: acc.Balance, Available: acc.Balance, Earned: acc.Earned}, nil
@@ -425,6 +486,7 @@ func (l *Ledger) History(ctx context.Context, a AccountID, before uint64, limit 
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
+	a = l.redirects.resolve(a)
 	err = l.db.View(func(tx *bolt.Tx) error {
 		s := newStore(tx)
 		id := s.account(a).Last
@@ -613,6 +675,8 @@ const (
 	kindFulfil
 	kindCancel
 	kindExpire
+	kindMerge
+	kindForfeit
 )
 
 type keyRecord struct {

@@ -141,6 +141,7 @@ func (l *Ledger) Lots(ctx context.Context, a AccountID) ([]Lot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	a = l.redirects.resolve(a)
 	var lots []Lot
 	err := l.db.View(func(tx *bolt.Tx) error {
 		prefix := acctKey(a)

@@ -3,7 +3,6 @@ package loyalty
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loyalbot/loyalbot/loyalty/code"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -168,6 +168,7 @@ func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string)
 		if rid, ok, err := s.replay(key, kindRedeem, h); err != nil || ok {
 			return s.replayRedemption(rid, err)
 		}
+		a := s.resolve(a)
 		now := l.cfg.Now().UTC()
 		r, err := s.reward(id)
 		if err != nil {
@@ -255,7 +256,7 @@ func (l *Ledger) closeRedemption(ctx context.Context, code string, to Redemption
 		}
 		if to == RedemptionCancelled {
 			key := "redemption-cancel:" + code
-			if _, err := l.reverse(s, key, rd.Entry, "cancelled: "+note); err != nil {
+			if _, err := l.reverse(s, key, rd.Entry, note); err != nil {
 				return nil, err
 			}
 			if err := s.putKey(key, kindCancel, hashOf(key), rd.ID); err != nil {
@@ -309,6 +310,9 @@ func (l *Ledger) Redemptions(ctx context.Context, a AccountID, pendingOnly bool,
 	if limit <= 0 {
 		limit = 20
 	}
+	if a != "" {
+		a = l.redirects.resolve(a)
+	}
 	var out []Redemption
 	err := l.db.View(func(tx *bolt.Tx) error {
 		s := newStore(tx)
@@ -321,7 +325,7 @@ func (l *Ledger) Redemptions(ctx context.Context, a AccountID, pendingOnly bool,
 			if err != nil {
 				return err
 			}
-			if a == "" || rd.Account == a {
+			if a == "" || rd.Account == a || s.resolve(rd.Account) == a {
 				out = append(out, rd)
 			}
 		}
@@ -329,9 +333,6 @@ func (l *Ledger) Redemptions(ctx context.Context, a AccountID, pendingOnly bool,
 	})
 	return out, err
 }
-
-// codeAlphabet leaves out look-alikes (0/O, 1/I/L) so codes survive being read aloud.
-const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 // NormalizeCode upper-cases a redemption code and drops spaces and dashes, so
 // "k7qh 3mzt" and "K7QH-3MZT" name the same redemption.
@@ -345,18 +346,7 @@ func NormalizeCode(code string) string {
 }
 
 func (s *store) newCode() (string, error) {
-	for {
-		var b [8]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return "", err
-		}
-		for i := range b {
-			b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
-		}
-		if s.codes().Get(b[:]) == nil {
-			return string(b[:]), nil
-		}
-	}
+	return code.New(8, func(c string) bool { return s.codes().Get([]byte(c)) == nil })
 }
 
 // FormatCode shows a code as two groups of four: "K7QH-3MZT".

@@ -117,6 +117,7 @@ func (l *Ledger) TierOf(ctx context.Context, a AccountID) (TierStatus, error) {
 	if err := ctx.Err(); err != nil {
 		return TierStatus{}, err
 	}
+	a = l.redirects.resolve(a)
 	var st TierStatus
 	err := l.db.View(func(tx *bolt.Tx) error {
 		st.Earned = newStore(tx).account(a).window(l.cfg.Now())

@@ -97,6 +97,13 @@ func (l *Ledger) Verify(ctx context.Context) error {
 			rec, _ := s.key(string(k))
 			var b *bolt.Bucket
 			switch rec.kind {
+			case kindMerge:
+				return nil // a merge records no single entry
+			case kindForfeit:
+				if rec.ref == 0 {
+					return nil // nothing was left to forfeit
+				}
+				b = s.entries()
 			case kindHold, kindVoid:
 				b = s.holds()
 			case kindRedeem, kindCancel:

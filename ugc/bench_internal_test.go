@@ -18,6 +18,10 @@ func (noPay) Post(context.Context, loyalty.Posting) (loyalty.Receipt, error) {
 	return loyalty.Receipt{}, nil
 }
 
+func (noPay) EntryByKey(context.Context, string) (loyalty.Entry, error) {
+	return loyalty.Entry{}, loyalty.ErrNotFound
+}
+
 // BenchmarkSubmitDuplicateCheck submits already-stored content against a
 // store of 1,000,000 submissions: the duplicate is found through the
 // canonical-URL index, so the cost does not grow with the store.
@@ -28,7 +32,7 @@ func BenchmarkSubmitDuplicateCheck(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	s, err := New(db, noPay{}, Config{}, time.Now, nil)
+	s, err := New(db, noPay{}, DefaultConfig(), time.Now, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

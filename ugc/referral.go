@@ -3,7 +3,6 @@ package ugc
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
+	refcode "github.com/loyalbot/loyalbot/loyalty/code"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -49,9 +49,6 @@ type Referral struct {
 	Replay bool `json:"-"`
 }
 
-// codeAlphabet leaves out look-alikes (0/O, 1/I/L).
-const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
 // NormalizeCode upper-cases a referral code and drops a "ref_" prefix.
 func NormalizeCode(code string) string {
 	code = strings.TrimSpace(code)
@@ -80,18 +77,9 @@ func (s *Service) Code(ctx context.Context, member uint64) (string, error) {
 			return nil
 		}
 		codes := tx.Bucket(bucketCodes)
-		for {
-			var b [6]byte
-			if _, err := rand.Read(b[:]); err != nil {
-				return err
-			}
-			for i := range b {
-				b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
-			}
-			if codes.Get(b[:]) == nil {
-				code = string(b[:])
-				break
-			}
+		var err error
+		if code, err = refcode.New(6, func(s string) bool { return codes.Get([]byte(s)) == nil }); err != nil {
+			return err
 		}
 		if err := codes.Put([]byte(code), u64(member)); err != nil {
 			return err
@@ -181,6 +169,8 @@ func (s *Service) Qualify(ctx context.Context, referee uint64) (ref Referral, pa
 		return Referral{}, false, err
 	}
 	var found bool
+	id := strconv.FormatUint(referee, 10)
+	keys := []string{"referral:" + id, "referral-welcome:" + id}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if ref, found, err = getReferral(tx, referee); err != nil || !found {
 			return err
@@ -195,18 +185,28 @@ func (s *Service) Qualify(ctx context.Context, referee uint64) (ref Referral, pa
 		}
 		lvl := s.levelTx(tx, ref.Referrer)
 		ref.Status, ref.Qualified, ref.Paid = RefQualified, s.now(), s.cfg.ReferrerReward*lvl.Multiplier/100
+		for i, p := range []loyalty.Posting{
+			{Key: keys[0], From: loyalty.Issuance("referral"), To: loyalty.Member(ref.Referrer), Amount: ref.Paid, Reason: "referred member " + id},
+			{Key: keys[1], From: loyalty.Issuance("referral"), To: loyalty.Member(referee), Amount: s.cfg.RefereeReward, Reason: "joined through a referral"},
+		} {
+			if p.Amount <= 0 {
+				continue // a reward switched off in the config
+			}
+			if err := putJSON(tx.Bucket(bucketPayments), []byte(keys[i]), p); err != nil {
+				return err
+			}
+		}
 		return putJSON(tx.Bucket(bucketReferrals), u64(referee), ref)
 	})
 	if err != nil || !found {
 		return ref, false, err
 	}
-	// Paid after the status is stored; the keys make a retry pay exactly once.
-	id := strconv.FormatUint(referee, 10)
-	for _, p := range []loyalty.Posting{
-		{Key: "referral:" + id, From: loyalty.Issuance("referral"), To: loyalty.Member(ref.Referrer), Amount: ref.Paid, Reason: "referred member " + id},
-		{Key: "referral-welcome:" + id, From: loyalty.Issuance("referral"), To: loyalty.Member(referee), Amount: s.cfg.RefereeReward, Reason: "joined through a referral"},
-	} {
-		if _, err := s.pay.Post(ctx, p); err != nil {
+	// Recorded with the status, posted after it: a retry or Resume pays exactly once.
+	if err := s.step("qualify", 1); err != nil {
+		return ref, false, err
+	}
+	for _, k := range keys {
+		if _, err := s.pay(ctx, k); err != nil {
 			return ref, false, fmt.Errorf("pay referral of %d: %w", referee, err)
 		}
 	}
@@ -215,21 +215,33 @@ func (s *Service) Qualify(ctx context.Context, referee uint64) (ref Referral, pa
 
 // Erase forgets what the programme holds about member that could identify
 // them beyond a member number: the notes on their submissions, their
-// referral code and their application text. Submissions (public posts)
-// and referral records stay for the audit trail of the points they paid.
+// referral code and their application text. Their pending submissions are
+// rejected, so no row of an erased member waits in the review queue.
+// Submissions (public posts) and referral records stay for the audit trail
+// of the points they paid.
 func (s *Service) Erase(ctx context.Context, member uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		prefix := u64(member)
+		var ids []uint64
 		c := tx.Bucket(bucketByMember).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			sub, err := getSubmission(tx, binary.BigEndian.Uint64(k[8:]))
+			ids = append(ids, binary.BigEndian.Uint64(k[8:]))
+		}
+		for _, id := range ids {
+			sub, err := getSubmission(tx, id)
 			if err != nil {
 				return err
 			}
 			sub.Note = ""
+			if sub.Status == Pending {
+				sub.Status, sub.Reason, sub.Reviewed = Rejected, ReasonErased, s.now()
+				if err := tx.Bucket(bucketPending).Delete(u64(id)); err != nil {
+					return err
+				}
+			}
 			if err := putSubmission(tx, sub); err != nil {
 				return err
 			}
@@ -246,7 +258,122 @@ func (s *Service) Erase(ctx context.Context, member uint64) error {
 			return err
 		} else if found {
 			app.Why = ""
+			if app.Status == AppPending {
+				app.Status, app.Decided = AppRejected, s.now()
+			}
 			return putJSON(tx.Bucket(bucketApps), u64(member), app)
+		}
+		return nil
+	})
+}
+
+// ReasonErased is the rejection reason of submissions whose author erased
+// their data before review.
+const ReasonErased = "member erased their data"
+
+// Merge moves what member from has in the programme to member to, when
+// /link folds two chat accounts into one: submissions, the referrals they
+// made, the referral that brought them (unless to has one), their
+// referral code (which now credits to) and an application to has not got.
+func (s *Service) Merge(ctx context.Context, from, to uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		bm := tx.Bucket(bucketByMember)
+		var subs []uint64
+		c := bm.Cursor()
+		for k, _ := c.Seek(u64(from)); k != nil && bytes.HasPrefix(k, u64(from)); k, _ = c.Next() {
+			subs = append(subs, binary.BigEndian.Uint64(k[8:]))
+		}
+		for _, id := range subs {
+			sub, err := getSubmission(tx, id)
+			if err != nil {
+				return err
+			}
+			sub.Member = to
+			if err := putSubmission(tx, sub); err != nil {
+				return err
+			}
+			if err := bm.Delete(pair(from, id)); err != nil {
+				return err
+			}
+			if err := bm.Put(pair(to, id), nil); err != nil {
+				return err
+			}
+		}
+		br, rb := tx.Bucket(bucketByReferrer), tx.Bucket(bucketReferrals)
+		var referees []uint64
+		c = br.Cursor()
+		for k, _ := c.Seek(u64(from)); k != nil && bytes.HasPrefix(k, u64(from)); k, _ = c.Next() {
+			referees = append(referees, binary.BigEndian.Uint64(k[8:]))
+		}
+		for _, referee := range referees {
+			ref, found, err := getReferral(tx, referee)
+			if err != nil {
+				return err
+			}
+			if found {
+				ref.Referrer = to
+				if err := putJSON(rb, u64(referee), ref); err != nil {
+					return err
+				}
+			}
+			if err := br.Delete(pair(from, referee)); err != nil {
+				return err
+			}
+			if err := br.Put(pair(to, referee), nil); err != nil {
+				return err
+			}
+		}
+		if ref, found, err := getReferral(tx, from); err != nil {
+			return err
+		} else if found {
+			if _, has, err := getReferral(tx, to); err != nil {
+				return err
+			} else if !has && ref.Referrer != to {
+				ref.Referee = to
+				if err := putJSON(rb, u64(to), ref); err != nil {
+					return err
+				}
+				if err := br.Put(pair(ref.Referrer, to), nil); err != nil {
+					return err
+				}
+			}
+			if err := rb.Delete(u64(from)); err != nil {
+				return err
+			}
+			if err := br.Delete(pair(ref.Referrer, from)); err != nil {
+				return err
+			}
+		}
+		mc, codes := tx.Bucket(bucketMemberCodes), tx.Bucket(bucketCodes)
+		if code := mc.Get(u64(from)); code != nil {
+			code = append([]byte(nil), code...)
+			if err := codes.Put(code, u64(to)); err != nil {
+				return err
+			}
+			if err := mc.Delete(u64(from)); err != nil {
+				return err
+			}
+			if mc.Get(u64(to)) == nil {
+				if err := mc.Put(u64(to), code); err != nil {
+					return err
+				}
+			}
+		}
+		if app, found, err := getApp(tx, from); err != nil {
+			return err
+		} else if found {
+			if _, has, err := getApp(tx, to); err != nil {
+				return err
+			} else if !has {
+				app.Member = to
+				if err := putJSON(tx.Bucket(bucketApps), u64(to), app); err != nil {
+					return err
+				}
+			}
+			return tx.Bucket(bucketApps).Delete(u64(from))
 		}
 		return nil
 	})

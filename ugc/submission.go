@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 // Crediter pays points; *loyalty.Ledger is one.
 type Crediter interface {
 	Post(ctx context.Context, p loyalty.Posting) (loyalty.Receipt, error)
+	EntryByKey(ctx context.Context, key string) (loyalty.Entry, error)
 }
 
 // Status is where a submission is in review.
@@ -56,7 +58,8 @@ type Submission struct {
 // Config sets the programme's rules. A zero field means "use the default".
 type Config struct {
 	// Points per approved post: by "platform/type", "platform" or "type",
-	// else Default. Default 200.
+	// else Default. Point amounts are taken as given: zero switches a
+	// reward off, so start from DefaultConfig.
 	Points map[string]int64 `yaml:"points"`
 	// Default is the reward when Points has no entry. Default 200.
 	Default int64 `yaml:"default"`
@@ -74,32 +77,33 @@ type Config struct {
 	Levels []Level `yaml:"levels"`
 	// Location decides where days start for quotas. Default UTC.
 	Location *time.Location `yaml:"-"`
+	// StepHook, if set, is called between the steps of a paying decision
+	// with (op, step); an error stops it there as a crash would. For tests
+	// of resumption.
+	StepHook func(op string, step int) error `yaml:"-"`
 }
 
+// DefaultConfig returns the programme's default rules.
+func DefaultConfig() Config {
+	return Config{Default: 200, FeatureBonus: 300, DailyQuota: 5, ReferrerReward: 300, RefereeReward: 100,
+		DailyAttributions: 20, Levels: DefaultLevels(), Location: time.UTC}
+}
+
+// fill sets the defaults of zero fields other than point amounts, which
+// are taken as given (zero switches a reward off): start from DefaultConfig.
 func (c *Config) fill() {
-	if c.Default == 0 {
-		c.Default = 200
-	}
-	if c.FeatureBonus == 0 {
-		c.FeatureBonus = 300
-	}
+	d := DefaultConfig()
 	if c.DailyQuota == 0 {
-		c.DailyQuota = 5
-	}
-	if c.ReferrerReward == 0 {
-		c.ReferrerReward = 300
-	}
-	if c.RefereeReward == 0 {
-		c.RefereeReward = 100
+		c.DailyQuota = d.DailyQuota
 	}
 	if c.DailyAttributions == 0 {
-		c.DailyAttributions = 20
+		c.DailyAttributions = d.DailyAttributions
 	}
 	if len(c.Levels) == 0 {
-		c.Levels = DefaultLevels()
+		c.Levels = d.Levels
 	}
 	if c.Location == nil {
-		c.Location = time.UTC
+		c.Location = d.Location
 	}
 }
 
@@ -127,15 +131,16 @@ var (
 	bucketRejectedRef = []byte("ugc.rejected_refs")  // sequence → Referral
 	bucketAttrDaily   = []byte("ugc.attributions")   // referrer id, date → count
 	bucketApps        = []byte("ugc.applications")   // member id → Application
+	bucketPayments    = []byte("ugc.payments")       // idempotency key → loyalty.Posting still to post
 )
 
 // Service is the ambassador programme. It is safe for concurrent use.
 type Service struct {
-	db  *bolt.DB
-	pay Crediter
-	cfg Config
-	now func() time.Time
-	log *slog.Logger
+	db     *bolt.DB
+	ledger Crediter
+	cfg    Config
+	now    func() time.Time
+	log    *slog.Logger
 }
 
 // New creates the ugc buckets in db.
@@ -149,7 +154,7 @@ func New(db *bolt.DB, pay Crediter, cfg Config, now func() time.Time, log *slog.
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketSubmissions, bucketByURL, bucketByMember, bucketPending, bucketDaily, bucketKeys,
-			bucketCodes, bucketMemberCodes, bucketReferrals, bucketByReferrer, bucketRejectedRef, bucketAttrDaily, bucketApps} {
+			bucketCodes, bucketMemberCodes, bucketReferrals, bucketByReferrer, bucketRejectedRef, bucketAttrDaily, bucketApps, bucketPayments} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -159,7 +164,7 @@ func New(db *bolt.DB, pay Crediter, cfg Config, now func() time.Time, log *slog.
 	if err != nil {
 		return nil, fmt.Errorf("open ugc: %w", err)
 	}
-	return &Service{db: db, pay: pay, cfg: cfg, now: now, log: log.With("component", "ugc")}, nil
+	return &Service{db: db, ledger: pay, cfg: cfg, now: now, log: log.With("component", "ugc")}, nil
 }
 
 // Config returns the rules in use.
@@ -231,39 +236,75 @@ func (s *Service) Submit(ctx context.Context, key string, member uint64, rawURL,
 
 // Approve approves a pending submission and pays its reward: points, or
 // when zero the configured reward for its platform and type times the
-// submitter's ambassador level multiplier. Payment is keyed
+// submitter's ambassador level multiplier. The payment is recorded in the
+// same transaction as the approval and then posted under
 // "ugc-approve:<id>", so approving twice (two managers at once, a button
-// pressed twice) pays once; the second call returns the submission marked
+// pressed twice) pays once, and a crash in between is finished by Resume
+// or by approving again; the second call returns the submission marked
 // Replay. A rejected submission returns ErrReviewed.
 func (s *Service) Approve(ctx context.Context, id, reviewer uint64, points int64, note string) (Submission, error) {
-	sub, err := s.review(ctx, id, Approved, reviewer, note, func(tx *bolt.Tx, sub Submission) int64 {
-		if points > 0 {
-			return points
+	key := "ugc-approve:" + strconv.FormatUint(id, 10)
+	sub, err := s.review(ctx, id, Approved, reviewer, note, func(tx *bolt.Tx, sub *Submission) error {
+		sub.Points = points
+		if points <= 0 {
+			sub.Points = s.reward(tx, *sub)
 		}
-		return s.cfg.RewardFor(sub.Platform, sub.Type) * s.levelTx(tx, sub.Member).Multiplier / 100
+		if sub.Points <= 0 {
+			return nil // content rewards switched off
+		}
+		return putJSON(tx.Bucket(bucketPayments), []byte(key), loyalty.Posting{Key: key, From: loyalty.Issuance("ugc"),
+			To: loyalty.Member(sub.Member), Amount: sub.Points, Reason: "approved post #" + strconv.FormatUint(id, 10)})
 	})
 	if err != nil {
 		return Submission{}, err
 	}
-	// Pay after the status is stored; the key makes a retry after a crash pay exactly once.
-	_, err = s.pay.Post(ctx, loyalty.Posting{Key: "ugc-approve:" + strconv.FormatUint(id, 10), From: loyalty.Issuance("ugc"),
-		To: loyalty.Member(sub.Member), Amount: sub.Points, Reason: "approved post #" + strconv.FormatUint(id, 10)})
-	if err != nil {
+	if err := s.step("approve", 1); err != nil {
+		return Submission{}, err
+	}
+	if _, err := s.pay(ctx, key); err != nil {
 		return Submission{}, fmt.Errorf("pay submission #%d: %w", id, err)
 	}
 	return sub, nil
 }
 
-// Reject rejects a pending submission with a reason. Rejecting again is a
-// replay; an approved submission returns ErrReviewed.
+// Quote returns what approving submission id would pay: points when
+// positive, else its reward with the submitter's level multiplier. It
+// returns ErrNotFound for an unknown submission.
+func (s *Service) Quote(ctx context.Context, id uint64, points int64) (Submission, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return Submission{}, 0, err
+	}
+	var sub Submission
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if sub, err = getSubmission(tx, id); err != nil {
+			return err
+		}
+		n = points
+		if n <= 0 {
+			n = s.reward(tx, sub)
+		}
+		return nil
+	})
+	return sub, n, err
+}
+
+func (s *Service) reward(tx *bolt.Tx, sub Submission) int64 {
+	return s.cfg.RewardFor(sub.Platform, sub.Type) * s.levelTx(tx, sub.Member).Multiplier / 100
+}
+
+// Reject rejects a pending submission with a reason (which may be empty).
+// Rejecting again is a replay; an approved submission returns ErrReviewed.
 func (s *Service) Reject(ctx context.Context, id, reviewer uint64, reason string) (Submission, error) {
 	return s.review(ctx, id, Rejected, reviewer, reason, nil)
 }
 
-// review decides a pending submission: status to, with a note and, for an
-// approval, the points computed inside the transaction. Deciding the same
-// way again is a replay; the other way returns ErrReviewed.
-func (s *Service) review(ctx context.Context, id uint64, to Status, reviewer uint64, note string, points func(*bolt.Tx, Submission) int64) (Submission, error) {
+// review decides a pending submission: status to, with a note; decide, if
+// set, runs inside the transaction (an approval prices and records its
+// payment there). Deciding the same way again is a replay; the other way
+// returns ErrReviewed.
+func (s *Service) review(ctx context.Context, id uint64, to Status, reviewer uint64, note string, decide func(*bolt.Tx, *Submission) error) (Submission, error) {
 	if err := ctx.Err(); err != nil {
 		return Submission{}, err
 	}
@@ -280,8 +321,10 @@ func (s *Service) review(ctx context.Context, id uint64, to Status, reviewer uin
 		case Approved, Rejected:
 			return fmt.Errorf("%s #%d: %w", to, id, ErrReviewed)
 		}
-		if points != nil {
-			sub.Points = points(tx, sub)
+		if decide != nil {
+			if err := decide(tx, &sub); err != nil {
+				return err
+			}
 		}
 		sub.Status, sub.Reviewer, sub.Reason, sub.Reviewed = to, reviewer, note, s.now()
 		if err := tx.Bucket(bucketPending).Delete(u64(id)); err != nil {
@@ -293,8 +336,10 @@ func (s *Service) review(ctx context.Context, id uint64, to Status, reviewer uin
 }
 
 // Feature marks an approved submission as featured and pays the bonus once
-// ("ugc-feature:<id>"). It returns ErrNotApproved for any other submission.
+// ("ugc-feature:<id>", recorded with the mark and posted after it). It
+// returns ErrNotApproved for any other submission.
 func (s *Service) Feature(ctx context.Context, id, reviewer uint64) (Submission, int64, error) {
+	key := "ugc-feature:" + strconv.FormatUint(id, 10)
 	var sub Submission
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
@@ -304,19 +349,89 @@ func (s *Service) Feature(ctx context.Context, id, reviewer uint64) (Submission,
 		if sub.Status != Approved {
 			return fmt.Errorf("feature #%d: %w", id, ErrNotApproved)
 		}
-		sub.Replay = sub.Featured
+		if sub.Replay = sub.Featured; sub.Replay {
+			return nil
+		}
 		sub.Featured = true
+		if s.cfg.FeatureBonus <= 0 {
+			return putSubmission(tx, sub)
+		}
+		if err := putJSON(tx.Bucket(bucketPayments), []byte(key), loyalty.Posting{Key: key, From: loyalty.Issuance("ugc"),
+			To: loyalty.Member(sub.Member), Amount: s.cfg.FeatureBonus, Reason: "featured post #" + strconv.FormatUint(id, 10)}); err != nil {
+			return err
+		}
 		return putSubmission(tx, sub)
 	})
 	if err != nil {
 		return Submission{}, 0, err
 	}
-	rc, err := s.pay.Post(ctx, loyalty.Posting{Key: "ugc-feature:" + strconv.FormatUint(id, 10), From: loyalty.Issuance("ugc"),
-		To: loyalty.Member(sub.Member), Amount: s.cfg.FeatureBonus, Reason: "featured post #" + strconv.FormatUint(id, 10)})
+	if err := s.step("feature", 1); err != nil {
+		return Submission{}, 0, err
+	}
+	rc, err := s.pay(ctx, key)
 	if err != nil {
 		return Submission{}, 0, fmt.Errorf("pay feature #%d: %w", id, err)
 	}
 	return sub, rc.Entry.Amount, nil
+}
+
+// pay posts the payment recorded under key and forgets it. A payment
+// posted before (a crash after posting) replays; with no payment recorded
+// the entry already posted under key is returned.
+func (s *Service) pay(ctx context.Context, key string) (loyalty.Receipt, error) {
+	var p loyalty.Posting
+	var found bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketPayments).Get([]byte(key))
+		if found = v != nil; found {
+			return json.Unmarshal(v, &p)
+		}
+		return nil
+	}); err != nil {
+		return loyalty.Receipt{}, err
+	}
+	if !found {
+		e, err := s.ledger.EntryByKey(ctx, key)
+		if errors.Is(err, loyalty.ErrNotFound) {
+			return loyalty.Receipt{}, nil
+		}
+		return loyalty.Receipt{Entry: e, Replay: true}, err
+	}
+	rc, err := s.ledger.Post(ctx, p)
+	if err != nil {
+		return loyalty.Receipt{}, err
+	}
+	return rc, s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketPayments).Delete([]byte(key)) })
+}
+
+// Resume posts every payment a crash left recorded but unpaid. Run it at
+// start-up. It returns how many it posted.
+func (s *Service) Resume(ctx context.Context) (int, error) {
+	var keys []string
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketPayments).ForEach(func(k, _ []byte) error {
+			keys = append(keys, string(k))
+			return nil
+		})
+	}); err != nil {
+		return 0, err
+	}
+	for i, k := range keys {
+		if _, err := s.pay(ctx, k); err != nil {
+			return i, fmt.Errorf("resume payment %s: %w", k, err)
+		}
+	}
+	if len(keys) > 0 {
+		s.log.InfoContext(ctx, "posted payments a crash interrupted", "payments", len(keys))
+	}
+	return len(keys), nil
+}
+
+func (s *Service) step(op string, n int) error {
+	if s.cfg.StepHook == nil {
+		return nil
+	}
+	return s.cfg.StepHook(op, n)
 }
 
 // Get returns a submission, or ErrNotFound.

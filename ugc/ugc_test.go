@@ -35,7 +35,10 @@ func newService(t *testing.T, cfg ugc.Config) (*ugc.Service, *flakyLedger, *loya
 	clk := loyaltytest.NewClock(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
 	db := loyaltytest.OpenDB(t)
 	l := &flakyLedger{Ledger: loyaltytest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})}
-	s, err := ugc.New(db, l, cfg, clk.Now, nil)
+	// The test's settings over the defaults.
+	def := ugc.DefaultConfig()
+	def.Levels, def.DailyQuota, def.DailyAttributions = cfg.Levels, cfg.DailyQuota, cfg.DailyAttributions
+	s, err := ugc.New(db, l, def, clk.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

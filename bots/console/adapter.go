@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -73,17 +74,32 @@ func New(in io.Reader, out io.Writer, opts ...Option) *Adapter {
 // Platform returns bots.Console.
 func (a *Adapter) Platform() string { return bots.Console }
 
+// MaxLine is the longest input line the console takes; a longer one is
+// refused with a message and the shell goes on.
+const MaxLine = 1 << 20
+
 // Run dispatches each input line and prints its replies before reading the
 // next. It returns nil at the end of input, or ctx's error.
 func (a *Adapter) Run(ctx context.Context, d bots.Dispatcher) error {
-	sc := bufio.NewScanner(a.in)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	lines := make(chan string)
+	type line struct {
+		text    string
+		tooLong bool
+	}
+	lines := make(chan line)
+	errc := make(chan error, 1)
 	go func() {
 		defer close(lines)
-		for sc.Scan() {
+		br := bufio.NewReaderSize(a.in, 64*1024)
+		for {
+			text, tooLong, err := readLine(br, MaxLine)
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					errc <- err
+				}
+				return
+			}
 			select {
-			case lines <- sc.Text():
+			case lines <- line{text, tooLong}:
 			case <-ctx.Done():
 				return
 			}
@@ -93,16 +109,67 @@ func (a *Adapter) Run(ctx context.Context, d bots.Dispatcher) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case line, ok := <-lines:
+		case l, ok := <-lines:
 			if !ok {
-				return sc.Err()
+				select {
+				case err := <-errc:
+					return err
+				default:
+					return nil
+				}
 			}
-			a.Handle(ctx, d, line)
+			if l.tooLong {
+				a.notice(d, "console.too_long", MaxLine/1024)
+				continue
+			}
+			a.Handle(ctx, d, l.text)
 		}
 	}
 }
 
-var namePrefix = regexp.MustCompile(`^([\p{L}\p{N}_.-]{1,32})>\s?(.*)$`)
+// readLine reads one line of at most limit bytes. A longer line is read to
+// its end and discarded, with tooLong set. The last line may lack "\n".
+func readLine(br *bufio.Reader, limit int) (line string, tooLong bool, err error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(buf)+len(chunk) > limit {
+			tooLong, buf = true, buf[:0]
+		} else if !tooLong {
+			buf = append(buf, chunk...)
+		}
+		switch {
+		case err == nil:
+			return strings.TrimSuffix(string(buf), "\n"), tooLong, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && (len(buf) > 0 || tooLong):
+			return string(buf), tooLong, nil
+		default:
+			return "", false, err
+		}
+	}
+}
+
+// namePrefix matches "name> text"; speaker matches anything written in that
+// place, so a name with characters names may not hold is refused rather
+// than taken as the current user's text.
+var (
+	namePrefix = regexp.MustCompile(`^([\p{L}\p{N}_.-]{1,32})>\s?(.*)$`)
+	speaker    = regexp.MustCompile(`^(\S{1,64})>(\s|$)`)
+)
+
+// notice prints a message about the console itself (not the bot's reply)
+// through the dispatcher's catalogue, when it has one.
+func (a *Adapter) notice(d bots.Dispatcher, key string, args ...any) {
+	text := key
+	if c, ok := d.(interface{ Catalog() *bots.Catalog }); ok {
+		text = c.Catalog().Format(bots.English, key, args...)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fmt.Fprintf(a.out, "console: %s\n", text)
+}
 
 // Handle dispatches one console line and prints its replies.
 func (a *Adapter) Handle(ctx context.Context, d bots.Dispatcher, line string) {
@@ -114,8 +181,13 @@ func (a *Adapter) Handle(ctx context.Context, d bots.Dispatcher, line string) {
 	if rest, ok := strings.CutPrefix(line, "dm "); ok {
 		private, line = true, rest
 	}
+	m := namePrefix.FindStringSubmatch(line)
+	if m == nil && speaker.MatchString(line) {
+		a.notice(d, "console.bad_name")
+		return
+	}
 	a.mu.Lock()
-	if m := namePrefix.FindStringSubmatch(line); m != nil {
+	if m != nil {
 		a.user, line = m[1], m[2]
 	}
 	a.seq++

@@ -246,7 +246,7 @@ func (a *Adapter) onMemberRemove(_ *discordgo.Session, m *discordgo.GuildMemberR
 
 func (a *Adapter) memberEvent(m *discordgo.Member, guildID string) *bots.Event {
 	ev := &bots.Event{Platform: bots.Discord, UserID: m.User.ID, Name: displayName(m.User, m), Username: m.User.Username,
-		LangCode: m.User.Locale, Time: time.Now(), ChatID: guildID}
+		LangCode: m.User.Locale, Time: time.Now(), ChatID: guildID, Server: guildID}
 	return ev
 }
 
@@ -268,7 +268,7 @@ func (a *Adapter) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	}
 	a.inflight.Add(1)
 	defer a.inflight.Done()
-	ev := &bots.Event{ID: "discord:" + m.ID, Platform: bots.Discord, Kind: bots.EventMessage, ChatID: m.ChannelID, MessageID: m.ID,
+	ev := &bots.Event{ID: "discord:" + m.ID, Platform: bots.Discord, Kind: bots.EventMessage, ChatID: m.ChannelID, Server: m.GuildID, MessageID: m.ID,
 		UserID: m.Author.ID, Name: displayName(m.Author, m.Member), Username: m.Author.Username, LangCode: m.Author.Locale,
 		Text: m.Content, Time: m.Timestamp}
 	if m.GuildID == "" {

@@ -33,7 +33,7 @@ func start(t testing.TB, opts ...discord.Option) *env {
 
 func startOn(t testing.TB, f *discordtest.Server, opts ...discord.Option) *env {
 	t.Helper()
-	st := communitytest.New(t, community.Config{}, "discord:1")
+	st := communitytest.NewWith(t, community.DefaultConfig(), []string{"discord:1"}, nil, community.WithBrandChats(bots.Discord, discordtest.Guild))
 	a, err := discord.New("TEST.TOKEN.SECRET", append([]discord.Option{discord.WithAPIURL(f.URL), discord.WithGuild(discordtest.Guild)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestAdapter_PointsInteraction(t *testing.T) {
 	// A zh-CN member gets Chinese.
 	e.f.Push("INTERACTION_CREATE", discordtest.Interaction("i2", discordtest.User("11", "mei"), "0", "points", nil, "zh-CN"))
 	edit = e.f.Wait("PATCH", "/webhooks/"+discordtest.AppID+"/tok-i2/messages/@original", 1)[0]
-	if !strings.Contains(edit.Body["content"].(string), "积分余额：100") {
+	if !strings.Contains(edit.Body["content"].(string), "余额：100 积分") {
 		t.Errorf("zh reply %v", edit.Body)
 	}
 }
@@ -134,6 +134,24 @@ func TestAdapter_GiveNeedsManageServer(t *testing.T) {
 		t.Errorf("manager: %v", ok.Body)
 	}
 	e.balance(t, "20", 106)
+}
+
+// TestAdapter_ManageServerElsewhereIsNoManager is the regression test for
+// privilege escalation: Manage Server in any guild the bot is in made a
+// global manager.
+func TestAdapter_ManageServerElsewhereIsNoManager(t *testing.T) {
+	e := start(t)
+	e.f.Push("MESSAGE_CREATE", discordtest.MessageCreate("c1", discordtest.Guild, discordtest.User("20", "bob"), "hello everyone, Bob here"))
+	e.balance(t, "20", 101)
+	opts := []map[string]any{{"name": "member", "type": 6, "value": "20"}, {"name": "amount", "type": 4, "value": 100000}, {"name": "reason", "type": 3, "value": "mine"}}
+	in := discordtest.Interaction("i7", discordtest.User("66", "eve"), "32", "give", opts, "en-US") // Manage Server, in eve's own guild
+	in["guild_id"] = "g-evil"
+	e.f.Push("INTERACTION_CREATE", in)
+	refused := e.f.Wait("PATCH", "/tok-i7/messages/@original", 1)[0]
+	if !strings.Contains(refused.Body["content"].(string), "/give is for managers and above") {
+		t.Errorf("Manage Server in another guild could /give: %v", refused.Body)
+	}
+	e.balance(t, "20", 101)
 }
 
 func TestAdapter_MessagesAndMentions(t *testing.T) {

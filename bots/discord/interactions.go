@@ -89,7 +89,7 @@ func (a *Adapter) onInteraction(s *discordgo.Session, i *discordgo.InteractionCr
 	if u == nil {
 		return
 	}
-	ev := &bots.Event{ID: "discord:" + i.ID, Platform: bots.Discord, ChatID: i.ChannelID, UserID: u.ID, Name: displayName(u, i.Member),
+	ev := &bots.Event{ID: "discord:" + i.ID, Platform: bots.Discord, ChatID: i.ChannelID, Server: i.GuildID, UserID: u.ID, Name: displayName(u, i.Member),
 		Username: u.Username, LangCode: string(i.Locale), Time: time.Now(), Mentioned: true}
 	if i.GuildID == "" {
 		ev.Chat = bots.ChatPrivate

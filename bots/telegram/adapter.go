@@ -60,20 +60,23 @@ type Adapter struct {
 
 	bot *tgbot.Bot
 
+	roles    *bots.Cache[string, bots.Role]    // chat:user → administrator or not, for roleTTL
+	limiters *bots.Cache[int64, *rate.Limiter] // per-chat send limits, forgotten when idle
+	joins    *bots.Cache[string, struct{}]     // recent joins, as Telegram reports one join twice
+	marks    watermark
+
 	mu       sync.Mutex
 	name     string // the bot's username, from getMe
-	roles    map[string]cachedRole
-	limiters map[string]*rate.Limiter
-	joins    map[string]time.Time // recent joins, as Telegram reports one join twice
-	marks    watermark
 	d        bots.Dispatcher
 	inflight sync.WaitGroup
 }
 
-type cachedRole struct {
-	role bots.Role
-	at   time.Time
-}
+// Bounds of the adapter's per-chat and per-user state.
+const (
+	maxCached   = 10_000           // roles, limiters and joins each remember at most this many
+	limiterIdle = 10 * time.Minute // a chat's send limiter is forgotten after this long unused
+	pollWorkers = 16               // updates handled at once
+)
 
 // Option configures an Adapter.
 type Option func(*Adapter)
@@ -123,13 +126,13 @@ func New(token string, opts ...Option) (*Adapter, error) {
 		private:    1,
 		group:      rate.Every(3 * time.Second),
 		groupBurst: 5,
-		roles:      map[string]cachedRole{},
-		limiters:   map[string]*rate.Limiter{},
-		joins:      map[string]time.Time{},
 	}
 	for _, o := range opts {
 		o(a)
 	}
+	a.roles = bots.NewCache[string, bots.Role](maxCached, a.roleTTL, nil)
+	a.limiters = bots.NewCache[int64, *rate.Limiter](maxCached, limiterIdle, nil)
+	a.joins = bots.NewCache[string, struct{}](maxCached, time.Minute, nil)
 	a.log = a.log.With("component", "telegram")
 	if a.webhookURL != "" && a.secret == "" {
 		var b [24]byte
@@ -143,11 +146,6 @@ func New(token string, opts ...Option) (*Adapter, error) {
 		tgbot.WithHTTPClient(time.Minute, a.client),
 		tgbot.WithDefaultHandler(a.onUpdate),
 		tgbot.WithNotAsyncHandlers(),
-		tgbot.WithWorkers(16),
-		// Unbuffered: the poller hands each update to a worker before it
-		// fetches (and so confirms to Telegram) the next batch, so nothing
-		// confirmed can be dropped from a queue at shutdown.
-		tgbot.WithUpdatesChannelCap(0),
 		tgbot.WithAllowedUpdates(allowedUpdates),
 		tgbot.WithErrorsHandler(func(err error) { a.log.Warn("bot api", "err", scrub(err, token)) }),
 	)
@@ -212,7 +210,6 @@ func (a *Adapter) run(ctx context.Context, d bots.Dispatcher) error {
 		}
 	}
 	a.marks.reset(offset)
-	tgbot.WithInitialOffset(offset)(a.bot)
 	stop := make(chan struct{})
 	saved := make(chan struct{})
 	go func() { // persist the offset every second, and once more at the end
@@ -230,11 +227,11 @@ func (a *Adapter) run(ctx context.Context, d bots.Dispatcher) error {
 		}
 	}()
 	a.log.Info("telegram polling", "offset", offset)
-	a.bot.Start(ctx) // returns when ctx ends and the workers finished their updates
+	err = a.poll(ctx, offset)
 	a.inflight.Wait()
 	close(stop)
 	<-saved
-	return nil
+	return err
 }
 
 func (a *Adapter) saveOffset() {
@@ -304,8 +301,6 @@ func (a *Adapter) WebhookPath() string {
 func (a *Adapter) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
 	a.inflight.Add(1)
 	defer a.inflight.Done()
-	a.marks.start(upd.ID)
-	defer a.marks.done(upd.ID)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	a.mu.Lock()
@@ -344,30 +339,20 @@ func (a *Adapter) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update
 // link join arrives both as chat_member and as a new_chat_members message.
 func (a *Adapter) seenJoin(ev *bots.Event) bool {
 	key := strconv.Itoa(int(ev.Kind)) + ":" + ev.ChatID + ":" + ev.UserID
-	now := time.Now()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for k, t := range a.joins {
-		if now.Sub(t) > time.Minute {
-			delete(a.joins, k)
-		}
-	}
-	if _, ok := a.joins[key]; ok {
-		return true
-	}
-	a.joins[key] = now
-	return false
+	seen := true
+	a.joins.Update(key, func(_ struct{}, found bool) struct{} {
+		seen = found
+		return struct{}{}
+	})
+	return seen
 }
 
 // platformRole asks Telegram whether the sender administers the group,
 // caching the answer for a few minutes.
 func (a *Adapter) platformRole(ctx context.Context, ev *bots.Event) bots.Role {
 	key := ev.ChatID + ":" + ev.UserID
-	a.mu.Lock()
-	c, ok := a.roles[key]
-	a.mu.Unlock()
-	if ok && time.Since(c.at) < a.roleTTL {
-		return c.role
+	if role, ok := a.roles.Get(key); ok {
+		return role
 	}
 	chat, _ := strconv.ParseInt(ev.ChatID, 10, 64)
 	user, _ := strconv.ParseInt(ev.UserID, 10, 64)
@@ -377,9 +362,7 @@ func (a *Adapter) platformRole(ctx context.Context, ev *bots.Event) bots.Role {
 		return bots.RoleNone
 	}
 	role := roleOf(cm)
-	a.mu.Lock()
-	a.roles[key] = cachedRole{role: role, at: time.Now()}
-	a.mu.Unlock()
+	a.roles.Put(key, role)
 	return role
 }
 
@@ -388,7 +371,7 @@ func (a *Adapter) platformRole(ctx context.Context, ev *bots.Event) bots.Role {
 func (a *Adapter) setCommands(ctx context.Context, cl commandLister) error {
 	cmds := cl.Commands(bots.RoleMember)
 	for _, scope := range []models.BotCommandScope{&models.BotCommandScopeAllPrivateChats{}, &models.BotCommandScopeAllGroupChats{}} {
-		for _, loc := range bots.Locales {
+		for _, loc := range bots.Locales() {
 			var list []models.BotCommand
 			for _, c := range cmds {
 				desc := cl.Catalog().Format(loc, c.Help)

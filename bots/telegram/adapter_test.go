@@ -42,7 +42,7 @@ type env struct {
 func start(t testing.TB, opts ...telegram.Option) *env {
 	t.Helper()
 	f := telegramtest.New(t)
-	st := communitytest.New(t, community.Config{}, "telegram:1")
+	st := communitytest.NewWith(t, community.DefaultConfig(), []string{"telegram:1"}, nil, community.WithBrandChats(bots.Telegram, itoa(group)))
 	return startOn(t, f, st, opts...)
 }
 
@@ -219,6 +219,91 @@ func TestAdapter_GroupAdminsAreManagers(t *testing.T) {
 	}
 }
 
+// TestAdapter_AdminOfAnotherGroupIsNoManager is the regression test for
+// privilege escalation: administering any group the bot was added to made
+// a global manager.
+func TestAdapter_AdminOfAnotherGroupIsNoManager(t *testing.T) {
+	e := start(t)
+	const theirs = -2002
+	eve := telegramtest.User{ID: 66, First: "Eve", Handle: "eve"}
+	e.f.SetAdmin(theirs, eve.ID)
+	e.f.Push(telegramtest.Message(1, group, bob, "hi all, Bob here"), telegramtest.Message(2, theirs, eve, "/give @bob 100000 mine now"))
+	refused := e.f.Wait("sendMessage", 1)[0].Form
+	if !strings.Contains(refused["text"], "/give is for managers and above") {
+		t.Errorf("admin of a group that is not the brand's could /give: %v", refused)
+	}
+	e.f.Push(telegramtest.Message(3, eve.ID, eve, "/broadcast hello from eve"))
+	if got := e.f.Wait("sendMessage", 2)[1].Form; !strings.Contains(got["text"], "/broadcast is for managers") {
+		t.Errorf("eve's /broadcast: %v", got)
+	}
+	e.waitBalance(t, bob, 101) // the signup bonus and one message point, nothing from eve
+}
+
+// TestAdapter_PollingConfirmsOnlyHandled is the regression test for kill -9
+// losing in-flight updates: the offset confirmed to Telegram must never pass
+// an update still being handled, so a new process gets it again.
+func TestAdapter_PollingConfirmsOnlyHandled(t *testing.T) {
+	f := telegramtest.New(t)
+	st := communitytest.New(t, community.DefaultConfig(), "telegram:1")
+	a, err := telegram.New(telegramtest.Token, telegram.WithServerURL(f.URL), telegram.WithRateLimits(rate.Inf, rate.Inf, rate.Inf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	g := &gated{Counting: &botstest.Counting{Router: st.Router}, block: "/points", release: release}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); a.Run(ctx, g) }()
+	t.Cleanup(func() { cancel(); close(release); <-done })
+	f.WaitAny("deleteWebhook")
+	f.Push(telegramtest.Message(5, alice.ID, alice, "/points"), telegramtest.Message(6, bob.ID, bob, "/help"), telegramtest.Message(7, bob.ID, bob, "/rewards"))
+	for g.Count() < 2 { // 6 and 7 handled while 5 hangs
+		f.Wait("sendMessage", 2)
+	}
+	if c := f.Confirmed(); c > 5 {
+		t.Fatalf("offset %d confirmed while update 5 was still being handled", c)
+	}
+	if q := f.Queued(); len(q) == 0 || q[0] != 5 {
+		t.Fatalf("queued %v: update 5 was dropped", q)
+	}
+	// The process dies here: it stops polling and never finishes update 5.
+	// A new one gets update 5 from Telegram.
+	cancel()
+	e2 := startOn(t, f, st)
+	deadline := time.Now().Add(5 * time.Second)
+	for !hasText(f.CallsTo("sendMessage"), "Balance: 100 points") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !hasText(f.CallsTo("sendMessage"), "Balance: 100 points") {
+		t.Fatalf("update 5 was never handled after the restart; calls %v", f.CallsTo("sendMessage"))
+	}
+	_ = e2
+}
+
+// gated dispatches through Counting, holding events with text block until release closes.
+type gated struct {
+	*botstest.Counting
+	block   string
+	release chan struct{}
+}
+
+func (g *gated) Dispatch(ctx context.Context, ev *bots.Event) []bots.Reply {
+	if ev.Text == g.block {
+		<-g.release
+		return nil
+	}
+	return g.Counting.Dispatch(ctx, ev)
+}
+
+func hasText(calls []telegramtest.Call, s string) bool {
+	for _, c := range calls {
+		if strings.Contains(c.Form["text"], s) {
+			return true
+		}
+	}
+	return false
+}
+
 func TestAdapter_RetryAfter(t *testing.T) {
 	e := start(t)
 	e.f.SetTooMany(1)
@@ -248,7 +333,7 @@ func (m *memOffsets) SaveOffset(_ context.Context, id int64) error {
 
 func TestAdapter_RedeliveryPaysOnce(t *testing.T) {
 	f := telegramtest.New(t)
-	st := communitytest.New(t, community.Config{}, "telegram:1")
+	st := communitytest.New(t, community.DefaultConfig(), "telegram:1")
 	offsets := &memOffsets{}
 	e := startOn(t, f, st, telegram.WithOffsets(offsets))
 	f.Push(telegramtest.Message(7, group, alice, "A message worth one point"))
@@ -257,8 +342,10 @@ func TestAdapter_RedeliveryPaysOnce(t *testing.T) {
 	if len(offsets.saved) == 0 || offsets.saved[len(offsets.saved)-1] != 7 {
 		t.Fatalf("saved offsets %v, want 7 last", offsets.saved)
 	}
-	// A restart that lost the offset gets update 7 again: it pays nothing.
+	// Telegram redelivers update 7 to a restarted process (it was handled
+	// but the crash came before its confirmation): it pays nothing.
 	st.Clock.Advance(10 * time.Minute)
+	f.Push(telegramtest.Message(7, group, alice, "A message worth one point"))
 	e2 := startOn(t, f, st, telegram.WithOffsets(&memOffsets{load: 0}))
 	deadline := time.Now().Add(5 * time.Second)
 	for e2.count.Count() < 1 && time.Now().Before(deadline) {
@@ -272,7 +359,7 @@ func TestAdapter_RedeliveryPaysOnce(t *testing.T) {
 
 func TestAdapter_Webhook(t *testing.T) {
 	f := telegramtest.New(t)
-	st := communitytest.New(t, community.Config{}, "telegram:1")
+	st := communitytest.New(t, community.DefaultConfig(), "telegram:1")
 	e := startOn(t, f, st, telegram.WithWebhook("https://bot.example.com/telegram/hook", "s3cret"))
 	hook := f.Wait("setWebhook", 1)[0].Form
 	if hook["secret_token"] != "s3cret" || hook["url"] != "https://bot.example.com/telegram/hook" || !strings.Contains(hook["allowed_updates"], "chat_member") {
@@ -344,7 +431,7 @@ func TestAdapter_Send_LongAndEscaped(t *testing.T) {
 
 func TestAdapter_PrivateReplyNeedsDM(t *testing.T) {
 	f := telegramtest.New(t)
-	st := communitytest.New(t, community.Config{PrivateReplies: true}, "telegram:1")
+	st := communitytest.New(t, communitytest.Config(func(c *community.Config) { c.PrivateReplies = true }), "telegram:1")
 	e := startOn(t, f, st)
 	f.SetNoDM(bob.ID)
 	f.Push(telegramtest.Message(1, group, bob, "/points"))
@@ -365,7 +452,7 @@ func TestNew_EmptyToken(t *testing.T) {
 
 func BenchmarkTelegramUpdates(b *testing.B) {
 	f := telegramtest.New(b)
-	st := communitytest.New(b, community.Config{}, "telegram:1")
+	st := communitytest.New(b, community.DefaultConfig(), "telegram:1")
 	e := startOn(b, f, st)
 	users := make([]telegramtest.User, 100)
 	for i := range users {

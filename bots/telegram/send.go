@@ -152,20 +152,18 @@ func (a *Adapter) limited(ctx context.Context, chat int64, fn func() error) erro
 	return err
 }
 
+// chatLimiter returns the chat's send limiter. An idle chat's limiter is
+// forgotten (a new one starts full, which an idle chat's would be too).
 func (a *Adapter) chatLimiter(chat int64) *rate.Limiter {
-	key := strconv.FormatInt(chat, 10)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	lim := a.limiters[key]
-	if lim == nil {
-		if chat > 0 { // user ids are positive, group ids negative
-			lim = rate.NewLimiter(a.private, max(1, int(a.private)*3))
-		} else {
-			lim = rate.NewLimiter(a.group, a.groupBurst)
+	return a.limiters.Update(chat, func(lim *rate.Limiter, found bool) *rate.Limiter {
+		switch {
+		case found:
+			return lim
+		case chat > 0: // user ids are positive, group ids negative
+			return rate.NewLimiter(a.private, max(1, int(a.private)*3))
 		}
-		a.limiters[key] = lim
-	}
-	return lim
+		return rate.NewLimiter(a.group, a.groupBurst)
+	})
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -179,19 +177,20 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// watermark tracks which updates are finished, to save a polling offset
-// below which every update was handled. Updates run concurrently, so the
-// safe offset is just below the oldest one still running.
+// watermark tracks which updates are finished, to confirm to Telegram (and
+// save) an offset below which every update was handled. Updates run
+// concurrently, so that is just below the oldest one still running.
 type watermark struct {
 	mu       sync.Mutex
 	inflight map[int64]int
 	maxDone  int64
 	saved    int64
+	changed  chan struct{} // closed and replaced when an update finishes
 }
 
 func (w *watermark) reset(offset int64) {
 	w.mu.Lock()
-	w.inflight, w.maxDone, w.saved = map[int64]int{}, offset, offset
+	w.inflight, w.maxDone, w.saved, w.changed = map[int64]int{}, offset, offset, make(chan struct{})
 	w.mu.Unlock()
 }
 
@@ -210,18 +209,40 @@ func (w *watermark) done(id int64) {
 		delete(w.inflight, id)
 	}
 	w.maxDone = max(w.maxDone, id)
+	if w.changed != nil {
+		close(w.changed)
+		w.changed = make(chan struct{})
+	}
 	w.mu.Unlock()
 }
 
-// safe returns the highest update id below which all are done, and whether
-// it moved since the last call.
-func (w *watermark) safe() (int64, bool) {
+// progress returns a channel closed when the next update finishes.
+func (w *watermark) progress() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.changed == nil {
+		w.changed = make(chan struct{})
+	}
+	return w.changed
+}
+
+// floor returns the highest update id below which (and at which) every
+// update is done.
+func (w *watermark) floor() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s := w.maxDone
 	for id := range w.inflight {
 		s = min(s, id-1)
 	}
+	return s
+}
+
+// safe returns floor, and whether it moved since the last call.
+func (w *watermark) safe() (int64, bool) {
+	s := w.floor()
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if s <= w.saved {
 		return w.saved, false
 	}

@@ -63,7 +63,22 @@ func openDB(path string, readOnly bool) (*bolt.DB, error) {
 
 // OpenApp opens the database and builds every service and the router.
 // consoleOwner is the console user who owns the community.
+// Before it returns, it finishes what a crash interrupted (see resume).
 func OpenApp(ctx context.Context, cfg Config, consoleOwner string, log *slog.Logger, now func() time.Time) (*App, error) {
+	app, err := openApp(ctx, cfg, consoleOwner, log, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.resume(ctx); err != nil {
+		app.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
+// openApp is OpenApp without resuming: for verify, which reports
+// unfinished work instead of doing it.
+func openApp(ctx context.Context, cfg Config, consoleOwner string, log *slog.Logger, now func() time.Time) (*App, error) {
 	db, err := openDB(cfg.DB, false)
 	if err != nil {
 		return nil, err
@@ -95,7 +110,12 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 		}
 	}
 	owners := append([]string{bots.Console + ":" + consoleOwner}, cfg.Owners...)
-	if a.Members, err = community.NewMembers(a.DB, owners, now); err != nil {
+	guilds := cfg.Discord.Guilds
+	if cfg.Discord.GuildID != "" {
+		guilds = append(guilds, cfg.Discord.GuildID)
+	}
+	if a.Members, err = community.NewMembers(a.DB, owners, now,
+		community.WithBrandChats(bots.Telegram, cfg.Telegram.Chats...), community.WithBrandChats(bots.Discord, guilds...)); err != nil {
 		return err
 	}
 	if a.UGC, err = ugc.New(a.DB, a.Ledger, cfg.UGC, now, a.Log); err != nil {
@@ -110,7 +130,7 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	}
 	a.Community, err = community.New(cfg.Points, a.Members, a.Ledger,
 		community.WithLogger(a.Log), community.WithClock(now), community.WithNotifier(a.Hub), community.WithUGC(a.UGC),
-		community.WithSupport(a.Assistant, tickets), community.WithOrders(a.Orders))
+		community.WithSupport(a.Assistant, tickets), community.WithOrders(a.Orders), community.WithLimits(cfg.Limits))
 	if err != nil {
 		return err
 	}
@@ -123,6 +143,41 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	)
 	a.Community.Register(a.Router)
 	return nil
+}
+
+// resume finishes what a crash interrupted — order settlements, payments
+// of approvals and referrals, /link and /erase jobs — before anything new
+// is taken. Each domain first, then the jobs that span them.
+func (a *App) resume(ctx context.Context) error {
+	for _, r := range []struct {
+		name string
+		fn   func(context.Context) (int, error)
+	}{{"orders", a.Orders.Resume}, {"ugc", a.UGC.Resume}, {"community", a.Community.Resume}} {
+		if _, err := r.fn(ctx); err != nil {
+			return fmt.Errorf("resume %s: %w", r.name, err)
+		}
+	}
+	return nil
+}
+
+// Verify runs bbolt's consistency check and every domain's invariant
+// checks, and returns every violation found, joined.
+func (a *App) Verify(ctx context.Context) error {
+	var errs []error
+	if err := a.DB.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			errs = append(errs, fmt.Errorf("bbolt: %w", err))
+		}
+		return nil
+	}); err != nil {
+		errs = append(errs, err)
+	}
+	for _, v := range []func(context.Context) error{a.Ledger.Verify, a.Orders.Verify, a.UGC.Verify, a.Members.Verify} {
+		if err := v(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Close stops the ledger's writer (committing what is queued) and closes the database.

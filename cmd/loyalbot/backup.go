@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 func newBackupCmd(g *globals) *cobra.Command {
@@ -44,10 +45,19 @@ this machine (/admin/backup), so writes never stop.`,
 }
 
 func backup(ctx context.Context, cfg Config, path string) (int64, error) {
+	if err := checkBackupTarget(cfg.DB, path); err != nil {
+		return 0, err
+	}
 	return writeAtomically(path, func(w io.Writer) (int64, error) {
 		db, err := openDB(cfg.DB, true)
 		if errors.Is(err, errLocked) {
-			return backupOverHTTP(ctx, cfg.HTTP, w)
+			var n int64
+			err := adminGet(ctx, cfg, "/admin/backup", func(body io.Reader) error {
+				var err error
+				n, err = io.Copy(w, body)
+				return err
+			})
+			return n, err
 		}
 		if err != nil {
 			return 0, err
@@ -62,24 +72,30 @@ func backup(ctx context.Context, cfg Config, path string) (int64, error) {
 	})
 }
 
-func backupOverHTTP(ctx context.Context, addr string, w io.Writer) (int64, error) {
-	_, port, err := net.SplitHostPort(addr)
+// checkBackupTarget refuses to write a backup over the live database (the
+// server would go on writing to the replaced file, and its writes would be
+// lost) or over any database a running loyalbot holds open.
+func checkBackupTarget(live, target string) error {
+	ti, err := os.Stat(target)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
-		return 0, fmt.Errorf("http address %q: %w", addr, err)
+		return fmt.Errorf("backup target %s: %w", target, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/admin/backup", nil)
-	if err != nil {
-		return 0, err
+	if li, err := os.Stat(live); err == nil && os.SameFile(li, ti) {
+		return fmt.Errorf("backup target %s is the live database %s: choose another file", target, live)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("database in use and no loyalbot answering on port %s: %w", port, err)
+	if ti.Mode().IsRegular() {
+		db, err := bolt.Open(target, 0o600, &bolt.Options{ReadOnly: true, Timeout: 50 * time.Millisecond})
+		if errors.Is(err, berrors.ErrTimeout) {
+			return fmt.Errorf("backup target %s is a database another loyalbot has open: choose another file", target)
+		}
+		if err == nil {
+			db.Close()
+		}
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("backup from running loyalbot: %s", resp.Status)
-	}
-	return io.Copy(w, resp.Body)
+	return nil
 }
 
 // writeAtomically writes through fn to a temporary file beside path, syncs

@@ -35,23 +35,43 @@ type Config struct {
 	UGC            ugc.Config       `yaml:"ugc"`
 	Support        SupportConfig    `yaml:"support"`
 	Discord        DiscordConfig    `yaml:"discord"`
+	Telegram       TelegramConfig   `yaml:"telegram"`
 	Orders         orders.Config    `yaml:"orders"`
+	Limits         community.Limits `yaml:"limits"`
+	HTTPLimits     HTTPLimits       `yaml:"http_limits"`
 
 	// OrdersSecret signs the order webhook (LOYALBOT_ORDERS_SECRET).
 	OrdersSecret Secret `yaml:"-"`
+	// AdminToken guards /admin/* (LOYALBOT_ADMIN_TOKEN, else a 0600 file
+	// generated beside the database).
+	AdminToken Secret `yaml:"-"`
 
 	// From the environment only.
-	TelegramToken Secret         `yaml:"-"`
-	DiscordToken  Secret         `yaml:"-"`
-	Telegram      TelegramConfig `yaml:"-"`
+	TelegramToken Secret `yaml:"-"`
+	DiscordToken  Secret `yaml:"-"`
 }
 
-// TelegramConfig comes from TELEGRAM_API_URL, TELEGRAM_WEBHOOK_URL and
+// TelegramConfig configures the Telegram adapter. Chats comes from the
+// config file; the rest from TELEGRAM_API_URL, TELEGRAM_WEBHOOK_URL and
 // TELEGRAM_WEBHOOK_SECRET.
 type TelegramConfig struct {
-	APIURL        string // another Bot API server; empty for Telegram's
-	WebhookURL    string // receive updates here instead of long polling
-	WebhookSecret Secret // the secret token Telegram sends; empty: random per start
+	// Chats are the group chat ids that belong to the community: their
+	// administrators are managers (owners add more with /setup).
+	Chats []string `yaml:"chats"`
+
+	APIURL        string `yaml:"-"` // another Bot API server; empty for Telegram's
+	WebhookURL    string `yaml:"-"` // receive updates here instead of long polling
+	WebhookSecret Secret `yaml:"-"` // the secret token Telegram sends; empty: random per start
+}
+
+// HTTPLimits bound every HTTP connection, so slow or idle clients cannot
+// hold the server's resources.
+type HTTPLimits struct {
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"` // backups get longer
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	MaxHeaderBytes    int           `yaml:"max_header_bytes"`
 }
 
 // SupportConfig configures customer service.
@@ -71,6 +91,9 @@ type SupportConfig struct {
 type DiscordConfig struct {
 	ManagerRole string            `yaml:"manager_role"` // role id whose holders are managers
 	TierRoles   map[string]string `yaml:"tier_roles"`   // tier name → role id
+	// Guilds are the servers that belong to the community: members with
+	// Manage Server there are managers. DISCORD_GUILD_ID counts as one.
+	Guilds []string `yaml:"guilds"`
 
 	// From the environment only.
 	APIURL     string `yaml:"-"` // DISCORD_API_URL
@@ -136,8 +159,9 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	}
 	cfg.Support.APIKey, cfg.Support.BaseURL = Secret(getenv("OPENAI_API_KEY")), getenv("OPENAI_BASE_URL")
 	cfg.TelegramToken = Secret(getenv("TELEGRAM_BOT_TOKEN"))
-	cfg.Telegram = TelegramConfig{APIURL: getenv("TELEGRAM_API_URL"), WebhookURL: getenv("TELEGRAM_WEBHOOK_URL"),
-		WebhookSecret: Secret(getenv("TELEGRAM_WEBHOOK_SECRET"))}
+	cfg.Telegram.APIURL, cfg.Telegram.WebhookURL = getenv("TELEGRAM_API_URL"), getenv("TELEGRAM_WEBHOOK_URL")
+	cfg.Telegram.WebhookSecret = Secret(getenv("TELEGRAM_WEBHOOK_SECRET"))
+	cfg.AdminToken = Secret(getenv("LOYALBOT_ADMIN_TOKEN"))
 	cfg.DiscordToken = Secret(getenv("DISCORD_BOT_TOKEN"))
 	cfg.OrdersSecret = Secret(getenv("LOYALBOT_ORDERS_SECRET"))
 	cfg.Discord.APIURL, cfg.Discord.GuildID = getenv("DISCORD_API_URL"), getenv("DISCORD_GUILD_ID")
@@ -174,6 +198,37 @@ func (c Config) validate() error {
 	}
 	if c.ExpiryInterval <= 0 {
 		errs = append(errs, errors.New("expiry_interval: must be positive"))
+	}
+	if err := c.Points.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Limits.ManagerDailyPoints < 0 {
+		errs = append(errs, errors.New("limits.manager_daily_points: must not be negative"))
+	}
+	for key, v := range map[string]int64{"orders.points_per_unit": c.Orders.PointsPerUnit, "orders.max_amount": c.Orders.MaxAmount,
+		"orders.max_age_days": int64(c.Orders.MaxAgeDays)} {
+		if v < 0 {
+			errs = append(errs, fmt.Errorf("%s: %d is negative", key, v))
+		}
+	}
+	for cur, r := range c.Orders.Rates {
+		if r <= 0 {
+			errs = append(errs, fmt.Errorf("orders.rates.%s: %v is not a positive rate", cur, r))
+		}
+	}
+	for key, v := range map[string]int64{"ugc.default": c.UGC.Default, "ugc.feature_bonus": c.UGC.FeatureBonus,
+		"ugc.referrer_reward": c.UGC.ReferrerReward, "ugc.referee_reward": c.UGC.RefereeReward,
+		"ugc.daily_quota": int64(c.UGC.DailyQuota), "ugc.daily_attributions": int64(c.UGC.DailyAttributions)} {
+		if v < 0 {
+			errs = append(errs, fmt.Errorf("%s: %d is negative", key, v))
+		}
+	}
+	for key, d := range map[string]time.Duration{"http_limits.read_header_timeout": c.HTTPLimits.ReadHeaderTimeout,
+		"http_limits.read_timeout": c.HTTPLimits.ReadTimeout, "http_limits.write_timeout": c.HTTPLimits.WriteTimeout,
+		"http_limits.idle_timeout": c.HTTPLimits.IdleTimeout} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: must be positive", key))
+		}
 	}
 	seen := map[string]bool{}
 	for _, r := range c.Rewards {

@@ -49,7 +49,9 @@ purchase (BG/NBD) and spend (Gamma-Gamma) model parameters.`,
 					return err
 				}
 				defer app.Close()
-				ps = app.Orders.Purchases(cmd.Context())
+				if ps, err = app.Orders.Purchases(cmd.Context()); err != nil {
+					return err
+				}
 			} else {
 				f, err := os.Open(ordersFile)
 				if err != nil {

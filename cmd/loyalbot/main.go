@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,7 +24,9 @@ func main() {
 	defer stop()
 	root := newRootCmd(os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "loyalbot:", err)
+		if !errors.Is(err, errVerifyFailed) { // verify printed what is broken
+			fmt.Fprintln(os.Stderr, "loyalbot:", err)
+		}
 		os.Exit(1)
 	}
 }
@@ -54,7 +57,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) s
 	f.StringVar(&g.db, "db", "", "bbolt database file (default loyalbot.db, or LOYALBOT_DB)")
 	f.StringVar(&g.config, "config", "", "YAML config file overlaying the built-in defaults")
 	f.StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (default info; warn for shell)")
-	root.AddCommand(newServeCmd(g), newShellCmd(g), newBackupCmd(g), newInsightsCmd(g), newImportCmd(g), newVersionCmd(g))
+	root.AddCommand(newServeCmd(g), newShellCmd(g), newBackupCmd(g), newVerifyCmd(g), newInsightsCmd(g), newImportCmd(g), newVersionCmd(g))
 	return root
 }
 

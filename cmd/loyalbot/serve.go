@@ -57,10 +57,17 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	mux := app.httpHandler()
+	token, err := adminToken(cfg, true)
+	if err != nil {
+		return err
+	}
+	if cfg.AdminToken == "" {
+		log.Info("admin routes need the token in " + adminTokenPath(cfg.DB) + " (or set LOYALBOT_ADMIN_TOKEN)")
+	}
+	mux := app.httpHandler(token)
 	mux.Handle("POST /webhooks/orders", app.Orders.Webhook(string(cfg.OrdersSecret)))
 	if cfg.OrdersSecret == "" {
-		log.Info("order webhook disabled: set LOYALBOT_ORDERS_SECRET to accept signed orders on POST /webhooks/orders")
+		log.Info("order webhook disabled (503): set LOYALBOT_ORDERS_SECRET to accept signed orders on POST /webhooks/orders")
 	}
 	grp, ctx := errgroup.WithContext(ctx)
 	adapters := 0
@@ -83,7 +90,10 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 		grp.Go(func() error { return dc.Run(ctx, app.Router) })
 		adapters++
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	hl := cfg.HTTPLimits
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: hl.ReadHeaderTimeout, ReadTimeout: hl.ReadTimeout,
+		WriteTimeout: hl.WriteTimeout, IdleTimeout: hl.IdleTimeout, MaxHeaderBytes: hl.MaxHeaderBytes,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	grp.Go(func() error {
 		log.Info("http listening", "addr", ln.Addr().String())
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -131,9 +141,9 @@ func (a *App) expireLoop(ctx context.Context) error {
 	}
 }
 
-// httpHandler serves health checks and, to loopback clients only, online
-// backups. Adapters add their webhooks to it.
-func (a *App) httpHandler() *http.ServeMux {
+// httpHandler serves health checks and, to callers with the admin token,
+// online backups and verification. Adapters add their webhooks to it.
+func (a *App) httpHandler(token Secret) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -148,16 +158,22 @@ func (a *App) httpHandler() *http.ServeMux {
 		w.WriteHeader(code)
 		json.NewEncoder(w).Encode(status)
 	})
-	mux.HandleFunc("GET /admin/backup", func(w http.ResponseWriter, r *http.Request) {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			http.Error(w, "backups are served to this machine only", http.StatusForbidden)
-			return
+	mux.Handle("GET /admin/backup", requireAdmin(token, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A large database takes longer than the server's write timeout.
+		if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Hour)); err != nil {
+			a.Log.Warn("backup: cannot extend the write deadline", "err", err)
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
 		if n, err := a.Ledger.Backup(r.Context(), w); err != nil {
 			a.Log.Error("backup over http failed", "bytes", n, "err", err)
 		}
-	})
+	})))
+	mux.Handle("GET /admin/verify", requireAdmin(token, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Hour)); err != nil {
+			a.Log.Warn("verify: cannot extend the write deadline", "err", err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(a.verifyReport(r.Context()))
+	})))
 	return mux
 }

@@ -74,18 +74,56 @@ func runTerminal(ctx context.Context, app *App, f *os.File, out io.Writer, user 
 	a := console.New(nil, t, console.WithUser(user), console.WithEcho(false), console.WithLogger(app.Log))
 	app.Hub.Add(a)
 	fmt.Fprintln(t, "loyalbot shell: you are "+user+" (the owner). Try /start, /help, or \"alice> /checkin\". Ctrl-D quits.")
-	for ctx.Err() == nil {
-		line, err := t.ReadLine()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return consoleLoop(ctx, t.ReadLine, func(line string) {
 		a.Handle(ctx, app.Router, line)
 		t.SetPrompt(a.User() + "> ")
+	})
+}
+
+// consoleLoop handles lines from readLine until it reports io.EOF or ctx
+// ends. Shutdown never waits on the terminal: a read blocked on a line
+// nobody types cannot be interrupted, so it is left to end with the
+// process, and ctx's end returns at once.
+func consoleLoop(ctx context.Context, readLine func() (string, error), handle func(string)) error {
+	type read struct {
+		line string
+		err  error
 	}
-	return nil
+	reads := make(chan read)
+	next := make(chan struct{}, 1)
+	go func() {
+		for {
+			line, err := readLine()
+			select {
+			case reads <- read{line, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			select {
+			case <-next:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case r := <-reads:
+			if errors.Is(r.err, io.EOF) {
+				return nil
+			}
+			if r.err != nil {
+				return r.err
+			}
+			handle(r.line)
+			next <- struct{}{}
+		}
+	}
 }
 
 var _ bots.Dispatcher = (*bots.Router)(nil)

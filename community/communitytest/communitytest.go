@@ -36,6 +36,15 @@ type Stack struct {
 	Tickets   *support.Tickets // set by an extra option that wires customer service
 }
 
+// Config returns the default point rules changed by set, for a Stack.
+func Config(set func(*community.Config)) community.Config {
+	c := community.DefaultConfig()
+	if set != nil {
+		set(&c)
+	}
+	return c
+}
+
 // Rewards are the catalogue every Stack starts with.
 var Rewards = []loyalty.Reward{
 	{ID: "sticker", Name: "Sticker", NameZH: "贴纸", Cost: 50, Stock: loyalty.Unlimited},
@@ -50,8 +59,9 @@ func New(tb testing.TB, cfg community.Config, owners ...string) *Stack {
 }
 
 // NewWith is New with more community options, built by extra from the
-// stack so far (its DB, ledger and members are ready).
-func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*Stack) []community.Option) *Stack {
+// stack so far (its DB, ledger and members are ready), and members
+// options such as community.WithBrandChats.
+func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*Stack) []community.Option, mopts ...community.MembersOption) *Stack {
 	tb.Helper()
 	clk := loyaltytest.NewClock(Start)
 	db := loyaltytest.OpenDB(tb)
@@ -66,12 +76,12 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 			tb.Fatal(err)
 		}
 	}
-	members, err := community.NewMembers(db, owners, clk.Now)
+	members, err := community.NewMembers(db, owners, clk.Now, mopts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	hub := bots.NewHub()
-	u, err := ugc.New(db, l, ugc.Config{}, clk.Now, nil)
+	u, err := ugc.New(db, l, ugc.DefaultConfig(), clk.Now, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

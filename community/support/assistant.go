@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,10 +79,27 @@ type Assistant struct {
 	log    *slog.Logger
 	canary string // planted in the system prompt; an answer that repeats it is refused
 
-	mu     sync.Mutex
-	memory map[uint64][]openai.ChatCompletionMessage
-	spent  map[string]int // member/day → tokens
+	mu       sync.Mutex
+	memory   map[uint64]*conversation
+	spentDay string         // the UTC day spent counts
+	spent    map[uint64]int // member → tokens spent on spentDay
 }
+
+// conversation is what the assistant remembers of one member's chat.
+type conversation struct {
+	turns   []openai.ChatCompletionMessage
+	last    time.Time
+	misses  int  // questions the FAQ could not answer
+	person  bool // the member asked for a person
+	handoff bool // the model opened a ticket in this conversation
+}
+
+// Memory bounds: a conversation idle this long is forgotten, and at most
+// maxConversations are remembered (the least recently active go first).
+const (
+	conversationTTL  = 30 * time.Minute
+	maxConversations = 10_000
+)
 
 // NewAssistant returns an assistant over kb. client may be nil for an
 // offline-only assistant.
@@ -93,7 +111,7 @@ func NewAssistant(kb *KB, client Completer, cfg Config, log *slog.Logger) *Assis
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	a := &Assistant{client: client, cfg: cfg, log: log.With("component", "support"), canary: "LB-" + hex.EncodeToString(b[:]),
-		memory: map[uint64][]openai.ChatCompletionMessage{}, spent: map[string]int{}}
+		memory: map[uint64]*conversation{}, spent: map[uint64]int{}}
 	a.kb.Store(kb)
 	return a
 }
@@ -112,10 +130,54 @@ func (a *Assistant) History(member uint64) []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []string
-	for _, m := range a.memory[member] {
-		out = append(out, m.Role+": "+m.Content)
+	if c := a.conversation(member, false); c != nil {
+		for _, m := range c.turns {
+			out = append(out, m.Role+": "+m.Content)
+		}
 	}
 	return out
+}
+
+// conversation returns member's live conversation, starting one when
+// create is set, and nil otherwise. The caller holds a.mu.
+func (a *Assistant) conversation(member uint64, create bool) *conversation {
+	now := a.cfg.Now()
+	c := a.memory[member]
+	if c != nil && now.Sub(c.last) >= conversationTTL {
+		delete(a.memory, member)
+		c = nil
+	}
+	if c == nil && create {
+		if len(a.memory) >= maxConversations {
+			a.forgetOldest(now)
+		}
+		c = &conversation{last: now}
+		a.memory[member] = c
+	}
+	return c
+}
+
+// forgetOldest drops idle conversations, then the least recently active
+// tenth, so the sweep runs once per many new conversations.
+func (a *Assistant) forgetOldest(now time.Time) {
+	var times []time.Time
+	for id, c := range a.memory {
+		if now.Sub(c.last) >= conversationTTL {
+			delete(a.memory, id)
+		} else {
+			times = append(times, c.last)
+		}
+	}
+	if len(a.memory) < maxConversations*9/10 {
+		return
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	cut := times[len(times)/10]
+	for id, c := range a.memory {
+		if c.last.Before(cut) || c.last.Equal(cut) {
+			delete(a.memory, id)
+		}
+	}
 }
 
 // Answer answers question for member, whose data tools expose. An Answer
@@ -126,6 +188,7 @@ func (a *Assistant) Answer(ctx context.Context, member uint64, question string, 
 	hits := kb.Search(question, 3)
 	offline := Offline(kb, question)
 	a.log.DebugContext(ctx, "question", "member", member, "text", Mask(question), "lang", lang)
+	a.note(member, question, offline.Source != "faq")
 	if offline.Source == "faq" || a.client == nil {
 		a.remember(member, question, offline.Text)
 		return offline, nil
@@ -150,7 +213,9 @@ func (a *Assistant) ask(ctx context.Context, member uint64, question, lang strin
 	defer cancel()
 	msgs := []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: a.systemPrompt(lang, hits)}}
 	a.mu.Lock()
-	msgs = append(msgs, a.memory[member]...)
+	if c := a.conversation(member, false); c != nil {
+		msgs = append(msgs, c.turns...)
+	}
 	a.mu.Unlock()
 	msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: question})
 	for round := 0; round < 4; round++ {
@@ -171,7 +236,7 @@ func (a *Assistant) ask(ctx context.Context, member uint64, question, lang strin
 		}
 		msgs = append(msgs, msg)
 		for _, call := range msg.ToolCalls {
-			out := a.runTool(ctx, call, tools)
+			out := a.runTool(ctx, member, call, tools)
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: call.ID, Name: call.Function.Name, Content: out})
 		}
 	}
@@ -231,7 +296,7 @@ var toolDefs = func() []openai.Tool {
 
 // runTool runs one tool call for the bound member. Arguments other than a
 // hand-off summary are ignored: a "member_id" the model invents changes nothing.
-func (a *Assistant) runTool(ctx context.Context, call openai.ToolCall, tools Tools) string {
+func (a *Assistant) runTool(ctx context.Context, member uint64, call openai.ToolCall, tools Tools) string {
 	var out string
 	var err error
 	switch call.Function.Name {
@@ -246,6 +311,10 @@ func (a *Assistant) runTool(ctx context.Context, call openai.ToolCall, tools Too
 	case "get_my_submissions":
 		out, err = tools.Submissions(ctx)
 	case "create_handoff_ticket":
+		if !a.mayHandOff(member) {
+			a.log.InfoContext(ctx, "model's hand-off refused: the member did not ask for a person and the FAQ missed less than twice", "member", member)
+			return `{"error":"not allowed now: tell the member they can type /human to reach a person"}`
+		}
 		out, err = tools.Handoff(ctx, summaryArg(call.Function.Arguments))
 	default:
 		return `{"error":"unknown tool"}`
@@ -290,39 +359,77 @@ FAQ passages:
 	return b.String()
 }
 
-func (a *Assistant) remember(member uint64, question, answer string) {
+// personRe matches a request for a person, in English or Chinese.
+var personRe = regexp.MustCompile(`(?i)\b(human|person|agent|someone|somebody|anyone|anybody|staff|real people|operator|representative|colleague)\b|人工|真人|客服|转人|找人`)
+
+// note records a question: whether it asks for a person, and whether the
+// FAQ could not answer it.
+func (a *Assistant) note(member uint64, question string, missed bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	turns := append(a.memory[member],
-		openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: question},
-		openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: answer})
-	if n := 2 * a.cfg.Memory; len(turns) > n {
-		turns = turns[len(turns)-n:]
-	}
-	a.memory[member] = turns
-	if len(a.memory) > 10_000 { // forget everyone rather than grow without bound
-		a.memory = map[uint64][]openai.ChatCompletionMessage{member: turns}
+	c := a.conversation(member, true)
+	c.last = a.cfg.Now()
+	c.person = c.person || personRe.MatchString(question)
+	if missed {
+		c.misses++
 	}
 }
 
-func (a *Assistant) budgetKey(member uint64) string {
-	return fmt.Sprintf("%d/%s", member, a.cfg.Now().UTC().Format(time.DateOnly))
+// mayHandOff reports whether the model may open a ticket now, and uses up
+// the conversation's one hand-off when it may: only when the member asked
+// for a person or the FAQ missed twice, and once per conversation.
+func (a *Assistant) mayHandOff(member uint64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.conversation(member, true)
+	if c.handoff || !c.person && c.misses < 2 {
+		return false
+	}
+	c.handoff = true
+	return true
+}
+
+func (a *Assistant) remember(member uint64, question, answer string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.conversation(member, true)
+	c.last = a.cfg.Now()
+	c.turns = append(c.turns,
+		openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: question},
+		openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: answer})
+	if n := 2 * a.cfg.Memory; len(c.turns) > n {
+		c.turns = c.turns[len(c.turns)-n:]
+	}
+}
+
+// today returns the UTC day budgets count in, starting a new count (and
+// forgetting yesterday's) when the day changed. The caller holds a.mu.
+func (a *Assistant) today() {
+	if day := a.cfg.Now().UTC().Format(time.DateOnly); day != a.spentDay {
+		a.spentDay, a.spent = day, map[uint64]int{}
+	}
 }
 
 func (a *Assistant) overBudget(member uint64) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.spent[a.budgetKey(member)] >= a.cfg.DailyTokens
+	a.today()
+	return a.spent[member] >= a.cfg.DailyTokens
 }
 
 func (a *Assistant) spend(member uint64, tokens int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	key := a.budgetKey(member)
-	if _, ok := a.spent[key]; !ok && len(a.spent) > 10_000 {
-		a.spent = map[string]int{} // a new day for everyone: yesterday's keys go
-	}
-	a.spent[key] += tokens
+	a.today()
+	a.spent[member] += tokens
+}
+
+// Remembered returns how many conversations the assistant holds, for tests
+// of its bounds.
+func (a *Assistant) Remembered() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.memory)
 }
 
 var (

@@ -206,3 +206,32 @@ func put(b *bolt.Bucket, tk Ticket) error {
 	}
 	return b.Put(binary.BigEndian.AppendUint64(nil, tk.ID), v)
 }
+
+// Merge moves member from's tickets to member to, when /link folds two
+// chat accounts into one. Replies still go to the account each ticket was
+// opened from.
+func (t *Tickets) Merge(ctx context.Context, from, to uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return t.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTickets)
+		var moved []Ticket
+		if err := b.ForEach(func(_, v []byte) error {
+			var tk Ticket
+			if json.Unmarshal(v, &tk) == nil && tk.Member == from {
+				tk.Member = to
+				moved = append(moved, tk)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, tk := range moved {
+			if err := put(b, tk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

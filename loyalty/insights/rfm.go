@@ -20,8 +20,10 @@ const (
 	Lost              = "Lost"
 )
 
-// Segments lists the segments, best first.
-var Segments = []string{Champions, Loyal, PotentialLoyalist, New, Promising, NeedAttention, AboutToSleep, AtRisk, CantLoseThem, Hibernating, Lost}
+// Segments returns the segment names, best first.
+func Segments() []string {
+	return []string{Champions, Loyal, PotentialLoyalist, New, Promising, NeedAttention, AboutToSleep, AtRisk, CantLoseThem, Hibernating, Lost}
+}
 
 // RFM is a customer's recency, frequency and monetary value as of a date,
 // with quintile scores (5 best) and segment.
@@ -140,7 +142,7 @@ func Table(rfm []RFM) []SegmentStats {
 		total += r.Monetary
 	}
 	var out []SegmentStats
-	for _, name := range Segments {
+	for _, name := range Segments() {
 		if s := by[name]; s != nil {
 			if total > 0 {
 				s.Share = s.Revenue / total

@@ -32,8 +32,8 @@ func TestSegmentOf(t *testing.T) {
 			seen[insights.SegmentOf(r, f)] = true
 		}
 	}
-	if len(seen) != len(insights.Segments) {
-		t.Errorf("%d segments reachable, want %d", len(seen), len(insights.Segments))
+	if len(seen) != len(insights.Segments()) {
+		t.Errorf("%d segments reachable, want %d", len(seen), len(insights.Segments()))
 	}
 }
 

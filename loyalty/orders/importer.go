@@ -1,6 +1,8 @@
 package orders
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -37,15 +39,33 @@ type ImportOptions struct {
 // importBatch is how many rows share one transaction.
 const importBatch = 5000
 
+// columns are the fields Import reads, the first four required.
+var columns = []string{"order_id", "customer_id", "created_at", "amount", "currency", "status", "refunded_amount",
+	"email", "email_verified", "phone", "phone_verified", "link_code"}
+
 // Import reads orders from CSV: a header row with at least order_id,
 // customer_id, created_at and amount (currency units), and optionally
-// currency, status and refunded_amount. Bad rows are reported with their
-// line and skipped, or stop the import when Strict. Importing the same
-// file again changes nothing.
+// currency, status, refunded_amount and, as in the webhook, email,
+// email_verified, phone, phone_verified and link_code. The separator (comma,
+// semicolon or tab) is taken from the header, and a UTF-8 byte-order mark is
+// skipped. Bad rows are reported with their line and skipped, or stop the
+// import when Strict; a quote left open stops it with its line, as
+// everything after it would be misread. Importing the same file again
+// changes nothing.
 func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (ImportReport, error) {
 	var rep ImportReport
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	if first, err := br.Peek(4096); len(first) > 0 {
+		cr.Comma = separator(first)
+	} else if err != nil && !errors.Is(err, io.EOF) {
+		return rep, fmt.Errorf("header: %w", err)
+	}
 	head, err := cr.Read()
 	if err != nil {
 		return rep, fmt.Errorf("header: %w", err)
@@ -54,72 +74,78 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (I
 	for i, h := range head {
 		col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
-	index := func(field string, required bool) (int, error) {
+	idx := make([]int, len(columns))
+	for i, field := range columns {
 		name := field
 		if n, ok := opt.Map[field]; ok {
 			name = n
 		}
-		if i, ok := col[strings.ToLower(name)]; ok {
-			return i, nil
+		j, ok := col[strings.ToLower(name)]
+		if !ok && i < 4 {
+			return rep, fmt.Errorf("no %q column (rename with --map %s=<column>)", name, field)
 		}
-		if required {
-			return -1, fmt.Errorf("no %q column (rename with --map %s=<column>)", name, field)
+		if !ok {
+			j = -1
 		}
-		return -1, nil
+		idx[i] = j
 	}
-	var idx [7]int
-	for i, f := range []struct {
-		name string
-		req  bool
-	}{{"order_id", true}, {"customer_id", true}, {"created_at", true}, {"amount", true}, {"currency", false}, {"status", false}, {"refunded_amount", false}} {
-		if idx[i], err = index(f.name, f.req); err != nil {
-			return rep, err
-		}
-	}
-	field := func(rec []string, i int) string {
-		if i < 0 || i >= len(rec) {
-			return ""
-		}
-		return strings.TrimSpace(rec[i])
-	}
-	batch := make([]Order, 0, importBatch)
+	var batch []Order
+	var contacts []Contact
+	var lines []int
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		members, err := s.store(batch, nil)
+		res, err := s.storeRows(batch, contacts, lines, &rep, opt.Strict)
 		if err != nil {
 			return err
 		}
-		for i, m := range members {
-			if m != 0 {
-				if err := s.settle(ctx, m, batch[i]); err != nil {
+		for _, r := range res {
+			if r.settle {
+				if err := s.settleLocked(ctx, r.Order.ID); err != nil {
 					return err
 				}
 			}
 		}
-		rep.Imported += len(batch)
-		batch = batch[:0]
+		batch, contacts, lines = batch[:0], contacts[:0], lines[:0]
 		return ctx.Err()
 	}
-	for line := 2; ; line++ {
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		var line int
+		if err == nil && len(rec) > 0 {
+			line, _ = cr.FieldPos(0)
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote) {
+			return rep, fmt.Errorf("line %d: a quote opened here is never closed", pe.StartLine)
+		}
 		rep.Rows++
 		var o Order
+		var c Contact
 		if err == nil {
-			o, err = parseRow(field(rec, idx[0]), field(rec, idx[1]), field(rec, idx[2]), field(rec, idx[3]), field(rec, idx[4]), field(rec, idx[5]), field(rec, idx[6]))
+			o, c, err = s.parseRow(func(i int) string {
+				if j := idx[i]; j >= 0 && j < len(rec) {
+					return strings.TrimSpace(rec[j])
+				}
+				return ""
+			})
 		}
 		if err != nil {
+			if pe != nil {
+				line = pe.Line
+			}
 			if opt.Strict {
 				return rep, fmt.Errorf("line %d: %w", line, err)
 			}
 			rep.Skipped = append(rep.Skipped, RowError{Line: line, Reason: err.Error()})
 			continue
 		}
-		if batch = append(batch, o); len(batch) == importBatch {
+		batch, contacts, lines = append(batch, o), append(contacts, c), append(lines, line)
+		if len(batch) == importBatch {
 			if err := flush(); err != nil {
 				return rep, err
 			}
@@ -137,7 +163,47 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (I
 	return rep, nil
 }
 
-func parseRow(id, customer, created, amount, currency, status, refunded string) (Order, error) {
+// storeRows stores a batch; rows that conflict with stored orders are
+// reported (or stop a strict import) and the rest stored.
+func (s *Service) storeRows(batch []Order, contacts []Contact, lines []int, rep *ImportReport, strict bool) ([]stored, error) {
+	for {
+		res, err := s.store(batch, contacts)
+		var ce *ConflictError
+		if !errors.As(err, &ce) {
+			if err == nil {
+				rep.Imported += len(batch)
+			}
+			return res, err
+		}
+		i := 0
+		for i < len(batch) && batch[i].ID != ce.Order {
+			i++
+		}
+		if i == len(batch) || strict {
+			return nil, fmt.Errorf("line %d: %w", lines[min(i, len(lines)-1)], err)
+		}
+		rep.Skipped = append(rep.Skipped, RowError{Line: lines[i], Reason: err.Error()})
+		batch, contacts, lines = append(batch[:i:i], batch[i+1:]...), append(contacts[:i:i], contacts[i+1:]...), append(lines[:i:i], lines[i+1:]...)
+	}
+}
+
+// separator picks the header line's separator: the most frequent of
+// comma, semicolon and tab.
+func separator(head []byte) rune {
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	best, n := ',', bytes.Count(head, []byte(","))
+	for _, sep := range []rune{';', '\t'} {
+		if c := bytes.Count(head, []byte(string(sep))); c > n {
+			best, n = sep, c
+		}
+	}
+	return best
+}
+
+func (s *Service) parseRow(field func(int) string) (Order, Contact, error) {
+	created := field(2)
 	var at time.Time
 	var err error
 	for _, layout := range []string{time.DateOnly, time.RFC3339, "20060102"} {
@@ -146,21 +212,30 @@ func parseRow(id, customer, created, amount, currency, status, refunded string) 
 		}
 	}
 	if err != nil {
-		return Order{}, fmt.Errorf("%w: created_at %q is not a date", ErrBadOrder, created)
+		return Order{}, Contact{}, fmt.Errorf("%w: created_at %q is not a date", ErrBadOrder, created)
 	}
-	amt, err := strconv.ParseFloat(amount, 64)
+	amt, err := strconv.ParseFloat(field(3), 64)
 	if err != nil {
-		return Order{}, fmt.Errorf("%w: amount %q is not a number", ErrBadOrder, amount)
+		return Order{}, Contact{}, fmt.Errorf("%w: amount %q is not a number", ErrBadOrder, field(3))
 	}
 	var ref float64
-	if refunded != "" {
-		if ref, err = strconv.ParseFloat(refunded, 64); err != nil {
-			return Order{}, fmt.Errorf("%w: refunded_amount %q is not a number", ErrBadOrder, refunded)
+	if v := field(6); v != "" {
+		if ref, err = strconv.ParseFloat(v, 64); err != nil {
+			return Order{}, Contact{}, fmt.Errorf("%w: refunded_amount %q is not a number", ErrBadOrder, v)
 		}
 	}
+	status := strings.ToLower(field(5))
 	if status == "" {
 		status = string(Paid)
 	}
-	o := Order{ID: id, Customer: customer, Created: at, Amount: cents(amt), Refunded: cents(ref), Currency: currency, Status: Status(strings.ToLower(status))}
-	return o, o.Validate()
+	o := Order{ID: field(0), Customer: field(1), Created: at, Amount: cents(amt), Refunded: cents(ref), Currency: field(4), Status: Status(status)}
+	if err := s.normalize(&o); err != nil {
+		return Order{}, Contact{}, err
+	}
+	yes := func(v string) bool {
+		b, _ := strconv.ParseBool(strings.ToLower(v))
+		return b || v == "1" || strings.EqualFold(v, "yes")
+	}
+	c := Contact{Email: field(7), EmailVerified: yes(field(8)), Phone: field(9), PhoneVerified: yes(field(10)), LinkCode: field(11)}
+	return o, c, nil
 }

@@ -1,8 +1,23 @@
 // Package orders brings the brand's shop into loyalbot: order events from a
 // signed webhook or a CSV import, customers linked to members, points for
-// paid orders (pending through the return window), and refunds that take
-// them back. Every effect is keyed by the order, so a redelivered event or
-// a re-imported file changes nothing.
+// paid orders (held through the return window), and refunds that take back
+// their share.
+//
+// # Settlement
+//
+// Every order a linked customer places has a settlement record: which
+// member earned its points, how many, the hold that keeps them pending, and
+// how much of them refunds took back. Storing an order that needs work
+// marks it unsettled in the same transaction; settling then runs steps that
+// are each idempotent (keyed "order:<id>", "order-refund:<id>:<refunded>")
+// and clears the mark. A crash between steps leaves the mark, and Resume —
+// run at start-up — finishes the job, so no order is ever half-paid.
+//
+// A redelivered event changes nothing. A refund takes back only what it
+// adds to the refunds before it: refunding 30 and then 50 of 100 takes 50%
+// of the points in all. Inside the return window the share comes out of the
+// order's own hold; after it, out of the member's available points (what
+// they already spent is recorded as a shortfall, never overdrawn).
 package orders
 
 import (
@@ -13,12 +28,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
@@ -36,7 +51,8 @@ const (
 	Cancelled Status = "cancelled"
 )
 
-// Order is one order as the shop reports it. Amounts are in cents.
+// Order is one order as the shop reports it, in the shop's currency.
+// Amounts are in cents.
 type Order struct {
 	ID       string    `json:"order_id"`
 	Customer string    `json:"customer_id"`
@@ -45,14 +61,17 @@ type Order struct {
 	Refunded int64     `json:"refunded,omitempty"` // cents refunded so far
 	Currency string    `json:"currency,omitempty"`
 	Status   Status    `json:"status"`
+	// Source is the order as sent, when it came in another currency and
+	// was converted with orders.rates.
+	Source *Source `json:"source,omitempty"`
 }
 
-// Errors for bad orders; nothing is written when one is returned.
-var (
-	ErrBadOrder = errors.New("orders: bad order")
-	// ErrUnknown is returned for a link code or contact that matches no customer.
-	ErrUnknown = errors.New("orders: unknown customer code or contact")
-)
+// Source is an order's amounts in the currency the shop sent them in.
+type Source struct {
+	Currency string  `json:"currency"`
+	Amount   int64   `json:"amount"` // cents of Currency
+	Rate     float64 `json:"rate"`   // shop currency per unit of Currency
+}
 
 // Validate returns an error wrapping ErrBadOrder with the reason.
 func (o Order) Validate() error {
@@ -71,13 +90,22 @@ func (o Order) Validate() error {
 	return nil
 }
 
+// refundTotal is how much of the order is refunded: all of it when
+// cancelled, or refunded without an amount.
+func (o Order) refundTotal() int64 {
+	if o.Status == Cancelled || o.Status == Refunded && o.Refunded == 0 {
+		return o.Amount
+	}
+	return o.Refunded
+}
+
 // Ledger is what orders needs from the points ledger; *loyalty.Ledger is one.
 type Ledger interface {
 	Post(ctx context.Context, p loyalty.Posting) (loyalty.Receipt, error)
-	Hold(ctx context.Context, key string, a loyalty.AccountID, amount int64, ttl time.Duration, reason string) (loyalty.Hold, error)
-	Void(ctx context.Context, key string, holdID uint64) (loyalty.Hold, error)
+	CapturePart(ctx context.Context, c loyalty.PartialCapture) (loyalty.Receipt, error)
 	EntryByKey(ctx context.Context, key string) (loyalty.Entry, error)
-	Import(ctx context.Context, ps []loyalty.Posting) ([]loyalty.Receipt, []error, error)
+	Balance(ctx context.Context, a loyalty.AccountID) (loyalty.Balance, error)
+	HoldByID(ctx context.Context, id uint64) (loyalty.Hold, error)
 }
 
 // Config configures the service. A zero field means "use the default".
@@ -85,18 +113,42 @@ type Config struct {
 	// PointsPerUnit is points per currency unit spent, before the tier
 	// multiplier. Default 1.
 	PointsPerUnit int64 `yaml:"points_per_unit"`
-	// ReturnWindow keeps purchase points pending (held) this long. Default
-	// 14 days; negative: spendable at once.
+	// ReturnWindow keeps purchase points pending (held) this long after the
+	// order. Default 14 days; negative: spendable at once.
 	ReturnWindow time.Duration `yaml:"return_window"`
+	// MaxAmount is the largest order taken, in currency units. Default 1,000,000.
+	MaxAmount int64 `yaml:"max_amount"`
+	// Currency is the shop's currency. Default CNY.
+	Currency string `yaml:"currency"`
+	// Rates converts other currencies: units of Currency per unit of each.
+	// An order in a currency not listed is refused.
+	Rates map[string]float64 `yaml:"rates"`
+	// MaxAgeDays: orders older than this are stored for insights but earn
+	// no points (an import of old history pays nothing today). Default 365.
+	MaxAgeDays int `yaml:"max_age_days"`
+
 	// Salt salts the hashes of e-mail addresses and phone numbers.
 	Salt string           `yaml:"-"`
 	Now  func() time.Time `yaml:"-"`
+	// StepHook, if set, is called between the steps of a settlement with
+	// ("settle", step); an error stops the settlement there as a crash
+	// would. For tests of resumption.
+	StepHook func(op string, step int) error `yaml:"-"`
+}
+
+// DefaultConfig returns the defaults for zero fields.
+func DefaultConfig() Config {
+	return Config{PointsPerUnit: 1, ReturnWindow: 14 * 24 * time.Hour, MaxAmount: 1_000_000, Currency: "CNY", MaxAgeDays: 365, Now: time.Now}
 }
 
 var (
-	bucketOrders   = []byte("orders.orders")    // order id → Order
-	bucketLinks    = []byte("orders.customers") // customer id → member id
-	bucketContacts = []byte("orders.contacts")  // salted hash of e-mail/phone, or link code → customer id
+	bucketOrders      = []byte("orders.orders")           // order id → Order
+	bucketLinks       = []byte("orders.customers")        // customer id → member id
+	bucketContacts    = []byte("orders.contacts")         // salted hash of e-mail/phone, or link code → customer id
+	bucketByCustomer  = []byte("orders.by_customer")      // customer id \0 order id → nil
+	bucketMemberLinks = []byte("orders.member_customers") // member id, customer id → nil
+	bucketSettlements = []byte("orders.settlements")      // order id → settlement
+	bucketUnsettled   = []byte("orders.unsettled")        // order id → member id: work to finish
 )
 
 // Service is the shop integration. It is safe for concurrent use.
@@ -105,27 +157,52 @@ type Service struct {
 	ledger Ledger
 	cfg    Config
 	log    *slog.Logger
+	locks  [64]sync.Mutex // by order id: one settlement of an order at a time
 }
 
-// New creates the orders buckets in db.
+// New creates the orders buckets in db, building the customer indexes of a
+// database written before they existed.
 func New(db *bolt.DB, ledger Ledger, cfg Config, log *slog.Logger) (*Service, error) {
+	def := DefaultConfig()
 	if cfg.PointsPerUnit == 0 {
-		cfg.PointsPerUnit = 1
+		cfg.PointsPerUnit = def.PointsPerUnit
 	}
 	if cfg.ReturnWindow == 0 {
-		cfg.ReturnWindow = 14 * 24 * time.Hour
+		cfg.ReturnWindow = def.ReturnWindow
+	}
+	if cfg.MaxAmount == 0 {
+		cfg.MaxAmount = def.MaxAmount
+	}
+	if cfg.Currency == "" {
+		cfg.Currency = def.Currency
+	}
+	cfg.Currency = strings.ToUpper(cfg.Currency)
+	if cfg.MaxAgeDays == 0 {
+		cfg.MaxAgeDays = def.MaxAgeDays
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = def.Now
 	}
+	rates := map[string]float64{}
+	for c, r := range cfg.Rates {
+		if r <= 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			return nil, fmt.Errorf("orders.rates.%s: %v is not a positive rate", c, r)
+		}
+		rates[strings.ToUpper(c)] = r
+	}
+	cfg.Rates = rates
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketOrders, bucketLinks, bucketContacts} {
+		fresh := tx.Bucket(bucketByCustomer) == nil
+		for _, b := range [][]byte{bucketOrders, bucketLinks, bucketContacts, bucketByCustomer, bucketMemberLinks, bucketSettlements, bucketUnsettled} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if fresh {
+			return buildIndexes(tx)
 		}
 		return nil
 	})
@@ -135,11 +212,39 @@ func New(db *bolt.DB, ledger Ledger, cfg Config, log *slog.Logger) (*Service, er
 	return &Service{db: db, ledger: ledger, cfg: cfg, log: log.With("component", "orders")}, nil
 }
 
+// buildIndexes fills the customer indexes from the orders and links of a
+// database written before they existed.
+func buildIndexes(tx *bolt.Tx) error {
+	bc, ml := tx.Bucket(bucketByCustomer), tx.Bucket(bucketMemberLinks)
+	if err := tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
+		var o Order
+		if err := json.Unmarshal(v, &o); err != nil {
+			return fmt.Errorf("order %s: %w", k, err)
+		}
+		return bc.Put(customerKey(o.Customer, o.ID), nil)
+	}); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketLinks).ForEach(func(k, v []byte) error {
+		if len(v) != 8 {
+			return nil
+		}
+		return ml.Put(append(append([]byte(nil), v...), k...), nil)
+	})
+}
+
+func customerKey(customer, order string) []byte { return []byte(customer + "\x00" + order) }
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
 // Contact carries an order's optional e-mail or phone. Only a salted hash
 // is kept: the raw values are never stored.
 type Contact struct {
 	Email, Phone string
-	LinkCode     string // a one-time code the shop showed the customer
+	// EmailVerified and PhoneVerified say the shop confirmed the address or
+	// number belongs to the customer; only a verified one links a member.
+	EmailVerified, PhoneVerified bool
+	LinkCode                     string // a one-time code the shop showed the customer
 }
 
 func (s *Service) contactKey(kind, v string) []byte {
@@ -156,190 +261,247 @@ func (s *Service) contactKey(kind, v string) []byte {
 	return []byte(kind + ":" + hex.EncodeToString(sum[:16]))
 }
 
-// Ingest records an order event and applies its effect on points. It is
-// idempotent: the same event again changes nothing. A paid order of a
-// linked customer earns points, held for the return window; a refund or
-// cancellation takes back the refunded share.
-func (s *Service) Ingest(ctx context.Context, o Order, c Contact) error {
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	member, err := s.store([]Order{o}, []Contact{c})
-	if err != nil {
-		return err
-	}
-	if member[0] == 0 {
-		return nil // not linked yet: points are paid when the customer links
-	}
-	return s.settle(ctx, member[0], o)
-}
+// verifiedMark leads a contact's stored customer id when the shop verified it.
+const verifiedMark = 1
 
-// store writes orders and contacts in one transaction and returns each
-// order's linked member (0 for none).
-func (s *Service) store(os []Order, cs []Contact) ([]uint64, error) {
-	members := make([]uint64, len(os))
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		ob, lb, cb := tx.Bucket(bucketOrders), tx.Bucket(bucketLinks), tx.Bucket(bucketContacts)
-		for i, o := range os {
-			if old := ob.Get([]byte(o.ID)); old != nil {
-				var prev Order
-				if json.Unmarshal(old, &prev) == nil && prev.Refunded > o.Refunded {
-					o.Refunded = prev.Refunded // a refund is never undone by an older event
-				}
-			}
-			v, err := json.Marshal(o)
-			if err != nil {
-				return err
-			}
-			if err := ob.Put([]byte(o.ID), v); err != nil {
-				return err
-			}
-			if i < len(cs) {
-				for kind, val := range map[string]string{"email": cs[i].Email, "phone": cs[i].Phone, "code": cs[i].LinkCode} {
-					if val != "" {
-						if err := cb.Put(s.contactKey(kind, val), []byte(o.Customer)); err != nil {
-							return err
-						}
-					}
-				}
-			}
-			if v := lb.Get([]byte(o.Customer)); len(v) == 8 {
-				members[i] = binary.BigEndian.Uint64(v)
-			}
+// putContacts records c's e-mail, phone and link code for customer. A
+// verified contact is never downgraded by a later unverified mention.
+func (s *Service) putContacts(cb *bolt.Bucket, customer string, c Contact) error {
+	for _, x := range []struct {
+		kind, val string
+		verified  bool
+	}{{"email", c.Email, c.EmailVerified}, {"phone", c.Phone, c.PhoneVerified}, {"code", c.LinkCode, true}} {
+		if x.val == "" {
+			continue
 		}
-		return nil
-	})
-	return members, err
-}
-
-// points returns the base points an order amount (cents) earns.
-func (s *Service) points(cents int64) int64 { return cents / 100 * s.cfg.PointsPerUnit }
-
-// settle brings member's points for order o in line with its state.
-func (s *Service) settle(ctx context.Context, member uint64, o Order) error {
-	acct := loyalty.Member(member)
-	earnKey := "order:" + o.ID
-	base := s.points(o.Amount)
-	if base <= 0 {
-		return nil
-	}
-	rc, err := s.ledger.Post(ctx, loyalty.Posting{Key: earnKey, From: loyalty.Issuance("orders"), To: acct, Amount: base,
-		Reason: "order " + o.ID, Multiply: true, Spend: o.Amount / 100})
-	if err != nil {
-		return fmt.Errorf("points for order %s: %w", o.ID, err)
-	}
-	earned := rc.Entry.Amount
-	var hold loyalty.Hold
-	if s.cfg.ReturnWindow > 0 {
-		ttl := o.Created.Add(s.cfg.ReturnWindow).Sub(s.cfg.Now())
-		if ttl > 0 {
-			if hold, err = s.ledger.Hold(ctx, "order-pending:"+o.ID, acct, earned, ttl, "return window of order "+o.ID); err != nil && !errors.Is(err, loyalty.ErrInsufficientFunds) {
-				return fmt.Errorf("hold points of order %s: %w", o.ID, err)
-			}
+		k := s.contactKey(x.kind, x.val)
+		v := []byte(customer)
+		if x.verified {
+			v = append([]byte{verifiedMark}, v...)
+		} else if old := cb.Get(k); len(old) > 0 && old[0] == verifiedMark {
+			continue
 		}
-	}
-	refunded := o.Refunded
-	if o.Status == Cancelled || o.Status == Refunded && refunded == 0 {
-		refunded = o.Amount
-	}
-	if refunded == 0 {
-		return nil
-	}
-	take := int64(math.Round(float64(earned) * float64(refunded) / float64(o.Amount)))
-	if hold.ID != 0 {
-		if _, err := s.ledger.Void(ctx, "order-release:"+o.ID, hold.ID); err != nil && !errors.Is(err, loyalty.ErrHoldResolved) {
-			return fmt.Errorf("release points of order %s: %w", o.ID, err)
+		if err := cb.Put(k, v); err != nil {
+			return err
 		}
-	}
-	if take <= 0 {
-		return nil
-	}
-	_, err = s.ledger.Post(ctx, loyalty.Posting{Key: "order-refund:" + o.ID + ":" + strconv.FormatInt(refunded, 10), From: acct,
-		To: loyalty.Issuance("orders"), Amount: take, Reason: "refund of order " + o.ID, Spend: refunded / 100})
-	var short *loyalty.InsufficientFundsError
-	if errors.As(err, &short) {
-		s.log.WarnContext(ctx, "refund could not take back spent points", "order", o.ID, "member", member, "missing", short.Missing())
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("take back points of order %s: %w", o.ID, err)
 	}
 	return nil
 }
 
-// Link joins a shop customer to a member, found by a one-time code the shop
-// showed or by the e-mail address or phone number the member typed. Paid
-// orders the customer already has earn their points now. It returns the
-// customer id, or ErrUnknown.
-func (s *Service) Link(ctx context.Context, member uint64, proof string) (string, error) {
-	var customer string
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		cb := tx.Bucket(bucketContacts)
-		for _, kind := range []string{"code", "email", "phone"} {
-			if v := cb.Get(s.contactKey(kind, proof)); v != nil {
-				customer = string(v)
-				if kind == "code" {
-					if err := cb.Delete(s.contactKey(kind, proof)); err != nil { // one-time
-						return err
-					}
-				}
-				break
-			}
-		}
-		if customer == "" {
-			return ErrUnknown
-		}
-		return tx.Bucket(bucketLinks).Put([]byte(customer), binary.BigEndian.AppendUint64(nil, member))
-	})
+// IngestResult says what Ingest did.
+type IngestResult struct {
+	Order   Order // as stored
+	Changed bool  // false for an event that repeated what was known
+	Member  uint64
+}
+
+// Ingest records an order event and applies its effect on points. It is
+// idempotent: the same event again changes nothing. A paid order of a
+// linked customer earns points, held through the return window; a refund
+// or cancellation takes back the share it adds. It returns an error
+// wrapping ErrBadOrder or ErrOutOfBounds for an order it refuses, and a
+// *ConflictError for an id stored with other fixed fields; nothing is
+// written then.
+func (s *Service) Ingest(ctx context.Context, o Order, c Contact) (IngestResult, error) {
+	if err := s.normalize(&o); err != nil {
+		return IngestResult{}, err
+	}
+	mu := s.lock(o.ID)
+	mu.Lock()
+	defer mu.Unlock()
+	res, err := s.store([]Order{o}, []Contact{c})
 	if err != nil {
-		return "", err
+		return IngestResult{}, err
 	}
-	for _, o := range s.Orders(ctx, customer) {
-		if err := s.settle(ctx, member, o); err != nil {
-			return customer, err
+	if res[0].settle {
+		if err := s.settle(ctx, o.ID); err != nil {
+			return res[0].IngestResult, err
 		}
 	}
-	return customer, nil
+	return res[0].IngestResult, nil
 }
 
-// CustomerOf returns the shop customer linked to member, if any.
-func (s *Service) CustomerOf(ctx context.Context, member uint64) (string, bool) {
-	for customer, m := range s.Links(ctx) {
-		if m == member {
-			return customer, true
+// normalize validates o, converts it to the shop's currency and checks its
+// bounds.
+func (s *Service) normalize(o *Order) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	cur := strings.ToUpper(strings.TrimSpace(o.Currency))
+	if cur == "" {
+		cur = s.cfg.Currency
+	}
+	if cur != s.cfg.Currency {
+		rate, ok := s.cfg.Rates[cur]
+		if !ok {
+			return fmt.Errorf("%w: currency %s is not the shop's (%s) and orders.rates has no rate for it", ErrOutOfBounds, cur, s.cfg.Currency)
+		}
+		o.Source = &Source{Currency: cur, Amount: o.Amount, Rate: rate}
+		o.Amount, o.Refunded = convert(o.Amount, rate), convert(o.Refunded, rate)
+		if o.Refunded > o.Amount {
+			o.Refunded = o.Amount
 		}
 	}
-	return "", false
+	o.Currency = s.cfg.Currency
+	switch now := s.cfg.Now(); {
+	case o.Amount > s.cfg.MaxAmount*100:
+		return fmt.Errorf("%w: amount %.2f %s is above orders.max_amount (%d)", ErrOutOfBounds, float64(o.Amount)/100, o.Currency, s.cfg.MaxAmount)
+	case o.Created.After(now.Add(24 * time.Hour)):
+		return fmt.Errorf("%w: created_at %s is more than a day in the future", ErrOutOfBounds, o.Created.Format(time.RFC3339))
+	}
+	return nil
 }
 
-// Unlink removes every link between shop customers and member (for a
-// member erasing their data). The orders stay, keyed by the shop's ids.
-func (s *Service) Unlink(ctx context.Context, member uint64) error {
-	want := binary.BigEndian.AppendUint64(nil, member)
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketLinks)
-		var keys [][]byte
-		if err := b.ForEach(func(k, v []byte) error {
-			if bytes.Equal(v, want) {
-				keys = append(keys, append([]byte(nil), k...))
+func convert(cents int64, rate float64) int64 { return int64(math.Round(float64(cents) * rate)) }
+
+type stored struct {
+	IngestResult
+	settle bool // the order has settlement work to do
+}
+
+// store writes orders and contacts in one transaction, merging each with
+// what was stored (a refund only ever grows), and marks orders that need
+// settling. It refuses the whole batch on a conflict.
+func (s *Service) store(os []Order, cs []Contact) ([]stored, error) {
+	out := make([]stored, len(os))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		ob, lb, cb := tx.Bucket(bucketOrders), tx.Bucket(bucketLinks), tx.Bucket(bucketContacts)
+		for i, o := range os {
+			changed := true
+			if old := ob.Get([]byte(o.ID)); old != nil {
+				var prev Order
+				if err := json.Unmarshal(old, &prev); err != nil {
+					return fmt.Errorf("decode order %s: %w", o.ID, err)
+				}
+				if err := conflict(prev, o); err != nil {
+					return err
+				}
+				o, changed = mergeOrder(prev, o)
 			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if err := b.Delete(k); err != nil {
+			if changed {
+				v, err := json.Marshal(o)
+				if err != nil {
+					return err
+				}
+				if err := ob.Put([]byte(o.ID), v); err != nil {
+					return err
+				}
+				if err := tx.Bucket(bucketByCustomer).Put(customerKey(o.Customer, o.ID), nil); err != nil {
+					return err
+				}
+			}
+			if i < len(cs) {
+				if err := s.putContacts(cb, o.Customer, cs[i]); err != nil {
+					return err
+				}
+			}
+			var member uint64
+			if v := lb.Get([]byte(o.Customer)); len(v) == 8 {
+				member = binary.BigEndian.Uint64(v)
+			}
+			st, settled, err := getSettlement(tx, o.ID)
+			if err != nil {
 				return err
 			}
+			if settled {
+				member = st.Member // points of an order stay with whoever earned them
+			}
+			need := member != 0 && (changed || !settled)
+			if need {
+				if err := tx.Bucket(bucketUnsettled).Put([]byte(o.ID), u64(member)); err != nil {
+					return err
+				}
+			}
+			out[i] = stored{IngestResult: IngestResult{Order: o, Changed: changed, Member: member}, settle: need}
 		}
 		return nil
 	})
+	return out, err
+}
+
+// conflict reports an event that changes an order's fixed fields.
+func conflict(prev, o Order) error {
+	cur := func(o Order) (string, int64) {
+		if o.Source != nil {
+			return o.Source.Currency, o.Source.Amount
+		}
+		return o.Currency, o.Amount
+	}
+	pc, pa := cur(prev)
+	oc, oa := cur(o)
+	switch {
+	case prev.Customer != o.Customer:
+		return &ConflictError{Order: o.ID, Field: "customer_id", Stored: prev.Customer, Got: o.Customer}
+	case pc != oc:
+		return &ConflictError{Order: o.ID, Field: "currency", Stored: pc, Got: oc}
+	case pa != oa:
+		return &ConflictError{Order: o.ID, Field: "amount", Stored: fmt.Sprintf("%.2f", float64(pa)/100), Got: fmt.Sprintf("%.2f", float64(oa)/100)}
+	case !prev.Created.Equal(o.Created):
+		return &ConflictError{Order: o.ID, Field: "created_at", Stored: prev.Created.Format(time.RFC3339), Got: o.Created.Format(time.RFC3339)}
+	}
+	return nil
+}
+
+// mergeOrder applies event o to the stored prev: refunds only grow, and a
+// cancellation is final, whatever order the events arrive in.
+func mergeOrder(prev, o Order) (Order, bool) {
+	next := prev
+	if r := o.refundTotal(); r > prev.refundTotal() {
+		next.Refunded = r
+		next.Status = Refunded
+	}
+	if o.Status == Cancelled {
+		next.Status, next.Refunded = Cancelled, prev.Amount
+	}
+	return next, next.Status != prev.Status || next.Refunded != prev.Refunded
+}
+
+func (s *Service) lock(order string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(order))
+	return &s.locks[h.Sum32()%uint32(len(s.locks))]
+}
+
+func (s *Service) step(op string, n int) error {
+	if s.cfg.StepHook == nil {
+		return nil
+	}
+	return s.cfg.StepHook(op, n)
+}
+
+// CustomerOf returns the first shop customer linked to member, if any.
+func (s *Service) CustomerOf(ctx context.Context, member uint64) (string, bool, error) {
+	cs, err := s.CustomersOf(ctx, member)
+	if err != nil || len(cs) == 0 {
+		return "", false, err
+	}
+	return cs[0], true, nil
+}
+
+// CustomersOf returns the shop customers linked to member.
+func (s *Service) CustomersOf(ctx context.Context, member uint64) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := u64(member)
+		c := tx.Bucket(bucketMemberLinks).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			out = append(out, string(k[8:]))
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Links returns every linked customer's member.
-func (s *Service) Links(ctx context.Context) map[string]uint64 {
+func (s *Service) Links(ctx context.Context) (map[string]uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	out := map[string]uint64{}
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketLinks).ForEach(func(k, v []byte) error {
 			if len(v) == 8 {
 				out[string(k)] = binary.BigEndian.Uint64(v)
@@ -347,37 +509,78 @@ func (s *Service) Links(ctx context.Context) map[string]uint64 {
 			return nil
 		})
 	})
-	return out
+	return out, err
 }
 
-// Orders returns a customer's orders ("" for everyone's).
-func (s *Service) Orders(ctx context.Context, customer string) []Order {
+// Orders returns a customer's orders, through the customer index.
+func (s *Service) Orders(ctx context.Context, customer string) ([]Order, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var out []Order
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ob := tx.Bucket(bucketOrders)
+		prefix := []byte(customer + "\x00")
+		c := tx.Bucket(bucketByCustomer).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			o, err := decodeOrder(ob.Get(k[len(prefix):]))
+			if err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Order returns one order, and false when it is unknown.
+func (s *Service) Order(ctx context.Context, id string) (Order, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Order{}, false, err
+	}
+	var o Order
+	var found bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketOrders).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		found = true
+		var err error
+		o, err = decodeOrder(v)
+		return err
+	})
+	return o, found, err
+}
+
+func decodeOrder(v []byte) (Order, error) {
+	var o Order
+	if err := json.Unmarshal(v, &o); err != nil {
+		return Order{}, fmt.Errorf("decode order: %w", err)
+	}
+	return o, nil
+}
+
+// Purchases returns the paid part of every order, for insights.
+func (s *Service) Purchases(ctx context.Context) ([]insights.Purchase, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []insights.Purchase
+	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOrders).ForEach(func(_, v []byte) error {
-			var o Order
-			if json.Unmarshal(v, &o) == nil && (customer == "" || o.Customer == customer) {
-				out = append(out, o)
+			o, err := decodeOrder(v)
+			if err != nil {
+				return err
+			}
+			if net := o.Amount - o.refundTotal(); net > 0 {
+				out = append(out, insights.Purchase{Customer: o.Customer, At: o.Created, Amount: float64(net) / 100})
 			}
 			return nil
 		})
 	})
-	return out
-}
-
-// Purchases returns the paid part of every order, for insights.
-func (s *Service) Purchases(ctx context.Context) []insights.Purchase {
-	var out []insights.Purchase
-	for _, o := range s.Orders(ctx, "") {
-		net := o.Amount - o.Refunded
-		if o.Status == Cancelled || o.Status == Refunded && o.Refunded == 0 {
-			net = 0 // wholly refunded or cancelled
-		}
-		if net > 0 {
-			out = append(out, insights.Purchase{Customer: o.Customer, At: o.Created, Amount: float64(net) / 100})
-		}
-	}
-	return out
+	return out, err
 }
 
 // Sign returns the webhook signature of body at timestamp ts: hex

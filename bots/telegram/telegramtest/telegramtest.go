@@ -37,6 +37,26 @@ type Server struct {
 	NoDM map[string]bool
 	// TooMany answers this many sendMessage calls with 429 and RetryWait seconds.
 	TooMany, RetryWait int
+	confirmed          int64 // the highest getUpdates offset asked: updates below it are gone
+}
+
+// Confirmed returns the highest offset getUpdates was called with: every
+// update below it is confirmed, and forgotten.
+func (f *Server) Confirmed() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.confirmed
+}
+
+// Queued returns the update ids still queued (not confirmed).
+func (f *Server) Queued() []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []int64
+	for _, u := range f.updates {
+		out = append(out, u["update_id"].(int64))
+	}
+	return out
 }
 
 // Call is a recorded Bot API call.
@@ -110,9 +130,22 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // getUpdates answers with queued updates at or above the offset, waiting a
-// little for new ones as long polling does.
+// little for new ones as long polling does. Like Telegram, it forgets every
+// update below the offset: asking with an offset confirms those.
 func (f *Server) getUpdates(w http.ResponseWriter, form map[string]string) {
 	offset, _ := strconv.ParseInt(form["offset"], 10, 64)
+	f.mu.Lock()
+	if offset > f.confirmed {
+		f.confirmed = offset
+		kept := f.updates[:0]
+		for _, u := range f.updates {
+			if u["update_id"].(int64) >= offset {
+				kept = append(kept, u)
+			}
+		}
+		f.updates = kept
+	}
+	f.mu.Unlock()
 	deadline := time.After(50 * time.Millisecond)
 	for {
 		f.mu.Lock()

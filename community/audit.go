@@ -1,0 +1,327 @@
+package community
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The audit log's buckets.
+var (
+	bucketAudit         = []byte("community.audit")           // id → AuditEntry
+	bucketAuditByMember = []byte("community.audit_by_member") // member id, entry id → nil (actor and target)
+	bucketAuditKeys     = []byte("community.audit_keys")      // idempotency key → entry id
+	bucketGrantUsage    = []byte("community.grant_usage")     // manager id, date → points given that day
+)
+
+// Outcomes of audited actions.
+const (
+	OutcomeStarted  = "started"        // recorded before the effect; Resume settles a crash here
+	OutcomeDone     = "done"           // the action took effect
+	OutcomeAwaiting = "awaiting owner" // a grant past the manager's daily limit, waiting for /approve-grant
+	OutcomeApproved = "owner approved" // an awaiting grant the owner approved (and paid)
+	OutcomeRejected = "owner rejected" // an awaiting grant the owner turned down
+	OutcomeRefused  = "refused"        // the action did not take effect (Note says why)
+	OutcomeNotDone  = "not applied"    // a crash stopped it before its effect
+)
+
+// How many audit entries /audit shows, and /export includes at most.
+const (
+	auditListLimit  = 20
+	auditExportMany = 10_000
+)
+
+// AuditEntry records one manager action: who (member id and the platform
+// account they acted from), when, what, on whom, with which arguments, and
+// how it ended.
+type AuditEntry struct {
+	ID       uint64            `json:"id"`
+	Time     time.Time         `json:"time"`
+	Actor    uint64            `json:"actor"`
+	Platform string            `json:"platform,omitempty"`
+	UserID   string            `json:"user_id,omitempty"`
+	Role     string            `json:"role"`
+	Action   string            `json:"action"` // give, take, role, approve, reject, feature, fulfil, cancel, broadcast, reply, close, setup, erase, ...
+	Target   uint64            `json:"target,omitempty"`
+	Amount   int64             `json:"amount,omitempty"`
+	Args     map[string]string `json:"args,omitempty"`
+	Key      string            `json:"key,omitempty"`    // makes recording idempotent: a retried request is recorded once
+	Effect   string            `json:"effect,omitempty"` // the ledger key of the points it moves, for Resume
+	Outcome  string            `json:"outcome"`
+	Note     string            `json:"note,omitempty"`
+	// Day is the community day a grant counts against the manager's limit
+	// ("" when it does not count).
+	Day string `json:"day,omitempty"`
+}
+
+// entry starts an audit entry for actor.
+func (a Actor) entry(action string, target uint64) AuditEntry {
+	return AuditEntry{Actor: a.Member, Platform: a.Platform, UserID: a.UserID, Role: a.Role.String(), Action: action, Target: target}
+}
+
+// audit writes an entry, once per key: recording the same key again
+// returns the first entry. With limit > 0 the entry's Amount counts
+// against the actor's points given on day e.Day, and when it would pass
+// limit the entry is recorded as awaiting the owner instead (and counts
+// nothing). used is what the actor had given that day before.
+func (c *Community) audit(ctx context.Context, e AuditEntry, limit int64) (got AuditEntry, used int64, err error) {
+	if err := ctx.Err(); err != nil {
+		return AuditEntry{}, 0, err
+	}
+	if e.Time.IsZero() {
+		e.Time = c.now()
+	}
+	if e.Outcome == "" {
+		e.Outcome = OutcomeDone
+	}
+	err = c.members.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		if e.Key != "" {
+			if id := tx.Bucket(bucketAuditKeys).Get([]byte(e.Key)); id != nil {
+				var err error
+				got, err = getAudit(b, binary.BigEndian.Uint64(id))
+				return err
+			}
+		}
+		if limit > 0 && e.Day != "" {
+			uk := usageKey(e.Actor, e.Day)
+			used = int64(getU64(tx.Bucket(bucketGrantUsage).Get(uk)))
+			if used+e.Amount > limit {
+				e.Outcome, e.Day = OutcomeAwaiting, ""
+			} else if err := tx.Bucket(bucketGrantUsage).Put(uk, idKey(uint64(used+e.Amount))); err != nil {
+				return err
+			}
+		}
+		id, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.ID = id
+		got = e
+		return putAudit(tx, e)
+	})
+	return got, used, err
+}
+
+// settleAudit records how an audited action ended. A refused grant gives
+// its points back to the manager's daily allowance.
+func (c *Community) settleAudit(ctx context.Context, id uint64, outcome, note string) (AuditEntry, error) {
+	var e AuditEntry
+	err := c.members.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if e, err = getAudit(tx.Bucket(bucketAudit), id); err != nil {
+			return err
+		}
+		if (outcome == OutcomeRefused || outcome == OutcomeNotDone) && e.Day != "" {
+			uk := usageKey(e.Actor, e.Day)
+			used := int64(getU64(tx.Bucket(bucketGrantUsage).Get(uk)))
+			if err := tx.Bucket(bucketGrantUsage).Put(uk, idKey(uint64(max(used-e.Amount, 0)))); err != nil {
+				return err
+			}
+			e.Day = ""
+		}
+		e.Outcome, e.Note = outcome, note
+		return putAudit(tx, e)
+	})
+	return e, err
+}
+
+// AuditLog returns up to limit entries, newest first: those where member
+// acted or was acted on, or every entry when member is 0.
+func (c *Community) AuditLog(ctx context.Context, member uint64, limit int) ([]AuditEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []AuditEntry
+	ids := []uint64{member}
+	if member != 0 {
+		m, err := c.members.Get(ctx, member)
+		if err != nil {
+			return nil, err
+		}
+		ids = append([]uint64{m.ID}, m.Merged...)
+	}
+	err := c.members.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		if member == 0 {
+			cur := b.Cursor()
+			for k, v := cur.Last(); k != nil && len(out) < limit; k, v = cur.Prev() {
+				var e AuditEntry
+				if err := json.Unmarshal(v, &e); err != nil {
+					return err
+				}
+				out = append(out, e)
+			}
+			return nil
+		}
+		seen := map[uint64]bool{}
+		for _, id := range ids {
+			prefix := idKey(id)
+			cur := tx.Bucket(bucketAuditByMember).Cursor()
+			for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+				eid := binary.BigEndian.Uint64(k[8:])
+				if seen[eid] {
+					continue
+				}
+				seen[eid] = true
+				e, err := getAudit(b, eid)
+				if err != nil {
+					return err
+				}
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	if member != 0 { // several members' indexes: newest first across them
+		slices.SortFunc(out, func(a, b AuditEntry) int { return cmp.Compare(b.ID, a.ID) })
+		if len(out) > limit {
+			out = out[:limit]
+		}
+	}
+	return out, err
+}
+
+// startedAudits returns the entries a crash left started.
+func (c *Community) startedAudits(ctx context.Context) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := c.members.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAudit).ForEach(func(_, v []byte) error {
+			var e AuditEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			if e.Outcome == OutcomeStarted {
+				out = append(out, e)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// scrubAudit removes an erased member's platform identity from the
+// entries where they acted; the member number stays for the trail.
+func scrubAudit(tx *bolt.Tx, member uint64) error {
+	b := tx.Bucket(bucketAudit)
+	prefix := idKey(member)
+	var ids []uint64
+	cur := tx.Bucket(bucketAuditByMember).Cursor()
+	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+		ids = append(ids, binary.BigEndian.Uint64(k[8:]))
+	}
+	for _, id := range ids {
+		e, err := getAudit(b, id)
+		if err != nil {
+			return err
+		}
+		if e.Actor == member && (e.Platform != "" || e.UserID != "") {
+			e.Platform, e.UserID = "", ""
+			if err := putAudit(tx, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func usageKey(member uint64, day string) []byte { return append(idKey(member), day...) }
+
+func getAudit(b *bolt.Bucket, id uint64) (AuditEntry, error) {
+	v := b.Get(idKey(id))
+	if v == nil {
+		return AuditEntry{}, fmt.Errorf("audit entry %d: %w", id, ErrNotPending)
+	}
+	var e AuditEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return AuditEntry{}, fmt.Errorf("decode audit entry %d: %w", id, err)
+	}
+	return e, nil
+}
+
+func putAudit(tx *bolt.Tx, e AuditEntry) error {
+	v, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketAudit).Put(idKey(e.ID), v); err != nil {
+		return err
+	}
+	for _, m := range []uint64{e.Actor, e.Target} {
+		if m != 0 {
+			if err := tx.Bucket(bucketAuditByMember).Put(append(idKey(m), idKey(e.ID)...), nil); err != nil {
+				return err
+			}
+		}
+	}
+	if e.Key != "" {
+		return tx.Bucket(bucketAuditKeys).Put([]byte(e.Key), idKey(e.ID))
+	}
+	return nil
+}
+
+func getU64(v []byte) uint64 {
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// auditLog is /audit [@member]: the latest manager actions, for owners.
+func (c *Community) auditLog(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	es, err := c.AuditLog(ctx, ev.ArgMember("member"), auditListLimit)
+	if err != nil {
+		return nil, err
+	}
+	if len(es) == 0 {
+		return bots.SayPrivately(ev, "audit.empty"), nil
+	}
+	var ids []uint64
+	for _, e := range es {
+		ids = append(ids, e.Actor, e.Target)
+	}
+	names, err := c.members.Names(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	lines := []string{ev.T("audit.header")}
+	for _, e := range es {
+		who := names[e.Actor]
+		if e.Platform != "" {
+			who += " (" + e.Platform + " " + e.UserID + ")"
+		}
+		line := ev.T("audit.line", e.ID, e.Time.In(c.loc).Format("2006-01-02 15:04"), who, "/"+e.Action)
+		if e.Target != 0 {
+			line += " → " + names[e.Target]
+		}
+		if e.Amount != 0 {
+			line += " " + pts(ev, e.Amount)
+		}
+		for _, k := range sortedKeys(e.Args) {
+			line += " " + strconv.Quote(e.Args[k])
+		}
+		line += " [" + ev.T("outcome."+strings.ReplaceAll(e.Outcome, " ", "_")) + "]"
+		lines = append(lines, line)
+	}
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Private: true}}, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}

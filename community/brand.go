@@ -1,0 +1,204 @@
+package community
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	bolt "go.etcd.io/bbolt"
+)
+
+// bucketBrand holds the brand chats owners added with /setup.
+var bucketBrand = []byte("community.brand_chats") // platform\0chat or server id → BrandChat
+
+// BrandChat is a chat, or a server of chats (a Discord guild), that belongs
+// to the community: platform administrators are managers only there.
+type BrandChat struct {
+	Platform string    `json:"platform"`
+	ID       string    `json:"id"` // Telegram chat id, Discord guild id
+	AddedBy  uint64    `json:"added_by,omitempty"`
+	Added    time.Time `json:"added,omitzero"`
+	Config   bool      `json:"-"` // from the config file: /setup off cannot remove it
+}
+
+// brandChats is the set of brand chats: the configured ones and those
+// added with /setup. It is safe for concurrent use.
+type brandChats struct {
+	mu  sync.RWMutex
+	set map[string]BrandChat
+}
+
+func brandKey(platform, id string) string { return platform + "\x00" + id }
+
+// brandKeyOf is the brand chat an event's chat belongs to: its server when
+// the platform has servers, else the chat.
+func brandKeyOf(ev *bots.Event) string {
+	if ev.Chat == bots.ChatPrivate {
+		return ""
+	}
+	if ev.Server != "" {
+		return brandKey(ev.Platform, ev.Server)
+	}
+	return brandKey(ev.Platform, ev.ChatID)
+}
+
+func (b *brandChats) has(key string) bool {
+	if key == "" {
+		return false
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	_, ok := b.set[key]
+	return ok
+}
+
+// WithBrandChats declares chats of platform (Telegram chat ids, Discord
+// guild ids) that belong to the community, from the config.
+func WithBrandChats(platform string, ids ...string) MembersOption {
+	return func(m *Members) {
+		for _, id := range ids {
+			if id = strings.TrimSpace(id); id != "" {
+				m.brand.set[brandKey(platform, id)] = BrandChat{Platform: platform, ID: id, Config: true}
+			}
+		}
+	}
+}
+
+func (m *Members) loadBrandChats(tx *bolt.Tx) error {
+	return tx.Bucket(bucketBrand).ForEach(func(k, v []byte) error {
+		var bc BrandChat
+		if err := json.Unmarshal(v, &bc); err != nil {
+			return fmt.Errorf("brand chat %q: %w", k, err)
+		}
+		if _, cfg := m.brand.set[string(k)]; !cfg {
+			m.brand.set[string(k)] = bc
+		}
+		return nil
+	})
+}
+
+// BrandChats returns the brand chats, configured ones first.
+func (m *Members) BrandChats() []BrandChat {
+	m.brand.mu.RLock()
+	defer m.brand.mu.RUnlock()
+	out := make([]BrandChat, 0, len(m.brand.set))
+	for _, bc := range m.brand.set {
+		out = append(out, bc)
+	}
+	slices.SortFunc(out, func(a, b BrandChat) int {
+		if a.Config != b.Config {
+			if a.Config {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Platform+a.ID, b.Platform+b.ID)
+	})
+	return out
+}
+
+// HasBrandChats reports whether any brand chat is set.
+func (m *Members) HasBrandChats() bool {
+	m.brand.mu.RLock()
+	defer m.brand.mu.RUnlock()
+	return len(m.brand.set) > 0
+}
+
+// IsBrandChat reports whether the chat id (or server id) of platform belongs to the community.
+func (m *Members) IsBrandChat(platform, id string) bool { return m.brand.has(brandKey(platform, id)) }
+
+// setBrandChat adds (on) or removes a brand chat. It reports whether
+// anything changed; a configured chat cannot be removed.
+func (m *Members) setBrandChat(ctx context.Context, bc BrandChat, on bool) (changed bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	key := brandKey(bc.Platform, bc.ID)
+	m.brand.mu.Lock()
+	defer m.brand.mu.Unlock()
+	old, had := m.brand.set[key]
+	switch {
+	case on == had, !on && old.Config:
+		return false, nil
+	}
+	err = m.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketBrand)
+		if !on {
+			return b.Delete([]byte(key))
+		}
+		v, err := json.Marshal(bc)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), v)
+	})
+	if err != nil {
+		return false, fmt.Errorf("brand chat %s %s: %w", bc.Platform, bc.ID, err)
+	}
+	if on {
+		m.brand.set[key] = bc
+	} else {
+		delete(m.brand.set, key)
+	}
+	return true, nil
+}
+
+// Setup adds the chat an owner is in to the brand chats (on), or removes
+// it, audited. For a Discord channel the whole server is the brand chat.
+// It returns a *ForbiddenError below owner and reports whether anything
+// changed (a configured chat stays).
+func (c *Community) Setup(ctx context.Context, actor Actor, platform, id string, on bool) (bool, error) {
+	if err := actor.require("setup", bots.RoleOwner); err != nil {
+		return false, err
+	}
+	changed, err := c.members.setBrandChat(ctx, BrandChat{Platform: platform, ID: id, AddedBy: actor.Member, Added: c.now()}, on)
+	if err != nil || !changed {
+		return changed, err
+	}
+	e := actor.entry("setup", 0)
+	e.Args = map[string]string{"platform": platform, "chat": id, "on": fmt.Sprint(on)}
+	_, _, err = c.audit(ctx, e, 0)
+	return true, err
+}
+
+// setup is /setup [off]: in a group, make this chat (or Discord server) a
+// brand chat or stop it being one; privately, list the brand chats.
+func (c *Community) setup(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if ev.Private() {
+		bcs := c.members.BrandChats()
+		if len(bcs) == 0 {
+			return bots.Say(ev, "setup.none"), nil
+		}
+		lines := []string{ev.T("setup.header")}
+		for _, bc := range bcs {
+			key := "setup.line"
+			if bc.Config {
+				key = "setup.line_config"
+			}
+			lines = append(lines, ev.T(key, bc.Platform, bc.ID))
+		}
+		return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+	}
+	id := cmpOr(ev.Server, ev.ChatID)
+	on := ev.Arg("setting") != "off"
+	changed, err := c.Setup(ctx, ActorOf(ev), ev.Platform, id, on)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case on && changed:
+		return bots.Say(ev, "setup.on"), nil
+	case on:
+		return bots.Say(ev, "setup.already"), nil
+	case changed:
+		return bots.Say(ev, "setup.off"), nil
+	case c.members.IsBrandChat(ev.Platform, id):
+		return bots.Say(ev, "setup.config"), nil
+	}
+	return bots.Say(ev, "setup.not"), nil
+}
