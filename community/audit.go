@@ -309,7 +309,9 @@ func (c *Community) auditLog(ctx context.Context, ev *bots.Event) ([]bots.Reply,
 			line += " " + pts(ev, e.Amount)
 		}
 		for _, k := range sortedKeys(e.Args) {
-			line += " " + strconv.Quote(e.Args[k])
+			if v := e.Args[k]; v != "" {
+				line += " " + strconv.Quote(v)
+			}
 		}
 		line += " [" + ev.T("outcome."+strings.ReplaceAll(e.Outcome, " ", "_")) + "]"
 		lines = append(lines, line)

@@ -194,6 +194,7 @@ var english = map[string]string{
 	"erase.done_other":           "%s's data has been erased.",
 	"erase.already":              "That member's data was already erased.",
 	"button.erase":               "Erase my data",
+	"button.erase_other":         "Erase their data",
 }
 
 var chinese = map[string]string{
@@ -322,9 +323,9 @@ var chinese = map[string]string{
 	"notify.take":                "你的账户被扣除 %s：%s",
 	"give.ok":                    "已给 %[2]s 发放 %[1]s（%[3]s）。对方余额：%[4]s。",
 	"take.ok":                    "已从 %[2]s 扣除 %[1]s（%[3]s）。对方余额：%[4]s。",
-	"take.short":                 "%s 只有 %s 可用。",
+	"take.short":                 "%s 只有 %s可用。",
 	"adjust.self":                "不能给自己发放或扣除积分，请联系创建者。",
-	"give.awaiting":              "给 %[2]s 发放 %[1]s 会超出你的每日额度 %[3]s（今天已发放 %[4]s）。已请创建者批准（发放 #%[5]d）。",
+	"give.awaiting":              "给 %[2]s 发放 %[1]s会超出你的每日额度 %[3]s（今天已发放 %[4]s）。已请创建者批准（发放 #%[5]d）。",
 	"notify.grant_waiting":       "⚖️ %[1]s 想给 %[3]s 发放 %[2]s（%[4]s），超出了每日额度 %[6]s。发放 #%[5]d 等你处理：/approve-grant %[5]d 或 /reject-grant %[5]d。",
 	"notify.grant_approved":      "✅ 创建者批准了发放 #%d：已发放 %s。",
 	"notify.grant_rejected":      "创建者拒绝了发放 #%d（%s）。",
@@ -377,4 +378,5 @@ var chinese = map[string]string{
 	"erase.done_other":           "%s 的数据已删除。",
 	"erase.already":              "该成员的数据已经删除了。",
 	"button.erase":               "删除我的数据",
+	"button.erase_other":         "删除其数据",
 }

@@ -218,12 +218,12 @@ func (c *Community) erase(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 		return nil, err
 	}
 	if ev.Arg("confirm") != "confirm" {
-		text := ev.T("erase.confirm")
+		text, label := ev.T("erase.confirm"), ev.T("button.erase")
 		if target != ev.Member {
-			text = ev.T("erase.confirm_other", names[target])
+			text, label = ev.T("erase.confirm_other", names[target]), ev.T("button.erase_other")
 		}
 		return []bots.Reply{{Text: text, Private: true, Buttons: [][]bots.Button{{
-			{Label: ev.T("button.erase"), Data: data},
+			{Label: label, Data: data},
 		}}}}, nil
 	}
 	if err := c.Erase(ctx, ActorOf(ev), target); err != nil {

@@ -149,6 +149,9 @@ func (c *Community) ApproveSubmission(ctx context.Context, actor Actor, id uint6
 	if err != nil {
 		return ugc.Submission{}, err
 	}
+	if sub.Status != ugc.Pending { // a replay (it pays what a crash left unpaid) or ErrReviewed: nothing new to audit
+		return c.ugc.Approve(ctx, id, actor.Member, points, note)
+	}
 	rec, err := c.grantAudit(ctx, actor, "approve", sub, quote, key, map[string]string{"submission": strconv.FormatUint(id, 10), "note": note})
 	if err != nil {
 		return ugc.Submission{}, err
@@ -167,11 +170,10 @@ func (c *Community) FeatureSubmission(ctx context.Context, actor Actor, id uint6
 	if err != nil {
 		return ugc.Submission{}, 0, err
 	}
-	bonus := c.ugc.Config().FeatureBonus
-	if sub.Featured {
-		bonus = 0 // a replay pays nothing more
+	if sub.Featured || sub.Status != ugc.Approved { // a replay, or ErrNotApproved: nothing new to audit
+		return c.ugc.Feature(ctx, id, actor.Member)
 	}
-	rec, err := c.grantAudit(ctx, actor, "feature", sub, bonus, key, map[string]string{"submission": strconv.FormatUint(id, 10)})
+	rec, err := c.grantAudit(ctx, actor, "feature", sub, c.ugc.Config().FeatureBonus, key, map[string]string{"submission": strconv.FormatUint(id, 10)})
 	if err != nil {
 		return ugc.Submission{}, 0, err
 	}

@@ -1,0 +1,351 @@
+package community_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/bots/console"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/communitytest"
+	"github.com/loyalbot/loyalbot/community/support"
+	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
+)
+
+// harnessOn drives stack st through a console adapter.
+func harnessOn(t testing.TB, st *communitytest.Stack) *harness {
+	t.Helper()
+	var out bytes.Buffer
+	a := console.New(nil, &out, console.WithClock(st.Clock.Now))
+	st.Hub.Add(a)
+	return &harness{t: t, clock: st.Clock, ledger: st.Ledger, members: st.Members, router: st.Router, console: a, out: &out, ugc: st.UGC, stack: st}
+}
+
+// limitedHarness is a community with a daily limit per manager and
+// customer service (tickets), where alice is a manager.
+func limitedHarness(t testing.TB, limit int64, cfg community.Config) *harness {
+	t.Helper()
+	st := communitytest.NewWith(t, cfg, []string{"console:admin"}, func(st *communitytest.Stack) []community.Option {
+		tickets, err := support.NewTickets(st.DB, st.Clock.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Tickets = tickets
+		data, err := os.ReadFile("support/testdata/lumen-tea.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		kb, err := support.LoadKB(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []community.Option{community.WithLimits(community.Limits{ManagerDailyPoints: limit}),
+			community.WithSupport(support.NewAssistant(kb, nil, support.Config{}, nil), tickets)}
+	})
+	h := harnessOn(t, st)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		h.send(u + "> /start")
+	}
+	h.expect("admin> /role @alice manager", "alice is now a manager")
+	return h
+}
+
+// TestAdjust_ManagersCannotPayThemselves is the regression test for a
+// manager's /give @me.
+func TestAdjust_ManagersCannotPayThemselves(t *testing.T) {
+	h := limitedHarness(t, 10_000, communitytest.Config(func(c *community.Config) { c.MembersMaySubmit = true }))
+	h.expect("alice> /give @alice 500 bonus", "You can't give or take your own points")
+	h.expect("alice> /take @alice 5 x", "You can't give or take your own points")
+	h.wantBalance("alice", 100)
+	h.expect("alice> /submit "+xhs, "Submission #1")
+	h.expect("alice> /approve 1", "can't approve or feature your own post #1")
+	h.wantBalance("alice", 100)
+	h.expect("admin> /approve 1", "Approved #1")
+	h.expect("alice> /feature 1", "can't approve or feature your own post #1")
+	// The owner may pay themselves; it is audited like anything else.
+	h.expect("admin> /give @admin 5 owner's own", "Gave 5 points to admin")
+	h.expect("admin> /audit @admin", "/give", "owner's own", "[done]")
+}
+
+// TestAdjust_DailyLimit is the regression test for unbounded grants: past
+// the manager's daily limit a grant waits for the owner.
+func TestAdjust_DailyLimit(t *testing.T) {
+	h := limitedHarness(t, 1000, communitytest.Config(func(c *community.Config) { c.MembersMaySubmit = true }))
+	h.expect("alice> /give @bob 600 prize", "Gave 600 points to bob")
+	got := h.expect("alice> /give @bob 600 another prize", "would pass your daily limit of 1,000 points (600 points given today)",
+		"(to admin, privately) ⚖️ alice wants to give 600 points to bob", "[Approve: /approve-grant ")
+	id := regexp.MustCompile(`/approve-grant (\d+)`).FindStringSubmatch(got)[1]
+	h.wantBalance("bob", 700)
+	h.expect("alice> /approve-grant "+id, "/approve-grant is for the owner")
+	h.expect("admin> /grants", "#"+id+": alice wants to give 600 points to bob")
+	h.expect("admin> /approve-grant "+id, "Grant #"+id+" approved: 600 points paid to bob", "(to bob, privately) 🎁 You received 600 points",
+		"(to alice, privately) ✅ The owner approved grant #"+id)
+	h.expect("admin> /approve-grant "+id, "is not waiting for approval")
+	h.wantBalance("bob", 1300)
+	// Approvals count against the limit too, and are refused past it.
+	h.expect("alice> /give @carol 300 small", "Gave 300 points to carol")
+	h.expect("carol> /submit "+xhs, "Submission #1")
+	h.expect("alice> /approve 1", "Approving #1 would pay 200 points, past your daily limit of 1,000 points (900 points given today)")
+	h.wantBalance("carol", 400)
+	got = h.expect("alice> /give @carol 300 more", "asked the owner")
+	id = regexp.MustCompile(`grant #(\d+)`).FindStringSubmatch(got)[1]
+	h.expect("admin> /reject-grant "+id, "Grant #"+id+" turned down", "(to alice, privately) The owner turned down grant #"+id)
+	h.wantBalance("carol", 400)
+	// The next community day the allowance is whole again.
+	h.clock.Advance(24 * time.Hour)
+	h.expect("alice> /approve 1", "Approved #1: 200 points paid")
+	h.wantBalance("carol", 600)
+}
+
+// TestAudit_ManagerActions is the regression test for audit records that
+// were a display name in a reason string: every manager action is stored
+// with the actor's member id, platform account, time and arguments, shown
+// to the owner and in the member's /export.
+func TestAudit_ManagerActions(t *testing.T) {
+	h := limitedHarness(t, 10_000, community.DefaultConfig())
+	h.expect("alice> /give @bob 50 welcome gift", "Gave 50")
+	h.expect("alice> /take @bob 5 typo", "Took 5")
+	h.expect("alice> /role @bob ambassador", "bob is now an ambassador")
+	h.expect("bob> /redeem sticker confirm", "Redeemed Sticker")
+	code := regexp.MustCompile(`/fulfil ([A-Z2-9]{8})`).FindStringSubmatch(h.send("alice> /redemptions"))[1]
+	h.expect("alice> /fulfil "+code+" posted", "marked as handed out")
+	h.expect("alice> /broadcast hello all", "Broadcast")
+	h.expect("dm bob> /human my parcel is late", "ticket #1")
+	h.expect("alice> /reply 1 on its way", "delivered")
+	h.expect("alice> /close 1", "closed")
+	h.expect("alice> /audit", "/audit is for the owner")
+	got := h.expect("admin> /audit @bob", "alice (console alice) /give → bob 50 points", "welcome gift", "/take", "/role", "/fulfil", "/reply", "/close")
+	if strings.Contains(got, "/broadcast") {
+		t.Errorf("/audit @bob lists an action that was not about bob:\n%s", got)
+	}
+	h.expect("admin> /audit", "/broadcast", "hello all")
+	var doc community.Export
+	out := h.send("dm bob> /export")
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &doc); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	alice, _ := h.members.LookupMention(context.Background(), bots.Console, "@alice")
+	var gave *community.AuditEntry
+	for i, e := range doc.Audit {
+		if e.Action == "give" {
+			gave = &doc.Audit[i]
+		}
+	}
+	if gave == nil || gave.Actor != alice || gave.Platform != "console" || gave.UserID != "alice" || gave.Amount != 50 ||
+		gave.Args["reason"] != "welcome gift" || gave.Time.IsZero() || gave.Outcome != "done" {
+		t.Errorf("bob's export lacks the /give with its actor: %+v", doc.Audit)
+	}
+}
+
+// TestLink_MovesEverything is the regression test for /link stranding
+// points, holds, orders, referrals and submissions on the folded member.
+func TestLink_MovesEverything(t *testing.T) {
+	h := limitedHarness(t, 10_000, communitytest.Config(func(c *community.Config) { c.MembersMaySubmit = true }))
+	ctx := context.Background()
+	st := h.stack
+	// alice's Telegram account has a life of its own before she links it.
+	tg := func(text string) string {
+		rs := h.router.Dispatch(ctx, &bots.Event{ID: "telegram:" + strconv.FormatInt(time.Now().UnixNano(), 10), Platform: bots.Telegram,
+			ChatID: "555", Chat: bots.ChatPrivate, UserID: "555", Name: "Alice TG", Username: "alice_tg", Text: text})
+		var s []string
+		for _, r := range rs {
+			s = append(s, r.Text)
+		}
+		return strings.Join(s, "\n")
+	}
+	tg("/start")
+	if _, err := st.Orders.Ingest(ctx, orders.Order{ID: "T1", Customer: "c-tg", Created: communitytest.Start, Amount: 10000, Status: orders.Paid},
+		orders.Contact{LinkCode: "SHOP-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tg("/shop SHOP-1"); !strings.Contains(got, "Shop account linked: 1 order") {
+		t.Fatalf("tg /shop: %s", got)
+	}
+	tgID, err := h.members.LookupMention(ctx, bots.Telegram, "<@555>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Ledger.Credit(ctx, loyalty.Member(tgID), "checkin", 300, "seed-tg", "for the mug"); err != nil {
+		t.Fatal(err)
+	}
+	code := regexp.MustCompile(`([A-Z2-9]{4}-[A-Z2-9]{4})`).FindString(tg("/redeem mug confirm"))
+	if code == "" {
+		t.Fatal("tg redemption failed")
+	}
+	tg("/submit " + xhs)
+	refCode := regexp.MustCompile(`ref_([A-Z2-9]{6})`).FindStringSubmatch(tg("/ref"))[1]
+	tg("/human where is my mug")
+	h.expect("dave> /start ref_"+refCode, "invited by Alice TG")
+	// TG: 100 signup + 300 - 300 (mug) + 100 held (order) = 200, 100 of it held.
+	// alice: 100 signup.
+	aliceCode := regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /link"))[1]
+	if got := tg("/link " + aliceCode); !strings.Contains(got, "Linked!") {
+		t.Fatalf("link: %s", got)
+	}
+	aliceID, _ := h.members.LookupMention(ctx, bots.Console, "@alice")
+	b, _ := st.Ledger.Balance(ctx, loyalty.Member(aliceID))
+	if b.Balance != 200 || b.Held != 100 { // the second signup bonus went back
+		t.Errorf("after linking: %+v, want 200 with the order's 100 held", b)
+	}
+	// Everything the Telegram account had is alice's now.
+	var doc community.Export
+	out := h.send("dm alice> /export")
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.ShopOrders) != 1 || len(doc.Redemptions) != 1 || len(doc.Submissions) != 1 || len(doc.Tickets) != 1 || len(doc.Referrals) != 1 {
+		t.Errorf("export after link: %d orders, %d redemptions, %d submissions, %d tickets, %d referrals; want 1 each",
+			len(doc.ShopOrders), len(doc.Redemptions), len(doc.Submissions), len(doc.Tickets), len(doc.Referrals))
+	}
+	// Later effects of the old account's things land on alice.
+	h.expect("admin> /cancel "+code, "cancelled and 300 points refunded", "(to alice, privately)")
+	if _, err := st.Orders.Ingest(ctx, orders.Order{ID: "T1", Customer: "c-tg", Created: communitytest.Start, Amount: 10000, Status: orders.Refunded, Refunded: 5000},
+		orders.Contact{}); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("dave> /checkin", "Referral bonus")
+	h.expect("admin> /approve 1", "Approved #1")
+	b, _ = st.Ledger.Balance(ctx, loyalty.Member(aliceID))
+	if want := int64(200 + 300 - 50 + 300 + 200); b.Balance != want || b.Held != 50 {
+		t.Errorf("after the old account's refund, referral and approval: %+v, want %d with 50 held", b, want)
+	}
+	h.expect("bob> /shop unlink @alice", "/shop unlink is for managers and above")
+	if got := tg("/points"); !strings.Contains(got, "Balance: 950 points") {
+		t.Errorf("the Telegram account sees another wallet: %s", got)
+	}
+}
+
+// TestLink_CodeWorksOnce is the regression test for two accounts redeeming
+// one link code at once.
+func TestLink_CodeWorksOnce(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	h.send("alice> /start")
+	code := regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /link"))[1]
+	for _, u := range []string{"x1", "x2", "x3", "x4"} {
+		h.send(u + "> /start")
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	linked := 0
+	for i, u := range []string{"x1", "x2", "x3", "x4"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rs := h.router.Dispatch(context.Background(), &bots.Event{ID: "race:" + strconv.Itoa(i), Platform: bots.Console, ChatID: "group", UserID: u, Name: u, Text: "/link " + code})
+			if len(rs) > 0 && strings.Contains(rs[0].Text, "Linked!") {
+				mu.Lock()
+				linked++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if linked != 1 {
+		t.Errorf("%d accounts linked with one code, want 1", linked)
+	}
+}
+
+// TestLink_RolesNeverRise is the regression test for /link handing the
+// linker's role to the code's member.
+func TestLink_RolesNeverRise(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	h.send("mallory> /start")
+	code := regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("mallory> /link"))[1]
+	// The owner is talked into typing mallory's code.
+	h.expect("admin> /link "+code, "must go the other way")
+	h.expect("mallory> /give @mallory 100 x", "/give is for managers and above")
+	h.expect("admin> /give @mallory 1 still mine", "Gave 1 point to mallory")
+}
+
+// TestErase_LeavesNoRows is the regression test for erasure leaving
+// personal data behind, pending redemptions unrefunded, and blank rows on
+// leaderboards and queues.
+func TestErase_LeavesNoRows(t *testing.T) {
+	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.MembersMaySubmit = true }))
+	h.send("alice> /start")
+	h.send("bob> /start")
+	h.send("admin> /give @alice 400 prize")
+	h.send("admin> /give @bob 300 prize")
+	h.expect("alice> /redeem mug confirm", "Redeemed Mug")
+	h.expect("bob> /redeem mug confirm", "out of stock")
+	h.send("alice> /submit " + xhs)
+	h.expect("alice> /erase confirm", "Your data has been erased")
+	h.expect("admin> /redemptions", "No pending redemptions")
+	h.expect("bob> /redeem mug confirm", "Redeemed Mug") // the stock came back
+	h.expect("admin> /review", "Nothing to review")
+	got := h.expect("bob> /leaderboard all", "bob")
+	if strings.Contains(got, "alice") || strings.Contains(got, "#") || strings.Count(got, "—") != 2 {
+		t.Errorf("leaderboard shows the erased member:\n%s", got)
+	}
+	h.expect("admin> /erase @bob", "This erases everything about bob", "[Erase their data: /erase @bob confirm]")
+	h.expect("alice> /erase @bob confirm", "/erase @member is for the owner")
+	h.expect("admin> /erase @bob confirm", "bob's data has been erased")
+	h.expect("admin> /audit", "/erase")
+}
+
+// TestArgs_NumbersAreNeverNotes is the regression test for "/approve 2 0"
+// paying the default and sending "0" as the note.
+func TestArgs_NumbersAreNeverNotes(t *testing.T) {
+	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.MembersMaySubmit = true }))
+	h.send("carol> /submit " + xhs)
+	h.expect("admin> /approve 1 0", "<points> must be between 1 and 100000")
+	h.expect("admin> /approve 1 -5", "<points> must be between 1 and 100000")
+	h.expect("admin> /approve 1 99999999999999999999", "must be a whole number")
+	h.wantBalance("carol", 100)
+	h.expect("admin> /approve 1 250 well done", "Approved #1: 250 points paid", "+250 points! well done")
+}
+
+// TestBroadcast_SegmentNeedsOne is the regression test for
+// "/broadcast --segment" broadcasting "--segment" to every group.
+func TestBroadcast_SegmentNeedsOne(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	h.send("alice> hello group")
+	got := h.expect("admin> /broadcast --segment", "Usage: /broadcast --segment <segment> <text>", "at-risk (At Risk)")
+	if strings.Contains(got, "(to group)") {
+		t.Errorf("broadcast went out: %s", got)
+	}
+	h.expect("admin> /broadcast --segment at-risk", "Usage: /broadcast --segment")
+}
+
+// TestConfig_ZeroSwitchesRewardsOff is the regression test for
+// checkin_points: 0 still paying 10.
+func TestConfig_ZeroSwitchesRewardsOff(t *testing.T) {
+	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.CheckinPoints, c.SignupBonus, c.StreakBonus = 0, 0, 0 }))
+	h.expect("alice> /start", "Welcome")
+	h.expect("alice> /checkin", "Checked in! Check-in streak: 1.")
+	h.expect("alice> /checkin", "already checked in today")
+	h.clock.Advance(24 * time.Hour)
+	h.expect("alice> /checkin", "Check-in streak: 2.")
+	h.wantBalance("alice", 0)
+	if _, err := community.New(communitytest.Config(func(c *community.Config) { c.CheckinPoints = -10 }), h.members, h.ledger); err == nil ||
+		!strings.Contains(err.Error(), "points.checkin_points") {
+		t.Errorf("negative checkin_points: %v, want an error naming the key", err)
+	}
+}
+
+// TestMessages_Plurals is the regression test for "1 days", "1 points", "1 orders".
+func TestMessages_Plurals(t *testing.T) {
+	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.StreakDays = 2 }))
+	h.send("alice> /start")
+	h.expect("alice> /checkin", "1 more day in a row for a streak bonus of 50 points")
+	h.expect("admin> /give @alice 1 one", "Gave 1 point to alice", "(to alice, privately) 🎁 You received 1 point: one")
+	h.clock.Advance(24 * time.Hour)
+	h.expect("alice> /checkin", "2 days in a row! Streak bonus: +50 points")
+	h.expect("alice> /profile", "Check-in streak: 2 days")
+	h.clock.Advance(72 * time.Hour)
+	h.expect("alice> /checkin", "Check-in streak: 1.")
+	h.expect("alice> /profile", "Check-in streak: 1 day")
+	got := h.send("alice> /points")
+	if bad := regexp.MustCompile(`\b1 (points|days|orders)\b`).FindString(got); bad != "" {
+		t.Errorf("%q in %s", bad, got)
+	}
+}
