@@ -81,3 +81,41 @@ func TestAdapter_IDsDifferAcrossRuns(t *testing.T) {
 		t.Errorf("both runs used event id %s", first.events[0].ID)
 	}
 }
+
+// TestAdapter_LongLine is the regression test for a line over 1 MiB ending
+// the shell: it is refused and the next line is read.
+func TestAdapter_LongLine(t *testing.T) {
+	in := strings.NewReader("alice> " + strings.Repeat("x", console.MaxLine+10) + "\nalice> after\n")
+	var out bytes.Buffer
+	rec := &recorder{}
+	if err := console.New(in, &out).Run(context.Background(), rec); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(rec.events) != 1 || rec.events[0].Text != "after" {
+		t.Errorf("events %d (%v), want only the line after the long one", len(rec.events), rec.events)
+	}
+	if !strings.Contains(out.String(), "console: console.too_long") && !strings.Contains(out.String(), "KiB") {
+		t.Errorf("no notice for the long line:\n%.200s", out.String())
+	}
+}
+
+// TestAdapter_BadSpeaker is the regression test for "😀> /start" being
+// sent as the current user's text.
+func TestAdapter_BadSpeaker(t *testing.T) {
+	var out bytes.Buffer
+	rec := &recorder{}
+	a := console.New(nil, &out)
+	r := bots.NewRouter()
+	a.Handle(context.Background(), rec, "alice> hi")
+	a.Handle(context.Background(), r, "😀> /start")
+	if len(rec.events) != 1 || a.User() != "alice" {
+		t.Errorf("events %v, user %s", rec.events, a.User())
+	}
+	if !strings.Contains(out.String(), "console: a name before \">\" may only hold letters") {
+		t.Errorf("no notice for the bad name:\n%s", out.String())
+	}
+	a.Handle(context.Background(), rec, "小明> 你好") // letters of any script are names
+	if a.User() != "小明" {
+		t.Errorf("user %q after 小明>", a.User())
+	}
+}

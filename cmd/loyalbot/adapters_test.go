@@ -18,7 +18,7 @@ func TestServe_Telegram(t *testing.T) {
 	f.Push(telegramtest.Message(9001, 777, telegramtest.User{ID: 777, First: "Tess"}, "/start"))
 	db := filepath.Join(t.TempDir(), "loyalbot.db")
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": f.URL}
-	logs, stop := runServe(t, env, "--db", db, "--http", freeAddr(t))
+	logs, _, stop := runServe(t, env, "--db", db)
 	sent := f.Wait("sendMessage", 1)
 	if err := stop(); err != nil {
 		t.Fatalf("serve: %v", err)
@@ -49,7 +49,7 @@ func TestServe_Discord(t *testing.T) {
 	f := discordtest.New(t)
 	db := filepath.Join(t.TempDir(), "loyalbot.db")
 	env := map[string]string{"DISCORD_BOT_TOKEN": "BOT.TOKEN.SECRET", "DISCORD_API_URL": f.URL, "DISCORD_GUILD_ID": discordtest.Guild}
-	logs, stop := runServe(t, env, "--db", db, "--http", freeAddr(t))
+	logs, _, stop := runServe(t, env, "--db", db)
 	f.Wait("PUT", "/applications/"+discordtest.AppID+"/guilds/"+discordtest.Guild+"/commands", 1)
 	f.Push("INTERACTION_CREATE", discordtest.Interaction("i1", discordtest.User("10", "alice"), "0", "points", nil, "en-US"))
 	edit := f.Wait("PATCH", "/tok-i1/messages/@original", 1)[0]

@@ -118,7 +118,9 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 		community.WithBrandChats(bots.Telegram, cfg.Telegram.Chats...), community.WithBrandChats(bots.Discord, guilds...)); err != nil {
 		return err
 	}
-	if a.UGC, err = ugc.New(a.DB, a.Ledger, cfg.UGC, now, a.Log); err != nil {
+	uc := cfg.UGC
+	uc.StepHook = cfg.stepHook
+	if a.UGC, err = ugc.New(a.DB, a.Ledger, uc, now, a.Log); err != nil {
 		return err
 	}
 	var tickets *support.Tickets
@@ -130,7 +132,8 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	}
 	a.Community, err = community.New(cfg.Points, a.Members, a.Ledger,
 		community.WithLogger(a.Log), community.WithClock(now), community.WithNotifier(a.Hub), community.WithUGC(a.UGC),
-		community.WithSupport(a.Assistant, tickets), community.WithOrders(a.Orders), community.WithLimits(cfg.Limits))
+		community.WithSupport(a.Assistant, tickets), community.WithOrders(a.Orders), community.WithLimits(cfg.Limits),
+		community.WithStepHook(cfg.stepHook))
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,10 @@ type Config struct {
 	// From the environment only.
 	TelegramToken Secret `yaml:"-"`
 	DiscordToken  Secret `yaml:"-"`
+
+	// stepHook stops multi-step operations between their steps, as a crash
+	// would; tests of Resume set it.
+	stepHook func(op string, step int) error
 }
 
 // TelegramConfig configures the Telegram adapter. Chats comes from the

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -40,10 +41,17 @@ type globals struct {
 	stdin    io.Reader
 	stdout   io.Writer
 	stderr   io.Writer
+	// listen opens serve's HTTP listener; tests hand in one they opened.
+	listen func(addr string) (net.Listener, error)
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
-	g := &globals{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	return newRootCmdWith(stdin, stdout, stderr, getenv, func(addr string) (net.Listener, error) { return net.Listen("tcp", addr) })
+}
+
+// newRootCmdWith is newRootCmd with serve's listener opened by listen.
+func newRootCmdWith(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, listen func(string) (net.Listener, error)) *cobra.Command {
+	g := &globals{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, listen: listen}
 	root := &cobra.Command{
 		Use:           "loyalbot",
 		Short:         "A brand's member community in chat: points, rewards, ambassadors, support",

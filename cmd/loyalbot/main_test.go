@@ -190,8 +190,7 @@ func TestConfig_Env(t *testing.T) {
 func TestServe(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "loyalbot.db")
-	addr := freeAddr(t)
-	logs, stop := runServe(t, nil, "--db", db, "--http", addr)
+	logs, addr, stop := runServe(t, nil, "--db", db)
 	base := "http://" + addr
 	waitFor(t, base+"/healthz")
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"db":"ok"`} {
@@ -243,20 +242,26 @@ func TestServe(t *testing.T) {
 	reopened.Close()
 }
 
-// runServe starts `loyalbot serve` with the environment env and args.
-// stop cancels it and returns what it returned; the test fails if it does
-// not stop within 15 seconds.
-func runServe(t *testing.T, env map[string]string, args ...string) (logs *syncWriter, stop func() error) {
+// runServe starts `loyalbot serve` with the environment env and args, on
+// a loopback listener it opens (no port is closed and bound again). stop
+// cancels it and returns what it returned; the test fails if it does not
+// stop within 15 seconds.
+func runServe(t *testing.T, env map[string]string, args ...string) (logs *syncWriter, addr string, stop func() error) {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs = &syncWriter{w: &bytes.Buffer{}}
 	done := make(chan error, 1)
 	go func() {
-		root := newRootCmd(strings.NewReader(""), io.Discard, logs, func(k string) string { return env[k] })
-		root.SetArgs(append([]string{"serve"}, args...))
+		root := newRootCmdWith(strings.NewReader(""), io.Discard, logs, func(k string) string { return env[k] },
+			func(string) (net.Listener, error) { return ln, nil })
+		root.SetArgs(append([]string{"serve", "--http", ln.Addr().String()}, args...))
 		done <- root.ExecuteContext(ctx)
 	}()
-	return logs, func() error {
+	return logs, ln.Addr().String(), func() error {
 		cancel()
 		select {
 		case err := <-done:
@@ -266,16 +271,6 @@ func runServe(t *testing.T, env map[string]string, args ...string) (logs *syncWr
 			return nil
 		}
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func waitFor(t *testing.T, url string) {

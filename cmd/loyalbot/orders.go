@@ -26,7 +26,7 @@ func (a *App) newOrders() (*orders.Service, error) {
 		return nil, err
 	}
 	cfg := a.Config.Orders
-	cfg.Salt, cfg.Now = salt, a.now
+	cfg.Salt, cfg.Now, cfg.StepHook = salt, a.now, a.Config.stepHook
 	return orders.New(a.DB, a.Ledger, cfg, a.Log)
 }
 

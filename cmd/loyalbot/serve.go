@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -53,7 +52,7 @@ func newServeCmd(g *globals) *cobra.Command {
 // handlers finish and returns; the caller then closes the database.
 func serve(ctx context.Context, app *App, g *globals, owner string) error {
 	log, cfg := app.Log, app.Config
-	ln, err := net.Listen("tcp", cfg.HTTP)
+	ln, err := g.listen(cfg.HTTP)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}

@@ -100,8 +100,8 @@ dm 店长> /setup
 // allowed are words a Chinese reply may hold in Latin letters: names,
 // codes and what members type (commands, their choices, reward ids).
 var allowedLatin = regexp.MustCompile(`^(?:` + strings.Join([]string{
-	`/[a-z][a-z-]*`, // a command
-	`[a-z]+(?:-[a-z]+)+`, // a slug: reward id, segment code
+	`/[a-z][a-z-]*`,               // a command
+	`[a-z]+(?:-[a-z]+)+`,          // a slug: reward id, segment code
 	`[A-Z0-9]{2,}(?:-[A-Z0-9]+)*`, // codes, acronyms: RFM, KOC, XXXX-XXXX, CNY
 	`ref_[A-Z0-9]+`,
 	`en|zh|English|week|month|all|ambassadors|champions|loyal|new|promising|hibernating|lost|confirm|cancel|on|off|apply|approve|reject|rejected|member|ambassador|manager`, // typed choices
@@ -133,7 +133,7 @@ func TestChinese_NoEnglishLeaks(t *testing.T) {
 		if strings.Contains(text, "{") { // /export's JSON is data, not prose
 			return
 		}
-		text = url.ReplaceAllString(text, " ") // links, and commands with what follows them
+		text = url.ReplaceAllString(text, " ")    // links, and commands with what follows them
 		text = quoted.ReplaceAllString(text, " ") // what the member typed, quoted back
 		for _, w := range word.FindAllString(text, -1) {
 			if !allowedLatin.MatchString(w) {

@@ -79,8 +79,9 @@ type Assistant struct {
 	log    *slog.Logger
 	canary string // planted in the system prompt; an answer that repeats it is refused
 
-	mu       sync.Mutex
-	memory   map[uint64]*conversation
+	mu        sync.Mutex
+	memory    map[uint64]*conversation
+	lastSweep time.Time // idle conversations are swept at most once per conversationTTL
 	spentDay string         // the UTC day spent counts
 	spent    map[uint64]int // member → tokens spent on spentDay
 }
@@ -148,7 +149,7 @@ func (a *Assistant) conversation(member uint64, create bool) *conversation {
 		c = nil
 	}
 	if c == nil && create {
-		if len(a.memory) >= maxConversations {
+		if len(a.memory) >= maxConversations || now.Sub(a.lastSweep) >= conversationTTL {
 			a.forgetOldest(now)
 		}
 		c = &conversation{last: now}
@@ -157,9 +158,11 @@ func (a *Assistant) conversation(member uint64, create bool) *conversation {
 	return c
 }
 
-// forgetOldest drops idle conversations, then the least recently active
-// tenth, so the sweep runs once per many new conversations.
+// forgetOldest drops idle conversations and, when still at the bound, the
+// least recently active tenth, so the O(n) sweep runs once per many new
+// conversations (or once per conversationTTL).
 func (a *Assistant) forgetOldest(now time.Time) {
+	a.lastSweep = now
 	var times []time.Time
 	for id, c := range a.memory {
 		if now.Sub(c.last) >= conversationTTL {

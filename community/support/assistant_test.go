@@ -276,3 +276,75 @@ func TestAssistant_TestQuestionsNeedTheModel(t *testing.T) {
 		}
 	}
 }
+
+// TestAssistant_HandOffRule is the regression test for the model opening
+// tickets at will: at most one per conversation, and only when the member
+// asked for a person or the FAQ missed twice.
+func TestAssistant_HandOffRule(t *testing.T) {
+	llm := newFakeLLM(t, func(n int, req openai.ChatCompletionRequest) (int, string) {
+		if req.Messages[len(req.Messages)-1].Role == "tool" {
+			return 200, textReply("done")
+		}
+		return 200, toolReply("create_handoff_ticket", `{"summary":"needs help"}`)
+	})
+	a := support.NewAssistant(loadLumen(t), llm.client(), support.Config{}, nil)
+	tools := &fakeTools{}
+	ask := func(member uint64, q string) {
+		t.Helper()
+		if _, err := a.Answer(context.Background(), member, q, tools); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ask(1, "zqx vbnm plokij")
+	if len(tools.handoffs) != 0 {
+		t.Fatalf("ticket opened on the first miss: %d", len(tools.handoffs))
+	}
+	ask(1, "wert yuio qazwsx")
+	if len(tools.handoffs) != 1 {
+		t.Fatalf("second miss: %d tickets, want 1", len(tools.handoffs))
+	}
+	ask(1, "edcrfv tgbyhn ujm")
+	if len(tools.handoffs) != 1 {
+		t.Errorf("second ticket in one conversation: %d", len(tools.handoffs))
+	}
+	ask(2, "zqx plokij staff wsx")
+	if len(tools.handoffs) != 2 {
+		t.Errorf("member asking for a person: %d tickets, want 2", len(tools.handoffs))
+	}
+}
+
+// TestAssistant_MemoryIsBounded is the regression test for memory and
+// budgets reset only when 10,000 keys existed: conversations are forgotten
+// when idle and past a size, and token budgets start again each day.
+func TestAssistant_MemoryIsBounded(t *testing.T) {
+	now := time.Date(2026, 3, 10, 23, 50, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	llm := newFakeLLM(t, func(int, openai.ChatCompletionRequest) (int, string) { return 200, textReply("an answer") })
+	a := support.NewAssistant(loadLumen(t), llm.client(), support.Config{DailyTokens: 200, Now: clock}, nil)
+	for m := uint64(1); m <= 12_000; m++ {
+		a.Answer(context.Background(), m, "hello", &fakeTools{})
+	}
+	if n := a.Remembered(); n > 10_000 {
+		t.Errorf("%d conversations remembered, want at most 10,000", n)
+	}
+	now = now.Add(time.Hour)
+	a.Answer(context.Background(), 5, "something new", &fakeTools{})
+	if n := a.Remembered(); n != 1 {
+		t.Errorf("%d conversations an hour later, want only the new one", n)
+	}
+	// Member 7 spends the day's budget (120 tokens a call) …
+	for range 2 {
+		a.Answer(context.Background(), 7, "a question the faq cannot answer at all", &fakeTools{})
+	}
+	before := len(llm.requests())
+	a.Answer(context.Background(), 7, "a question the faq cannot answer at all", &fakeTools{})
+	if len(llm.requests()) != before {
+		t.Error("over budget, the model was still called")
+	}
+	now = now.Add(24 * time.Hour) // … and gets a new one the next day
+	a.Answer(context.Background(), 7, "a question the faq cannot answer at all", &fakeTools{})
+	if len(llm.requests()) != before+1 {
+		t.Error("the budget did not renew the next day")
+	}
+}
+
