@@ -64,4 +64,3 @@ func TestRateLimit_ForgetsIdleSenders(t *testing.T) {
 		t.Errorf("after refilling: %d calls, want 2", calls)
 	}
 }
-

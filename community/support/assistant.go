@@ -81,9 +81,9 @@ type Assistant struct {
 
 	mu        sync.Mutex
 	memory    map[uint64]*conversation
-	lastSweep time.Time // idle conversations are swept at most once per conversationTTL
-	spentDay string         // the UTC day spent counts
-	spent    map[uint64]int // member → tokens spent on spentDay
+	lastSweep time.Time      // idle conversations are swept at most once per conversationTTL
+	spentDay  string         // the UTC day spent counts
+	spent     map[uint64]int // member → tokens spent on spentDay
 }
 
 // conversation is what the assistant remembers of one member's chat.

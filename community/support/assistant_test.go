@@ -347,4 +347,3 @@ func TestAssistant_MemoryIsBounded(t *testing.T) {
 		t.Error("the budget did not renew the next day")
 	}
 }
-
