@@ -349,3 +349,18 @@ func TestMessages_Plurals(t *testing.T) {
 		t.Errorf("%q in %s", bad, got)
 	}
 }
+
+// TestSubmit_BadURLReasonInChinese: the reason a link is refused used to
+// be the English text of the parser's error, cut out of err.Error().
+func TestSubmit_BadURLReasonInChinese(t *testing.T) {
+	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.MembersMaySubmit = true }))
+	h.send("alice> /lang zh")
+	for _, tc := range []struct{ url, want string }{
+		{"javascript:alert(1)", "只接受 http 和 https 链接"},
+		{"https://user:pw@example.com/p/1", "不接受带用户名或密码的链接"},
+		{"https://localhost/p/1", `"localhost" 不是有效的网站名`},
+		{"https://" + strings.Repeat("a", 2100) + ".com/", "链接超过 2048 个字符"},
+	} {
+		h.expect("alice> /submit "+tc.url, "这个链接无法接受："+tc.want)
+	}
+}

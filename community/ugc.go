@@ -42,9 +42,19 @@ func (c *Community) submit(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	}
 	sub, err := c.ugc.Submit(ctx, ev.Key("submit"), ev.Member, ev.Arg("url"), ev.Arg("note"))
 	var dup *ugc.DuplicateError
+	var bad *ugc.URLError
 	switch {
-	case errors.Is(err, ugc.ErrBadURL):
-		return bots.Say(ev, "submit.bad_url", strings.TrimPrefix(err.Error(), ugc.ErrBadURL.Error()+": ")), nil
+	case errors.As(err, &bad):
+		var why string
+		switch bad.Reason {
+		case ugc.URLTooLong:
+			why = ev.T("submit.bad_url."+bad.Reason, ugc.MaxURLLength)
+		case ugc.URLBadHost:
+			why = ev.T("submit.bad_url."+bad.Reason, bad.Host)
+		default:
+			why = ev.T("submit.bad_url." + bad.Reason)
+		}
+		return bots.Say(ev, "submit.bad_url", why), nil
 	case errors.As(err, &dup):
 		return bots.Say(ev, "submit.duplicate", dup.Existing.ID, date(dup.Existing.Created, c.loc), ev.T("status."+string(dup.Existing.Status))), nil
 	case errors.Is(err, ugc.ErrQuota):

@@ -14,6 +14,44 @@ const MaxURLLength = 2048
 // ErrBadURL is wrapped by the errors Canonicalize returns for URLs it refuses.
 var ErrBadURL = errors.New("ugc: bad url")
 
+// Why a URL is refused, as URLError.Reason.
+const (
+	URLTooLong   = "too_long"  // over MaxURLLength
+	URLMalformed = "malformed" // not a URL at all
+	URLScheme    = "scheme"    // not http or https
+	URLUserInfo  = "userinfo"  // carries a user name or password
+	URLNoHost    = "no_host"   // no host
+	URLBadHost   = "bad_host"  // the host is not a domain name
+)
+
+// URLError is the error Canonicalize returns for a URL it refuses. It
+// wraps ErrBadURL; Reason is one of the URL* constants, for a caller to
+// explain in the member's language.
+type URLError struct {
+	Reason string
+	Host   string // for URLBadHost
+	err    error  // the parser's error, for URLMalformed
+}
+
+func (e *URLError) Error() string {
+	switch e.Reason {
+	case URLTooLong:
+		return fmt.Sprintf("%v: longer than %d characters", ErrBadURL, MaxURLLength)
+	case URLMalformed:
+		return fmt.Sprintf("%v: %v", ErrBadURL, e.err)
+	case URLScheme:
+		return fmt.Sprintf("%v: only http and https links", ErrBadURL)
+	case URLUserInfo:
+		return fmt.Sprintf("%v: links with a user name or password are not accepted", ErrBadURL)
+	case URLBadHost:
+		return fmt.Sprintf("%v: %q is not a domain name", ErrBadURL, e.Host)
+	}
+	return fmt.Sprintf("%v: no host", ErrBadURL)
+}
+
+// Unwrap returns ErrBadURL.
+func (e *URLError) Unwrap() error { return ErrBadURL }
+
 // Link is a validated, canonical content URL.
 type Link struct {
 	Canonical string // the form duplicates are found by
@@ -77,25 +115,25 @@ var trackingParams = map[string]bool{
 func Canonicalize(raw string) (Link, error) {
 	raw = strings.TrimSpace(raw)
 	if len(raw) > MaxURLLength {
-		return Link{}, fmt.Errorf("%w: longer than %d characters", ErrBadURL, MaxURLLength)
+		return Link{}, &URLError{Reason: URLTooLong}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return Link{}, fmt.Errorf("%w: %v", ErrBadURL, err)
+		return Link{}, &URLError{Reason: URLMalformed, err: err}
 	}
 	scheme := strings.ToLower(u.Scheme)
 	switch {
 	case scheme != "http" && scheme != "https":
-		return Link{}, fmt.Errorf("%w: only http and https links", ErrBadURL)
+		return Link{}, &URLError{Reason: URLScheme}
 	case u.User != nil:
-		return Link{}, fmt.Errorf("%w: links with a user name or password are not accepted", ErrBadURL)
+		return Link{}, &URLError{Reason: URLUserInfo}
 	case u.Hostname() == "" || u.Opaque != "":
-		return Link{}, fmt.Errorf("%w: no host", ErrBadURL)
+		return Link{}, &URLError{Reason: URLNoHost}
 	}
 	host := strings.TrimRight(strings.ToLower(u.Hostname()), ".")
 	if !strings.Contains(host, ".") || strings.Contains(host, "..") || strings.HasPrefix(host, ".") ||
 		strings.ContainsAny(host, " %/\\@[]") {
-		return Link{}, fmt.Errorf("%w: %q is not a domain name", ErrBadURL, u.Hostname())
+		return Link{}, &URLError{Reason: URLBadHost, Host: u.Hostname()}
 	}
 	if p := u.Port(); p != "" && p != "80" && p != "443" {
 		host += ":" + p

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +49,8 @@ type Adapter struct {
 	d        bots.Dispatcher
 	invites  map[string]map[string]invite // guild → code → uses and inviter
 	inflight sync.WaitGroup
+	joins    *bots.Cache[string, time.Time] // guild:user → join time, to name leave events
+	now      func() time.Time
 }
 
 type invite struct {
@@ -78,6 +79,10 @@ func WithManagerRole(id string) Option { return func(a *Adapter) { a.managerRole
 // WithTierRoles maps tier names to the roles that show them.
 func WithTierRoles(m map[string]string) Option { return func(a *Adapter) { a.tierRoles = m } }
 
+// WithClock sets the clock for events Discord gives no time for. The
+// default is time.Now.
+func WithClock(now func() time.Time) Option { return func(a *Adapter) { a.now = now } }
+
 // WithLogger sets the adapter's logger. The default discards everything.
 func WithLogger(l *slog.Logger) Option { return func(a *Adapter) { a.log = l } }
 
@@ -87,11 +92,12 @@ func New(token string, opts ...Option) (*Adapter, error) {
 	if token == "" {
 		return nil, errors.New("discord: empty bot token")
 	}
-	a := &Adapter{token: token, prefix: "!", shardCount: 1, log: slog.New(slog.DiscardHandler), invites: map[string]map[string]invite{}}
+	a := &Adapter{token: token, prefix: "!", shardCount: 1, log: slog.New(slog.DiscardHandler), invites: map[string]map[string]invite{}, now: time.Now}
 	for _, o := range opts {
 		o(a)
 	}
 	a.log = a.log.With("component", "discord")
+	a.joins = bots.NewCache[string, time.Time](10000, 30*24*time.Hour, a.now)
 	s, err := discordgo.New("Bot " + token)
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
@@ -226,28 +232,18 @@ func (a *Adapter) onMemberAdd(s *discordgo.Session, m *discordgo.GuildMemberAdd)
 	}
 	a.inflight.Add(1)
 	defer a.inflight.Done()
-	ev := a.memberEvent(m.Member, m.GuildID)
-	ev.Kind, ev.ID = bots.EventJoin, "discord:join:"+m.GuildID+":"+m.User.ID+":"+m.JoinedAt.Format(time.RFC3339)
-	ev.Invite, ev.Inviter = a.usedInvite(m.GuildID)
-	if g, err := s.State.Guild(m.GuildID); err == nil && g.SystemChannelID != "" {
-		ev.ChatID = g.SystemChannelID
-	}
-	a.dispatchAndSend(ev)
+	ev := a.joinEvent(s, m)
+	a.deliver(ev, a.dispatch(ev))
 }
 
 func (a *Adapter) onMemberRemove(_ *discordgo.Session, m *discordgo.GuildMemberRemove) {
 	if m.User == nil || m.User.Bot {
 		return
 	}
-	ev := a.memberEvent(m.Member, m.GuildID)
-	ev.Kind, ev.ID = bots.EventLeave, "discord:leave:"+m.GuildID+":"+m.User.ID+":"+strconv.FormatInt(time.Now().Unix(), 10)
-	a.dispatchAndSend(ev)
-}
-
-func (a *Adapter) memberEvent(m *discordgo.Member, guildID string) *bots.Event {
-	ev := &bots.Event{Platform: bots.Discord, UserID: m.User.ID, Name: displayName(m.User, m), Username: m.User.Username,
-		LangCode: m.User.Locale, Time: time.Now(), ChatID: guildID, Server: guildID}
-	return ev
+	a.inflight.Add(1)
+	defer a.inflight.Done()
+	ev := a.leaveEvent(m)
+	a.deliver(ev, a.dispatch(ev))
 }
 
 func displayName(u *discordgo.User, m *discordgo.Member) string {
@@ -268,26 +264,8 @@ func (a *Adapter) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	}
 	a.inflight.Add(1)
 	defer a.inflight.Done()
-	ev := &bots.Event{ID: "discord:" + m.ID, Platform: bots.Discord, Kind: bots.EventMessage, ChatID: m.ChannelID, Server: m.GuildID, MessageID: m.ID,
-		UserID: m.Author.ID, Name: displayName(m.Author, m.Member), Username: m.Author.Username, LangCode: m.Author.Locale,
-		Text: m.Content, Time: m.Timestamp}
-	if m.GuildID == "" {
-		ev.Chat, ev.Mentioned = bots.ChatPrivate, true
-	}
-	if s.State.User != nil {
-		ev.BotUsername = s.State.User.Username
-		for _, u := range m.Mentions {
-			ev.Mentioned = ev.Mentioned || u.ID == s.State.User.ID
-		}
-	}
-	if m.MessageReference != nil {
-		ev.ReplyTo = m.MessageReference.MessageID
-	}
-	if cmd, ok := strings.CutPrefix(ev.Text, a.prefix); ok && cmd != "" && !strings.HasPrefix(cmd, " ") {
-		ev.Text = "/" + cmd
-		ev.PlatformRole = a.memberRole(m.GuildID, m.Member, m.Author.ID, 0)
-	}
-	a.dispatchAndSend(ev)
+	ev := a.messageEvent(s, m)
+	a.deliver(ev, a.dispatch(ev))
 }
 
 // memberRole grants manager to members with Manage Server (or
@@ -320,20 +298,8 @@ func (a *Adapter) memberRole(guildID string, m *discordgo.Member, userID string,
 	return bots.RoleNone
 }
 
-// eventContext bounds one event's handling. discordgo calls handlers
-// without a context; the adapter's Run waits for them at shutdown.
-func eventContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), 2*time.Minute)
-}
-
-func (a *Adapter) dispatchAndSend(ev *bots.Event) {
-	d := a.dispatcher()
-	if d == nil {
-		return
-	}
-	ctx, cancel := eventContext()
-	defer cancel()
-	replies := d.Dispatch(ctx, ev)
+// deliver sends an event's replies: in its chat, or privately.
+func (a *Adapter) deliver(ev *bots.Event, replies []bots.Reply) {
 	for _, r := range replies {
 		var err error
 		if r.Private && ev.Chat != bots.ChatPrivate {

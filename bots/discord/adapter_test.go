@@ -22,7 +22,7 @@ type env struct {
 	f     *discordtest.Server
 	st    *communitytest.Stack
 	a     *discord.Adapter
-	count *botstest.Counting
+	count *botstest.Recorder
 	stop  func()
 }
 
@@ -39,7 +39,7 @@ func startOn(t testing.TB, f *discordtest.Server, opts ...discord.Option) *env {
 		t.Fatal(err)
 	}
 	st.Hub.Add(a)
-	cd := &botstest.Counting{Router: st.Router}
+	cd := botstest.NewRecorder(st.Router)
 	stop := botstest.Run(t, a, cd)
 	f.Wait("PUT", "/commands", 1)
 	f.Wait("GET", "/guilds/"+discordtest.Guild+"/invites", 1) // the invite counts are cached
@@ -329,4 +329,25 @@ func memberID(t *testing.T, e *env, userID string) uint64 {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestAdapter_LeaveRedeliveredIsRecognised: Discord's leave event has no
+// id or time, so a redelivered one must get the same event id (it used to
+// carry the wall-clock second it arrived in).
+func TestAdapter_LeaveRedeliveredIsRecognised(t *testing.T) {
+	e := start(t)
+	joined := "2026-03-01T10:00:00Z"
+	e.f.Push("GUILD_MEMBER_ADD", map[string]any{"guild_id": discordtest.Guild, "user": discordtest.User("32", "lin"), "roles": []any{}, "joined_at": joined})
+	e.count.Wait(t, 1)
+	leave := map[string]any{"guild_id": discordtest.Guild, "user": discordtest.User("32", "lin")}
+	e.f.Push("GUILD_MEMBER_REMOVE", leave)
+	e.f.Push("GUILD_MEMBER_REMOVE", leave)
+	got := e.count.Wait(t, 3)
+	first, again := got[1].Event, got[2].Event
+	if first.Kind != bots.EventLeave || first.ID != again.ID {
+		t.Fatalf("leave ids %q and %q, want one id for one leave", first.ID, again.ID)
+	}
+	if want := "discord:leave:" + discordtest.Guild + ":32:" + joined; first.ID != want {
+		t.Errorf("leave id %q, want %q (it names the join it ends)", first.ID, want)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
@@ -82,37 +81,13 @@ func clip(s string, n int) string {
 func (a *Adapter) onInteraction(s *discordgo.Session, i *discordgo.InteractionCreate) {
 	a.inflight.Add(1)
 	defer a.inflight.Done()
-	u := i.User
-	if i.Member != nil {
-		u = i.Member.User
-	}
-	if u == nil {
+	ev, ephemeral, ok := a.interactionEvent(i)
+	if !ok {
 		return
 	}
-	ev := &bots.Event{ID: "discord:" + i.ID, Platform: bots.Discord, ChatID: i.ChannelID, Server: i.GuildID, UserID: u.ID, Name: displayName(u, i.Member),
-		Username: u.Username, LangCode: string(i.Locale), Time: time.Now(), Mentioned: true}
-	if i.GuildID == "" {
-		ev.Chat = bots.ChatPrivate
-	}
-	if i.Member != nil {
-		ev.PlatformRole = a.memberRole(i.GuildID, i.Member, u.ID, i.Member.Permissions)
-	}
-	var resp discordgo.InteractionResponseType
-	ephemeral := false
-	switch i.Type {
-	case discordgo.InteractionApplicationCommand:
-		data := i.ApplicationCommandData()
-		ev.Kind, ev.Text = bots.EventMessage, commandLine(data)
-		ephemeral = personal[data.Name]
-		resp = discordgo.InteractionResponseDeferredChannelMessageWithSource
-	case discordgo.InteractionMessageComponent:
-		ev.Kind, ev.Callback = bots.EventCallback, i.MessageComponentData().CustomID
-		if i.Message != nil {
-			ev.MessageID = i.Message.ID
-		}
+	resp := discordgo.InteractionResponseDeferredChannelMessageWithSource
+	if ev.Kind == bots.EventCallback {
 		resp = discordgo.InteractionResponseDeferredMessageUpdate
-	default:
-		return
 	}
 	ack := &discordgo.InteractionResponse{Type: resp}
 	if ephemeral {
@@ -122,13 +97,7 @@ func (a *Adapter) onInteraction(s *discordgo.Session, i *discordgo.InteractionCr
 		a.log.Warn("interaction not acknowledged in time", "err", scrub(err, a.token))
 		return
 	}
-	d := a.dispatcher()
-	if d == nil {
-		return
-	}
-	ctx, cancel := eventContext()
-	defer cancel()
-	replies := d.Dispatch(ctx, ev)
+	replies := a.dispatch(ev)
 	none := []bots.Reply{{Text: "✅"}}
 	if len(replies) == 0 {
 		replies = none

@@ -35,7 +35,7 @@ type env struct {
 	st    *communitytest.Stack
 	a     *telegram.Adapter
 	stop  func()
-	count *botstest.Counting
+	count *botstest.Recorder
 }
 
 // start runs an adapter against a fake Bot API until the test ends.
@@ -54,7 +54,7 @@ func startOn(t testing.TB, f *telegramtest.Server, st *communitytest.Stack, opts
 		t.Fatal(err)
 	}
 	st.Hub.Add(a)
-	cd := &botstest.Counting{Router: st.Router}
+	cd := botstest.NewRecorder(st.Router)
 	stop := botstest.Run(t, a, cd)
 	f.WaitAny("deleteWebhook", "setWebhook") // Run has connected, published its commands and chosen polling or the webhook
 	return &env{f: f, st: st, a: a, stop: stop, count: cd}
@@ -111,9 +111,9 @@ func TestAdapter_GroupMessages(t *testing.T) {
 	e.f.Push(telegramtest.Message(1, group, alice, "Hello everyone, the new oolong is great!"))
 	e.waitBalance(t, alice, 101) // signup bonus + a message point, and no reply
 	e.f.Push(telegramtest.Message(2, group, alice, "/points@otherbot"), telegramtest.Message(3, group, alice, "/points@loyalbot"))
-	sent := e.f.Wait("sendMessage", 1)
-	time.Sleep(50 * time.Millisecond)
-	if sent = e.f.CallsTo("sendMessage"); len(sent) != 1 {
+	e.f.WaitConfirmed(3) // both commands handled, their replies sent
+	sent := e.f.CallsTo("sendMessage")
+	if len(sent) != 1 {
 		t.Fatalf("%d replies, want 1 (the command for another bot is ignored)", len(sent))
 	}
 	m := sent[0].Form
@@ -182,7 +182,7 @@ func TestAdapter_JoinWelcome(t *testing.T) {
 	// The same join reported again as a service message welcomes once.
 	e.f.Push(map[string]any{"update_id": int64(2), "message": map[string]any{"message_id": 77, "date": time.Now().Unix(),
 		"chat": telegramtest.ChatJSON(group), "from": mei.JSON(), "new_chat_members": []any{mei.JSON()}}})
-	time.Sleep(100 * time.Millisecond)
+	e.f.WaitConfirmed(2)
 	if n := len(e.f.CallsTo("sendMessage")); n != 1 {
 		t.Errorf("%d welcomes, want 1", n)
 	}
@@ -250,7 +250,7 @@ func TestAdapter_PollingConfirmsOnlyHandled(t *testing.T) {
 		t.Fatal(err)
 	}
 	release := make(chan struct{})
-	g := &gated{Counting: &botstest.Counting{Router: st.Router}, block: "/points", release: release}
+	g := &gated{Recorder: botstest.NewRecorder(st.Router), block: "/points", release: release}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); a.Run(ctx, g) }()
@@ -280,9 +280,9 @@ func TestAdapter_PollingConfirmsOnlyHandled(t *testing.T) {
 	_ = e2
 }
 
-// gated dispatches through Counting, holding events with text block until release closes.
+// gated dispatches through a Recorder, holding events with text block until release closes.
 type gated struct {
-	*botstest.Counting
+	*botstest.Recorder
 	block   string
 	release chan struct{}
 }
@@ -292,7 +292,7 @@ func (g *gated) Dispatch(ctx context.Context, ev *bots.Event) []bots.Reply {
 		<-g.release
 		return nil
 	}
-	return g.Counting.Dispatch(ctx, ev)
+	return g.Recorder.Dispatch(ctx, ev)
 }
 
 func hasText(calls []telegramtest.Call, s string) bool {

@@ -120,6 +120,10 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	}
 	uc := cfg.UGC
 	uc.StepHook = cfg.stepHook
+	// Submission quotas count the same days as check-ins.
+	if uc.Location, err = time.LoadLocation(cfg.Points.Timezone); err != nil {
+		return fmt.Errorf("points.timezone: %w", err)
+	}
 	if a.UGC, err = ugc.New(a.DB, a.Ledger, uc, now, a.Log); err != nil {
 		return err
 	}

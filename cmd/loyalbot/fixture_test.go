@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/bots/botstest"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 )
@@ -74,20 +75,7 @@ func TestFixture_Release1(t *testing.T) {
 	if err := runShell(ctx, app, bytes.NewReader(script), &out, "admin"); err != nil {
 		t.Fatal(err)
 	}
-	got := normalize(out.String())
-	golden := "testdata/fixture/release-1.golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("fixture transcript differs from %s\n--- got ---\n%s", golden, got)
-	}
+	botstest.Golden(t, "testdata/fixture/release-1.golden", out.String(), *update)
 	for _, line := range strings.Split(string(script), "\n") {
 		f := strings.Fields(line)
 		if len(f) != 3 || f[0] != "#=" {

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/bots/botstest"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	bolt "go.etcd.io/bbolt"
@@ -37,24 +37,6 @@ func testConfig(t *testing.T) Config {
 	}
 	cfg.DB = filepath.Join(t.TempDir(), "loyalbot.db")
 	return cfg
-}
-
-// masks hide what is random in a session: redemption codes, button nonces
-// and link codes.
-var masks = []struct {
-	re   *regexp.Regexp
-	with string
-}{
-	{regexp.MustCompile(`\b[A-Z2-9]{4}-[A-Z2-9]{4}\b`), "XXXX-XXXX"},
-	{regexp.MustCompile(`(/fulfil|/cancel) [A-Z2-9]{8}\b`), "$1 XXXXXXXX"},
-	{regexp.MustCompile(`confirm [0-9a-f]{8}\b`), "confirm NONCE"},
-}
-
-func normalize(s string) string {
-	for _, m := range masks {
-		s = m.re.ReplaceAllString(s, m.with)
-	}
-	return s
 }
 
 // TestShell_Transcripts drives whole conversations through the real
@@ -83,20 +65,7 @@ func TestShell_Transcripts(t *testing.T) {
 			if err := runShell(context.Background(), app, bytes.NewReader(script), &out, "admin"); err != nil {
 				t.Fatal(err)
 			}
-			got := normalize(out.String())
-			golden := strings.TrimSuffix(file, ".txt") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("transcript differs from %s (go test -update rewrites it)\n--- got ---\n%s", golden, got)
-			}
+			botstest.Golden(t, strings.TrimSuffix(file, ".txt")+".golden", out.String(), *update)
 			sc := bufio.NewScanner(bytes.NewReader(script))
 			for sc.Scan() {
 				f := strings.Fields(sc.Text())

@@ -199,6 +199,19 @@ func (f *Server) Wait(method string, n int) []Call {
 	}
 }
 
+// WaitConfirmed waits until every update up to and including id has been
+// confirmed: the adapter handled it (replies sent) and asked for the next.
+func (f *Server) WaitConfirmed(id int64) {
+	f.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.Confirmed() <= id {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("update %d not confirmed after 10s (offset %d)", id, f.Confirmed())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // WaitAny waits for the first call to any of methods.
 func (f *Server) WaitAny(methods ...string) {
 	f.t.Helper()
