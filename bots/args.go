@@ -136,8 +136,10 @@ func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentio
 			var ue *UserError
 			// "/approve 12 great photo": the optional <points> is absent, the note
 			// starts here. A token that is a number is never a note: "/approve 12 0"
-			// is an out-of-range <points>, not a note "0".
-			if a.Optional && i+1 < len(cmd.Args) && errors.As(err, &ue) && !(a.Kind == ArgInt && looksNumeric(args[ti])) {
+			// is an out-of-range <points>, not a note "0". Likewise a mention is
+			// never something else: "/erase @nobody" names an unknown member.
+			if a.Optional && i+1 < len(cmd.Args) && errors.As(err, &ue) && !(a.Kind == ArgInt && looksNumeric(args[ti])) &&
+				!(a.Kind == ArgMember && isMention(args[ti])) {
 				continue
 			}
 			return err
@@ -165,7 +167,7 @@ func parseArg(ctx context.Context, ev *Event, a Arg, tok, usage string, mentions
 		}
 		v.num = n
 	case ArgMember:
-		if !strings.HasPrefix(tok, "@") && !strings.HasPrefix(tok, "<@") {
+		if !isMention(tok) {
 			return v, Errorf("error.bad_mention", ev.argName(a.Name), usage)
 		}
 		if mentions == nil {
@@ -231,3 +233,6 @@ func skipToken(s string) string {
 	}
 	return s[i:]
 }
+
+// isMention reports whether tok is written as a mention: "@alice", "<@123>".
+func isMention(tok string) bool { return strings.HasPrefix(tok, "@") || strings.HasPrefix(tok, "<@") }

@@ -72,7 +72,9 @@ func (c *Community) AdjustPoints(ctx context.Context, a Adjustment) (AdjustResul
 		return AdjustResult{}, err
 	}
 	if a.Target == a.Actor.Member && a.Actor.Role < bots.RoleOwner {
-		return AdjustResult{}, fmt.Errorf("%s: %w", action, ErrSelf)
+		e := a.Actor.entry(action, a.Target)
+		e.Amount, e.Key, e.Args = a.Amount, a.Key, map[string]string{"reason": a.Reason}
+		return AdjustResult{}, c.refuse(ctx, e, fmt.Errorf("%s: %w", action, ErrSelf))
 	}
 	target, err := c.members.Get(ctx, a.Target)
 	if err != nil || !target.Erased.IsZero() {
@@ -282,11 +284,13 @@ func (c *Community) SetRole(ctx context.Context, actor Actor, target uint64, rol
 	if err := actor.require("role", bots.RoleManager); err != nil {
 		return Member{}, err
 	}
+	refused := actor.entry("role", target)
+	refused.Args = map[string]string{"role": role.String()}
 	if target == actor.Member {
-		return Member{}, fmt.Errorf("role: %w", ErrSelf)
+		return Member{}, c.refuse(ctx, refused, fmt.Errorf("role: %w", ErrSelf))
 	}
 	if role >= bots.RoleManager && actor.Role < bots.RoleOwner {
-		return Member{}, &ForbiddenError{Action: "role " + role.String(), Need: bots.RoleOwner}
+		return Member{}, c.refuse(ctx, refused, &ForbiddenError{Action: "role " + role.String(), Need: bots.RoleOwner})
 	}
 	var denied error
 	m, err := c.members.Update(ctx, target, func(m *Member) error {
@@ -297,6 +301,9 @@ func (c *Community) SetRole(ctx context.Context, actor Actor, target uint64, rol
 		m.Role = role
 		return nil
 	})
+	if denied != nil {
+		return Member{}, c.refuse(ctx, refused, err)
+	}
 	if err != nil {
 		return Member{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -114,6 +115,18 @@ func (c *Community) audit(ctx context.Context, e AuditEntry, limit int64) (got A
 	return got, used, err
 }
 
+// refuse records a manager action refused by a rule (e.Outcome refused,
+// the rule in Note) and returns why, the error for the caller. Failing to
+// record is joined to it.
+func (c *Community) refuse(ctx context.Context, e AuditEntry, why error) error {
+	e.Outcome, e.Note = OutcomeRefused, why.Error()
+	if e.Key != "" {
+		e.Key += "/refused"
+	}
+	_, _, err := c.audit(ctx, e, 0)
+	return errors.Join(why, err)
+}
+
 // settleAudit records how an audited action ended. A refused grant gives
 // its points back to the manager's daily allowance.
 func (c *Community) settleAudit(ctx context.Context, id uint64, outcome, note string) (AuditEntry, error) {
@@ -211,8 +224,11 @@ func (c *Community) startedAudits(ctx context.Context) ([]AuditEntry, error) {
 	return out, err
 }
 
-// scrubAudit removes an erased member's platform identity from the
-// entries where they acted; the member number stays for the trail.
+// scrubAudit is the audit log's part of erasing a member. What they did
+// as a manager stays attributable, platform account included: the log is
+// the community's record of who moved points, and erasing must not hide a
+// manager's tracks. Grants still waiting for the owner that the member
+// asked for, or that would pay them, are turned down.
 func scrubAudit(tx *bolt.Tx, member uint64) error {
 	b := tx.Bucket(bucketAudit)
 	prefix := idKey(member)
@@ -226,14 +242,35 @@ func scrubAudit(tx *bolt.Tx, member uint64) error {
 		if err != nil {
 			return err
 		}
-		if e.Actor == member && (e.Platform != "" || e.UserID != "") {
-			e.Platform, e.UserID = "", ""
+		if e.Outcome == OutcomeAwaiting {
+			e.Outcome, e.Note = OutcomeRejected, "member erased their data"
 			if err := putAudit(tx, e); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// grantedBetween reports whether a manager who is not an owner moved
+// points from one of the two members to the other, or asked to: linking
+// such accounts would let a manager pay themselves through a second one.
+func grantedBetween(tx *bolt.Tx, a, b uint64) (bool, error) {
+	prefix := idKey(a)
+	cur := tx.Bucket(bucketAuditByMember).Cursor()
+	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+		e, err := getAudit(tx.Bucket(bucketAudit), binary.BigEndian.Uint64(k[8:]))
+		if err != nil {
+			return false, err
+		}
+		between := e.Actor == a && e.Target == b || e.Actor == b && e.Target == a
+		paid := e.Amount > 0 && e.Action != "take" &&
+			(e.Outcome == OutcomeDone || e.Outcome == OutcomeAwaiting || e.Outcome == OutcomeApproved || e.Outcome == OutcomeStarted)
+		if between && paid && e.Role != bots.RoleOwner.String() {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func usageKey(member uint64, day string) []byte { return append(idKey(member), day...) }

@@ -24,6 +24,10 @@ var (
 	// ErrRoleRise is returned when linking would give the code's member the
 	// higher role of the account typing it: the link must go the other way.
 	ErrRoleRise = errors.New("community: linking would raise a role")
+	// ErrLinkGranted is returned when a manager (not an owner) gave points
+	// from one of the accounts to the other: linking them would pay the
+	// manager. The owner can still give what is right.
+	ErrLinkGranted = errors.New("community: a manager gave points between these accounts")
 	// ErrNotPending is returned for a grant that is not waiting for the owner.
 	ErrNotPending = errors.New("community: grant is not waiting for approval")
 )

@@ -51,7 +51,15 @@ func (c *Community) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 		return nil, fmt.Errorf("answer: %w", err)
 	}
 	if a.Source == "none" {
-		ev.Locale = a.Lang // answer in the language of the question
+		// Decline in the language of the question, unless the member chose
+		// one with /lang.
+		m, err := c.members.Get(ctx, ev.Member)
+		if err != nil {
+			return nil, err
+		}
+		if m.Locale == "" {
+			ev.Locale = a.Lang
+		}
 		return []bots.Reply{{Text: ev.T("support.dont_know"), ReplyTo: ev.MessageID}}, nil
 	}
 	return []bots.Reply{{Text: a.Text, ReplyTo: ev.MessageID}}, nil
@@ -152,6 +160,9 @@ func (c *Community) closeTicket(ctx context.Context, ev *bots.Event) ([]bots.Rep
 	tk, err := c.tickets.Close(ctx, uint64(ev.ArgInt("ticket")))
 	if errors.Is(err, support.ErrNoTicket) {
 		return bots.Say(ev, "ticket.unknown", ev.ArgInt("ticket")), nil
+	}
+	if errors.Is(err, support.ErrClosed) {
+		return bots.Say(ev, "close.already", tk.ID), nil
 	}
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package community
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,7 +63,7 @@ type LinkResult struct {
 // holds, orders, referrals, submissions and tickets follow in steps a
 // recorded job finishes even after a crash (see Resume). The code's member
 // keeps its role: linking never raises one. It returns ErrBadLinkCode,
-// ErrSameMember, and ErrRoleRise when the actor's account has the higher
+// ErrSameMember, ErrLinkGranted, and ErrRoleRise when the actor's account has the higher
 // role (link the other way round); nothing is written then.
 func (c *Community) Link(ctx context.Context, actor Actor, code string) (LinkResult, error) {
 	if err := ctx.Err(); err != nil {
@@ -96,6 +97,9 @@ func (c *Community) Link(ctx context.Context, actor Actor, code string) (LinkRes
 		}
 		if c.members.roleOf(src) > c.members.roleOf(dst) {
 			return ErrRoleRise
+		}
+		if granted, err := grantedBetween(tx, src.ID, dst.ID); err != nil || granted {
+			return cmp.Or(err, ErrLinkGranted)
 		}
 		if err := tx.Bucket(bucketLinks).Delete([]byte(code)); err != nil { // used up in the transaction that checked it
 			return err
@@ -188,6 +192,8 @@ func (c *Community) linkWith(ctx context.Context, ev *bots.Event, code string) (
 		return bots.Say(ev, "link.same"), nil
 	case errors.Is(err, ErrRoleRise):
 		return bots.Say(ev, "link.role_rise"), nil
+	case errors.Is(err, ErrLinkGranted):
+		return bots.Say(ev, "link.granted"), nil
 	case err != nil:
 		return nil, fmt.Errorf("link accounts: %w", err)
 	}

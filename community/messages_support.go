@@ -21,6 +21,7 @@ var englishSupport = map[string]string{
 	"reply.ok":                    "Reply to ticket #%d delivered to %s privately.",
 	"reply.undelivered":           "I couldn't deliver the reply to ticket #%d; the member may have blocked the bot.",
 	"close.ok":                    "Ticket #%d closed.",
+	"close.already":               "Ticket #%d was closed already.",
 }
 
 var chineseSupport = map[string]string{
@@ -42,4 +43,5 @@ var chineseSupport = map[string]string{
 	"reply.ok":                    "工单 #%d 的回复已私信发给 %s。",
 	"reply.undelivered":           "工单 #%d 的回复发送失败，对方可能屏蔽了机器人。",
 	"close.ok":                    "工单 #%d 已关闭。",
+	"close.already":               "工单 #%d 之前已经关闭。",
 }

@@ -18,17 +18,22 @@ func (c *Community) start(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	if code, ok := strings.CutPrefix(payload, "link_"); ok {
 		return c.linkWith(ctx, ev, code)
 	}
-	if _, err := c.ensureSignup(ctx, ev); err != nil { // in case a crash came between registering and paying
+	paid, err := c.ensureSignup(ctx, ev) // in case a crash came between registering and paying
+	if err != nil {
+		return nil, err
+	}
+	fresh, err := c.freshMember(ctx, ev)
+	if err != nil {
 		return nil, err
 	}
 	var text string
-	if ev.NewMember {
+	if paid || fresh && c.cfg.SignupBonus > 0 {
 		text = ev.T("start.welcome_new", ev.Name, pts(ev, c.cfg.SignupBonus))
 	} else {
 		text = ev.T("start.welcome_back", ev.Name)
 	}
-	if code, ok := strings.CutPrefix(payload, "ref_"); ok {
-		note, err := c.attribute(ctx, ev, code, "start")
+	if code, ok := strings.CutPrefix(strings.ToLower(payload), "ref_"); ok {
+		note, err := c.attribute(ctx, ev, code, "start", fresh)
 		if err != nil {
 			return nil, err
 		}
@@ -75,6 +80,17 @@ func (c *Community) profile(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	return c.personal(ev, []bots.Reply{{Text: text}}), nil
 }
 
+// freshMember reports whether the event's member is new to the
+// community: registered by this event, and not a platform account that
+// erased its data before (erasing and rejoining farms no signup bonus and
+// no referral).
+func (c *Community) freshMember(ctx context.Context, ev *bots.Event) (bool, error) {
+	if !ev.NewMember {
+		return false, nil
+	}
+	return c.members.signupAllowed(ctx, ev.Member)
+}
+
 // join welcomes a member who joined a chat; Identify has registered them.
 func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	if ev.Invite != "" && ev.NewMember {
@@ -85,7 +101,11 @@ func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 	if _, err := c.ensureSignup(ctx, ev); err != nil {
 		return nil, err
 	}
-	if !ev.NewMember {
+	fresh, err := c.freshMember(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	if !fresh {
 		return bots.Say(ev, "join.welcome_back", ev.Name), nil
 	}
 	text := ev.T("join.welcome", ev.Name, pts(ev, c.cfg.SignupBonus))
@@ -94,7 +114,7 @@ func (c *Community) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 		return nil, err
 	}
 	if code != "" {
-		note, err := c.attribute(ctx, ev, code, "invite")
+		note, err := c.attribute(ctx, ev, code, "invite", true)
 		if err != nil {
 			return nil, err
 		}

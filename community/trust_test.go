@@ -364,3 +364,112 @@ func TestSubmit_BadURLReasonInChinese(t *testing.T) {
 		h.expect("alice> /submit "+tc.url, "这个链接无法接受："+tc.want)
 	}
 }
+
+// TestErase_RejoinFarmsNothing: erasing and rejoining used to pay the
+// referral again (300 to the referrer, 100 to the newcomer) and to promise
+// a signup bonus it did not pay.
+func TestErase_RejoinFarmsNothing(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	h.send("amb> /start")
+	code := regexp.MustCompile(`ref_([A-Z2-9]{6})`).FindStringSubmatch(h.send("amb> /ref"))[1]
+	h.expect("f1> /start ref_"+code, "You earned 100 points for joining", "invited by amb")
+	h.expect("f1> /checkin", "Referral bonus: +100 points")
+	h.wantBalance("amb", 100+300)
+	h.send("f1> /erase")
+	h.expect("f1> /erase confirm", "Your data has been erased")
+	got := h.expect("f1> /start REF_"+code, "Welcome back, f1!")
+	if strings.Contains(got, "You earned") || strings.Contains(got, "invited by") {
+		t.Errorf("a returning account is welcomed as new: %s", got)
+	}
+	got = h.send("f1> /checkin")
+	if strings.Contains(got, "Referral bonus") {
+		t.Errorf("the returning account's check-in paid a referral: %s", got)
+	}
+	h.wantBalance("amb", 100+300)
+	h.wantBalance("f1", 10)
+}
+
+// TestStart_OwnersFirstStartIsAWelcome: an owner is registered when the
+// community opens, so their first /start said "Welcome back" while paying
+// the signup bonus.
+func TestStart_OwnersFirstStartIsAWelcome(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	h.expect("admin> /start", "Welcome, admin!", "You earned 100 points for joining")
+	h.expect("admin> /start", "Welcome back, admin!")
+	h.wantBalance("admin", 100)
+}
+
+// TestLink_ManagerCannotPayThemselvesThroughAnAlt: a manager gave points
+// to a second account of their own, then linked it into their wallet; a
+// grant waiting for the owner followed a link the same way and then paid
+// the manager. Linking accounts a manager moved points between is refused.
+func TestLink_ManagerCannotPayThemselvesThroughAnAlt(t *testing.T) {
+	h := limitedHarness(t, 1000, community.DefaultConfig()) // alice is a manager
+	h.send("alt> /start")
+	h.expect("alice> /give @alt 500 alt", "Gave 500 points to alt")
+	code := regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /link"))[1]
+	h.expect("alt> /link "+code, "can't be linked: a manager gave points")
+	h.wantBalance("alice", 100)
+	h.wantBalance("alt", 600)
+
+	// A grant past the limit, waiting for the owner, counts too.
+	h.send("alt2> /start")
+	h.expect("alice> /give @alt2 5000 big", "owner")
+	code = regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /link"))[1]
+	h.expect("alt2> /link "+code, "can't be linked")
+
+	// Points an owner gave do not stand in the way.
+	h.send("bob2> /start")
+	h.expect("admin> /give @bob2 50 thanks", "Gave 50 points to bob2")
+	code = regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("bob> /link"))[1]
+	h.expect("bob2> /link "+code, "Linked!")
+}
+
+// TestErase_ManagerActionsStayAttributable: erasing a manager's data used
+// to remove their platform account from the audit log of what they did,
+// and left their grants waiting for the owner approvable.
+func TestErase_ManagerActionsStayAttributable(t *testing.T) {
+	h := limitedHarness(t, 1000, community.DefaultConfig()) // alice is a manager
+	h.expect("alice> /give @bob 900 gift", "Gave 900 points to bob")
+	got := h.expect("alice> /give @carol 5000 big", "owner")
+	id := regexp.MustCompile(`/approve-grant (\d+)`).FindStringSubmatch(h.send("admin> /grants") + got)
+	if id == nil {
+		t.Fatalf("no grant to approve in %q", got)
+	}
+	h.send("alice> /erase")
+	h.expect("alice> /erase confirm", "Your data has been erased")
+	h.expect("admin> /audit", "/give", "console alice")
+	h.expect("admin> /approve-grant "+id[1], "not waiting")
+	h.wantBalance("carol", 100)
+}
+
+// TestAudit_RefusalsAndNoOps: a manager's refused /give to themselves and
+// /role manager were not recorded at all, and closing a closed ticket was
+// recorded as done again.
+func TestAudit_RefusalsAndNoOps(t *testing.T) {
+	h := limitedHarness(t, 1000, community.DefaultConfig()) // alice is a manager
+	h.expect("alice> /give @alice 10 self", "your own points")
+	h.expect("alice> /role @carol manager", "owner")
+	h.expect("bob> /human my tea is late", "ticket #1")
+	h.expect("alice> /close 1", "Ticket #1 closed.")
+	h.expect("alice> /close 1", "Ticket #1 was closed already.")
+	got := h.expect("admin> /audit", `/give → alice 10 points "self" [refused]`, `/role → carol "manager" [refused]`)
+	if n := strings.Count(got, "/close"); n != 1 {
+		t.Errorf("/close recorded %d times, want 1:\n%s", n, got)
+	}
+	h.expect("admin> /erase @nobody", "I don't know @nobody")
+}
+
+// TestSupport_DeclineInTheChosenLanguage: a member who chose Chinese got
+// the English "not sure" for a question in Latin letters.
+func TestSupport_DeclineInTheChosenLanguage(t *testing.T) {
+	h := limitedHarness(t, 1000, community.DefaultConfig())
+	h.send("bob> /lang zh")
+	got := h.send("dm bob> asdfghjkl qwerty")
+	if strings.Contains(got, "not sure") || !regexp.MustCompile(`\p{Han}`).MatchString(got) {
+		t.Errorf("a zh member's decline: %s", got)
+	}
+	if got := h.send("dm carol> asdfghjkl qwerty"); !strings.Contains(got, "not sure") {
+		t.Errorf("an en member's decline: %s", got)
+	}
+}

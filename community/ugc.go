@@ -333,11 +333,11 @@ func (c *Community) ref(ctx context.Context, ev *bots.Event) ([]bots.Reply, erro
 
 // attribute credits a referral code to a newcomer who arrived with it
 // (/start ref_CODE, or an invite link named ref_CODE).
-func (c *Community) attribute(ctx context.Context, ev *bots.Event, code, via string) (string, error) {
+func (c *Community) attribute(ctx context.Context, ev *bots.Event, code, via string, fresh bool) (string, error) {
 	if c.ugc == nil {
 		return "", nil
 	}
-	ref, err := c.ugc.Attribute(ctx, ev.Member, code, via, ev.NewMember)
+	ref, err := c.ugc.Attribute(ctx, ev.Member, code, via, fresh)
 	switch {
 	case errors.Is(err, ugc.ErrNotFound):
 		return ev.T("ref.unknown"), nil

@@ -16,6 +16,9 @@ var bucketTickets = []byte("support.tickets") // id → Ticket
 // ErrNoTicket is returned for an unknown ticket.
 var ErrNoTicket = errors.New("support: no such ticket")
 
+// ErrClosed is returned for closing a ticket that is closed already.
+var ErrClosed = errors.New("support: ticket already closed")
+
 // Turn is one line of a conversation.
 type Turn struct {
 	From string    `json:"from"` // "member", "bot" or a manager's name
@@ -111,17 +114,25 @@ func (t *Tickets) List(ctx context.Context, openOnly bool, limit int) ([]Ticket,
 // Reply adds a manager's answer to a ticket and returns it, so the caller
 // can deliver the text.
 func (t *Tickets) Reply(ctx context.Context, id uint64, from, text string) (Ticket, error) {
-	return t.update(ctx, id, func(tk *Ticket) {
+	return t.update(ctx, id, func(tk *Ticket) error {
 		tk.Turns = append(tk.Turns, Turn{From: from, Text: text, At: t.now()})
+		return nil
 	})
 }
 
-// Close closes a ticket; closing a closed ticket is harmless.
+// Close closes a ticket. It returns ErrClosed, changing nothing, for a
+// ticket closed before.
 func (t *Tickets) Close(ctx context.Context, id uint64) (Ticket, error) {
-	return t.update(ctx, id, func(tk *Ticket) { tk.Open = false })
+	return t.update(ctx, id, func(tk *Ticket) error {
+		if !tk.Open {
+			return ErrClosed
+		}
+		tk.Open = false
+		return nil
+	})
 }
 
-func (t *Tickets) update(ctx context.Context, id uint64, fn func(*Ticket)) (Ticket, error) {
+func (t *Tickets) update(ctx context.Context, id uint64, fn func(*Ticket) error) (Ticket, error) {
 	if err := ctx.Err(); err != nil {
 		return Ticket{}, err
 	}
@@ -135,7 +146,9 @@ func (t *Tickets) update(ctx context.Context, id uint64, fn func(*Ticket)) (Tick
 		if err := json.Unmarshal(v, &tk); err != nil {
 			return err
 		}
-		fn(&tk)
+		if err := fn(&tk); err != nil {
+			return err
+		}
 		tk.Updated = t.now()
 		return put(b, tk)
 	})
