@@ -1,12 +1,14 @@
 package bots
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ArgKind says how an argument is parsed.
@@ -25,7 +27,7 @@ type Arg struct {
 	Name     string
 	Kind     ArgKind
 	Optional bool
-	Min, Max int64    // for ArgInt; both zero means any int64
+	Min, Max int64    // for ArgInt; both zero means any int64. For ArgText Max is the most characters (default MaxText)
 	Choices  []string // for ArgWord: allowed values, lowercase
 	Hidden   bool     // left out of usage lines: filled by buttons and deep links
 }
@@ -112,7 +114,7 @@ func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentio
 	ti := 0 // next token; an optional argument that does not fit is skipped, not consumed
 	for i, a := range cmd.Args {
 		if a.Kind == ArgText {
-			text := restAfter(rest, ti)
+			text := strings.TrimSpace(cleanText(restAfter(rest, ti)))
 			if text == "" {
 				if a.Optional {
 					return nil
@@ -121,6 +123,9 @@ func parseArgs(ctx context.Context, ev *Event, cmd *Command, rest string, mentio
 			}
 			if toks, err := Tokenize(text); err == nil && len(toks) == 1 {
 				text = toks[0] // one quoted phrase: drop the quotes
+			}
+			if limit := cmp.Or(a.Max, MaxText); int64(utf8.RuneCountInString(text)) > limit {
+				return Errorf("error.text_too_long", ev.argName(a.Name), limit, usage)
 			}
 			ev.values[a.Name] = value{text: text}
 			return nil
@@ -236,3 +241,24 @@ func skipToken(s string) string {
 
 // isMention reports whether tok is written as a mention: "@alice", "<@123>".
 func isMention(tok string) bool { return strings.HasPrefix(tok, "@") || strings.HasPrefix(tok, "<@") }
+
+// MaxText is the default length limit of an ArgText argument, in
+// characters: reasons and notes are shown in listings that must fit a chat
+// message.
+const MaxText = 500
+
+// cleanText drops what a member's text must never carry into replies and
+// records: control characters other than new lines and tabs, bidirectional
+// overrides that make text read backwards, and invalid UTF-8.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case unicode.IsControl(r), r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -153,3 +153,27 @@ func BenchmarkRouterDispatch(b *testing.B) {
 		r.Dispatch(ctx, withRole(&bots.Event{Text: "/give @alice 50 welcome gift"}, bots.RoleManager))
 	}
 }
+
+func TestArgs_TextIsBoundedAndClean(t *testing.T) {
+	r := bots.NewRouter()
+	var got string
+	r.Handle(bots.Command{Name: "note", Role: bots.RoleNone, Args: []bots.Arg{{Name: "reason", Kind: bots.ArgText}},
+		Handler: bots.HandlerFunc(func(_ context.Context, ev *bots.Event) ([]bots.Reply, error) { got = ev.Arg("reason"); return nil, nil })})
+	for _, tc := range []struct {
+		in, want, reply string
+	}{
+		{"/note fine", "fine", ""},
+		{"/note evil\u202Etxt.exe \x07bell \xff", "eviltxt.exe bell", ""},
+		{"/note " + strings.Repeat("字", bots.MaxText), strings.Repeat("字", bots.MaxText), ""},
+		{"/note " + strings.Repeat("a", bots.MaxText+1), "", "at most 500 characters"},
+	} {
+		got = ""
+		rs := r.Dispatch(context.Background(), &bots.Event{ID: "x", Platform: "console", Text: tc.in})
+		if got != tc.want {
+			t.Errorf("%.20q: reason %.30q, want %.30q", tc.in, got, tc.want)
+		}
+		if tc.reply != "" && (len(rs) != 1 || !strings.Contains(rs[0].Text, tc.reply)) {
+			t.Errorf("%.20q: replies %v, want %q", tc.in, rs, tc.reply)
+		}
+	}
+}

@@ -16,6 +16,9 @@ import (
 	"golang.org/x/term"
 )
 
+// minAdminToken is the shortest admin token serve accepts without a warning.
+const minAdminToken = 24
+
 func newServeCmd(g *globals) *cobra.Command {
 	var httpAddr, owner string
 	cmd := &cobra.Command{
@@ -62,6 +65,8 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 	}
 	if cfg.AdminToken == "" {
 		log.Info("admin routes need the token in " + adminTokenPath(cfg.DB) + " (or set LOYALBOT_ADMIN_TOKEN)")
+	} else if len(cfg.AdminToken) < minAdminToken {
+		log.Warn(fmt.Sprintf("LOYALBOT_ADMIN_TOKEN is shorter than %d characters: anyone who guesses it can download the database; use a long random one", minAdminToken))
 	}
 	mux := app.httpHandler(token)
 	mux.Handle("POST /webhooks/orders", app.Orders.Webhook(string(cfg.OrdersSecret)))
