@@ -298,7 +298,7 @@ func (c *Community) SetRole(ctx context.Context, actor Actor, target uint64, rol
 			denied = &ForbiddenError{Action: "role", Need: bots.RoleOwner}
 			return denied
 		}
-		m.Role = role
+		m.Role = RoleAt(role)
 		return nil
 	})
 	if denied != nil {
@@ -338,7 +338,7 @@ func (c *Community) Broadcast(ctx context.Context, actor Actor, text string) (se
 	if err := actor.require("broadcast", bots.RoleManager); err != nil {
 		return 0, 0, err
 	}
-	chats, err := c.members.Chats(ctx, bots.ChatGroup)
+	chats, err := c.members.Chats(ctx, ChatGroup)
 	if err != nil {
 		return 0, 0, err
 	}

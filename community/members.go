@@ -36,7 +36,7 @@ type Identity struct {
 type Member struct {
 	ID         uint64     `json:"id"`
 	Name       string     `json:"name"`
-	Role       bots.Role  `json:"role"`
+	Role       Role       `json:"role,omitempty"` // "" is a member
 	Locale     string     `json:"locale,omitempty"` // chosen with /lang; "" follows the platform
 	Joined     time.Time  `json:"joined"`
 	LastActive time.Time  `json:"last_active"`
@@ -57,7 +57,7 @@ type Chat struct {
 	Platform string        `json:"platform"`
 	ID       string        `json:"id"`
 	Server   string        `json:"server,omitempty"` // the Discord guild a channel is in
-	Kind     bots.ChatKind `json:"kind"`
+	Kind     ChatKind  `json:"kind"`
 	LastSeen time.Time     `json:"last_seen"`
 }
 
@@ -94,6 +94,9 @@ func NewMembers(db *bolt.DB, owners []string, now func() time.Time, opts ...Memb
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if _, err := migrate(tx); err != nil {
+			return err
 		}
 		return m.loadBrandChats(tx)
 	})
@@ -148,7 +151,7 @@ func (m *Members) roleOf(mem Member) bots.Role {
 			return bots.RoleOwner
 		}
 	}
-	return mem.Role
+	return mem.Role.Level()
 }
 
 // register creates a member for the event's sender, or returns the one a
@@ -168,7 +171,7 @@ func (m *Members) register(ev *bots.Event, now time.Time) (mem Member, isNew boo
 		if name == "" {
 			name = ev.Username
 		}
-		mem = Member{ID: id, Name: name, Role: bots.RoleMember, Joined: now, LastActive: now, Invite: ev.Invite,
+		mem = Member{ID: id, Name: name, Role: RoleMember, Joined: now, LastActive: now, Invite: ev.Invite,
 			Identities: []Identity{{Platform: ev.Platform, UserID: ev.UserID, Handle: ev.Username}}}
 		if err := tx.Bucket(bucketIdentities).Put(identityKey(ev.Platform, ev.UserID), idKey(id)); err != nil {
 			return err
@@ -224,7 +227,7 @@ func (m *Members) noteActivity(ev *bots.Event, mem Member, now time.Time) error 
 			}
 		}
 		if newChat {
-			c, _ := json.Marshal(Chat{Platform: ev.Platform, ID: ev.ChatID, Server: ev.Server, Kind: ev.Chat, LastSeen: now})
+			c, _ := json.Marshal(Chat{Platform: ev.Platform, ID: ev.ChatID, Server: ev.Server, Kind: chatKindOf(ev.Chat), LastSeen: now})
 			if err := tx.Bucket(bucketChats).Put([]byte(chatKey), c); err != nil {
 				return err
 			}
@@ -331,7 +334,7 @@ func (m *Members) WithRole(ctx context.Context, role bots.Role) ([]Member, error
 			if err := json.Unmarshal(v, &mem); err != nil {
 				return err
 			}
-			if mem.MergedInto == 0 && mem.Role == role {
+			if mem.MergedInto == 0 && mem.Role.Level() == role {
 				out = append(out, mem)
 			}
 			return nil
@@ -417,7 +420,7 @@ func (m *Members) markDay(ctx context.Context, key string) (first bool, err erro
 }
 
 // Chats returns every chat of the given kind the bot has seen.
-func (m *Members) Chats(ctx context.Context, kind bots.ChatKind) ([]Chat, error) {
+func (m *Members) Chats(ctx context.Context, kind ChatKind) ([]Chat, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

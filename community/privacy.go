@@ -139,7 +139,7 @@ func (c *Community) Erase(ctx context.Context, actor Actor, member uint64) error
 				return err
 			}
 		}
-		if err := putMember(tx, Member{ID: m.ID, Role: bots.RoleMember, Joined: m.Joined, Erased: c.now(), Merged: m.Merged}); err != nil {
+		if err := putMember(tx, Member{ID: m.ID, Role: RoleMember, Joined: m.Joined, Erased: c.now(), Merged: m.Merged}); err != nil {
 			return err
 		}
 		j = job{Key: "erase:" + strconv.FormatUint(m.ID, 10), Kind: "erase", Member: m.ID, Created: c.now()}

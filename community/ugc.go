@@ -454,7 +454,7 @@ func (c *Community) ambassador(ctx context.Context, ev *bots.Event) ([]bots.Repl
 		return bots.Say(ev, "ambassador.rejected", toks[0]), nil
 	}
 	if _, err := c.members.Update(ctx, target, func(m *Member) error {
-		m.Role = max(m.Role, bots.RoleAmbassador)
+		m.Role = RoleAt(max(m.Role.Level(), bots.RoleAmbassador))
 		return nil
 	}); err != nil {
 		return nil, err

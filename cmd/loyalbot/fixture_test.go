@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
+	"maps"
+	"slices"
 	"io"
 	"log/slog"
 	"os"
@@ -17,6 +20,7 @@ import (
 	"github.com/loyalbot/loyalbot/bots/botstest"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
+	bolt "go.etcd.io/bbolt"
 )
 
 // fixtureNow is the day after testdata/fixture/release-1.db.gz was made.
@@ -102,4 +106,79 @@ func mustInt(t *testing.T, s string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestFixture_MigratesToStableNames: the release before the reshape stored
+// roles and chat kinds as the integers of bots' constants. Opening its
+// database rewrites them as names in one transaction, records the schema
+// version, and opening again changes nothing.
+func TestFixture_MigratesToStableNames(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.DB = openFixture(t, "release-1.db.gz")
+	ctx := context.Background()
+	snapshot := func() (schema string, members, chats map[string]string) {
+		db, err := bolt.Open(cfg.DB, 0o600, &bolt.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		members, chats = map[string]string{}, map[string]string{}
+		err = db.View(func(tx *bolt.Tx) error {
+			if b := tx.Bucket([]byte("community.meta")); b != nil {
+				schema = string(b.Get([]byte("schema")))
+			}
+			for name, into := range map[string]map[string]string{"community.members": members, "community.chats": chats} {
+				if err := tx.Bucket([]byte(name)).ForEach(func(k, v []byte) error { into[string(k)] = string(v); return nil }); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return schema, members, chats
+	}
+	schema, before, _ := snapshot()
+	if schema != "" || !strings.Contains(strings.Join(slices.Collect(maps.Values(before)), ""), `"role":2`) {
+		t.Fatalf("the fixture is not the old schema (version %q)", schema)
+	}
+	for range 2 {
+		app, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), loyaltytest.NewClock(fixtureNow).Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := app.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schema, members, chats := snapshot()
+	if schema != "2" {
+		t.Errorf("schema version %q, want 2", schema)
+	}
+	roles := map[string]int{}
+	for _, v := range members {
+		var m struct {
+			Name string `json:"name"`
+			Role any    `json:"role"`
+		}
+		if err := json.Unmarshal([]byte(v), &m); err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := m.Role.(string); ok {
+			roles[m.Name+"="+r]++
+		} else if m.Role != nil {
+			t.Errorf("%s's role is stored as %v", m.Name, m.Role)
+		}
+	}
+	for _, want := range []string{"alice=ambassador", "carol=manager", "bob=member"} {
+		if roles[want] != 1 {
+			t.Errorf("stored roles %v lack %s", roles, want)
+		}
+	}
+	for k, v := range chats {
+		if !strings.Contains(v, `"kind":"group"`) && !strings.Contains(v, `"kind":"private"`) {
+			t.Errorf("chat %q stored as %s", k, v)
+		}
+	}
 }
