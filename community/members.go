@@ -36,7 +36,7 @@ type Identity struct {
 type Member struct {
 	ID         uint64     `json:"id"`
 	Name       string     `json:"name"`
-	Role       Role       `json:"role,omitempty"` // "" is a member
+	Role       Role       `json:"role,omitempty"`   // "" is a member
 	Locale     string     `json:"locale,omitempty"` // chosen with /lang; "" follows the platform
 	Joined     time.Time  `json:"joined"`
 	LastActive time.Time  `json:"last_active"`
@@ -54,11 +54,11 @@ type Member struct {
 
 // Chat is a chat the bot serves; broadcasts go to its groups.
 type Chat struct {
-	Platform string        `json:"platform"`
-	ID       string        `json:"id"`
-	Server   string        `json:"server,omitempty"` // the Discord guild a channel is in
+	Platform string    `json:"platform"`
+	ID       string    `json:"id"`
+	Server   string    `json:"server,omitempty"` // the Discord guild a channel is in
 	Kind     ChatKind  `json:"kind"`
-	LastSeen time.Time     `json:"last_seen"`
+	LastSeen time.Time `json:"last_seen"`
 }
 
 // Members stores members and maps platform accounts to them. It is safe for
