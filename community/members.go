@@ -1,6 +1,7 @@
 package community
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -157,8 +158,35 @@ func (m *Members) roleOf(mem Member) bots.Role {
 // register creates a member for the event's sender, or returns the one a
 // concurrent event just created.
 func (m *Members) register(ev *bots.Event, now time.Time) (mem Member, isNew bool, err error) {
+	return m.create(NewMember{Platform: ev.Platform, UserID: ev.UserID, Handle: ev.Username, Name: cmp.Or(ev.Name, ev.Username), Invite: ev.Invite}, now)
+}
+
+// NewMember is a member to create outside a chat (the web dashboard, an
+// import): the platform account they will use, and what is known of them.
+type NewMember struct {
+	Platform, UserID string // the account; required
+	Handle           string // the platform user name, without "@"
+	Name             string
+	Locale           string // "", "en" or "zh"
+	Invite           string
+}
+
+// Create registers a member for a platform account, as a chat message
+// from it would. When the account belongs to a member already, that
+// member is returned with created false.
+func (m *Members) Create(ctx context.Context, nm NewMember) (mem Member, created bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return Member{}, false, err
+	}
+	if nm.Platform == "" || nm.UserID == "" {
+		return Member{}, false, errors.New("community: a new member needs a platform and a user id")
+	}
+	return m.create(nm, m.now())
+}
+
+func (m *Members) create(nm NewMember, now time.Time) (mem Member, isNew bool, err error) {
 	err = m.db.Update(func(tx *bolt.Tx) error {
-		if existing, err := memberByIdentity(tx, ev.Platform, ev.UserID); err == nil {
+		if existing, err := memberByIdentity(tx, nm.Platform, nm.UserID); err == nil {
 			mem = existing
 			return nil
 		}
@@ -167,17 +195,13 @@ func (m *Members) register(ev *bots.Event, now time.Time) (mem Member, isNew boo
 		if err != nil {
 			return err
 		}
-		name := ev.Name
-		if name == "" {
-			name = ev.Username
-		}
-		mem = Member{ID: id, Name: name, Role: RoleMember, Joined: now, LastActive: now, Invite: ev.Invite,
-			Identities: []Identity{{Platform: ev.Platform, UserID: ev.UserID, Handle: ev.Username}}}
-		if err := tx.Bucket(bucketIdentities).Put(identityKey(ev.Platform, ev.UserID), idKey(id)); err != nil {
+		mem = Member{ID: id, Name: nm.Name, Role: RoleMember, Locale: nm.Locale, Joined: now, LastActive: now, Invite: nm.Invite,
+			Identities: []Identity{{Platform: nm.Platform, UserID: nm.UserID, Handle: nm.Handle}}}
+		if err := tx.Bucket(bucketIdentities).Put(identityKey(nm.Platform, nm.UserID), idKey(id)); err != nil {
 			return err
 		}
-		if ev.Username != "" {
-			if err := tx.Bucket(bucketHandles).Put(handleKey(ev.Platform, ev.Username), idKey(id)); err != nil {
+		if nm.Handle != "" {
+			if err := tx.Bucket(bucketHandles).Put(handleKey(nm.Platform, nm.Handle), idKey(id)); err != nil {
 				return err
 			}
 		}

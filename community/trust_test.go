@@ -473,3 +473,21 @@ func TestSupport_DeclineInTheChosenLanguage(t *testing.T) {
 		t.Errorf("an en member's decline: %s", got)
 	}
 }
+
+// TestMembers_CreateWithoutAChat: members can be created outside a chat
+// (dashboard, import) and are then the member their account speaks as.
+func TestMembers_CreateWithoutAChat(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	ctx := context.Background()
+	m, created, err := h.members.Create(ctx, community.NewMember{Platform: bots.Console, UserID: "imported", Handle: "imported", Name: "Imported", Locale: "zh"})
+	if err != nil || !created || m.Role != community.RoleMember {
+		t.Fatalf("create: %+v %v %v", m, created, err)
+	}
+	if again, created, err := h.members.Create(ctx, community.NewMember{Platform: bots.Console, UserID: "imported"}); err != nil || created || again.ID != m.ID {
+		t.Errorf("second create: %+v %v %v", again, created, err)
+	}
+	if _, _, err := h.members.Create(ctx, community.NewMember{Name: "nobody"}); err == nil {
+		t.Error("a member without an account was created")
+	}
+	h.expect("imported> /points", "余额")
+}
