@@ -42,7 +42,13 @@ type Adapter struct {
 
 	mu  sync.Mutex // serialises output
 	seq int
+
+	directives map[string]Directive
 }
+
+// Directive handles a console line "!name args" that is not chat: the
+// shell's "!clock +1d" moves time. It returns the text to print.
+type Directive func(ctx context.Context, args string) string
 
 // Option configures an Adapter.
 type Option func(*Adapter)
@@ -55,6 +61,17 @@ func WithLogger(l *slog.Logger) Option { return func(a *Adapter) { a.log = l } }
 
 // WithClock sets the clock stamped on events. The default is time.Now.
 func WithClock(now func() time.Time) Option { return func(a *Adapter) { a.now = now } }
+
+// WithDirective makes lines starting with "!name" call fn instead of
+// being sent to the bot.
+func WithDirective(name string, fn Directive) Option {
+	return func(a *Adapter) {
+		if a.directives == nil {
+			a.directives = map[string]Directive{}
+		}
+		a.directives["!"+name] = fn
+	}
+}
 
 // WithEcho sets whether each input line is printed before its replies, as
 // a transcript shows it. The default is true; a terminal already shows it.
@@ -175,6 +192,18 @@ func (a *Adapter) notice(d bots.Dispatcher, key string, args ...any) {
 func (a *Adapter) Handle(ctx context.Context, d bots.Dispatcher, line string) {
 	line = strings.TrimRight(line, "\r")
 	if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
+		return
+	}
+	if name, args, _ := strings.Cut(strings.TrimSpace(line), " "); a.directives[name] != nil {
+		if a.echo {
+			a.mu.Lock()
+			fmt.Fprintln(a.out, strings.TrimSpace(line))
+			a.mu.Unlock()
+		}
+		text := a.directives[name](ctx, strings.TrimSpace(args))
+		a.mu.Lock()
+		fmt.Fprintf(a.out, "console: %s\n", text)
+		a.mu.Unlock()
 		return
 	}
 	private := false

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/schedule"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -30,9 +31,11 @@ type App struct {
 	Assistant *support.Assistant
 	Orders    *orders.Service
 	Router    *bots.Router
+	Scheduler *schedule.Scheduler
 	Hub       *bots.Hub
 	Log       *slog.Logger
 	now       func() time.Time
+	clock     *clock // the one clock now reads; the shell's !clock moves it
 	faqMod    time.Time // the FAQ file's modification time when loaded
 }
 
@@ -83,8 +86,9 @@ func openApp(ctx context.Context, cfg Config, consoleOwner string, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	app := &App{Config: cfg, DB: db, Hub: bots.NewHub(), Log: log, now: now}
-	if err := app.build(ctx, consoleOwner, now); err != nil {
+	clk := &clock{base: now}
+	app := &App{Config: cfg, DB: db, Hub: bots.NewHub(), Log: log, now: clk.Now, clock: clk}
+	if err := app.build(ctx, consoleOwner, clk.Now); err != nil {
 		app.Close()
 		return nil, err
 	}
@@ -149,8 +153,28 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 		a.Community.Signup(),
 	)
 	a.Community.Register(a.Router)
-	return nil
+	a.Scheduler, err = schedule.New(now, a.Log, a.jobs()...)
+	return err
 }
+
+// jobs is the list of scheduled work: one scheduler runs it (see serve),
+// and the console's !clock runs what a jump in time made due.
+func (a *App) jobs() []schedule.Job {
+	jobs := []schedule.Job{{Name: "expire-points", Every: a.Config.ExpiryInterval, Run: func(ctx context.Context, now time.Time) error {
+		r, err := a.Ledger.ExpireDue(ctx, now)
+		if err == nil && (r.Points > 0 || r.Holds > 0) {
+			a.Log.InfoContext(ctx, "points expired", "points", r.Points, "lots", r.Lots, "holds", r.Holds)
+		}
+		return err
+	}}}
+	if a.Config.Support.FAQ != "" && a.Assistant != nil {
+		jobs = append(jobs, schedule.Job{Name: "reload-faq", Every: faqCheck, Run: a.reloadFAQ})
+	}
+	return jobs
+}
+
+// faqCheck is how often the FAQ file is checked for changes.
+const faqCheck = 5 * time.Second
 
 // resume finishes what a crash interrupted — order settlements, payments
 // of approvals and referrals, /link and /erase jobs — before anything new

@@ -111,8 +111,7 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 		defer cancel()
 		return srv.Shutdown(shut)
 	})
-	grp.Go(func() error { return app.expireLoop(ctx) })
-	grp.Go(func() error { return app.watchFAQ(ctx, 5*time.Second) })
+	grp.Go(func() error { return app.Scheduler.Run(ctx) })
 
 	if adapters == 0 {
 		log.Info("no chat platform connected: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN to connect one; " +
@@ -127,22 +126,6 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 		return nil
 	}
 	return err
-}
-
-// expireLoop expires due points now and every ExpiryInterval.
-func (a *App) expireLoop(ctx context.Context) error {
-	t := time.NewTicker(a.Config.ExpiryInterval)
-	defer t.Stop()
-	for {
-		if _, err := a.Ledger.ExpireDue(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			a.Log.Error("expiry run failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
 }
 
 // httpHandler serves health checks and, to callers with the admin token,

@@ -23,7 +23,10 @@ func newShellCmd(g *globals) *cobra.Command {
 		Long: `shell talks to loyalbot as console users. Type "name> text" to speak as
 name (created on first use), or plain text to speak as the current user.
 Start a line with "dm " for a private chat with the bot. "!join" and
-"!leave" join or leave the group. The user given by --owner is the owner.
+"!leave" join or leave the group. "!clock +1d" (or +2h30m, or a time such
+as 2027-01-02) moves time forward and runs the scheduled work that became
+due, such as points expiry; "!clock" shows the time. The user given by
+--owner is the owner.
 When input is not a terminal, each line is echoed and followed by the
 bot's replies, each starting with "bot> ".`,
 		Args: cobra.NoArgs,
@@ -51,7 +54,8 @@ func runShell(ctx context.Context, app *App, in io.Reader, out io.Writer, user s
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return runTerminal(ctx, app, f, out, user)
 	}
-	a := console.New(in, out, console.WithUser(user), console.WithLogger(app.Log))
+	a := console.New(in, out, console.WithUser(user), console.WithLogger(app.Log), console.WithClock(app.now),
+		console.WithDirective("clock", app.clockDirective))
 	app.Hub.Add(a)
 	err := a.Run(ctx, app.Router)
 	if errors.Is(err, context.Canceled) {
@@ -71,7 +75,8 @@ func runTerminal(ctx context.Context, app *App, f *os.File, out io.Writer, user 
 		io.Reader
 		io.Writer
 	}{f, out}, user+"> ")
-	a := console.New(nil, t, console.WithUser(user), console.WithEcho(false), console.WithLogger(app.Log))
+	a := console.New(nil, t, console.WithUser(user), console.WithEcho(false), console.WithLogger(app.Log), console.WithClock(app.now),
+		console.WithDirective("clock", app.clockDirective))
 	app.Hub.Add(a)
 	fmt.Fprintln(t, "loyalbot shell: you are "+user+" (the owner). Try /start, /help, or \"alice> /checkin\". Ctrl-D quits.")
 	return consoleLoop(ctx, t.ReadLine, func(line string) {

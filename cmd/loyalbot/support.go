@@ -42,7 +42,7 @@ func (a *App) loadFAQ() (*support.KB, error) {
 	if a.Config.Support.FAQ == "" {
 		return support.LoadKB(defaultFAQ)
 	}
-	a.faqMod = modTime(a.Config.Support.FAQ) // before reading: a change while loading is seen by watchFAQ
+	a.faqMod = modTime(a.Config.Support.FAQ) // before reading: a change while loading is seen by reloadFAQ
 	return support.LoadKBFile(a.Config.Support.FAQ)
 }
 
@@ -53,31 +53,22 @@ func modTime(path string) time.Time {
 	return time.Time{}
 }
 
-// watchFAQ reloads the FAQ file when it changes. A bad file is reported
-// with its line and reason, and the previous knowledge base keeps serving.
-func (a *App) watchFAQ(ctx context.Context, every time.Duration) error {
+// reloadFAQ is the "reload-faq" job: it reloads the FAQ file when it
+// changed. A bad file is reported with its line and reason, and the
+// previous knowledge base keeps serving.
+func (a *App) reloadFAQ(ctx context.Context, _ time.Time) error {
 	path := a.Config.Support.FAQ
-	if path == "" || a.Assistant == nil {
+	m := modTime(path)
+	if m.Equal(a.faqMod) {
 		return nil
 	}
-	last := a.faqMod
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		if m := modTime(path); !m.Equal(last) {
-			last = m
-			kb, err := support.LoadKBFile(path)
-			if err != nil {
-				a.Log.Error("FAQ not reloaded; the previous one keeps serving", "file", path, "err", err)
-				continue
-			}
-			a.Assistant.SetKB(kb)
-			a.Log.Info("FAQ reloaded", "file", path, "entries", len(kb.Entries))
-		}
+	a.faqMod = m
+	kb, err := support.LoadKBFile(path)
+	if err != nil {
+		a.Log.ErrorContext(ctx, "FAQ not reloaded; the previous one keeps serving", "file", path, "err", err)
+		return nil
 	}
+	a.Assistant.SetKB(kb)
+	a.Log.InfoContext(ctx, "FAQ reloaded", "file", path, "entries", len(kb.Entries))
+	return nil
 }

@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 )
 
 // TestWatchFAQ: a changed FAQ file is picked up; a broken one is refused
@@ -31,31 +34,29 @@ func TestWatchFAQ(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Support.FAQ = faq
 	logs := &syncWriter{w: &bytes.Buffer{}}
-	app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.NewTextHandler(logs, nil)), time.Now)
+	clk := loyaltytest.NewClock(testNow)
+	app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.NewTextHandler(logs, nil)), clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer app.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.watchFAQ(ctx, 10*time.Millisecond) }()
-	defer func() { cancel(); <-done }()
-
-	waitFor := func(cond func() bool, what string) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s; logs:\n%s", what, logs.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	ctx := context.Background()
+	app.Scheduler.RunDue(ctx)                                          // everything is due at start; nothing changed yet
 	write("brand: T\nentries:\n  - id: x\n    questions: {en: [q]}\n") // no answer
-	waitFor(func() bool { return strings.Contains(logs.String(), "FAQ not reloaded") }, "the refusal")
-	if !strings.Contains(logs.String(), "line 3") || app.Assistant.KB().Entries[0].ID != "hours" {
+	if ran := app.Scheduler.RunDue(ctx); len(ran) != 0 {
+		t.Errorf("ran %v before the FAQ check was due", ran)
+	}
+	clk.Advance(faqCheck)
+	if ran := app.Scheduler.RunDue(ctx); !slices.Contains(ran, "reload-faq") {
+		t.Fatalf("ran %v, want reload-faq", ran)
+	}
+	if !strings.Contains(logs.String(), "FAQ not reloaded") || !strings.Contains(logs.String(), "line 3") || app.Assistant.KB().Entries[0].ID != "hours" {
 		t.Errorf("bad file: KB %s, logs %s", app.Assistant.KB().Entries[0].ID, logs.String())
 	}
 	write(entry("shipping", "How long is shipping?", "Two days."))
-	waitFor(func() bool { return app.Assistant.KB().Entries[0].ID == "shipping" }, "the reload")
+	clk.Advance(faqCheck)
+	app.Scheduler.RunDue(ctx)
+	if id := app.Assistant.KB().Entries[0].ID; id != "shipping" {
+		t.Errorf("after the reload the FAQ starts with %s", id)
+	}
 }
