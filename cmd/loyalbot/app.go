@@ -35,7 +35,7 @@ type App struct {
 	Hub       *bots.Hub
 	Log       *slog.Logger
 	now       func() time.Time
-	clock     *clock // the one clock now reads; the shell's !clock moves it
+	clock     *clock    // the one clock now reads; the shell's !clock moves it
 	faqMod    time.Time // the FAQ file's modification time when loaded
 }
 
