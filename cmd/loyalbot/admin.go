@@ -2,12 +2,10 @@ package main
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,19 +57,4 @@ func adminToken(cfg Config, create bool) (Secret, error) {
 		return "", fmt.Errorf("admin token: %w", err)
 	}
 	return Secret(tok), f.Close()
-}
-
-// requireAdmin serves next only to requests carrying "Authorization:
-// Bearer <token>"; others get 401. A same-host reverse proxy makes every
-// caller look local, so the address is never trusted.
-func requireAdmin(token Secret, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="loyalbot admin"`)
-			http.Error(w, "admin token required (Authorization: Bearer <token>)", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
@@ -38,7 +39,7 @@ type Config struct {
 	Telegram       TelegramConfig   `yaml:"telegram"`
 	Orders         orders.Config    `yaml:"orders"`
 	Limits         community.Limits `yaml:"limits"`
-	HTTPLimits     HTTPLimits       `yaml:"http_limits"`
+	HTTPLimits     web.Limits       `yaml:"http_limits"`
 
 	// OrdersSecret signs the order webhook (LOYALBOT_ORDERS_SECRET).
 	OrdersSecret Secret `yaml:"-"`
@@ -68,15 +69,6 @@ type TelegramConfig struct {
 	WebhookSecret Secret `yaml:"-"` // the secret token Telegram sends; empty: random per start
 }
 
-// HTTPLimits bound every HTTP connection, so slow or idle clients cannot
-// hold the server's resources.
-type HTTPLimits struct {
-	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
-	ReadTimeout       time.Duration `yaml:"read_timeout"`
-	WriteTimeout      time.Duration `yaml:"write_timeout"` // backups get longer
-	IdleTimeout       time.Duration `yaml:"idle_timeout"`
-	MaxHeaderBytes    int           `yaml:"max_header_bytes"`
-}
 
 // SupportConfig configures customer service.
 type SupportConfig struct {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/spf13/cobra"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
@@ -68,8 +68,8 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 	} else if len(cfg.AdminToken) < minAdminToken {
 		log.Warn(fmt.Sprintf("LOYALBOT_ADMIN_TOKEN is shorter than %d characters: anyone who guesses it can download the database; use a long random one", minAdminToken))
 	}
-	mux := app.httpHandler(token)
-	mux.Handle("POST /webhooks/orders", app.Orders.Webhook(string(cfg.OrdersSecret)))
+	srv := web.New(log, cfg.HTTPLimits, string(token), app.ready)
+	app.routes(srv)
 	if cfg.OrdersSecret == "" {
 		log.Info("order webhook disabled (503): set LOYALBOT_ORDERS_SECRET to accept signed orders on POST /webhooks/orders")
 	}
@@ -81,7 +81,7 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 			return err
 		}
 		if p := tg.WebhookPath(); p != "" {
-			mux.Handle("POST "+p, tg.WebhookHandler())
+			srv.Handle("POST "+p, tg.WebhookHandler())
 		}
 		grp.Go(func() error { return tg.Run(ctx, app.Router) })
 		adapters++
@@ -94,23 +94,7 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 		grp.Go(func() error { return dc.Run(ctx, app.Router) })
 		adapters++
 	}
-	hl := cfg.HTTPLimits
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: hl.ReadHeaderTimeout, ReadTimeout: hl.ReadTimeout,
-		WriteTimeout: hl.WriteTimeout, IdleTimeout: hl.IdleTimeout, MaxHeaderBytes: hl.MaxHeaderBytes,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	grp.Go(func() error {
-		log.Info("http listening", "addr", ln.Addr().String())
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("http: %w", err)
-		}
-		return nil
-	})
-	grp.Go(func() error {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		return srv.Shutdown(shut)
-	})
+	grp.Go(func() error { return srv.Serve(ctx, ln) })
 	grp.Go(func() error { return app.Scheduler.Run(ctx) })
 
 	if adapters == 0 {
@@ -128,39 +112,25 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 	return err
 }
 
-// httpHandler serves health checks and, to callers with the admin token,
-// online backups and verification. Adapters add their webhooks to it.
-func (a *App) httpHandler(token Secret) *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		status := map[string]string{"db": "ok"}
-		code := http.StatusOK
-		if err := a.DB.View(func(tx *bolt.Tx) error { return nil }); err != nil {
-			status["db"], code = err.Error(), http.StatusServiceUnavailable
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(status)
-	})
-	mux.Handle("GET /admin/backup", requireAdmin(token, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// A large database takes longer than the server's write timeout.
-		if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Hour)); err != nil {
-			a.Log.Warn("backup: cannot extend the write deadline", "err", err)
-		}
+// routes mounts loyalbot's HTTP routes on srv: the order webhook, and for
+// callers with the admin token, online backups and verification. The
+// Telegram webhook is mounted by serve when Telegram uses one.
+func (a *App) routes(srv *web.Server) {
+	srv.Handle("POST /webhooks/orders", a.Orders.Webhook(string(a.Config.OrdersSecret)))
+	srv.Admin("GET /admin/backup", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		web.LongWrite(w, a.Log, time.Hour) // a large database takes longer than the server's write timeout
 		w.Header().Set("Content-Type", "application/octet-stream")
 		if n, err := a.Ledger.Backup(r.Context(), w); err != nil {
 			a.Log.Error("backup over http failed", "bytes", n, "err", err)
 		}
-	})))
-	mux.Handle("GET /admin/verify", requireAdmin(token, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Hour)); err != nil {
-			a.Log.Warn("verify: cannot extend the write deadline", "err", err)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(a.verifyReport(r.Context()))
-	})))
-	return mux
+	}))
+	srv.Admin("GET /admin/verify", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		web.LongWrite(w, a.Log, time.Hour)
+		web.JSON(w, http.StatusOK, a.verifyReport(r.Context()))
+	}))
+}
+
+// ready reports whether the database answers.
+func (a *App) ready(context.Context) error {
+	return a.DB.View(func(*bolt.Tx) error { return nil })
 }
