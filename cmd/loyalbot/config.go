@@ -69,7 +69,6 @@ type TelegramConfig struct {
 	WebhookSecret Secret `yaml:"-"` // the secret token Telegram sends; empty: random per start
 }
 
-
 // SupportConfig configures customer service.
 type SupportConfig struct {
 	FAQ     string        `yaml:"faq"`     // FAQ file; empty: the built-in one (LOYALBOT_FAQ overrides)
