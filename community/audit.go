@@ -58,7 +58,7 @@ type AuditEntry struct {
 	Amount   int64             `json:"amount,omitempty"`
 	Args     map[string]string `json:"args,omitempty"`
 	Key      string            `json:"key,omitempty"`    // makes recording idempotent: a retried request is recorded once
-	Effect   string            `json:"effect,omitempty"` // the ledger key of the points it moves, for Resume
+	Effect   string            `json:"effect,omitempty"` // the ledger key of the points it moves, for Resume; for a shop unlink, the points it took back
 	Outcome  string            `json:"outcome"`
 	Note     string            `json:"note,omitempty"`
 	// Day is the community day a grant counts against the manager's limit

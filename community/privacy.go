@@ -183,7 +183,10 @@ func (c *Community) finishErase(ctx context.Context, member uint64) error {
 		return err
 	}
 	if c.orders != nil {
-		if _, err := c.orders.Unlink(ctx, member); err != nil {
+		// The forfeit above took all the points, so the orders stay paid
+		// (to the erased member) rather than being revoked: re-joining and
+		// linking the shop again does not pay them twice.
+		if _, err := c.orders.UnlinkErased(ctx, member); err != nil {
 			return fmt.Errorf("unlink shop account: %w", err)
 		}
 	}

@@ -55,20 +55,43 @@ func (c *Community) shopCmd(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 }
 
 // UnlinkShop removes a member's shop links, as a manager (so another
-// member can link that customer). It returns a *ForbiddenError below
-// manager; it is audited.
-func (c *Community) UnlinkShop(ctx context.Context, actor Actor, member uint64) ([]string, error) {
+// member can link that customer), and takes back the points those
+// customers' orders earned the member (orders.Service.Unlink). It returns a
+// *ForbiddenError below manager. It is audited: done, with the points taken
+// back as the entry's Amount and Effect, or refused when the member had no
+// shop link. When taking the points back stops midway, the links are gone
+// and the orders marked: the error is returned with what was done, and the
+// orders' Resume finishes the rest at start-up.
+func (c *Community) UnlinkShop(ctx context.Context, actor Actor, member uint64) (orders.UnlinkResult, error) {
 	if err := actor.require("shop unlink", bots.RoleManager); err != nil {
-		return nil, err
+		return orders.UnlinkResult{}, err
 	}
-	customers, err := c.orders.Unlink(ctx, member)
+	m, err := c.members.Get(ctx, member)
 	if err != nil {
-		return nil, err
+		return orders.UnlinkResult{}, fmt.Errorf("shop unlink member %d: %w", member, err)
 	}
-	e := actor.entry("shop", member)
-	e.Args = map[string]string{"unlink": strings.Join(customers, ",")}
-	_, _, err = c.audit(ctx, e, 0)
-	return customers, err
+	res, uerr := c.orders.Unlink(ctx, m.ID, m.Merged...)
+	if uerr != nil && len(res.Customers) == 0 {
+		return res, uerr
+	}
+	e := actor.entry("shop", m.ID)
+	e.Args = map[string]string{"unlink": strings.Join(res.Customers, ",")}
+	if len(res.Customers) == 0 {
+		e.Outcome, e.Note = OutcomeRefused, "no shop account linked"
+	} else {
+		e.Amount = res.Taken
+		e.Effect = fmt.Sprintf("points taken back: %d", res.Taken)
+		if res.Short > 0 {
+			e.Effect += fmt.Sprintf(", already spent: %d", res.Short)
+		}
+		if uerr != nil {
+			e.Note = "interrupted while taking points back (finished at start-up): " + uerr.Error()
+		}
+	}
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return res, errors.Join(uerr, err)
+	}
+	return res, uerr
 }
 
 func (c *Community) shopUnlink(ctx context.Context, ev *bots.Event, mention string) ([]bots.Reply, error) {
@@ -82,14 +105,19 @@ func (c *Community) shopUnlink(ctx context.Context, ev *bots.Event, mention stri
 	if err != nil {
 		return nil, bots.Errorf("error.unknown_member", mention)
 	}
-	customers, err := c.UnlinkShop(ctx, ActorOf(ev), target)
+	res, err := c.UnlinkShop(ctx, ActorOf(ev), target)
 	if err != nil {
 		return nil, err
 	}
-	if len(customers) == 0 {
+	if len(res.Customers) == 0 {
 		return bots.Say(ev, "member.no_shop"), nil
 	}
-	return bots.Say(ev, "shop.unlinked", mention), nil
+	text := ev.TN("shop.unlinked", res.Taken, mention, points(res.Taken))
+	if res.Short > 0 {
+		text += " " + ev.TN("shop.unlinked_short", res.Short, points(res.Short))
+	}
+	c.log.InfoContext(ctx, "shop account unlinked", "by", ev.Member, "member", target, "taken", res.Taken, "short", res.Short)
+	return []bots.Reply{{Text: text}}, nil
 }
 
 // analysis is the shop's RFM scoring and fitted models at one moment.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/communitytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -72,4 +74,51 @@ func TestShop_SegmentBroadcast(t *testing.T) {
 	}
 	h.expect("admin> /broadcast --segment nosuch hi", "Segments: champions (Champions)")
 	h.expect("admin> /broadcast --segment", "Segments: champions (Champions)")
+}
+
+// TestShop_UnlinkTakesBackPoints is the regression test for /shop unlink
+// leaving a member who linked someone else's shop account (knowing its
+// verified e-mail) all its points, and the rightful member then linking
+// it for nothing.
+func TestShop_UnlinkTakesBackPoints(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	ctx := context.Background()
+	h.send("alice> /start")
+	h.send("bob> /start")
+	for i, amount := range []int64{10000, 5000} {
+		o := orders.Order{ID: fmt.Sprint("A", i), Customer: "c-alice", Amount: amount, Created: communitytest.Start.Add(-time.Hour), Status: orders.Paid}
+		if _, err := h.stack.Orders.Ingest(ctx, o, orders.Contact{Email: "alice@example.com", EmailVerified: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.wantBalance("bob", 100)
+	h.expect("bob> /shop alice@example.com", "(to bob, privately) 🛍️ Shop account linked: 2 orders")
+	h.wantBalance("bob", 250)
+	h.expect("admin> /shop unlink @bob", "@bob's shop account is unlinked", "150 points its orders earned were taken back")
+	h.wantBalance("bob", 100)
+	h.expect("alice> /shop alice@example.com", "(to alice, privately) 🛍️ Shop account linked: 2 orders", "Pending through the return window: 150 points")
+	h.wantBalance("alice", 250)
+	h.expect("admin> /shop unlink @bob", "That member has not linked a shop account.")
+
+	bob, err := h.members.LookupMention(ctx, bots.Console, "@bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := h.stack.Community.AuditLog(ctx, bob, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shop []community.AuditEntry
+	var outcomes []string
+	for _, e := range es {
+		if e.Action == "shop" {
+			shop, outcomes = append(shop, e), append(outcomes, e.Outcome)
+		}
+	}
+	if len(shop) != 2 || outcomes[0] != community.OutcomeRefused || outcomes[1] != community.OutcomeDone {
+		t.Fatalf("shop audit outcomes, newest first: %v, want refused then done", outcomes)
+	}
+	if done := shop[1]; done.Amount != 150 || !strings.Contains(done.Effect, "150") {
+		t.Errorf("audit of the unlink: amount %d, effect %q; want the 150 points taken back", done.Amount, done.Effect)
+	}
 }

@@ -69,7 +69,7 @@ func (s *session) balance(platform, user string) loyalty.Balance {
 
 var errCrash = errors.New("crash point")
 
-// TestCrashPoints stops settle, link, erase and approve-then-pay at each of
+// TestCrashPoints stops settle, shop unlink, link, erase and approve-then-pay at each of
 // their steps, as a crash would, then reopens the database as serve does
 // (which finishes the interrupted work), runs every invariant check, and
 // compares the outcome with what an uninterrupted run reaches.
@@ -98,6 +98,30 @@ func TestCrashPoints(t *testing.T) {
 		check: func(t *testing.T, s *session) {
 			if b := s.balance(bots.Console, "alice"); b.Balance != 100+150 || b.Held != 150 {
 				t.Errorf("alice %+v, want 250 with the order's 150 held", b)
+			}
+		},
+	}, {
+		op: "unlink", steps: 3,
+		setup: func(s *session) {
+			s.send("alice> /start")
+			s.send("bob> /start")
+			for _, o := range []orders.Order{
+				{ID: "U1", Customer: "c-alice", Created: testNow, Amount: 20000, Status: orders.Paid},
+				{ID: "U2", Customer: "c-alice", Created: testNow, Amount: 10000, Status: orders.Refunded, Refunded: 5000},
+			} {
+				if _, err := s.app.Orders.Ingest(ctx, o, orders.Contact{Email: "alice@example.com", EmailVerified: true}); err != nil {
+					s.t.Fatal(err)
+				}
+			}
+			s.send("bob> /shop alice@example.com")
+		},
+		act: func(s *session) { s.send("admin> /shop unlink @bob") },
+		check: func(t *testing.T, s *session) {
+			if b := s.balance(bots.Console, "bob"); b.Balance != 100 || b.Held != 0 {
+				t.Errorf("bob %+v, want his 100 back without the orders' points", b)
+			}
+			if got := s.send("alice> /shop alice@example.com"); !strings.Contains(got, "Pending through the return window: 250 points") {
+				t.Errorf("alice links: %s", got)
 			}
 		},
 	}, {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -215,12 +216,12 @@ func (s *Service) parseRow(field func(int) string) (Order, Contact, error) {
 		return Order{}, Contact{}, fmt.Errorf("%w: created_at %q is not a date", ErrBadOrder, created)
 	}
 	amt, err := strconv.ParseFloat(field(3), 64)
-	if err != nil {
+	if err != nil || math.IsNaN(amt) {
 		return Order{}, Contact{}, fmt.Errorf("%w: amount %q is not a number", ErrBadOrder, field(3))
 	}
 	var ref float64
 	if v := field(6); v != "" {
-		if ref, err = strconv.ParseFloat(v, 64); err != nil {
+		if ref, err = strconv.ParseFloat(v, 64); err != nil || math.IsNaN(ref) {
 			return Order{}, Contact{}, fmt.Errorf("%w: refunded_amount %q is not a number", ErrBadOrder, v)
 		}
 	}

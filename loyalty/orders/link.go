@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -80,17 +81,14 @@ func (s *Service) Link(ctx context.Context, member uint64, proof string) (LinkRe
 }
 
 // markCustomer marks every order of customer that no member settled yet
-// as unsettled for member, and returns the customer's order ids.
+// in its current round as unsettled for member, and returns the customer's
+// order ids.
 func (s *Service) markCustomer(tx *bolt.Tx, customer string, member uint64) ([]string, error) {
-	var ids []string
-	prefix := []byte(customer + "\x00")
-	c := tx.Bucket(bucketByCustomer).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		id := string(k[len(prefix):])
-		ids = append(ids, id)
-		if _, settled, err := getSettlement(tx, id); err != nil {
+	ids := customerOrders(tx, customer)
+	for _, id := range ids {
+		if st, settled, err := getSettlement(tx, id); err != nil {
 			return nil, err
-		} else if settled {
+		} else if settled && st.Member != 0 {
 			continue
 		}
 		if err := tx.Bucket(bucketUnsettled).Put([]byte(id), u64(member)); err != nil {
@@ -100,11 +98,126 @@ func (s *Service) markCustomer(tx *bolt.Tx, customer string, member uint64) ([]s
 	return ids, nil
 }
 
-// Unlink removes every link between shop customers and member (a manager's
-// /shop unlink, or a member erasing their data), and returns the customers
-// it unlinked. The orders stay, keyed by the shop's ids, and the points they
-// earned stay with the member.
-func (s *Service) Unlink(ctx context.Context, member uint64) ([]string, error) {
+// customerOrders returns the ids of customer's orders, from the customer index.
+func customerOrders(tx *bolt.Tx, customer string) []string {
+	var ids []string
+	prefix := []byte(customer + "\x00")
+	c := tx.Bucket(bucketByCustomer).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		ids = append(ids, string(k[len(prefix):]))
+	}
+	return ids
+}
+
+// UnlinkResult says what Unlink did.
+type UnlinkResult struct {
+	Customers []string // the customers unlinked
+	Orders    int      // orders whose points (if any) were taken back
+	Taken     int64    // points taken back
+	// Short is points of those orders the member had spent already: they
+	// could not be taken back and are recorded with each order's settlement.
+	Short int64
+}
+
+// Unlink removes every link between shop customers and member, as a
+// manager's /shop unlink does for a member who linked a customer that is
+// not theirs, and takes back the points those customers' orders earned the
+// member: out of each order's hold while its return window is open, else
+// out of what the member has available (what they spent already is recorded
+// as a shortfall, never overdrawn). The member who links a customer next is
+// paid for its orders afresh. merged lists the member ids folded into member
+// by /link: orders they earned count as member's.
+//
+// The links go, and every order to revoke is marked, in one transaction;
+// the revocations then run one idempotent step at a time, and a crash
+// between them leaves the marks for Resume. An error after the links went
+// is returned with the result so far: Resume finishes the rest. Unlinking a
+// member with no links does nothing.
+func (s *Service) Unlink(ctx context.Context, member uint64, merged ...uint64) (UnlinkResult, error) {
+	if err := ctx.Err(); err != nil {
+		return UnlinkResult{}, err
+	}
+	owners := map[uint64]bool{member: true}
+	for _, m := range merged {
+		owners[m] = true
+	}
+	var res UnlinkResult
+	rounds := map[string]int{} // order → the round it revokes
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if res.Customers, err = moveLinks(tx, member, 0); err != nil {
+			return err
+		}
+		ub := tx.Bucket(bucketUnsettled)
+		for _, cust := range res.Customers {
+			for _, id := range customerOrders(tx, cust) {
+				st, found, err := getSettlement(tx, id)
+				if err != nil {
+					return err
+				}
+				if !found || st.Member == 0 {
+					// Not settled this round, unless settling for the member
+					// was under way: then it finishes, and is revoked.
+					mark := ub.Get([]byte(id))
+					if len(mark) != 8 {
+						continue
+					}
+					st.Member = binary.BigEndian.Uint64(mark)
+				}
+				if !owners[st.Member] {
+					continue // the points of this round are another member's
+				}
+				st.Revoke = true
+				if err := putSettlement(tx, id, st); err != nil {
+					return err
+				}
+				if err := ub.Put([]byte(id), u64(st.Member)); err != nil {
+					return err
+				}
+				rounds[id] = st.Round
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return UnlinkResult{}, fmt.Errorf("unlink member %d: %w", member, err)
+	}
+	if err := s.step("unlink", 1); err != nil {
+		return res, err
+	}
+	ids := make([]string, 0, len(rounds))
+	for id := range rounds {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := s.settleLocked(ctx, id); err != nil {
+			return res, fmt.Errorf("take back the points of order %s: %w", id, err) // marked: Resume finishes it
+		}
+		st, _, err := s.SettlementOf(ctx, id)
+		if err != nil {
+			return res, err
+		}
+		if r := rounds[id]; r < len(st.Past) {
+			res.Orders++
+			res.Taken += st.Past[r].Revoked
+			res.Short += st.Past[r].Short
+		}
+	}
+	if len(res.Customers) > 0 {
+		s.log.InfoContext(ctx, "shop customers unlinked by a manager", "member", member, "customers", len(res.Customers),
+			"orders", res.Orders, "taken", res.Taken, "short", res.Short)
+	}
+	return res, nil
+}
+
+// UnlinkErased removes every link between shop customers and member, for a
+// member erasing their data, and returns the customers it unlinked. Unlike
+// Unlink it takes nothing back and leaves the orders settled to the member:
+// the erasure forfeits all their points (held ones included) anyway, and
+// orders already paid are not paid again when the customer is linked once
+// more, so erasing and re-joining cannot earn them twice.
+func (s *Service) UnlinkErased(ctx context.Context, member uint64) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,16 @@
 // and clears the mark. A crash between steps leaves the mark, and Resume —
 // run at start-up — finishes the job, so no order is ever half-paid.
 //
+// A manager's unlink takes the points of the member's customers' orders
+// back: it removes the links and, in the same transaction, marks each order
+// unsettled with a revocation on its settlement. Settling then takes back
+// what refunds left (out of the hold while the return window is open, else
+// out of what the member has, recording a shortfall) under
+// "order-unlink:<id>", and opens the order's next round. The member who
+// links the customer next is paid afresh under the round's own keys
+// ("order#1:<id>", "order-refund#1:<id>:<refunded>", ...), and later refunds
+// take back from them.
+//
 // A redelivered event changes nothing. A refund takes back only what it
 // adds to the refunds before it: refunding 30 and then 50 of 100 takes 50%
 // of the points in all. Inside the return window the share comes out of the
@@ -83,11 +93,20 @@ func (o Order) Validate() error {
 	case o.Created.IsZero():
 		return fmt.Errorf("%w: created_at missing", ErrBadOrder)
 	case o.Amount < 0 || o.Refunded < 0 || o.Refunded > o.Amount:
-		return fmt.Errorf("%w: amount %d, refunded %d", ErrBadOrder, o.Amount, o.Refunded)
+		return fmt.Errorf("%w: amount %s, refunded %s", ErrBadOrder, units(o.Amount), units(o.Refunded))
 	case o.Status != Paid && o.Status != Refunded && o.Status != Cancelled:
 		return fmt.Errorf("%w: status %q (want paid, refunded or cancelled)", ErrBadOrder, o.Status)
 	}
 	return nil
+}
+
+// units formats cents as currency units: -1000 is "-10.00".
+func units(cents int64) string {
+	sign, u := "", uint64(cents)
+	if cents < 0 {
+		sign, u = "-", uint64(-(cents+1))+1
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
 }
 
 // refundTotal is how much of the order is refunded: all of it when
@@ -131,8 +150,9 @@ type Config struct {
 	Salt string           `yaml:"-"`
 	Now  func() time.Time `yaml:"-"`
 	// StepHook, if set, is called between the steps of a settlement with
-	// ("settle", step); an error stops the settlement there as a crash
-	// would. For tests of resumption.
+	// ("settle", step), and of a manager's unlink with ("unlink", step); an
+	// error stops the operation there as a crash would. For tests of
+	// resumption.
 	StepHook func(op string, step int) error `yaml:"-"`
 }
 
@@ -148,7 +168,7 @@ var (
 	bucketByCustomer  = []byte("orders.by_customer")      // customer id \0 order id → nil
 	bucketMemberLinks = []byte("orders.member_customers") // member id, customer id → nil
 	bucketSettlements = []byte("orders.settlements")      // order id → settlement
-	bucketUnsettled   = []byte("orders.unsettled")        // order id → member id: work to finish
+	bucketUnsettled   = []byte("orders.unsettled")        // order id → member id: work to finish (settling, or an unlink's revocation)
 )
 
 // Service is the shop integration. It is safe for concurrent use.
@@ -403,10 +423,11 @@ func (s *Service) store(os []Order, cs []Contact) ([]stored, error) {
 			if err != nil {
 				return err
 			}
-			if settled {
-				member = st.Member // points of an order stay with whoever earned them
+			claimed := settled && st.Member != 0
+			if claimed {
+				member = st.Member // the round's points stay with whoever earned them
 			}
-			need := member != 0 && (changed || !settled)
+			need := member != 0 && (changed || !claimed)
 			if need {
 				if err := tx.Bucket(bucketUnsettled).Put([]byte(o.ID), u64(member)); err != nil {
 					return err

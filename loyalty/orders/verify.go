@@ -17,8 +17,10 @@ var ErrInvariant = errors.New("orders: invariant violated")
 // found, joined, each wrapping ErrInvariant:
 //   - every order is in the customer index, and every index entry names an order;
 //   - every link is in the member index, and the other way round;
-//   - a settlement that credited points has its ledger entry, of that amount,
-//     and took back no more than it credited.
+//   - a settlement round that credited points has its ledger entry (under
+//     the round's key), of that amount, and refunds and an unlink took back
+//     no more than it credited;
+//   - the rounds an unlink closed are numbered in order and were revoked.
 //
 // Orders still marked unsettled are reported by Pending, not here: while
 // loyalbot runs, one may be settling.
@@ -32,6 +34,7 @@ func (s *Service) Verify(ctx context.Context) error {
 	}
 	type credit struct {
 		id     string
+		round  int
 		earned int64
 	}
 	var credits []credit
@@ -87,11 +90,20 @@ func (s *Service) Verify(ctx context.Context) error {
 				bad("settlement of %s does not decode: %v", k, err)
 				return nil
 			}
-			if st.Taken > st.Earned || st.Taken < 0 {
-				bad("order %s took back %d of %d points", k, st.Taken, st.Earned)
-			}
-			if st.Earned > 0 {
-				credits = append(credits, credit{id: string(k), earned: st.Earned})
+			for i, r := range append(st.Past[:len(st.Past):len(st.Past)], st) {
+				past := i < len(st.Past)
+				switch {
+				case past && (r.Round != i || !r.Revoke):
+					bad("order %s: past round %d is numbered %d (revoked %v)", k, i, r.Round, r.Revoke)
+				case !past && r.Round != len(st.Past):
+					bad("order %s is in round %d after %d past rounds", k, r.Round, len(st.Past))
+				}
+				if r.Taken < 0 || r.Revoked < 0 || r.Taken+r.Revoked > r.Earned {
+					bad("order %s round %d took back %d (refunds) + %d (unlink) of %d points", k, r.Round, r.Taken, r.Revoked, r.Earned)
+				}
+				if r.Earned > 0 {
+					credits = append(credits, credit{id: string(k), round: r.Round, earned: r.Earned})
+				}
 			}
 			return nil
 		})
@@ -100,12 +112,12 @@ func (s *Service) Verify(ctx context.Context) error {
 		return fmt.Errorf("verify orders: %w", err)
 	}
 	for _, c := range credits {
-		e, err := s.ledger.EntryByKey(ctx, "order:"+c.id)
+		e, err := s.ledger.EntryByKey(ctx, roundKey("order", c.id, c.round))
 		switch {
 		case err != nil:
-			bad("order %s is settled with %d points but has no ledger entry: %v", c.id, c.earned, err)
+			bad("order %s is settled with %d points (round %d) but has no ledger entry: %v", c.id, c.earned, c.round, err)
 		case e.Amount != c.earned:
-			bad("order %s is settled with %d points, its ledger entry has %d", c.id, c.earned, e.Amount)
+			bad("order %s is settled with %d points (round %d), its ledger entry has %d", c.id, c.earned, c.round, e.Amount)
 		}
 	}
 	return errors.Join(errs...)
