@@ -43,6 +43,9 @@ func (c *Community) shopCmd(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	case errors.Is(err, orders.ErrLinkedElsewhere):
 		c.log.WarnContext(ctx, "shop account claimed by a second member", "member", ev.Member)
 		return bots.SayPrivately(ev, "shop.linked_elsewhere"), nil
+	case errors.Is(err, orders.ErrUnlinkedByManager):
+		c.log.WarnContext(ctx, "shop account offered again after a manager unlinked it", "member", ev.Member)
+		return bots.SayPrivately(ev, "shop.unlinked_by_manager"), nil
 	case err != nil:
 		return nil, fmt.Errorf("link shop account: %w", err)
 	}

@@ -96,6 +96,9 @@ func TestShop_UnlinkTakesBackPoints(t *testing.T) {
 	h.wantBalance("bob", 250)
 	h.expect("admin> /shop unlink @bob", "@bob's shop account is unlinked", "150 points its orders earned were taken back")
 	h.wantBalance("bob", 100)
+	// bob cannot claim it again straight away with the same e-mail.
+	h.expect("bob> /shop alice@example.com", "A manager unlinked that shop account from you")
+	h.wantBalance("bob", 100)
 	h.expect("alice> /shop alice@example.com", "(to alice, privately) 🛍️ Shop account linked: 2 orders", "Pending through the return window: 150 points")
 	h.wantBalance("alice", 250)
 	h.expect("admin> /shop unlink @bob", "That member has not linked a shop account.")

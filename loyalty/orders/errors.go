@@ -28,6 +28,10 @@ var (
 	// ErrLinkedElsewhere is returned when the customer is already linked to
 	// another member: a manager must unlink it first (/shop unlink).
 	ErrLinkedElsewhere = errors.New("orders: customer already linked to another member")
+	// ErrUnlinkedByManager is returned when a member offers an e-mail or
+	// phone for a customer a manager unlinked from them: only the shop's
+	// one-time code, which proves the member is the customer, links it again.
+	ErrUnlinkedByManager = errors.New("orders: a manager unlinked this customer from the member")
 )
 
 // ConflictError reports an order event whose fixed fields differ from the

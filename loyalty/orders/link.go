@@ -23,8 +23,10 @@ type LinkResult struct {
 // only a customer no member has yet). Paid orders the customer already has
 // earn their points now. It returns ErrUnknown for a proof that names no
 // customer or an unverified contact, and ErrLinkedElsewhere for a customer
-// linked to another member (a manager unlinks first); nothing is written
-// then, and a code stays valid.
+// linked to another member (a manager unlinks first), and
+// ErrUnlinkedByManager for an e-mail or phone of a customer a manager
+// unlinked from this member (only a code links it again); nothing is
+// written then, and a code stays valid.
 func (s *Service) Link(ctx context.Context, member uint64, proof string) (LinkResult, error) {
 	if err := ctx.Err(); err != nil {
 		return LinkResult{}, err
@@ -53,8 +55,14 @@ func (s *Service) Link(ctx context.Context, member uint64, proof string) (LinkRe
 			}
 			res.Already = true
 		}
+		if codeKey == nil && !res.Already && tx.Bucket(bucketUnlinked).Get(unlinkedKey(res.Customer, member)) != nil {
+			return fmt.Errorf("customer %s: %w", res.Customer, ErrUnlinkedByManager)
+		}
 		if codeKey != nil {
 			if err := cb.Delete(codeKey); err != nil { // one-time
+				return err
+			}
+			if err := tx.Bucket(bucketUnlinked).Delete(unlinkedKey(res.Customer, member)); err != nil { // proven again
 				return err
 			}
 		}
@@ -150,6 +158,11 @@ func (s *Service) Unlink(ctx context.Context, member uint64, merged ...uint64) (
 		}
 		ub := tx.Bucket(bucketUnsettled)
 		for _, cust := range res.Customers {
+			for m := range owners {
+				if err := tx.Bucket(bucketUnlinked).Put(unlinkedKey(cust, m), nil); err != nil {
+					return err
+				}
+			}
 			for _, id := range customerOrders(tx, cust) {
 				st, found, err := getSettlement(tx, id)
 				if err != nil {
@@ -270,4 +283,8 @@ func moveLinks(tx *bolt.Tx, from, to uint64) ([]string, error) {
 		}
 	}
 	return customers, nil
+}
+
+func unlinkedKey(customer string, member uint64) []byte {
+	return append([]byte(customer+"\x00"), u64(member)...)
 }

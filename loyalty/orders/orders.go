@@ -169,6 +169,7 @@ var (
 	bucketMemberLinks = []byte("orders.member_customers") // member id, customer id → nil
 	bucketSettlements = []byte("orders.settlements")      // order id → settlement
 	bucketUnsettled   = []byte("orders.unsettled")        // order id → member id: work to finish (settling, or an unlink's revocation)
+	bucketUnlinked    = []byte("orders.unlinked")         // customer id \0 member id → nil: a manager unlinked them
 )
 
 // Service is the shop integration. It is safe for concurrent use.
@@ -216,7 +217,7 @@ func New(db *bolt.DB, ledger Ledger, cfg Config, log *slog.Logger) (*Service, er
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
 		fresh := tx.Bucket(bucketByCustomer) == nil
-		for _, b := range [][]byte{bucketOrders, bucketLinks, bucketContacts, bucketByCustomer, bucketMemberLinks, bucketSettlements, bucketUnsettled} {
+		for _, b := range [][]byte{bucketOrders, bucketLinks, bucketContacts, bucketByCustomer, bucketMemberLinks, bucketSettlements, bucketUnsettled, bucketUnlinked} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

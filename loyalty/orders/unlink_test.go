@@ -171,7 +171,16 @@ func TestUnlink_RoundsAreIndependent(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.wantBalance(t, 1, 30, 0)
-		if _, err := r.svc.Link(ctx, 1, victim); err != nil {
+		if _, err := r.svc.Link(ctx, 1, victim); !errors.Is(err, orders.ErrUnlinkedByManager) {
+			t.Fatalf("relink by e-mail after a manager's unlink: %v", err)
+		}
+		// The shop's one-time code still proves it: round n pays again.
+		code := fmt.Sprint("CODE-V-", round)
+		if _, err := r.svc.Ingest(ctx, orders.Order{ID: fmt.Sprint("V-code-", round), Customer: "cust-v", Amount: 0,
+			Created: r.clock.Now().Add(-time.Hour), Status: orders.Paid}, orders.Contact{LinkCode: code}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.svc.Link(ctx, 1, code); err != nil {
 			t.Fatal(err)
 		}
 		r.wantBalance(t, 1, 260, 230)
@@ -409,6 +418,7 @@ func TestUnlink_Model(t *testing.T) {
 			}
 		}
 		var log []string
+		unlinked := map[uint64]bool{} // members a manager unlinked the customer from
 		for step := range 15 {
 			switch k := rng.IntN(10); {
 			case k < 5:
@@ -437,6 +447,13 @@ func TestUnlink_Model(t *testing.T) {
 				m := uint64(1 + rng.IntN(2))
 				_, err := r.svc.Link(ctx, m, victim)
 				switch {
+				case holder == 0 && unlinked[m]:
+					// A manager unlinked m: the e-mail no longer links it for m.
+					if !errors.Is(err, orders.ErrUnlinkedByManager) {
+						t.Fatalf("seed %d run %d: %v: relink %d by e-mail: %v, want refused", seed, run, log, m, err)
+					}
+					log = append(log, fmt.Sprintf("relink %d refused", m))
+					continue
 				case holder == 0 && err != nil, holder != 0 && !errors.Is(err, orders.ErrLinkedElsewhere) && holder != m:
 					t.Fatalf("seed %d run %d: %v: link %d: %v", seed, run, log, m, err)
 				case holder == 0:
@@ -451,6 +468,7 @@ func TestUnlink_Model(t *testing.T) {
 					t.Fatalf("seed %d run %d: %v: unlink: %v", seed, run, log, err)
 				}
 				log = append(log, fmt.Sprintf("unlink %d", holder))
+				unlinked[holder] = true
 				holder, decided, earned = 0, false, 0
 			}
 			decide()
