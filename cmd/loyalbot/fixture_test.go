@@ -11,14 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/bots/botstest"
-	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	bolt "go.etcd.io/bbolt"
 )
@@ -80,33 +77,12 @@ func TestFixture_Release1(t *testing.T) {
 		t.Fatal(err)
 	}
 	botstest.Golden(t, "testdata/fixture/release-1.golden", out.String(), *update)
-	for _, line := range strings.Split(string(script), "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 || f[0] != "#=" {
-			continue
-		}
-		id, err := app.Members.LookupMention(ctx, bots.Console, "@"+f[1])
-		if err != nil {
-			t.Fatalf("%s: %v", f[1], err)
-		}
-		b, err := app.Ledger.Balance(ctx, loyalty.Member(id))
-		if err != nil || b.Balance != mustInt(t, f[2]) {
-			t.Errorf("%s balance %d (%v), want %s", f[1], b.Balance, err, f[2])
-		}
-	}
+	checkBalances(t, app, script)
 	if err := app.Verify(ctx); err != nil {
 		t.Errorf("verify after the session: %v", err)
 	}
 }
 
-func mustInt(t *testing.T, s string) int64 {
-	t.Helper()
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // TestFixture_MigratesToStableNames: the release before the reshape stored
 // roles and chat kinds as the integers of bots' constants. Opening its

@@ -66,22 +66,7 @@ func TestShell_Transcripts(t *testing.T) {
 				t.Fatal(err)
 			}
 			botstest.Golden(t, strings.TrimSuffix(file, ".txt")+".golden", out.String(), *update)
-			sc := bufio.NewScanner(bytes.NewReader(script))
-			for sc.Scan() {
-				f := strings.Fields(sc.Text())
-				if len(f) != 3 || f[0] != "#=" {
-					continue
-				}
-				want, _ := strconv.ParseInt(f[2], 10, 64)
-				id, err := app.Members.LookupMention(context.Background(), bots.Console, "@"+f[1])
-				if err != nil {
-					t.Fatalf("%s: %v", f[1], err)
-				}
-				b, err := app.Ledger.Balance(context.Background(), loyalty.Member(id))
-				if err != nil || b.Balance != want {
-					t.Errorf("%s balance %d (%v), want %d", f[1], b.Balance, err, want)
-				}
-			}
+			checkBalances(t, app, script)
 			if err := app.Ledger.Verify(context.Background()); err != nil {
 				t.Error(err)
 			}
@@ -272,4 +257,29 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return fmt.Sprint(s.w)
+}
+
+// checkBalances checks the final balances a script states in "#= name
+// points" lines against the ledger.
+func checkBalances(t *testing.T, app *App, script []byte) {
+	t.Helper()
+	sc := bufio.NewScanner(bytes.NewReader(script))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 || f[0] != "#=" {
+			continue
+		}
+		want, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			t.Fatalf("%q: %v", sc.Text(), err)
+		}
+		id, err := app.Members.LookupMention(context.Background(), bots.Console, "@"+f[1])
+		if err != nil {
+			t.Fatalf("%s: %v", f[1], err)
+		}
+		b, err := app.Ledger.Balance(context.Background(), loyalty.Member(id))
+		if err != nil || b.Balance != want {
+			t.Errorf("%s balance %d (%v), want %d", f[1], b.Balance, err, want)
+		}
+	}
 }
