@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/loyalty"
@@ -21,7 +20,7 @@ func pointsN(n int64) pointsArg { return pointsArg(n) }
 
 // render formats key in locale, rendering pointsArg arguments there.
 func (c *Community) render(locale, key string, args ...any) string {
-	cat := c.router.Catalog()
+	cat := c.catalog
 	out := make([]any, len(args))
 	for i, arg := range args {
 		out[i] = arg
@@ -31,9 +30,6 @@ func (c *Community) render(locale, key string, args ...any) string {
 	}
 	return cat.Format(locale, key, out...)
 }
-
-// pts renders a point amount in the event's language: "1 point", "12,345 points", "10 积分".
-func pts(ev *bots.Event, n int64) string { return ev.TN("n.points", n, points(n)) }
 
 // Adjustment asks to give points to a member or take points from them.
 type Adjustment struct {
@@ -132,44 +128,6 @@ func (c *Community) AdjustPoints(ctx context.Context, a Adjustment) (AdjustResul
 // day returns the community's current date as YYYY-MM-DD.
 func (c *Community) day() string { d, _ := c.today(); return d }
 
-// give grants points to a member, with a reason, audit-logged.
-func (c *Community) give(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	return c.adjust(ctx, ev, false)
-}
-
-// take deducts points from a member, with a reason, audit-logged.
-func (c *Community) take(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	return c.adjust(ctx, ev, true)
-}
-
-func (c *Community) adjust(ctx context.Context, ev *bots.Event, take bool) ([]bots.Reply, error) {
-	kind := "give"
-	if take {
-		kind = "take"
-	}
-	target := ev.ArgMember("member")
-	n, reason := ev.ArgInt("amount"), ev.Arg("reason")
-	res, err := c.AdjustPoints(ctx, Adjustment{Actor: ActorOf(ev), Target: target, Amount: n, Take: take, Reason: reason, Key: ev.Key(kind)})
-	names, nerr := c.members.Names(ctx, []uint64{target})
-	if nerr != nil {
-		return nil, nerr
-	}
-	var short *loyalty.InsufficientFundsError
-	switch {
-	case errors.As(err, &short):
-		return bots.Say(ev, "take.short", names[target], pts(ev, short.Available)), nil
-	case errors.Is(err, ErrSelf):
-		return bots.Say(ev, "adjust.self"), nil
-	case errors.Is(err, ErrNoMember):
-		return nil, bots.Errorf("error.unknown_member", "#"+strconv.FormatUint(target, 10))
-	case err != nil:
-		return nil, err
-	case res.Awaiting != nil:
-		return bots.Say(ev, "give.awaiting", pts(ev, n), names[target], pts(ev, c.limits.ManagerDailyPoints), pts(ev, res.Used), res.Awaiting.ID), nil
-	}
-	return bots.Say(ev, kind+".ok", pts(ev, n), names[target], reason, pts(ev, res.Balance)), nil
-}
-
 // DecideGrant approves (paying it) or rejects a grant that waits for the
 // owner. It returns a *ForbiddenError below owner and ErrNotPending for an
 // id that is not a waiting grant.
@@ -224,58 +182,6 @@ func (c *Community) auditEntry(ctx context.Context, id uint64) (AuditEntry, erro
 	return e, err
 }
 
-func (c *Community) approveGrant(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	return c.decideGrant(ctx, ev, true)
-}
-
-func (c *Community) rejectGrant(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	return c.decideGrant(ctx, ev, false)
-}
-
-func (c *Community) decideGrant(ctx context.Context, ev *bots.Event, approve bool) ([]bots.Reply, error) {
-	id := uint64(ev.ArgInt("grant"))
-	e, err := c.DecideGrant(ctx, ActorOf(ev), id, approve)
-	if errors.Is(err, ErrNotPending) {
-		return bots.Say(ev, "grant.not_pending", id), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	names, err := c.members.Names(ctx, []uint64{e.Target})
-	if err != nil {
-		return nil, err
-	}
-	if approve {
-		return bots.Say(ev, "grant.approved", id, pts(ev, e.Amount), names[e.Target]), nil
-	}
-	return bots.Say(ev, "grant.rejected", id), nil
-}
-
-// grants lists the grants waiting for the owner.
-func (c *Community) grants(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	es, err := c.AuditLog(ctx, 0, auditExportMany)
-	if err != nil {
-		return nil, err
-	}
-	var out []bots.Reply
-	for _, e := range es {
-		if e.Action != "give" || e.Outcome != OutcomeAwaiting {
-			continue
-		}
-		names, err := c.members.Names(ctx, []uint64{e.Actor, e.Target})
-		if err != nil {
-			return nil, err
-		}
-		id := strconv.FormatUint(e.ID, 10)
-		out = append(out, bots.Reply{Text: ev.T("grants.item", e.ID, names[e.Actor], pts(ev, e.Amount), names[e.Target], e.Args["reason"], date(e.Time, c.loc)),
-			Buttons: [][]bots.Button{{{Label: ev.T("button.approve_grant"), Data: "/approve-grant " + id}, {Label: ev.T("button.reject_grant"), Data: "/reject-grant " + id}}}})
-	}
-	if len(out) == 0 {
-		return bots.Say(ev, "grants.empty"), nil
-	}
-	return out, nil
-}
-
 // SetRole changes a member's role. The owner may appoint managers;
 // managers may only move members between member and ambassador. Nobody
 // changes their own role or the owner's. It returns a *ForbiddenError
@@ -316,21 +222,6 @@ func (c *Community) SetRole(ctx context.Context, actor Actor, target uint64, rol
 	return m, nil
 }
 
-// setRole is the /role command.
-func (c *Community) setRole(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	role, _ := bots.ParseRole(ev.Arg("role"))
-	m, err := c.SetRole(ctx, ActorOf(ev), ev.ArgMember("member"), role)
-	switch {
-	case errors.Is(err, ErrSelf):
-		return bots.Say(ev, "role.self"), nil
-	case errors.Is(err, ErrForbidden):
-		return bots.Say(ev, "role.owner_only"), nil
-	case err != nil:
-		return nil, fmt.Errorf("set role: %w", err)
-	}
-	return bots.Say(ev, "role.ok", m.Name, ev.T("role.name."+role.String())), nil
-}
-
 // Broadcast sends text to every brand group chat (every group the bot has
 // seen when no brand chat is set), audited. It returns how many chats it
 // reached of how many.
@@ -368,29 +259,6 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// broadcast sends text to every brand group chat, or with --segment to
-// the members of one RFM segment privately.
-func (c *Community) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	if c.notify == nil {
-		return bots.Say(ev, "broadcast.none"), nil
-	}
-	text := ev.Arg("text")
-	if first, rest, _ := strings.Cut(strings.TrimSpace(text), " "); first == "--segment" {
-		if c.orders == nil {
-			return bots.Say(ev, "segment.no_shop"), nil
-		}
-		return c.broadcastSegment(ctx, ev, rest)
-	}
-	sent, total, err := c.Broadcast(ctx, ActorOf(ev), text)
-	if err != nil {
-		return nil, err
-	}
-	if total == 0 {
-		return bots.Say(ev, "broadcast.none"), nil
-	}
-	return []bots.Reply{{Text: ev.TN("broadcast.ok", int64(total), sent, total)}}, nil
 }
 
 // notifyMember tells a member something privately, in their language, on

@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
@@ -313,54 +311,4 @@ func getU64(v []byte) uint64 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(v)
-}
-
-// auditLog is /audit [@member]: the latest manager actions, for owners.
-func (c *Community) auditLog(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	es, err := c.AuditLog(ctx, ev.ArgMember("member"), auditListLimit)
-	if err != nil {
-		return nil, err
-	}
-	if len(es) == 0 {
-		return bots.SayPrivately(ev, "audit.empty"), nil
-	}
-	var ids []uint64
-	for _, e := range es {
-		ids = append(ids, e.Actor, e.Target)
-	}
-	names, err := c.members.Names(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	lines := []string{ev.T("audit.header")}
-	for _, e := range es {
-		who := names[e.Actor]
-		if e.Platform != "" {
-			who += " (" + e.Platform + " " + e.UserID + ")"
-		}
-		line := ev.T("audit.line", e.ID, e.Time.In(c.loc).Format("2006-01-02 15:04"), who, "/"+e.Action)
-		if e.Target != 0 {
-			line += " → " + names[e.Target]
-		}
-		if e.Amount != 0 {
-			line += " " + pts(ev, e.Amount)
-		}
-		for _, k := range sortedKeys(e.Args) {
-			if v := e.Args[k]; v != "" {
-				line += " " + strconv.Quote(v)
-			}
-		}
-		line += " [" + ev.T("outcome."+strings.ReplaceAll(e.Outcome, " ", "_")) + "]"
-		lines = append(lines, line)
-	}
-	return []bots.Reply{{Text: strings.Join(lines, "\n"), Private: true}}, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }

@@ -35,18 +35,6 @@ type brandChats struct {
 
 func brandKey(platform, id string) string { return platform + "\x00" + id }
 
-// brandKeyOf is the brand chat an event's chat belongs to: its server when
-// the platform has servers, else the chat.
-func brandKeyOf(ev *bots.Event) string {
-	if ev.Chat == bots.ChatPrivate {
-		return ""
-	}
-	if ev.Server != "" {
-		return brandKey(ev.Platform, ev.Server)
-	}
-	return brandKey(ev.Platform, ev.ChatID)
-}
-
 func (b *brandChats) has(key string) bool {
 	if key == "" {
 		return false
@@ -166,39 +154,14 @@ func (c *Community) Setup(ctx context.Context, actor Actor, platform, id string,
 	return true, err
 }
 
-// setup is /setup [off]: in a group, make this chat (or Discord server) a
-// brand chat or stop it being one; privately, list the brand chats.
-func (c *Community) setup(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	if ev.Private() {
-		bcs := c.members.BrandChats()
-		if len(bcs) == 0 {
-			return bots.Say(ev, "setup.none"), nil
-		}
-		lines := []string{ev.T("setup.header")}
-		for _, bc := range bcs {
-			key := "setup.line"
-			if bc.Config {
-				key = "setup.line_config"
-			}
-			lines = append(lines, ev.T(key, bc.Platform, bc.ID))
-		}
-		return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+// brandKeyOf is the brand chat an event's chat belongs to: its server when
+// the platform has servers, else the chat.
+func brandKeyOf(ev *bots.Event) string {
+	if ev.Chat == bots.ChatPrivate {
+		return ""
 	}
-	id := cmpOr(ev.Server, ev.ChatID)
-	on := ev.Arg("setting") != "off"
-	changed, err := c.Setup(ctx, ActorOf(ev), ev.Platform, id, on)
-	if err != nil {
-		return nil, err
+	if ev.Server != "" {
+		return brandKey(ev.Platform, ev.Server)
 	}
-	switch {
-	case on && changed:
-		return bots.Say(ev, "setup.on"), nil
-	case on:
-		return bots.Say(ev, "setup.already"), nil
-	case changed:
-		return bots.Say(ev, "setup.off"), nil
-	case c.members.IsBrandChat(ev.Platform, id):
-		return bots.Say(ev, "setup.config"), nil
-	}
-	return bots.Say(ev, "setup.not"), nil
+	return brandKey(ev.Platform, ev.ChatID)
 }

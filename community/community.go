@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -112,7 +110,9 @@ type Notifier interface {
 	DeepLinks(payload string) map[string]string
 }
 
-// Community serves the chat commands. It is safe for concurrent use.
+// Community holds the use cases that chat and web share: they take typed
+// input, check who may, do the work, audit it, tell the members concerned,
+// and return typed results and typed errors. It is safe for concurrent use.
 type Community struct {
 	cfg     Config
 	loc     *time.Location
@@ -124,27 +124,26 @@ type Community struct {
 	tickets   *support.Tickets
 	orders    *orders.Service
 	notify    Notifier
-	router    *bots.Router
+	catalog   *bots.Catalog // renders notifications in each recipient's language
 	log       *slog.Logger
 	now       func() time.Time
 
 	limits   Limits
 	stepHook func(op string, step int) error
 
-	mu       sync.Mutex
-	activity map[uint64]lastMessage // per member, for message points
-	alerted  map[string]time.Time   // manager alerts sent, by kind
-	shop     *analysis              // cached shop analysis
-	boards   map[string]board       // cached leaderboards, by period
-}
-
-type lastMessage struct {
-	at   time.Time
-	text string
+	activity activity     // each member's last paid message
+	alerts   alerts       // manager alerts sent, by kind
+	insights insightsMemo // the shop analysis
+	boards   boards       // leaderboards, by period
 }
 
 // Option configures a Community.
 type Option func(*Community)
+
+// WithCatalog sets the catalogue notifications are rendered with; the
+// community adds its notification messages to it. Give it the router's, so
+// one catalogue holds every message.
+func WithCatalog(cat *bots.Catalog) Option { return func(c *Community) { c.catalog = cat } }
 
 // WithLogger sets the logger. The default discards everything.
 func WithLogger(l *slog.Logger) Option { return func(c *Community) { c.log = l } }
@@ -179,102 +178,18 @@ func New(cfg Config, members *Members, ledger *loyalty.Ledger, opts ...Option) (
 		return nil, fmt.Errorf("points.timezone %q: %w", cfg.Timezone, err)
 	}
 	c := &Community{cfg: cfg, loc: loc, members: members, ledger: ledger, limits: Limits{ManagerDailyPoints: 10_000},
-		log: slog.New(slog.DiscardHandler), now: time.Now, activity: map[uint64]lastMessage{}}
+		log: slog.New(slog.DiscardHandler), now: time.Now, activity: activity{last: map[uint64]lastMessage{}},
+		catalog: bots.NewCatalog()}
 	for _, o := range opts {
 		o(c)
 	}
+	c.catalog.Add(bots.English, notificationsEnglish)
+	c.catalog.Add(bots.Chinese, notificationsChinese)
 	if c.limits.ManagerDailyPoints <= 0 {
 		c.limits.ManagerDailyPoints = 10_000
 	}
 	c.log = c.log.With("component", "community")
 	return c, nil
-}
-
-// Register adds every community command, the free-text handler and the
-// join/leave handlers to r, and the community's messages to its catalogue.
-func (c *Community) Register(r *bots.Router) {
-	c.router = r
-	r.Catalog().Add(bots.English, english)
-	r.Catalog().Add(bots.Chinese, chinese)
-	word := func(name string) bots.Arg { return bots.Arg{Name: name} }
-	member := bots.Arg{Name: "member", Kind: bots.ArgMember}
-	amount := bots.Arg{Name: "amount", Kind: bots.ArgInt, Min: 1, Max: 1_000_000}
-	reason := bots.Arg{Name: "reason", Kind: bots.ArgText}
-	grant := bots.Arg{Name: "grant", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
-	periods := []string{"week", "month", "all"}
-	if c.ugc != nil {
-		periods = append(periods, "ambassadors")
-	}
-	for _, cmd := range []bots.Command{
-		{Name: "start", Help: "cmd.start", Args: []bots.Arg{{Name: "payload", Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.start)},
-		{Name: "help", Help: "cmd.help", Handler: bots.HandlerFunc(c.help)},
-		{Name: "points", Aliases: []string{"balance", "积分"}, Help: "cmd.points", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.points)},
-		{Name: "history", Help: "cmd.history", Role: bots.RoleMember, Args: []bots.Arg{{Name: "page", Kind: bots.ArgInt, Min: 1, Max: 1000, Optional: true}}, Handler: bots.HandlerFunc(c.history)},
-		{Name: "checkin", Aliases: []string{"签到"}, Help: "cmd.checkin", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.checkin)},
-		{Name: "leaderboard", Aliases: []string{"top"}, Help: "cmd.leaderboard", Role: bots.RoleMember, Args: []bots.Arg{{Name: "period", Choices: periods, Optional: true}}, Handler: bots.HandlerFunc(c.leaderboard)},
-		{Name: "rewards", Help: "cmd.rewards", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.rewards)},
-		{Name: "redeem", Help: "cmd.redeem", Role: bots.RoleMember, Args: []bots.Arg{word("item"), {Name: "action", Choices: []string{"confirm", "cancel"}, Optional: true}, {Name: "nonce", Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.redeem)},
-		{Name: "link", Help: "cmd.link", Role: bots.RoleMember, Args: []bots.Arg{{Name: "code", Optional: true}}, Handler: bots.HandlerFunc(c.link)},
-		{Name: "lang", Help: "cmd.lang", Role: bots.RoleMember, Args: []bots.Arg{{Name: "language", Choices: []string{"en", "zh"}}}, Handler: bots.HandlerFunc(c.lang)},
-		{Name: "profile", Help: "cmd.profile", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.profile)},
-		{Name: "export", Help: "cmd.export", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.export)},
-		{Name: "erase", Help: "cmd.erase", Role: bots.RoleMember, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true, Hidden: true}, {Name: "confirm", Choices: []string{"confirm"}, Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.erase)},
-		{Name: "give", Help: "cmd.give", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.give)},
-		{Name: "take", Help: "cmd.take", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.take)},
-		{Name: "role", Help: "cmd.role", Role: bots.RoleManager, Args: []bots.Arg{member, {Name: "role", Choices: []string{"member", "ambassador", "manager"}}}, Handler: bots.HandlerFunc(c.setRole)},
-		{Name: "redemptions", Help: "cmd.redemptions", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.redemptions)},
-		{Name: "fulfil", Aliases: []string{"fulfill"}, Help: "cmd.fulfil", Role: bots.RoleManager, Args: []bots.Arg{word("code"), {Name: "note", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.fulfil)},
-		{Name: "cancel", Help: "cmd.cancel", Role: bots.RoleManager, Args: []bots.Arg{word("code"), {Name: "reason", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.cancel)},
-		{Name: "broadcast", Help: "cmd.broadcast", Role: bots.RoleManager, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.broadcast)},
-		{Name: "grants", Help: "cmd.grants", Role: bots.RoleOwner, Handler: bots.HandlerFunc(c.grants)},
-		{Name: "approve-grant", Help: "cmd.approve_grant", Role: bots.RoleOwner, Args: []bots.Arg{grant}, Handler: bots.HandlerFunc(c.approveGrant)},
-		{Name: "reject-grant", Help: "cmd.reject_grant", Role: bots.RoleOwner, Args: []bots.Arg{grant}, Handler: bots.HandlerFunc(c.rejectGrant)},
-		{Name: "audit", Help: "cmd.audit", Role: bots.RoleOwner, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true}}, Handler: bots.HandlerFunc(c.auditLog)},
-		{Name: "setup", Help: "cmd.setup", Role: bots.RoleOwner, Args: []bots.Arg{{Name: "setting", Choices: []string{"off"}, Optional: true}}, Handler: bots.HandlerFunc(c.setup)},
-	} {
-		r.Handle(cmd)
-	}
-	if c.ugc != nil {
-		c.registerUGC(r)
-	}
-	if c.assistant != nil {
-		c.registerSupport(r)
-	}
-	if c.orders != nil {
-		c.registerShop(r)
-	}
-	r.HandleText(bots.HandlerFunc(c.message))
-	r.HandleJoin(bots.HandlerFunc(c.join))
-	r.HandleLeave(bots.HandlerFunc(c.leave))
-}
-
-// Signup returns middleware that pays the signup bonus to members the
-// event registered. Install it after bots.Identify.
-func (c *Community) Signup() bots.Middleware {
-	return func(next bots.Handler) bots.Handler {
-		return bots.HandlerFunc(func(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-			// A newcomer linking to an existing wallet is not a new member:
-			// no second signup bonus (a failed link pays it on /start).
-			if ev.NewMember && !linking(ev) {
-				if _, err := c.ensureSignup(ctx, ev); err != nil {
-					return nil, err
-				}
-			}
-			return next.Handle(ctx, ev)
-		})
-	}
-}
-
-// linking reports whether ev links this account to another wallet:
-// "/link <code>", or "/start link_<code>" from a Telegram deep link.
-func linking(ev *bots.Event) bool {
-	switch {
-	case ev.Command == "link" && len(ev.Args) > 0:
-		return true
-	case ev.Command == "start" && len(ev.Args) > 0:
-		return strings.HasPrefix(ev.Args[0], "link_")
-	}
-	return false
 }
 
 // TierChanged shows a member's new tier on every platform that has tier
@@ -303,19 +218,32 @@ func (c *Community) TierChanged(ctx context.Context, tc loyalty.TierChange) {
 // alertManagers tells every manager privately about something they must
 // fix, each in their language, at most once an hour per kind of alert.
 func (c *Community) alertManagers(ctx context.Context, key string, args ...any) {
-	now := c.now()
-	c.mu.Lock()
-	if c.alerted == nil {
-		c.alerted = map[string]time.Time{}
-	}
-	last := c.alerted[key]
-	if now.Sub(last) < time.Hour {
-		c.mu.Unlock()
+	if !c.alerts.due(key, c.now()) {
 		return
 	}
-	c.alerted[key] = now
-	c.mu.Unlock()
 	c.tellManagers(ctx, false, nil, key, args...)
+}
+
+// alerts remembers when each kind of manager alert was last sent. It is
+// safe for concurrent use.
+type alerts struct {
+	mu   sync.Mutex
+	sent map[string]time.Time
+}
+
+// due reports whether an alert of kind key may be sent at now (at most
+// once an hour), and records it as sent if so.
+func (a *alerts) due(key string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if now.Sub(a.sent[key]) < time.Hour {
+		return false
+	}
+	if a.sent == nil {
+		a.sent = map[string]time.Time{}
+	}
+	a.sent[key] = now
+	return true
 }
 
 // tellManagers sends managers (or owners only) a private message in their
@@ -335,7 +263,7 @@ func (c *Community) tellManagers(ctx context.Context, ownersOnly bool, buttons [
 		if len(buttons) > 0 {
 			row := make([]bots.Button, len(buttons))
 			for i, b := range buttons {
-				row[i] = bots.Button{Label: c.router.Catalog().Format(loc, b.Label), Data: b.Data}
+				row[i] = bots.Button{Label: c.catalog.Format(loc, b.Label), Data: b.Data}
 			}
 			reply.Buttons = [][]bots.Button{row}
 		}
@@ -351,35 +279,6 @@ func localeOr(l string) string {
 	}
 	return l
 }
-
-// ensureSignup pays the signup bonus once per member (idempotent on
-// "signup:<member>"), and reports whether this call paid it. An account
-// that erased its data and came back gets no second bonus.
-func (c *Community) ensureSignup(ctx context.Context, ev *bots.Event) (bool, error) {
-	if ok, err := c.members.signupAllowed(ctx, ev.Member); err != nil || !ok {
-		return false, err
-	}
-	if c.cfg.SignupBonus <= 0 {
-		return false, nil
-	}
-	rc, err := c.ledger.Credit(ctx, loyalty.Member(ev.Member), "signup", c.cfg.SignupBonus, "signup:"+strconv.FormatUint(ev.Member, 10), "signup bonus")
-	if err != nil {
-		return false, fmt.Errorf("signup bonus: %w", err)
-	}
-	return !rc.Replay, nil
-}
-
-// personal marks replies private when configured to keep personal data out of groups.
-func (c *Community) personal(ev *bots.Event, rs []bots.Reply) []bots.Reply {
-	if c.cfg.PrivateReplies && !ev.Private() {
-		for i := range rs {
-			rs[i].Private = true
-		}
-	}
-	return rs
-}
-
-func acct(ev *bots.Event) loyalty.AccountID { return loyalty.Member(ev.Member) }
 
 // today returns the community's current date as YYYY-MM-DD.
 func (c *Community) today() (string, time.Time) {

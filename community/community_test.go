@@ -264,16 +264,18 @@ func TestCommunity_TierUp(t *testing.T) {
 	h.expect("alice> /checkin", "+11 points") // Bud earns 1.1×
 }
 
+// TestMessages_Complete wires every feature — the ambassador programme,
+// the shop and customer service included — and checks that each message
+// has both languages.
 func TestMessages_Complete(t *testing.T) {
-	r := bots.NewRouter()
-	h := newHarness(t, community.DefaultConfig())
-	_ = h
-	c, err := community.New(community.DefaultConfig(), h.members, h.ledger, community.WithUGC(h.ugc), community.WithOrders(h.stack.Orders))
-	if err != nil {
-		t.Fatal(err)
+	h := limitedHarness(t, 1000, community.DefaultConfig()) // with customer service
+	cat := h.router.Catalog()
+	for _, key := range []string{"support.dont_know", "shop.unknown", "submit.bad_url", "notify.give", "checkin.ok"} {
+		if !cat.Has(bots.Chinese, key) {
+			t.Errorf("%s is not wired into the catalogue", key)
+		}
 	}
-	c.Register(r)
-	if m := r.Catalog().Missing(); len(m) > 0 {
+	if m := cat.Missing(); len(m) > 0 {
 		t.Errorf("untranslated messages: %v", m)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/code"
 	bolt "go.etcd.io/bbolt"
@@ -21,20 +20,9 @@ type linkCode struct {
 	Expires time.Time `json:"expires"`
 }
 
-// link gives the member a one-time code, or with a code joins this
-// platform account to the member who asked for it (one wallet).
-func (c *Community) link(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	if code := ev.Arg("code"); code != "" {
-		return c.linkWith(ctx, ev, code)
-	}
-	code, err := c.newLinkCode(ctx, ev.Member)
-	if err != nil {
-		return nil, fmt.Errorf("link code: %w", err)
-	}
-	return []bots.Reply{{Text: ev.TN("link.code", int64(c.cfg.LinkTTL.Minutes()), code, int(c.cfg.LinkTTL.Minutes())), Private: true}}, nil
-}
-
-func (c *Community) newLinkCode(ctx context.Context, member uint64) (string, error) {
+// NewLinkCode returns a one-time code, valid for Config.LinkTTL, with
+// which another chat account joins member's wallet (see Link).
+func (c *Community) NewLinkCode(ctx context.Context, member uint64) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -180,31 +168,4 @@ func (c *Community) finishLink(ctx context.Context, from, to uint64) error {
 		return fmt.Errorf("move points: %w", err)
 	}
 	return c.step("link", 3)
-}
-
-// linkWith is "/link <code>" and "/start link_<code>".
-func (c *Community) linkWith(ctx context.Context, ev *bots.Event, code string) ([]bots.Reply, error) {
-	res, err := c.Link(ctx, ActorOf(ev), code)
-	switch {
-	case errors.Is(err, ErrBadLinkCode):
-		return bots.Say(ev, "link.bad_code"), nil
-	case errors.Is(err, ErrSameMember):
-		return bots.Say(ev, "link.same"), nil
-	case errors.Is(err, ErrRoleRise):
-		return bots.Say(ev, "link.role_rise"), nil
-	case errors.Is(err, ErrLinkGranted):
-		return bots.Say(ev, "link.granted"), nil
-	case err != nil:
-		return nil, fmt.Errorf("link accounts: %w", err)
-	}
-	var platforms []string
-	for _, id := range res.Member.Identities {
-		platforms = append(platforms, id.Platform)
-	}
-	ev.Member = res.Member.ID
-	total, err := c.ledger.Balance(ctx, loyalty.Member(res.Member.ID))
-	if err != nil {
-		return nil, err
-	}
-	return bots.Say(ev, "link.ok", res.Member.Name, strings.Join(platforms, ", "), pts(ev, total.Balance)), nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/chat"
 	"github.com/loyalbot/loyalbot/community/schedule"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
@@ -138,21 +139,19 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if a.Orders, err = a.newOrders(); err != nil {
 		return err
 	}
+	a.Router = bots.NewRouter(bots.WithLogger(a.Log), bots.WithMentions(a.Members))
 	a.Community, err = community.New(cfg.Points, a.Members, a.Ledger,
 		community.WithLogger(a.Log), community.WithClock(now), community.WithNotifier(a.Hub), community.WithUGC(a.UGC),
 		community.WithSupport(a.Assistant, tickets), community.WithOrders(a.Orders), community.WithLimits(cfg.Limits),
-		community.WithStepHook(cfg.stepHook))
+		community.WithStepHook(cfg.stepHook), community.WithCatalog(a.Router.Catalog()))
 	if err != nil {
 		return err
 	}
-	a.Router = bots.NewRouter(bots.WithLogger(a.Log), bots.WithMentions(a.Members))
-	a.Router.Use(
-		bots.Recover(a.Log),
-		chatOnly(bots.RateLimit(cfg.RateLimit.Burst, cfg.RateLimit.Interval, now)),
-		bots.Identify(a.Members),
-		a.Community.Signup(),
-	)
-	a.Community.Register(a.Router)
+	if err := chat.Mount(a.Router, chat.Deps{Config: cfg.Points, Community: a.Community, Members: a.Members, Ledger: a.Ledger,
+		UGC: a.UGC, Assistant: a.Assistant, Tickets: tickets, Orders: a.Orders, Notifier: a.Hub, Log: a.Log, Now: now},
+		chatOnly(bots.RateLimit(cfg.RateLimit.Burst, cfg.RateLimit.Interval, now))); err != nil {
+		return err
+	}
 	a.Scheduler, err = schedule.New(now, a.Log, a.jobs()...)
 	return err
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/chat"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
@@ -91,7 +92,10 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 		tb.Fatal(err)
 	}
 	st.Orders = os
-	opts := []community.Option{community.WithClock(clk.Now), community.WithNotifier(hub), community.WithUGC(u), community.WithOrders(os)}
+	log := slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	r := bots.NewRouter(bots.WithMentions(members), bots.WithLogger(log))
+	opts := []community.Option{community.WithClock(clk.Now), community.WithNotifier(hub), community.WithUGC(u), community.WithOrders(os),
+		community.WithCatalog(r.Catalog())}
 	if extra != nil {
 		opts = append(opts, extra(st)...)
 	}
@@ -99,11 +103,12 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 	if err != nil {
 		tb.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	r := bots.NewRouter(bots.WithMentions(members), bots.WithLogger(log))
-	r.Use(bots.Recover(log), bots.Identify(members), c.Signup())
-	c.Register(r)
 	st.Community, st.Router = c, r
+	assistant, tickets := c.Support()
+	if err := chat.Mount(r, chat.Deps{Config: cfg, Community: c, Members: members, Ledger: l, UGC: u, Assistant: assistant, Tickets: tickets,
+		Orders: os, Notifier: hub, Log: log, Now: clk.Now}); err != nil {
+		tb.Fatal(err)
+	}
 	return st
 }
 

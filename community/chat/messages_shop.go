@@ -1,4 +1,4 @@
-package community
+package chat
 
 // The shop's messages, added to the catalogue by registerShop.
 var englishShop = map[string]string{

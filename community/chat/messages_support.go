@@ -1,4 +1,4 @@
-package community
+package chat
 
 // Customer service messages, added to the catalogue by registerSupport.
 var englishSupport = map[string]string{
@@ -13,7 +13,6 @@ var englishSupport = map[string]string{
 	"support.ticket_status#one":   "Your ticket #%d is open (%d message, last update %s). Our team will answer here privately.",
 	"support.ticket_status#other": "Your ticket #%d is open (%d messages, last update %s). Our team will answer here privately.",
 	"arg.ticket":                  "ticket",
-	"support.reply":               "💬 Reply from our team (ticket #%d):\n%s",
 	"tickets.empty":               "No open tickets. 🎉",
 	"tickets.header":              "Open tickets:",
 	"tickets.line":                "#%d %s (%s, %s): %s",
@@ -35,7 +34,6 @@ var chineseSupport = map[string]string{
 	"support.ticket_added":        "已补充到你的工单 #%d。",
 	"support.ticket_status#other": "你的工单 #%d 处理中（%d 条消息，最近更新 %s）。客服会在这里私信回复你。",
 	"arg.ticket":                  "工单",
-	"support.reply":               "💬 客服回复（工单 #%d）：\n%s",
 	"tickets.empty":               "没有待处理的工单。🎉",
 	"tickets.header":              "待处理工单：",
 	"tickets.line":                "#%d %s（%s，%s）：%s",

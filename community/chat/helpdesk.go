@@ -1,0 +1,235 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/support"
+	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/ugc"
+)
+
+func (c *handlers) registerSupport(r *bots.Router) {
+	r.Catalog().Add(bots.English, englishSupport)
+	r.Catalog().Add(bots.Chinese, chineseSupport)
+	id := bots.Arg{Name: "ticket", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
+	for _, cmd := range []bots.Command{
+		{Name: "human", Aliases: []string{"人工"}, Help: "cmd.human", Role: bots.RoleMember, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Optional: true, Max: 3500}}, Handler: bots.HandlerFunc(c.human)},
+		{Name: "tickets", Help: "cmd.tickets", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.listTickets)},
+		{Name: "reply", Help: "cmd.reply", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.replyTicket)},
+		{Name: "close", Help: "cmd.close", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.closeTicket)},
+	} {
+		r.Handle(cmd)
+	}
+}
+
+// answer replies to a question asked privately or by mentioning the bot.
+func (c *handlers) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	q := ev.Text
+	if ev.BotUsername != "" { // "@loyalbot how do I..." asks "how do I..."
+		q = regexp.MustCompile(`(?i)@`+regexp.QuoteMeta(ev.BotUsername)+`\b`).ReplaceAllString(q, "")
+	}
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	a, err := c.assistant.Answer(ctx, ev.Member, q, memberTools{c: c, ev: ev})
+	if err != nil {
+		return nil, fmt.Errorf("answer: %w", err)
+	}
+	if a.Source == "none" {
+		// Decline in the language of the question, unless the member chose
+		// one with /lang.
+		m, err := c.members.Get(ctx, ev.Member)
+		if err != nil {
+			return nil, err
+		}
+		if m.Locale == "" {
+			ev.Locale = a.Lang
+		}
+		return []bots.Reply{{Text: ev.T("support.dont_know"), ReplyTo: ev.MessageID}}, nil
+	}
+	return []bots.Reply{{Text: a.Text, ReplyTo: ev.MessageID}}, nil
+}
+
+// human opens a hand-off ticket with the conversation so far, or shows
+// the member's open ticket.
+func (c *handlers) human(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	text := ev.Arg("text")
+	if text == "" {
+		if tk, ok, err := c.tickets.OpenFor(ctx, ev.Member); err != nil {
+			return nil, err
+		} else if ok {
+			return []bots.Reply{{Text: ev.TN("support.ticket_status", int64(len(tk.Turns)), tk.ID, len(tk.Turns), date(tk.Updated, c.loc))}}, nil
+		}
+	}
+	tk, isNew, err := c.openTicket(ctx, ev, text)
+	if err != nil {
+		return nil, err
+	}
+	if !isNew {
+		return bots.Say(ev, "support.ticket_added", tk.ID), nil
+	}
+	return bots.Say(ev, "support.ticket_opened", tk.ID), nil
+}
+
+func (c *handlers) openTicket(ctx context.Context, ev *bots.Event, text string) (support.Ticket, bool, error) {
+	now := c.now()
+	var turns []support.Turn
+	for _, line := range c.assistant.History(ev.Member) {
+		role, msg, _ := strings.Cut(line, ": ")
+		from := "bot"
+		if role == "user" {
+			from = "member"
+		}
+		turns = append(turns, support.Turn{From: from, Text: msg, At: now})
+	}
+	if text != "" {
+		turns = append(turns, support.Turn{From: "member", Text: text, At: now})
+	}
+	tk, isNew, err := c.tickets.Open(ctx, support.Ticket{Member: ev.Member, Name: ev.Name, Platform: ev.Platform, UserID: ev.UserID, Turns: turns})
+	if err == nil && isNew {
+		c.log.InfoContext(ctx, "support ticket opened", "ticket", tk.ID, "member", ev.Member, "platform", ev.Platform)
+	}
+	return tk, isNew, err
+}
+
+func (c *handlers) listTickets(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	tks, err := c.tickets.List(ctx, true, 20)
+	if err != nil {
+		return nil, err
+	}
+	if len(tks) == 0 {
+		return bots.Say(ev, "tickets.empty"), nil
+	}
+	lines := []string{ev.T("tickets.header")}
+	for _, tk := range tks {
+		last := ""
+		if n := len(tk.Turns); n > 0 {
+			last = tk.Turns[n-1].Text
+		}
+		lines = append(lines, ev.T("tickets.line", tk.ID, tk.Name, tk.Platform, date(tk.Updated, c.loc), last))
+	}
+	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+}
+
+// replyTicket delivers a manager's answer privately to the member, on the
+// platform they asked from.
+func (c *handlers) replyTicket(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	tk, delivered, err := c.community.ReplyTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Arg("text"), ev.Key("reply"))
+	switch {
+	case errors.Is(err, support.ErrNoTicket):
+		return bots.Say(ev, "ticket.unknown", ev.ArgInt("ticket")), nil
+	case err != nil:
+		return nil, err
+	case !delivered:
+		return bots.Say(ev, "reply.undelivered", tk.ID), nil
+	}
+	return bots.Say(ev, "reply.ok", tk.ID, tk.Name), nil
+}
+
+func (c *handlers) closeTicket(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	tk, err := c.community.CloseTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Key("close"))
+	switch {
+	case errors.Is(err, support.ErrNoTicket):
+		return bots.Say(ev, "ticket.unknown", ev.ArgInt("ticket")), nil
+	case errors.Is(err, support.ErrClosed):
+		return bots.Say(ev, "close.already", tk.ID), nil
+	case err != nil:
+		return nil, err
+	}
+	return bots.Say(ev, "close.ok", tk.ID), nil
+}
+
+// memberTools are the assistant's tools, bound to the member who asked.
+type memberTools struct {
+	c  *handlers
+	ev *bots.Event
+}
+
+func jsonOf(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func (t memberTools) Points(ctx context.Context) (string, error) {
+	b, err := t.c.ledger.Balance(ctx, acct(t.ev))
+	if err != nil {
+		return "", err
+	}
+	out := map[string]any{"balance": b.Balance, "available": b.Available, "held": b.Held}
+	if lot, ok, err := t.c.ledger.NextExpiry(ctx, acct(t.ev)); err == nil && ok {
+		out["next_expiry"] = map[string]any{"points": lot.Remaining, "date": date(lot.Expires.Add(-time.Second), t.c.loc)}
+	}
+	return jsonOf(out)
+}
+
+func (t memberTools) Tier(ctx context.Context) (string, error) {
+	st, err := t.c.ledger.TierOf(ctx, acct(t.ev))
+	if err != nil {
+		return "", err
+	}
+	out := map[string]any{"tier": st.Tier.Name, "earned_12_months": st.Earned, "benefits": st.Tier.Benefits}
+	if st.Next != nil {
+		out["next_tier"], out["points_to_next"] = st.Next.Name, st.ToNext
+	}
+	return jsonOf(out)
+}
+
+func (t memberTools) Rewards(ctx context.Context) (string, error) {
+	rs, err := t.c.ledger.Rewards(ctx)
+	if err != nil {
+		return "", err
+	}
+	var out []map[string]any
+	for _, r := range rs {
+		if r.ActiveAt(t.c.now()) {
+			out = append(out, map[string]any{"id": r.ID, "name": r.Name, "name_zh": r.NameZH, "cost": r.Cost, "stock": r.Stock})
+		}
+	}
+	return jsonOf(out)
+}
+
+func (t memberTools) Redemptions(ctx context.Context) (string, error) {
+	rds, err := t.c.ledger.Redemptions(ctx, acct(t.ev), false, 20)
+	if err != nil {
+		return "", err
+	}
+	var out []map[string]any
+	for _, rd := range rds {
+		out = append(out, map[string]any{"code": loyalty.FormatCode(rd.Code), "reward": rd.Reward, "state": rd.State, "date": date(rd.Created, t.c.loc)})
+	}
+	return jsonOf(out)
+}
+
+func (t memberTools) Submissions(ctx context.Context) (string, error) {
+	if t.c.ugc == nil {
+		return "[]", nil
+	}
+	subs, err := t.c.ugc.List(ctx, ugc.Filter{Member: t.ev.Member}, 20)
+	if err != nil {
+		return "", err
+	}
+	var out []map[string]any
+	for _, s := range subs {
+		out = append(out, map[string]any{"id": s.ID, "platform": s.Platform, "status": s.Status, "points": s.Points})
+	}
+	return jsonOf(out)
+}
+
+func (t memberTools) Handoff(ctx context.Context, summary string) (string, error) {
+	tk, _, err := t.c.openTicket(ctx, t.ev, summary)
+	if err != nil {
+		return "", err
+	}
+	return jsonOf(map[string]any{"ticket": tk.ID, "status": "a human manager will reply in this chat"})
+}
+
+var _ support.Tools = memberTools{}

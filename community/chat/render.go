@@ -1,0 +1,58 @@
+package chat
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/loyalbot/loyalbot/ugc"
+)
+
+func date(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(loc).Format(time.DateOnly)
+}
+
+func isQuestion(text string) bool {
+	text = strings.TrimSpace(text)
+	return strings.HasSuffix(text, "?") || strings.HasSuffix(text, "？")
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func memberIDs(subs []ugc.Submission) []uint64 {
+	ids := make([]uint64, len(subs))
+	for i, s := range subs {
+		ids[i] = s.Member
+	}
+	return ids
+}
+
+// points formats a point amount with thousands separators: 12,345.
+func points(n int64) string {
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// historyPage is how many entries /history shows a page.
+const historyPage = 10

@@ -1,0 +1,187 @@
+package chat
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/loyalty"
+)
+
+func rewardName(ev *bots.Event, r loyalty.Reward) string {
+	if ev.Locale == bots.Chinese && r.NameZH != "" {
+		return r.NameZH
+	}
+	return r.Name
+}
+
+// rewards lists the catalogue with cost and stock, a redeem button per item.
+func (c *handlers) rewards(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	rs, err := c.ledger.Rewards(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rewards: %w", err)
+	}
+	now := c.now()
+	lines := []string{ev.T("rewards.header")}
+	var buttons [][]bots.Button
+	for _, r := range rs {
+		if !r.ActiveAt(now) {
+			continue
+		}
+		stock := ev.T("rewards.unlimited")
+		if r.Stock != loyalty.Unlimited {
+			stock = ev.T("rewards.left", r.Stock)
+		}
+		lines = append(lines, ev.T("rewards.line", r.ID, rewardName(ev, r), pts(ev, r.Cost), stock))
+		if r.Stock != 0 {
+			buttons = append(buttons, []bots.Button{{Label: ev.T("rewards.button", rewardName(ev, r)), Data: "/redeem " + r.ID}})
+		}
+	}
+	if len(lines) == 1 {
+		return bots.Say(ev, "rewards.empty"), nil
+	}
+	lines = append(lines, ev.T("rewards.how"))
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Buttons: buttons, Card: true}}, nil
+}
+
+// redeem asks for confirmation, then redeems. The confirm button carries a
+// nonce so pressing it twice redeems once; "/redeem <item> confirm" typed by
+// hand is keyed by its own message.
+func (c *handlers) redeem(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	id := strings.ToLower(ev.Arg("item"))
+	r, err := c.ledger.Reward(ctx, id)
+	if errors.Is(err, loyalty.ErrUnknownReward) {
+		return bots.Say(ev, "redeem.unknown", ev.Arg("item")), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	name := rewardName(ev, r)
+	switch ev.Arg("action") {
+	case "cancel":
+		return bots.Say(ev, "redeem.cancelled", name), nil
+	case "":
+		return c.confirmRedeem(ctx, ev, r)
+	}
+	nonce := ev.Arg("nonce")
+	if nonce == "" {
+		nonce = ev.ID
+	}
+	rd, err := c.community.Redeem(ctx, ev.Member, r.ID, ev.MemberKey("redeem", nonce))
+	var short *loyalty.InsufficientFundsError
+	switch {
+	case errors.As(err, &short):
+		return bots.Say(ev, "redeem.short", name, pts(ev, r.Cost), pts(ev, short.Missing())), nil
+	case errors.Is(err, loyalty.ErrOutOfStock):
+		return bots.Say(ev, "redeem.out_of_stock", name), nil
+	case errors.Is(err, loyalty.ErrRewardInactive):
+		return bots.Say(ev, "redeem.inactive", name), nil
+	case errors.Is(err, loyalty.ErrLimitReached):
+		return bots.Say(ev, "redeem.limit", name, r.PerMember), nil
+	case errors.Is(err, loyalty.ErrIdempotencyConflict):
+		return bots.Say(ev, "redeem.stale"), nil
+	case err != nil:
+		return nil, fmt.Errorf("redeem %s: %w", r.ID, err)
+	}
+	code := loyalty.FormatCode(rd.Code)
+	if rd.Replay {
+		return bots.Say(ev, "redeem.already", name, code), nil
+	}
+	b, err := c.ledger.Balance(ctx, acct(ev))
+	if err != nil {
+		return nil, err
+	}
+	return []bots.Reply{{Text: ev.T("redeem.ok", name, code, pts(ev, b.Balance))}}, nil
+}
+
+// confirmRedeem checks what can be checked before asking, so a member who
+// cannot redeem learns why at once.
+func (c *handlers) confirmRedeem(ctx context.Context, ev *bots.Event, r loyalty.Reward) ([]bots.Reply, error) {
+	name := rewardName(ev, r)
+	if !r.ActiveAt(c.now()) {
+		return bots.Say(ev, "redeem.inactive", name), nil
+	}
+	if r.Stock == 0 {
+		return bots.Say(ev, "redeem.out_of_stock", name), nil
+	}
+	b, err := c.ledger.Balance(ctx, acct(ev))
+	if err != nil {
+		return nil, err
+	}
+	if b.Available < r.Cost {
+		return bots.Say(ev, "redeem.short", name, pts(ev, r.Cost), pts(ev, r.Cost-b.Available)), nil
+	}
+	sum := sha256.Sum256([]byte(ev.ID))
+	nonce := hex.EncodeToString(sum[:4])
+	return []bots.Reply{{
+		Text: ev.T("redeem.confirm", name, pts(ev, r.Cost), pts(ev, b.Available), r.ID),
+		Buttons: [][]bots.Button{{
+			{Label: ev.T("button.confirm"), Data: "/redeem " + r.ID + " confirm " + nonce},
+			{Label: ev.T("button.cancel"), Data: "/redeem " + r.ID + " cancel"},
+		}},
+	}}, nil
+}
+
+// redemptions lists pending redemptions for managers, oldest last.
+func (c *handlers) redemptions(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	rds, err := c.ledger.Redemptions(ctx, "", true, 20)
+	if err != nil {
+		return nil, fmt.Errorf("redemptions: %w", err)
+	}
+	if len(rds) == 0 {
+		return bots.Say(ev, "redemptions.empty"), nil
+	}
+	ids := make([]uint64, len(rds))
+	for i, rd := range rds {
+		ids[i], _ = rd.Account.MemberID()
+	}
+	names, err := c.members.Names(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	lines := []string{ev.T("redemptions.header", len(rds))}
+	var buttons [][]bots.Button
+	for i, rd := range rds {
+		code := loyalty.FormatCode(rd.Code)
+		lines = append(lines, ev.T("redemptions.line", code, names[ids[i]], rd.Reward, date(rd.Created, c.loc)))
+		buttons = append(buttons, []bots.Button{
+			{Label: ev.T("button.fulfil", code), Data: "/fulfil " + rd.Code},
+			{Label: ev.T("button.cancel_code", code), Data: "/cancel " + rd.Code},
+		})
+	}
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Buttons: buttons}}, nil
+}
+
+// fulfil marks a redemption as handed out and tells the member.
+func (c *handlers) fulfil(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	return c.closeRedemption(ctx, ev, "fulfil", ev.Arg("note"))
+}
+
+// cancel cancels a redemption, refunding its points, and tells the member.
+func (c *handlers) cancel(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	return c.closeRedemption(ctx, ev, "cancel", ev.Arg("reason"))
+}
+
+// closeRedemption runs a manager's fulfil or cancel (op). Messages
+// op+".ok" and op+".already" take the code, the cost and the note.
+func (c *handlers) closeRedemption(ctx context.Context, ev *bots.Event, op, note string) ([]bots.Reply, error) {
+	rd, err := c.community.CloseRedemption(ctx, community.ActorOf(ev), ev.Arg("code"), note, op == "cancel", ev.Key(op))
+	switch {
+	case errors.Is(err, loyalty.ErrNotFound):
+		return bots.Say(ev, "redemption.unknown", ev.Arg("code")), nil
+	case errors.Is(err, loyalty.ErrRedemptionClosed):
+		return bots.Say(ev, "redemption.closed", ev.Arg("code")), nil
+	case err != nil:
+		return nil, fmt.Errorf("%s redemption: %w", op, err)
+	}
+	code := loyalty.FormatCode(rd.Code)
+	if rd.Replay {
+		return bots.Say(ev, op+".already", code, pts(ev, rd.Cost), note), nil
+	}
+	return bots.Say(ev, op+".ok", code, pts(ev, rd.Cost), note), nil
+}
