@@ -83,7 +83,6 @@ func TestFixture_Release1(t *testing.T) {
 	}
 }
 
-
 // TestFixture_MigratesToStableNames: the release before the reshape stored
 // roles and chat kinds as the integers of bots' constants. Opening its
 // database rewrites them as names in one transaction, records the schema
