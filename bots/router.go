@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -147,6 +148,36 @@ func (r *Router) Handle(c Command) {
 	r.ordered = append(r.ordered, cmd)
 }
 
+// Order sets the order Commands (and so /help and the platforms' command
+// menus) lists commands in: the names given first, in that order, then
+// the others in registration order. How commands are grouped in code need
+// not be how a member reads them.
+func (r *Router) Order(names ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rank := make(map[*Command]int, len(names))
+	for i, n := range names {
+		if c, ok := r.cmds[n]; ok {
+			if _, seen := rank[c]; !seen {
+				rank[c] = i
+			}
+		}
+	}
+	slices.SortStableFunc(r.ordered, func(a, b *Command) int {
+		ra, oka := rank[a]
+		rb, okb := rank[b]
+		switch {
+		case oka && okb:
+			return ra - rb
+		case oka:
+			return -1
+		case okb:
+			return 1
+		}
+		return 0
+	})
+}
+
 // HandleText sets the handler for messages that are not commands.
 func (r *Router) HandleText(h Handler) { r.set(&r.text, h) }
 
@@ -163,7 +194,7 @@ func (r *Router) set(slot *Handler, h Handler) {
 }
 
 // Commands returns the visible commands a member with role may run, in
-// registration order.
+// registration order or the one Order set.
 func (r *Router) Commands(role Role) []Command {
 	r.mu.RLock()
 	defer r.mu.RUnlock()

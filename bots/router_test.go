@@ -177,3 +177,18 @@ func TestArgs_TextIsBoundedAndClean(t *testing.T) {
 		}
 	}
 }
+
+func TestRouter_Order(t *testing.T) {
+	r := bots.NewRouter()
+	for _, n := range []string{"c", "a", "d", "b"} {
+		r.Handle(bots.Command{Name: n, Aliases: []string{n + n}, Handler: echo})
+	}
+	r.Order("b", "aa", "zzz", "b")
+	var got []string
+	for _, c := range r.Commands(bots.RoleOwner) {
+		got = append(got, c.Name)
+	}
+	if strings.Join(got, ",") != "b,a,c,d" {
+		t.Errorf("order %v, want b,a (named, aliases count), then c,d as registered", got)
+	}
+}

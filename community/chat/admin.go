@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,20 +13,36 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty"
 )
 
-// pts renders a point amount in the event's language: "1 point", "12,345 points", "10 积分".
-func pts(ev *bots.Event, n int64) string { return ev.TN("n.points", n, points(n)) }
+// Admin is the tools of managers and owners: /give, /take, /role, grants past the daily limit, /audit and /setup.
+type Admin struct{ *base }
+
+// Register adds the commands to r.
+func (c *Admin) Register(r *bots.Router) {
+	member := bots.Arg{Name: "member", Kind: bots.ArgMember}
+	amount := bots.Arg{Name: "amount", Kind: bots.ArgInt, Min: 1, Max: 1_000_000}
+	reason := bots.Arg{Name: "reason", Kind: bots.ArgText}
+	grant := bots.Arg{Name: "grant", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
+	r.Handle(bots.Command{Name: "give", Help: "cmd.give", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.give)})
+	r.Handle(bots.Command{Name: "take", Help: "cmd.take", Role: bots.RoleManager, Args: []bots.Arg{member, amount, reason}, Handler: bots.HandlerFunc(c.take)})
+	r.Handle(bots.Command{Name: "role", Help: "cmd.role", Role: bots.RoleManager, Args: []bots.Arg{member, {Name: "role", Choices: []string{"member", "ambassador", "manager"}}}, Handler: bots.HandlerFunc(c.setRole)})
+	r.Handle(bots.Command{Name: "grants", Help: "cmd.grants", Role: bots.RoleOwner, Handler: bots.HandlerFunc(c.grants)})
+	r.Handle(bots.Command{Name: "approve-grant", Help: "cmd.approve_grant", Role: bots.RoleOwner, Args: []bots.Arg{grant}, Handler: bots.HandlerFunc(c.approveGrant)})
+	r.Handle(bots.Command{Name: "reject-grant", Help: "cmd.reject_grant", Role: bots.RoleOwner, Args: []bots.Arg{grant}, Handler: bots.HandlerFunc(c.rejectGrant)})
+	r.Handle(bots.Command{Name: "audit", Help: "cmd.audit", Role: bots.RoleOwner, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true}}, Handler: bots.HandlerFunc(c.auditLog)})
+	r.Handle(bots.Command{Name: "setup", Help: "cmd.setup", Role: bots.RoleOwner, Args: []bots.Arg{{Name: "setting", Choices: []string{"off"}, Optional: true}}, Handler: bots.HandlerFunc(c.setup)})
+}
 
 // give grants points to a member, with a reason, audit-logged.
-func (c *handlers) give(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Admin) give(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	return c.adjust(ctx, ev, false)
 }
 
 // take deducts points from a member, with a reason, audit-logged.
-func (c *handlers) take(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Admin) take(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	return c.adjust(ctx, ev, true)
 }
 
-func (c *handlers) adjust(ctx context.Context, ev *bots.Event, take bool) ([]bots.Reply, error) {
+func (c *Admin) adjust(ctx context.Context, ev *bots.Event, take bool) ([]bots.Reply, error) {
 	kind := "give"
 	if take {
 		kind = "take"
@@ -53,15 +70,15 @@ func (c *handlers) adjust(ctx context.Context, ev *bots.Event, take bool) ([]bot
 	return bots.Say(ev, kind+".ok", pts(ev, n), names[target], reason, pts(ev, res.Balance)), nil
 }
 
-func (c *handlers) approveGrant(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Admin) approveGrant(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	return c.decideGrant(ctx, ev, true)
 }
 
-func (c *handlers) rejectGrant(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Admin) rejectGrant(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	return c.decideGrant(ctx, ev, false)
 }
 
-func (c *handlers) decideGrant(ctx context.Context, ev *bots.Event, approve bool) ([]bots.Reply, error) {
+func (c *Admin) decideGrant(ctx context.Context, ev *bots.Event, approve bool) ([]bots.Reply, error) {
 	id := uint64(ev.ArgInt("grant"))
 	e, err := c.community.DecideGrant(ctx, community.ActorOf(ev), id, approve)
 	if errors.Is(err, community.ErrNotPending) {
@@ -81,7 +98,7 @@ func (c *handlers) decideGrant(ctx context.Context, ev *bots.Event, approve bool
 }
 
 // grants lists the grants waiting for the owner.
-func (c *handlers) grants(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Admin) grants(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	es, err := c.community.AuditLog(ctx, 0, 10_000)
 	if err != nil {
 		return nil, err
@@ -106,7 +123,7 @@ func (c *handlers) grants(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 }
 
 // setRole is the /role command.
-func (c *handlers) setRole(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Admin) setRole(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	role, _ := bots.ParseRole(ev.Arg("role"))
 	m, err := c.community.SetRole(ctx, community.ActorOf(ev), ev.ArgMember("member"), role)
 	switch {
@@ -120,25 +137,80 @@ func (c *handlers) setRole(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	return bots.Say(ev, "role.ok", m.Name, ev.T("role.name."+role.String())), nil
 }
 
-// broadcast sends text to every brand group chat, or with --segment to
-// the members of one RFM segment privately.
-func (c *handlers) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	if c.notify == nil {
-		return bots.Say(ev, "broadcast.none"), nil
-	}
-	text := ev.Arg("text")
-	if first, rest, _ := strings.Cut(strings.TrimSpace(text), " "); first == "--segment" {
-		if c.orders == nil {
-			return bots.Say(ev, "segment.no_shop"), nil
-		}
-		return c.broadcastSegment(ctx, ev, rest)
-	}
-	sent, total, err := c.community.Broadcast(ctx, community.ActorOf(ev), text)
+// auditLog is /audit [@member]: the latest manager actions, for owners.
+func (c *Admin) auditLog(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	es, err := c.community.AuditLog(ctx, ev.ArgMember("member"), 20)
 	if err != nil {
 		return nil, err
 	}
-	if total == 0 {
-		return bots.Say(ev, "broadcast.none"), nil
+	if len(es) == 0 {
+		return bots.SayPrivately(ev, "audit.empty"), nil
 	}
-	return []bots.Reply{{Text: ev.TN("broadcast.ok", int64(total), sent, total)}}, nil
+	var ids []uint64
+	for _, e := range es {
+		ids = append(ids, e.Actor, e.Target)
+	}
+	names, err := c.members.Names(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	lines := []string{ev.T("audit.header")}
+	for _, e := range es {
+		who := names[e.Actor]
+		if e.Platform != "" {
+			who += " (" + e.Platform + " " + e.UserID + ")"
+		}
+		line := ev.T("audit.line", e.ID, e.Time.In(c.loc).Format("2006-01-02 15:04"), who, "/"+e.Action)
+		if e.Target != 0 {
+			line += " → " + names[e.Target]
+		}
+		if e.Amount != 0 {
+			line += " " + pts(ev, e.Amount)
+		}
+		for _, k := range sortedKeys(e.Args) {
+			if v := e.Args[k]; v != "" {
+				line += " " + strconv.Quote(v)
+			}
+		}
+		line += " [" + ev.T("outcome."+strings.ReplaceAll(e.Outcome, " ", "_")) + "]"
+		lines = append(lines, line)
+	}
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Private: true}}, nil
+}
+
+// setup is /setup [off]: in a group, make this chat (or Discord server) a
+// brand chat or stop it being one; privately, list the brand chats.
+func (c *Admin) setup(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if ev.Private() {
+		bcs := c.members.BrandChats()
+		if len(bcs) == 0 {
+			return bots.Say(ev, "setup.none"), nil
+		}
+		lines := []string{ev.T("setup.header")}
+		for _, bc := range bcs {
+			key := "setup.line"
+			if bc.Config {
+				key = "setup.line_config"
+			}
+			lines = append(lines, ev.T(key, bc.Platform, bc.ID))
+		}
+		return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+	}
+	id := cmp.Or(ev.Server, ev.ChatID)
+	on := ev.Arg("setting") != "off"
+	changed, err := c.community.Setup(ctx, community.ActorOf(ev), ev.Platform, id, on)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case on && changed:
+		return bots.Say(ev, "setup.on"), nil
+	case on:
+		return bots.Say(ev, "setup.already"), nil
+	case changed:
+		return bots.Say(ev, "setup.off"), nil
+	case c.members.IsBrandChat(ev.Platform, id):
+		return bots.Say(ev, "setup.config"), nil
+	}
+	return bots.Say(ev, "setup.not"), nil
 }

@@ -6,6 +6,7 @@
 package chat
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -35,7 +36,8 @@ type Deps struct {
 	Now       func() time.Time
 }
 
-type handlers struct {
+// base is what every feature shares: the dependencies and the renderers.
+type base struct {
 	cfg       community.Config
 	loc       *time.Location
 	community *community.Community
@@ -52,8 +54,82 @@ type handlers struct {
 	notify community.Notifier // nil: nothing is sent outside a conversation
 }
 
-// New returns the chat commands over d. Register adds them to a router.
-func New(d Deps) (*handlers, error) {
+// Feature is one chat feature: it adds its commands to a router.
+type Feature interface {
+	Register(r *bots.Router)
+}
+
+// Features returns the chat features over d, in the order they register:
+// the ones whose service d lacks (the ambassador programme, customer
+// service, the shop) are left out.
+func Features(d Deps) ([]Feature, error) {
+	b, err := newBase(d)
+	if err != nil {
+		return nil, err
+	}
+	fs := []Feature{&Start{b}, &Points{b}, &Checkin{b}, &Leaderboard{b}, &Rewards{b}, &Link{b}, &Privacy{b}, &Admin{b}, &Broadcast{b}}
+	if d.UGC != nil {
+		fs = append(fs, &Submissions{b}, &Referrals{b}, &Ambassadors{b})
+	}
+	if d.Assistant != nil {
+		fs = append(fs, &Helpdesk{b})
+	}
+	if d.Orders != nil {
+		fs = append(fs, &Shop{b})
+	}
+	return fs, nil
+}
+
+// helpOrder is the order /help and the platforms' command menus list
+// commands in: a member's everyday commands first, then the managers' and
+// the owners' tools, then the optional programmes.
+var helpOrder = []string{
+	"start", "help", "points", "history", "checkin", "leaderboard", "rewards", "redeem", "link", "lang", "profile", "export", "erase",
+	"give", "take", "role", "redemptions", "fulfil", "cancel", "broadcast", "grants", "approve-grant", "reject-grant", "audit", "setup",
+	"submit", "submissions", "ref", "referrals", "ambassador", "review", "approve", "reject", "feature", "ambassadors",
+	"human", "tickets", "reply", "close", "shop", "segments", "marketing", "member",
+}
+
+// Mount installs on r the middleware every chat update goes through —
+// recover, then extra (such as a rate limit), then identify the member and
+// pay a newcomer's signup bonus — every chat feature and their messages,
+// and the handler for text that is not a command (message points and
+// answers to questions). cmd/loyalbot and the tests wire chat through it,
+// so both run the same stack.
+func Mount(r *bots.Router, d Deps, extra ...bots.Middleware) error {
+	fs, err := Features(d)
+	if err != nil {
+		return err
+	}
+	b := fs[0].(*Start).base
+	mw := append([]bots.Middleware{bots.Recover(b.log)}, extra...)
+	r.Use(append(mw, bots.Identify(d.Members), b.Signup())...)
+	for _, m := range []map[string]map[string]string{
+		{bots.English: english, bots.Chinese: chinese},
+		{bots.English: englishUGC, bots.Chinese: chineseUGC},
+		{bots.English: englishSupport, bots.Chinese: chineseSupport},
+		{bots.English: englishShop, bots.Chinese: chineseShop},
+	} {
+		for locale, msgs := range m {
+			r.Catalog().Add(locale, msgs)
+		}
+	}
+	for _, f := range fs {
+		f.Register(r)
+	}
+	r.Order(helpOrder...)
+	text := freeText{base: b}
+	for _, f := range fs {
+		if h, ok := f.(*Helpdesk); ok {
+			text.helpdesk = h
+		}
+	}
+	r.HandleText(text)
+	b.router = r
+	return nil
+}
+
+func newBase(d Deps) (*base, error) {
 	loc, err := time.LoadLocation(d.Config.Timezone)
 	if err != nil {
 		return nil, fmt.Errorf("points.timezone %q: %w", d.Config.Timezone, err)
@@ -64,21 +140,25 @@ func New(d Deps) (*handlers, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &handlers{cfg: d.Config, loc: loc, community: d.Community, members: d.Members, ledger: d.Ledger, ugc: d.UGC,
+	return &base{cfg: d.Config, loc: loc, community: d.Community, members: d.Members, ledger: d.Ledger, ugc: d.UGC,
 		assistant: d.Assistant, tickets: d.Tickets, orders: d.Orders, notify: d.Notifier, log: d.Log.With("component", "chat"), now: d.Now}, nil
 }
 
-// Mount installs on r the middleware every chat update goes through —
-// recover, then extra (such as a rate limit), then identify the member and
-// pay a newcomer's signup bonus — and every chat feature. cmd/loyalbot and
-// the tests wire chat through it, so both run the same stack.
-func Mount(r *bots.Router, d Deps, extra ...bots.Middleware) error {
-	h, err := New(d)
-	if err != nil {
-		return err
+// freeText handles messages that are not commands: activity points for
+// group messages, and customer service's answer for questions asked
+// privately or by mentioning the bot.
+type freeText struct {
+	*base
+	helpdesk *Helpdesk // nil without customer service
+}
+
+// Handle implements bots.Handler.
+func (t freeText) Handle(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if err := t.activityPoints(ctx, ev); err != nil {
+		return nil, err
 	}
-	mw := append([]bots.Middleware{bots.Recover(h.log)}, extra...)
-	r.Use(append(mw, bots.Identify(d.Members), h.Signup())...)
-	h.Register(r)
-	return nil
+	if t.helpdesk != nil && ev.Member != 0 && (ev.Private() || ev.Mentioned || t.cfg.AnswerGroupQuestions && isQuestion(ev.Text)) {
+		return t.helpdesk.answer(ctx, ev)
+	}
+	return nil, nil
 }

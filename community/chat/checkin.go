@@ -2,15 +2,21 @@ package chat
 
 import (
 	"context"
-	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
-	"github.com/loyalbot/loyalbot/loyalty"
 )
+
+// Checkin is /checkin.
+type Checkin struct{ *base }
+
+// Register adds the commands to r.
+func (c *Checkin) Register(r *bots.Router) {
+	r.Handle(bots.Command{Name: "checkin", Aliases: []string{"签到"}, Help: "cmd.checkin", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.checkin)})
+}
 
 // checkin pays the daily check-in once per community day, keeps the
 // streak, and pays the streak bonus every StreakDays days in a row.
-func (c *handlers) checkin(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Checkin) checkin(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	res, err := c.community.Checkin(ctx, ev.Member, ev.Name)
 	if err != nil {
 		return nil, err
@@ -33,26 +39,4 @@ func (c *handlers) checkin(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	}
 	text += "\n" + ev.T("points.balance", pts(ev, res.Balance))
 	return append([]bots.Reply{{Text: text}}, c.tierReplies(ev, res.TierChange)...), nil
-}
-
-// tierReplies congratulates a member who moved up a tier.
-func (c *handlers) tierReplies(ev *bots.Event, tc *loyalty.TierChange) []bots.Reply {
-	if tc == nil || !tc.Up() {
-		return nil
-	}
-	benefits := tc.To.Benefits
-	if ev.Locale == bots.Chinese && tc.To.BenefitsZH != "" {
-		benefits = tc.To.BenefitsZH
-	}
-	return []bots.Reply{{Text: ev.T("tier.up", tierName(ev, tc.To), benefits)}}
-}
-
-// duration renders a wait such as "5h 12m".
-func duration(ev *bots.Event, d time.Duration) string {
-	d = d.Round(time.Minute)
-	h, m := int(d.Hours()), int(d.Minutes())%60
-	if h == 0 {
-		return ev.T("duration.m", m)
-	}
-	return ev.T("duration.hm", h, m)
 }

@@ -16,22 +16,20 @@ import (
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
-func (c *handlers) registerSupport(r *bots.Router) {
-	r.Catalog().Add(bots.English, englishSupport)
-	r.Catalog().Add(bots.Chinese, chineseSupport)
+// Helpdesk is customer service: answers to questions, /human for a person, and /tickets, /reply and /close for managers.
+type Helpdesk struct{ *base }
+
+// Register adds the commands to r.
+func (c *Helpdesk) Register(r *bots.Router) {
 	id := bots.Arg{Name: "ticket", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
-	for _, cmd := range []bots.Command{
-		{Name: "human", Aliases: []string{"人工"}, Help: "cmd.human", Role: bots.RoleMember, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Optional: true, Max: 3500}}, Handler: bots.HandlerFunc(c.human)},
-		{Name: "tickets", Help: "cmd.tickets", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.listTickets)},
-		{Name: "reply", Help: "cmd.reply", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.replyTicket)},
-		{Name: "close", Help: "cmd.close", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.closeTicket)},
-	} {
-		r.Handle(cmd)
-	}
+	r.Handle(bots.Command{Name: "human", Aliases: []string{"人工"}, Help: "cmd.human", Role: bots.RoleMember, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Optional: true, Max: 3500}}, Handler: bots.HandlerFunc(c.human)})
+	r.Handle(bots.Command{Name: "tickets", Help: "cmd.tickets", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.listTickets)})
+	r.Handle(bots.Command{Name: "reply", Help: "cmd.reply", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.replyTicket)})
+	r.Handle(bots.Command{Name: "close", Help: "cmd.close", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.closeTicket)})
 }
 
 // answer replies to a question asked privately or by mentioning the bot.
-func (c *handlers) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	q := ev.Text
 	if ev.BotUsername != "" { // "@loyalbot how do I..." asks "how do I..."
 		q = regexp.MustCompile(`(?i)@`+regexp.QuoteMeta(ev.BotUsername)+`\b`).ReplaceAllString(q, "")
@@ -61,7 +59,7 @@ func (c *handlers) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 
 // human opens a hand-off ticket with the conversation so far, or shows
 // the member's open ticket.
-func (c *handlers) human(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Helpdesk) human(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	text := ev.Arg("text")
 	if text == "" {
 		if tk, ok, err := c.tickets.OpenFor(ctx, ev.Member); err != nil {
@@ -80,7 +78,7 @@ func (c *handlers) human(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 	return bots.Say(ev, "support.ticket_opened", tk.ID), nil
 }
 
-func (c *handlers) openTicket(ctx context.Context, ev *bots.Event, text string) (support.Ticket, bool, error) {
+func (c *Helpdesk) openTicket(ctx context.Context, ev *bots.Event, text string) (support.Ticket, bool, error) {
 	now := c.now()
 	var turns []support.Turn
 	for _, line := range c.assistant.History(ev.Member) {
@@ -101,7 +99,7 @@ func (c *handlers) openTicket(ctx context.Context, ev *bots.Event, text string) 
 	return tk, isNew, err
 }
 
-func (c *handlers) listTickets(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Helpdesk) listTickets(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	tks, err := c.tickets.List(ctx, true, 20)
 	if err != nil {
 		return nil, err
@@ -122,7 +120,7 @@ func (c *handlers) listTickets(ctx context.Context, ev *bots.Event) ([]bots.Repl
 
 // replyTicket delivers a manager's answer privately to the member, on the
 // platform they asked from.
-func (c *handlers) replyTicket(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Helpdesk) replyTicket(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	tk, delivered, err := c.community.ReplyTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Arg("text"), ev.Key("reply"))
 	switch {
 	case errors.Is(err, support.ErrNoTicket):
@@ -135,7 +133,7 @@ func (c *handlers) replyTicket(ctx context.Context, ev *bots.Event) ([]bots.Repl
 	return bots.Say(ev, "reply.ok", tk.ID, tk.Name), nil
 }
 
-func (c *handlers) closeTicket(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Helpdesk) closeTicket(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	tk, err := c.community.CloseTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Key("close"))
 	switch {
 	case errors.Is(err, support.ErrNoTicket):
@@ -146,12 +144,6 @@ func (c *handlers) closeTicket(ctx context.Context, ev *bots.Event) ([]bots.Repl
 		return nil, err
 	}
 	return bots.Say(ev, "close.ok", tk.ID), nil
-}
-
-// memberTools are the assistant's tools, bound to the member who asked.
-type memberTools struct {
-	c  *handlers
-	ev *bots.Event
 }
 
 func jsonOf(v any) (string, error) {
@@ -230,6 +222,12 @@ func (t memberTools) Handoff(ctx context.Context, summary string) (string, error
 		return "", err
 	}
 	return jsonOf(map[string]any{"ticket": tk.ID, "status": "a human manager will reply in this chat"})
+}
+
+// memberTools are the assistant's tools, bound to the member who asked.
+type memberTools struct {
+	c  *Helpdesk
+	ev *bots.Event
 }
 
 var _ support.Tools = memberTools{}

@@ -10,8 +10,17 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty"
 )
 
+// Points is /points and /history.
+type Points struct{ *base }
+
+// Register adds the commands to r.
+func (c *Points) Register(r *bots.Router) {
+	r.Handle(bots.Command{Name: "points", Aliases: []string{"balance", "积分"}, Help: "cmd.points", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.points)})
+	r.Handle(bots.Command{Name: "history", Help: "cmd.history", Role: bots.RoleMember, Args: []bots.Arg{{Name: "page", Kind: bots.ArgInt, Min: 1, Max: 1000, Optional: true}}, Handler: bots.HandlerFunc(c.history)})
+}
+
 // points shows balance, available points, tier and progress, and next expiry.
-func (c *handlers) points(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Points) points(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	a := acct(ev)
 	b, err := c.ledger.Balance(ctx, a)
 	if err != nil {
@@ -41,15 +50,8 @@ func (c *handlers) points(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	return c.personal(ev, []bots.Reply{{Text: strings.Join(lines, "\n")}}), nil
 }
 
-func tierName(ev *bots.Event, t loyalty.Tier) string {
-	if ev.Locale == bots.Chinese && t.NameZH != "" {
-		return t.NameZH
-	}
-	return t.Name
-}
-
 // history lists the member's ledger entries, newest first, a page at a time.
-func (c *handlers) history(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Points) history(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	page := max(ev.ArgInt("page"), 1)
 	var cursor uint64
 	var entries []loyalty.Entry
@@ -96,42 +98,4 @@ func (c *handlers) history(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 		lines = append(lines, ev.T("history.more", page+1))
 	}
 	return c.personal(ev, []bots.Reply{{Text: strings.Join(lines, "\n")}}), nil
-}
-
-// leaderboard shows the top members by points earned this week, this
-// month or all time.
-func (c *handlers) leaderboard(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	period := ev.Arg("period")
-	if period == "" {
-		period = "week"
-	}
-	if period == "ambassadors" {
-		return c.ambassadorBoard(ctx, ev)
-	}
-	now := c.now().In(c.loc)
-	var since time.Time
-	switch period {
-	case "week":
-		midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, c.loc)
-		since = midnight.AddDate(0, 0, -((int(now.Weekday()) + 6) % 7)) // Monday
-	case "month":
-		since = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, c.loc)
-	}
-	top, err := c.community.TopEarners(ctx, period, since)
-	if err != nil {
-		return nil, fmt.Errorf("leaderboard: %w", err)
-	}
-	if len(top) == 0 {
-		return bots.Say(ev, "leaderboard.empty", ev.T("period."+period)), nil
-	}
-	lines := []string{ev.T("leaderboard.header", ev.T("period."+period))}
-	medals := []string{"🥇", "🥈", "🥉"}
-	for i, s := range top {
-		rank := fmt.Sprintf("%d.", i+1)
-		if i < len(medals) {
-			rank = medals[i]
-		}
-		lines = append(lines, ev.T("leaderboard.line", rank, s.Name, pts(ev, s.Earned)))
-	}
-	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
 }

@@ -5,13 +5,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
 )
 
+// Privacy is /profile, /export and /erase (and /erase @member for owners).
+type Privacy struct{ *base }
+
+// Register adds the commands to r.
+func (c *Privacy) Register(r *bots.Router) {
+	r.Handle(bots.Command{Name: "profile", Help: "cmd.profile", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.profile)})
+	r.Handle(bots.Command{Name: "export", Help: "cmd.export", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.export)})
+	r.Handle(bots.Command{Name: "erase", Help: "cmd.erase", Role: bots.RoleMember, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true, Hidden: true}, {Name: "confirm", Choices: []string{"confirm"}, Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.erase)})
+}
+
 // export sends the member everything loyalbot stores about them, as JSON.
-func (c *handlers) export(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Privacy) export(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	doc, err := c.community.ExportMember(ctx, ev.Member)
 	if err != nil {
 		return nil, err
@@ -24,7 +35,7 @@ func (c *handlers) export(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 }
 
 // erase is /erase [confirm], and /erase @member [confirm] for owners.
-func (c *handlers) erase(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Privacy) erase(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	target := ev.Member
 	data := "/erase confirm"
 	if m := ev.ArgMember("member"); m != 0 {
@@ -56,4 +67,27 @@ func (c *handlers) erase(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 		return []bots.Reply{{Text: ev.T("erase.done_other", names[target]), Private: true}}, nil
 	}
 	return []bots.Reply{{Text: ev.T("erase.done"), Private: true}}, nil
+}
+
+// profile shows everything loyalbot stores about the member.
+func (c *Privacy) profile(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	m, err := c.members.Get(ctx, ev.Member)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, id := range m.Identities {
+		s := id.Platform + " " + id.UserID
+		if id.Handle != "" {
+			s += " (@" + id.Handle + ")"
+		}
+		ids = append(ids, s)
+	}
+	locale := m.Locale
+	if locale == "" {
+		locale = ev.T("profile.auto")
+	}
+	text := ev.T("profile.text", m.ID, m.Name, ev.T("role.name."+ev.Role.String()), date(m.Joined, c.loc),
+		date(m.LastActive, c.loc), locale, strings.Join(ids, ", "), ev.TN("n.days", int64(m.Streak), m.Streak))
+	return c.personal(ev, []bots.Reply{{Text: text}}), nil
 }

@@ -13,15 +13,21 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty"
 )
 
-func rewardName(ev *bots.Event, r loyalty.Reward) string {
-	if ev.Locale == bots.Chinese && r.NameZH != "" {
-		return r.NameZH
-	}
-	return r.Name
+// Rewards is the catalogue and redemptions: /rewards and /redeem for members, /redemptions, /fulfil and /cancel for managers.
+type Rewards struct{ *base }
+
+// Register adds the commands to r.
+func (c *Rewards) Register(r *bots.Router) {
+	code := bots.Arg{Name: "code"}
+	r.Handle(bots.Command{Name: "rewards", Help: "cmd.rewards", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.rewards)})
+	r.Handle(bots.Command{Name: "redeem", Help: "cmd.redeem", Role: bots.RoleMember, Args: []bots.Arg{{Name: "item"}, {Name: "action", Choices: []string{"confirm", "cancel"}, Optional: true}, {Name: "nonce", Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.redeem)})
+	r.Handle(bots.Command{Name: "redemptions", Help: "cmd.redemptions", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.redemptions)})
+	r.Handle(bots.Command{Name: "fulfil", Aliases: []string{"fulfill"}, Help: "cmd.fulfil", Role: bots.RoleManager, Args: []bots.Arg{code, {Name: "note", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.fulfil)})
+	r.Handle(bots.Command{Name: "cancel", Help: "cmd.cancel", Role: bots.RoleManager, Args: []bots.Arg{code, {Name: "reason", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.cancel)})
 }
 
 // rewards lists the catalogue with cost and stock, a redeem button per item.
-func (c *handlers) rewards(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Rewards) rewards(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	rs, err := c.ledger.Rewards(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("rewards: %w", err)
@@ -52,7 +58,7 @@ func (c *handlers) rewards(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 // redeem asks for confirmation, then redeems. The confirm button carries a
 // nonce so pressing it twice redeems once; "/redeem <item> confirm" typed by
 // hand is keyed by its own message.
-func (c *handlers) redeem(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Rewards) redeem(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	id := strings.ToLower(ev.Arg("item"))
 	r, err := c.ledger.Reward(ctx, id)
 	if errors.Is(err, loyalty.ErrUnknownReward) {
@@ -101,7 +107,7 @@ func (c *handlers) redeem(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 
 // confirmRedeem checks what can be checked before asking, so a member who
 // cannot redeem learns why at once.
-func (c *handlers) confirmRedeem(ctx context.Context, ev *bots.Event, r loyalty.Reward) ([]bots.Reply, error) {
+func (c *Rewards) confirmRedeem(ctx context.Context, ev *bots.Event, r loyalty.Reward) ([]bots.Reply, error) {
 	name := rewardName(ev, r)
 	if !r.ActiveAt(c.now()) {
 		return bots.Say(ev, "redeem.inactive", name), nil
@@ -128,7 +134,7 @@ func (c *handlers) confirmRedeem(ctx context.Context, ev *bots.Event, r loyalty.
 }
 
 // redemptions lists pending redemptions for managers, oldest last.
-func (c *handlers) redemptions(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Rewards) redemptions(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	rds, err := c.ledger.Redemptions(ctx, "", true, 20)
 	if err != nil {
 		return nil, fmt.Errorf("redemptions: %w", err)
@@ -158,18 +164,18 @@ func (c *handlers) redemptions(ctx context.Context, ev *bots.Event) ([]bots.Repl
 }
 
 // fulfil marks a redemption as handed out and tells the member.
-func (c *handlers) fulfil(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Rewards) fulfil(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	return c.closeRedemption(ctx, ev, "fulfil", ev.Arg("note"))
 }
 
 // cancel cancels a redemption, refunding its points, and tells the member.
-func (c *handlers) cancel(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Rewards) cancel(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	return c.closeRedemption(ctx, ev, "cancel", ev.Arg("reason"))
 }
 
 // closeRedemption runs a manager's fulfil or cancel (op). Messages
 // op+".ok" and op+".already" take the code, the cost and the note.
-func (c *handlers) closeRedemption(ctx context.Context, ev *bots.Event, op, note string) ([]bots.Reply, error) {
+func (c *Rewards) closeRedemption(ctx context.Context, ev *bots.Event, op, note string) ([]bots.Reply, error) {
 	rd, err := c.community.CloseRedemption(ctx, community.ActorOf(ev), ev.Arg("code"), note, op == "cancel", ev.Key(op))
 	switch {
 	case errors.Is(err, loyalty.ErrNotFound):

@@ -12,22 +12,20 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 )
 
-func (c *handlers) registerShop(r *bots.Router) {
-	r.Catalog().Add(bots.English, englishShop)
-	r.Catalog().Add(bots.Chinese, chineseShop)
-	for _, cmd := range []bots.Command{
-		{Name: "shop", Help: "cmd.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.shopCmd)},
-		{Name: "segments", Help: "cmd.segments", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.segments)},
-		{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)},
-		{Name: "member", Help: "cmd.member", Role: bots.RoleManager, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember}}, Handler: bots.HandlerFunc(c.memberValue)},
-	} {
-		r.Handle(cmd)
-	}
+// Shop is the shop link and its insights: /shop and /marketing for members, /segments and /member for managers.
+type Shop struct{ *base }
+
+// Register adds the commands to r.
+func (c *Shop) Register(r *bots.Router) {
+	r.Handle(bots.Command{Name: "shop", Help: "cmd.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.shopCmd)})
+	r.Handle(bots.Command{Name: "segments", Help: "cmd.segments", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.segments)})
+	r.Handle(bots.Command{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)})
+	r.Handle(bots.Command{Name: "member", Help: "cmd.member", Role: bots.RoleManager, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember}}, Handler: bots.HandlerFunc(c.memberValue)})
 }
 
 // shop is "/shop <code, e-mail or phone>" for members and
 // "/shop unlink @member" for managers.
-func (c *handlers) shopCmd(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Shop) shopCmd(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	proof := strings.TrimSpace(ev.Arg("proof"))
 	if rest, ok := strings.CutPrefix(proof, "unlink"); ok && (rest == "" || rest[0] == ' ') {
 		return c.shopUnlink(ctx, ev, strings.TrimSpace(rest))
@@ -53,7 +51,7 @@ func (c *handlers) shopCmd(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	return []bots.Reply{{Text: ev.TN("shop.linked", int64(res.Orders), res.Orders, pts(ev, b.Held), pts(ev, b.Balance)), Private: true}}, nil
 }
 
-func (c *handlers) shopUnlink(ctx context.Context, ev *bots.Event, mention string) ([]bots.Reply, error) {
+func (c *Shop) shopUnlink(ctx context.Context, ev *bots.Event, mention string) ([]bots.Reply, error) {
 	if ev.Role < bots.RoleManager {
 		return nil, bots.Errorf("error.forbidden", "shop unlink", ev.T("role.manager"))
 	}
@@ -80,7 +78,7 @@ func (c *handlers) shopUnlink(ctx context.Context, ev *bots.Event, mention strin
 }
 
 // segments shows managers the RFM segments of all shop customers.
-func (c *handlers) segments(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Shop) segments(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	a, err := c.community.ShopInsights(ctx)
 	if err != nil {
 		return nil, err
@@ -95,11 +93,8 @@ func (c *handlers) segments(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
 }
 
-// segmentName is a segment's name in the event's language.
-func segmentName(ev *bots.Event, name string) string { return ev.T("segment." + segmentCode(name)) }
-
 // memberValue shows a member's RFM scores, segment, P(alive) and 12-month CLV.
-func (c *handlers) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Shop) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	target := ev.ArgMember("member")
 	customer, ok, err := c.orders.CustomerOf(ctx, target)
 	if err != nil {
@@ -130,38 +125,8 @@ func (c *handlers) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Repl
 	return []bots.Reply{{Text: text}}, nil
 }
 
-// segmentUsage lists the segments as typed, with their names.
-func (c *handlers) segmentUsage(ev *bots.Event) []bots.Reply {
-	var names []string
-	for _, s := range insights.Segments() {
-		names = append(names, ev.T("segment.usage_item", segmentCode(s), segmentName(ev, s)))
-	}
-	return bots.Say(ev, "segment.usage", strings.Join(names, ", "))
-}
-
-// broadcastSegment messages, privately, the members whose shop customer is
-// in one RFM segment: "/broadcast --segment at-risk We miss you!". Members
-// who turned marketing off are left out.
-func (c *handlers) broadcastSegment(ctx context.Context, ev *bots.Event, rest string) ([]bots.Reply, error) {
-	toks, _ := bots.Tokenize(rest)
-	if len(toks) < 2 {
-		return c.segmentUsage(ev), nil
-	}
-	segment := matchSegment(toks[0])
-	if segment == "" {
-		return c.segmentUsage(ev), nil
-	}
-	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), toks[0]))
-	text = strings.Trim(text, `"' `)
-	sent, optedOut, err := c.community.BroadcastSegment(ctx, community.ActorOf(ev), segment, segmentCode(segment), text)
-	if err != nil {
-		return nil, err
-	}
-	return []bots.Reply{{Text: ev.TN("segment.sent", int64(sent), segmentName(ev, segment), sent, optedOut)}}, nil
-}
-
 // marketing turns segment broadcasts to the member on or off.
-func (c *handlers) marketing(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+func (c *Shop) marketing(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	off := ev.Arg("setting") == "off"
 	if _, err := c.members.Update(ctx, ev.Member, func(m *community.Member) error { m.NoMarketing = off; return nil }); err != nil {
 		return nil, err
@@ -171,6 +136,9 @@ func (c *handlers) marketing(ctx context.Context, ev *bots.Event) ([]bots.Reply,
 	}
 	return bots.Say(ev, "marketing.on"), nil
 }
+
+// segmentName is a segment's name in the event's language.
+func segmentName(ev *bots.Event, name string) string { return ev.T("segment." + segmentCode(name)) }
 
 // segmentCode is how a segment is typed: "At Risk" is at-risk.
 func segmentCode(name string) string {

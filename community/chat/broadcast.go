@@ -1,0 +1,71 @@
+package chat
+
+import (
+	"context"
+	"strings"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/loyalty/insights"
+)
+
+// Broadcast is /broadcast: a message to every brand group, or with --segment privately to one RFM segment.
+type Broadcast struct{ *base }
+
+// Register adds the commands to r.
+func (c *Broadcast) Register(r *bots.Router) {
+	r.Handle(bots.Command{Name: "broadcast", Help: "cmd.broadcast", Role: bots.RoleManager, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.broadcast)})
+}
+
+// broadcast sends text to every brand group chat, or with --segment to
+// the members of one RFM segment privately.
+func (c *Broadcast) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if c.notify == nil {
+		return bots.Say(ev, "broadcast.none"), nil
+	}
+	text := ev.Arg("text")
+	if first, rest, _ := strings.Cut(strings.TrimSpace(text), " "); first == "--segment" {
+		if c.orders == nil {
+			return bots.Say(ev, "segment.no_shop"), nil
+		}
+		return c.broadcastSegment(ctx, ev, rest)
+	}
+	sent, total, err := c.community.Broadcast(ctx, community.ActorOf(ev), text)
+	if err != nil {
+		return nil, err
+	}
+	if total == 0 {
+		return bots.Say(ev, "broadcast.none"), nil
+	}
+	return []bots.Reply{{Text: ev.TN("broadcast.ok", int64(total), sent, total)}}, nil
+}
+
+// segmentUsage lists the segments as typed, with their names.
+func (c *Broadcast) segmentUsage(ev *bots.Event) []bots.Reply {
+	var names []string
+	for _, s := range insights.Segments() {
+		names = append(names, ev.T("segment.usage_item", segmentCode(s), segmentName(ev, s)))
+	}
+	return bots.Say(ev, "segment.usage", strings.Join(names, ", "))
+}
+
+// broadcastSegment messages, privately, the members whose shop customer is
+// in one RFM segment: "/broadcast --segment at-risk We miss you!". Members
+// who turned marketing off are left out.
+func (c *Broadcast) broadcastSegment(ctx context.Context, ev *bots.Event, rest string) ([]bots.Reply, error) {
+	toks, _ := bots.Tokenize(rest)
+	if len(toks) < 2 {
+		return c.segmentUsage(ev), nil
+	}
+	segment := matchSegment(toks[0])
+	if segment == "" {
+		return c.segmentUsage(ev), nil
+	}
+	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), toks[0]))
+	text = strings.Trim(text, `"' `)
+	sent, optedOut, err := c.community.BroadcastSegment(ctx, community.ActorOf(ev), segment, segmentCode(segment), text)
+	if err != nil {
+		return nil, err
+	}
+	return []bots.Reply{{Text: ev.TN("segment.sent", int64(sent), segmentName(ev, segment), sent, optedOut)}}, nil
+}
