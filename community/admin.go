@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -17,19 +20,6 @@ import (
 type pointsArg int64
 
 func pointsN(n int64) pointsArg { return pointsArg(n) }
-
-// render formats key in locale, rendering pointsArg arguments there.
-func (c *Community) render(locale, key string, args ...any) string {
-	cat := c.catalog
-	out := make([]any, len(args))
-	for i, arg := range args {
-		out[i] = arg
-		if p, ok := arg.(pointsArg); ok {
-			out[i] = cat.Plural(locale, "n.points", int64(p), points(int64(p)))
-		}
-	}
-	return cat.Format(locale, key, out...)
-}
 
 // Adjustment asks to give points to a member or take points from them.
 type Adjustment struct {
@@ -52,6 +42,18 @@ type AdjustResult struct {
 	Used     int64 // points the manager had given today before this one
 }
 
+// day returns the community's current date as YYYY-MM-DD.
+func (c *Community) day() string { d, _ := c.today(); return d }
+
+
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
 // AdjustPoints gives or takes points, as a manager. It returns a
 // *ForbiddenError for an actor below manager, ErrSelf for a manager
 // adjusting their own points (owners may; it is audited like anything
@@ -59,7 +61,7 @@ type AdjustResult struct {
 // *InsufficientFundsError for a take above what the member has. A grant
 // past the manager's daily limit waits for the owner (Result.Awaiting).
 // Every call is audited; the target is told privately.
-func (c *Community) AdjustPoints(ctx context.Context, a Adjustment) (AdjustResult, error) {
+func (c *Admin) AdjustPoints(ctx context.Context, a Adjustment) (AdjustResult, error) {
 	action := "give"
 	if a.Take {
 		action = "take"
@@ -92,7 +94,7 @@ func (c *Community) AdjustPoints(ctx context.Context, a Adjustment) (AdjustResul
 		res.Awaiting = &rec
 		c.log.InfoContext(ctx, "grant past the manager's daily limit waits for the owner", "manager", a.Actor.Member,
 			"member", target.ID, "amount", a.Amount, "grant", rec.ID)
-		c.tellManagers(ctx, true, []bots.Button{{Label: "button.approve_grant", Data: "/approve-grant " + strconv.FormatUint(rec.ID, 10)},
+		c.tell.managers(ctx, true, []bots.Button{{Label: "button.approve_grant", Data: "/approve-grant " + strconv.FormatUint(rec.ID, 10)},
 			{Label: "button.reject_grant", Data: "/reject-grant " + strconv.FormatUint(rec.ID, 10)}},
 			"notify.grant_waiting", a.Actor.Name, pointsN(a.Amount), target.Name, a.Reason, rec.ID, pointsN(c.limits.ManagerDailyPoints))
 		return res, nil
@@ -120,18 +122,15 @@ func (c *Community) AdjustPoints(ctx context.Context, a Adjustment) (AdjustResul
 	res.Entry, res.Replay, res.Balance = rc.Entry, rc.Replay, b.Balance
 	if !rc.Replay {
 		c.log.InfoContext(ctx, "points adjusted", "manager", a.Actor.Member, "member", target.ID, "op", action, "amount", a.Amount, "entry", rc.Entry.ID)
-		c.notifyMember(ctx, loyalty.Member(target.ID), "notify."+action, pointsN(a.Amount), a.Reason)
+		c.tell.member(ctx, loyalty.Member(target.ID), "notify."+action, pointsN(a.Amount), a.Reason)
 	}
 	return res, nil
 }
 
-// day returns the community's current date as YYYY-MM-DD.
-func (c *Community) day() string { d, _ := c.today(); return d }
-
 // DecideGrant approves (paying it) or rejects a grant that waits for the
 // owner. It returns a *ForbiddenError below owner and ErrNotPending for an
 // id that is not a waiting grant.
-func (c *Community) DecideGrant(ctx context.Context, actor Actor, id uint64, approve bool) (AuditEntry, error) {
+func (c *Admin) DecideGrant(ctx context.Context, actor Actor, id uint64, approve bool) (AuditEntry, error) {
 	if err := actor.require("approve-grant", bots.RoleOwner); err != nil {
 		return AuditEntry{}, err
 	}
@@ -161,32 +160,19 @@ func (c *Community) DecideGrant(ctx context.Context, actor Actor, id uint64, app
 		return e, err
 	}
 	if approve {
-		c.notifyMember(ctx, loyalty.Member(e.Target), "notify.give", pointsN(e.Amount), e.Args["reason"])
-		c.notifyMember(ctx, loyalty.Member(e.Actor), "notify.grant_approved", id, pointsN(e.Amount))
+		c.tell.member(ctx, loyalty.Member(e.Target), "notify.give", pointsN(e.Amount), e.Args["reason"])
+		c.tell.member(ctx, loyalty.Member(e.Actor), "notify.grant_approved", id, pointsN(e.Amount))
 	} else {
-		c.notifyMember(ctx, loyalty.Member(e.Actor), "notify.grant_rejected", id, pointsN(e.Amount))
+		c.tell.member(ctx, loyalty.Member(e.Actor), "notify.grant_rejected", id, pointsN(e.Amount))
 	}
 	return e, nil
-}
-
-func (c *Community) auditEntry(ctx context.Context, id uint64) (AuditEntry, error) {
-	if err := ctx.Err(); err != nil {
-		return AuditEntry{}, err
-	}
-	var e AuditEntry
-	err := c.members.db.View(func(tx *bolt.Tx) error {
-		var err error
-		e, err = getAudit(tx.Bucket(bucketAudit), id)
-		return err
-	})
-	return e, err
 }
 
 // SetRole changes a member's role. The owner may appoint managers;
 // managers may only move members between member and ambassador. Nobody
 // changes their own role or the owner's. It returns a *ForbiddenError
 // otherwise, and ErrSelf for the actor's own role; the change is audited.
-func (c *Community) SetRole(ctx context.Context, actor Actor, target uint64, role bots.Role) (Member, error) {
+func (c *Admin) SetRole(ctx context.Context, actor Actor, target uint64, role bots.Role) (Member, error) {
 	if err := actor.require("role", bots.RoleManager); err != nil {
 		return Member{}, err
 	}
@@ -225,7 +211,7 @@ func (c *Community) SetRole(ctx context.Context, actor Actor, target uint64, rol
 // Broadcast sends text to every brand group chat (every group the bot has
 // seen when no brand chat is set), audited. It returns how many chats it
 // reached of how many.
-func (c *Community) Broadcast(ctx context.Context, actor Actor, text string) (sent, total int, err error) {
+func (c *Admin) Broadcast(ctx context.Context, actor Actor, text string) (sent, total int, err error) {
 	if err := actor.require("broadcast", bots.RoleManager); err != nil {
 		return 0, 0, err
 	}
@@ -254,30 +240,233 @@ func (c *Community) Broadcast(ctx context.Context, actor Actor, text string) (se
 	return sent, total, nil
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
+// Setup adds the chat an owner is in to the brand chats (on), or removes
+// it, audited. For a Discord channel the whole server is the brand chat.
+// It returns a *ForbiddenError below owner and reports whether anything
+// changed (a configured chat stays).
+func (c *Admin) Setup(ctx context.Context, actor Actor, platform, id string, on bool) (bool, error) {
+	if err := actor.require("setup", bots.RoleOwner); err != nil {
+		return false, err
 	}
-	return b
+	changed, err := c.members.setBrandChat(ctx, BrandChat{Platform: platform, ID: id, AddedBy: actor.Member, Added: c.now()}, on)
+	if err != nil || !changed {
+		return changed, err
+	}
+	e := actor.entry("setup", 0)
+	e.Args = map[string]string{"platform": platform, "chat": id, "on": fmt.Sprint(on)}
+	_, _, err = c.audit(ctx, e, 0)
+	return true, err
 }
 
-// notifyMember tells a member something privately, in their language, on
-// their first platform. n is a point amount the message names first.
-// Failures are logged, not returned: the change the message reports has
-// already happened.
-func (c *Community) notifyMember(ctx context.Context, a loyalty.AccountID, key string, args ...any) {
-	id, ok := a.MemberID()
-	if !ok || c.notify == nil {
-		return
+// UnlinkShop removes a member's shop links, as a manager (so another
+// member can link that customer), and takes back the points those
+// customers' orders earned the member (orders.Service.Unlink). It returns a
+// *ForbiddenError below manager. It is audited: done, with the points taken
+// back as the entry's Amount and Effect, or refused when the member had no
+// shop link. When taking the points back stops midway, the links are gone
+// and the orders marked: the error is returned with what was done, and the
+// orders' Resume finishes the rest at start-up.
+func (c *Admin) UnlinkShop(ctx context.Context, actor Actor, member uint64) (orders.UnlinkResult, error) {
+	if err := actor.require("shop unlink", bots.RoleManager); err != nil {
+		return orders.UnlinkResult{}, err
 	}
-	m, err := c.members.Get(ctx, id)
-	if err != nil || len(m.Identities) == 0 {
-		c.log.WarnContext(ctx, "notify: no member", "member", id, "err", err)
-		return
+	m, err := c.members.Get(ctx, member)
+	if err != nil {
+		return orders.UnlinkResult{}, fmt.Errorf("shop unlink member %d: %w", member, err)
 	}
-	text := c.render(localeOr(m.Locale), key, args...)
-	idt := m.Identities[0]
-	if err := c.notify.Send(ctx, idt.Platform, bots.Address{UserID: idt.UserID}, bots.Reply{Text: text, Private: true}); err != nil {
-		c.log.WarnContext(ctx, "notify failed", "member", id, "platform", idt.Platform, "err", err)
+	res, uerr := c.orders.Unlink(ctx, m.ID, m.Merged...)
+	if uerr != nil && len(res.Customers) == 0 {
+		return res, uerr
 	}
+	e := actor.entry("shop", m.ID)
+	e.Args = map[string]string{"unlink": strings.Join(res.Customers, ",")}
+	if len(res.Customers) == 0 {
+		e.Outcome, e.Note = OutcomeRefused, "no shop account linked"
+	} else {
+		e.Amount = res.Taken
+		e.Effect = fmt.Sprintf("points taken back: %d", res.Taken)
+		if res.Short > 0 {
+			e.Effect += fmt.Sprintf(", already spent: %d", res.Short)
+		}
+		if uerr != nil {
+			e.Note = "interrupted while taking points back (finished at start-up): " + uerr.Error()
+		}
+	}
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return res, errors.Join(uerr, err)
+	}
+	return res, uerr
 }
+
+// CloseRedemption fulfils a redemption (the reward was handed out) or,
+// with cancel, cancels it: its points and stock go back. It returns a
+// *ForbiddenError below manager and the ledger's ErrNotFound and
+// ErrRedemptionClosed; a redemption closed before by the same action is a
+// replay (Redemption.Replay). Audited; the member is told.
+func (c *Admin) CloseRedemption(ctx context.Context, actor Actor, code, note string, cancel bool, key string) (loyalty.Redemption, error) {
+	op, close := "fulfil", c.ledger.Fulfil
+	if cancel {
+		op, close = "cancel", c.ledger.Cancel
+	}
+	if err := actor.require(op, bots.RoleManager); err != nil {
+		return loyalty.Redemption{}, err
+	}
+	rd, err := close(ctx, code, note)
+	if err != nil || rd.Replay {
+		return rd, err
+	}
+	c.log.InfoContext(ctx, "redemption closed", "op", op, "manager", actor.Member, "code", rd.Code, "note", note)
+	target, _ := rd.Account.MemberID()
+	e := actor.entry(op, target)
+	shown := loyalty.FormatCode(rd.Code)
+	e.Args, e.Key = map[string]string{"code": shown, "note": note}, key
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return rd, err
+	}
+	c.tell.member(ctx, rd.Account, "notify."+op, shown, pointsN(rd.Cost), note)
+	return rd, nil
+}
+
+// ReplyTicket adds a manager's answer to a ticket and delivers it to the
+// member privately, on the platform they asked from. delivered is false
+// when it could not be delivered (the answer stays on the ticket). It
+// returns a *ForbiddenError below manager and support.ErrNoTicket. Audited.
+func (c *Admin) ReplyTicket(ctx context.Context, actor Actor, id uint64, text, key string) (tk support.Ticket, delivered bool, err error) {
+	if err := actor.require("reply", bots.RoleManager); err != nil {
+		return support.Ticket{}, false, err
+	}
+	if tk, err = c.tickets.Reply(ctx, id, actor.Name, text); err != nil {
+		return tk, false, err
+	}
+	e := actor.entry("reply", tk.Member)
+	e.Args, e.Key = map[string]string{"ticket": strconv.FormatUint(tk.ID, 10), "text": text}, key
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return tk, false, err
+	}
+	if c.notify == nil {
+		return tk, false, nil
+	}
+	locale := bots.English
+	if m, err := c.members.Get(ctx, tk.Member); err == nil && m.Locale != "" {
+		locale = m.Locale
+	}
+	reply := bots.Reply{Text: c.tell.render(locale, "support.reply", tk.ID, text), Private: true}
+	if err := c.notify.Send(ctx, tk.Platform, bots.Address{UserID: tk.UserID}, reply); err != nil {
+		c.log.WarnContext(ctx, "ticket reply not delivered", "ticket", tk.ID, "platform", tk.Platform, "err", err)
+		return tk, false, nil
+	}
+	return tk, true, nil
+}
+
+// CloseTicket closes a support ticket. It returns a *ForbiddenError below
+// manager, support.ErrNoTicket, and support.ErrClosed for a ticket closed
+// before (nothing is audited then).
+func (c *Admin) CloseTicket(ctx context.Context, actor Actor, id uint64, key string) (support.Ticket, error) {
+	if err := actor.require("close", bots.RoleManager); err != nil {
+		return support.Ticket{}, err
+	}
+	tk, err := c.tickets.Close(ctx, id)
+	if err != nil {
+		return tk, err
+	}
+	e := actor.entry("close", tk.Member)
+	e.Args, e.Key = map[string]string{"ticket": strconv.FormatUint(tk.ID, 10)}, key
+	_, _, err = c.audit(ctx, e, 0)
+	return tk, err
+}
+
+// BroadcastSegment sends text privately to every member linked to a shop
+// customer in an RFM segment, except those who turned marketing off. It
+// returns a *ForbiddenError below manager. Audited.
+func (c *Admin) BroadcastSegment(ctx context.Context, actor Actor, segment, code, text string) (sent, optedOut int, err error) {
+	if err := actor.require("broadcast", bots.RoleManager); err != nil {
+		return 0, 0, err
+	}
+	links, err := c.orders.Links(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	a, err := c.ShopInsights(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, r := range a.RFM {
+		member, ok := links[r.Customer]
+		if !ok || r.Segment != segment {
+			continue
+		}
+		m, err := c.members.Get(ctx, member)
+		if err != nil || len(m.Identities) == 0 || c.notify == nil {
+			continue
+		}
+		if m.NoMarketing {
+			optedOut++
+			continue
+		}
+		idt := m.Identities[0]
+		if err := c.notify.Send(ctx, idt.Platform, bots.Address{UserID: idt.UserID}, bots.Reply{Text: text, Private: true}); err != nil {
+			c.log.WarnContext(ctx, "segment message not delivered", "member", member, "err", err)
+			continue
+		}
+		sent++
+	}
+	e := actor.entry("broadcast", 0)
+	e.Args = map[string]string{"segment": code, "text": text}
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return sent, optedOut, err
+	}
+	c.log.InfoContext(ctx, "segment broadcast", "by", actor.Member, "segment", segment, "sent", sent, "opted_out", optedOut)
+	return sent, optedOut, nil
+}
+
+// DecideAmbassador approves or rejects a member's application to the
+// ambassador programme; an approved member becomes an ambassador (a higher
+// role stays). It returns a *ForbiddenError below manager and
+// ugc.ErrNotFound when the member has no application. Audited; the member
+// is told.
+func (c *Admin) DecideAmbassador(ctx context.Context, actor Actor, target uint64, approve bool) error {
+	decision := "reject"
+	if approve {
+		decision = "approve"
+	}
+	if err := actor.require("ambassador "+decision, bots.RoleManager); err != nil {
+		return err
+	}
+	if _, err := c.ugc.Decide(ctx, target, approve, actor.Member); err != nil {
+		return err
+	}
+	e := actor.entry("ambassador", target)
+	e.Args = map[string]string{"decision": decision}
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return err
+	}
+	if !approve {
+		c.tell.member(ctx, loyalty.Member(target), "notify.ambassador_rejected")
+		return nil
+	}
+	if _, err := c.members.Update(ctx, target, func(m *Member) error {
+		m.Role = RoleAt(max(m.Role.Level(), bots.RoleAmbassador))
+		return nil
+	}); err != nil {
+		return err
+	}
+	c.log.InfoContext(ctx, "ambassador approved", "by", actor.Member, "member", target)
+	c.tell.member(ctx, loyalty.Member(target), "notify.ambassador_approved")
+	return nil
+}
+
+func (c *Admin) auditEntry(ctx context.Context, id uint64) (AuditEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return AuditEntry{}, err
+	}
+	var e AuditEntry
+	err := c.members.db.View(func(tx *bolt.Tx) error {
+		var err error
+		e, err = getAudit(tx.Bucket(bucketAudit), id)
+		return err
+	})
+	return e, err
+}
+
+// Limits returns what managers may do without the owner.
+func (c *Admin) Limits() Limits { return c.limits }

@@ -136,24 +136,6 @@ func (m *Members) setBrandChat(ctx context.Context, bc BrandChat, on bool) (chan
 	return true, nil
 }
 
-// Setup adds the chat an owner is in to the brand chats (on), or removes
-// it, audited. For a Discord channel the whole server is the brand chat.
-// It returns a *ForbiddenError below owner and reports whether anything
-// changed (a configured chat stays).
-func (c *Community) Setup(ctx context.Context, actor Actor, platform, id string, on bool) (bool, error) {
-	if err := actor.require("setup", bots.RoleOwner); err != nil {
-		return false, err
-	}
-	changed, err := c.members.setBrandChat(ctx, BrandChat{Platform: platform, ID: id, AddedBy: actor.Member, Added: c.now()}, on)
-	if err != nil || !changed {
-		return changed, err
-	}
-	e := actor.entry("setup", 0)
-	e.Args = map[string]string{"platform": platform, "chat": id, "on": fmt.Sprint(on)}
-	_, _, err = c.audit(ctx, e, 0)
-	return true, err
-}
-
 // brandKeyOf is the brand chat an event's chat belongs to: its server when
 // the platform has servers, else the chat.
 func brandKeyOf(ev *bots.Event) string {

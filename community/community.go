@@ -132,10 +132,19 @@ type Community struct {
 	stepHook func(op string, step int) error
 
 	activity activity     // each member's last paid message
-	alerts   alerts       // manager alerts sent, by kind
+	tell     *notices     // notifications and manager alerts
 	insights insightsMemo // the shop analysis
 	boards   boards       // leaderboards, by period
 }
+
+// Admin holds the use cases of managers and owners: adjusting points,
+// grants, roles, broadcasts, set-up, review of submissions and
+// applications, redemptions, tickets and shop links. Each checks the
+// actor's role itself and is audited. It shares the Community's services.
+type Admin struct{ *Community }
+
+// Admin returns the managers' use cases.
+func (c *Community) Admin() *Admin { return &Admin{c} }
 
 // Option configures a Community.
 type Option func(*Community)
@@ -185,10 +194,11 @@ func New(cfg Config, members *Members, ledger *loyalty.Ledger, opts ...Option) (
 	}
 	c.catalog.Add(bots.English, notificationsEnglish)
 	c.catalog.Add(bots.Chinese, notificationsChinese)
+	c.log = c.log.With("component", "community")
+	c.tell = &notices{send: c.notify, catalog: c.catalog, members: c.members, log: c.log, now: c.now}
 	if c.limits.ManagerDailyPoints <= 0 {
 		c.limits.ManagerDailyPoints = 10_000
 	}
-	c.log = c.log.With("component", "community")
 	return c, nil
 }
 
@@ -210,18 +220,9 @@ func (c *Community) TierChanged(ctx context.Context, tc loyalty.TierChange) {
 		if err := c.notify.SyncTier(ctx, idt.Platform, idt.UserID, tc.From.Name, tc.To.Name); err != nil {
 			c.log.ErrorContext(ctx, "tier role not synced: check the bot's role permissions and position", "member", id,
 				"platform", idt.Platform, "from", tc.From.Name, "to", tc.To.Name, "err", err)
-			c.alertManagers(ctx, "alert.tier_role", m.Name, tc.To.Name, idt.Platform, err.Error())
+			c.tell.alert(ctx, "alert.tier_role", m.Name, tc.To.Name, idt.Platform, err.Error())
 		}
 	}
-}
-
-// alertManagers tells every manager privately about something they must
-// fix, each in their language, at most once an hour per kind of alert.
-func (c *Community) alertManagers(ctx context.Context, key string, args ...any) {
-	if !c.alerts.due(key, c.now()) {
-		return
-	}
-	c.tellManagers(ctx, false, nil, key, args...)
 }
 
 // alerts remembers when each kind of manager alert was last sent. It is
@@ -244,40 +245,6 @@ func (a *alerts) due(key string, now time.Time) bool {
 	}
 	a.sent[key] = now
 	return true
-}
-
-// tellManagers sends managers (or owners only) a private message in their
-// language, with buttons (labels are message keys).
-func (c *Community) tellManagers(ctx context.Context, ownersOnly bool, buttons []bots.Button, key string, args ...any) {
-	if c.notify == nil {
-		return
-	}
-	rs, err := c.members.ManagerAccounts(ctx, ownersOnly)
-	if err != nil {
-		c.log.WarnContext(ctx, "cannot list managers to tell", "err", err)
-		return
-	}
-	for _, r := range rs {
-		loc := localeOr(r.Locale)
-		reply := bots.Reply{Text: c.render(loc, key, args...), Private: true}
-		if len(buttons) > 0 {
-			row := make([]bots.Button, len(buttons))
-			for i, b := range buttons {
-				row[i] = bots.Button{Label: c.catalog.Format(loc, b.Label), Data: b.Data}
-			}
-			reply.Buttons = [][]bots.Button{row}
-		}
-		if err := c.notify.Send(ctx, r.Platform, bots.Address{UserID: r.UserID}, reply); err != nil {
-			c.log.DebugContext(ctx, "manager message not delivered", "platform", r.Platform, "user", r.UserID, "err", err)
-		}
-	}
-}
-
-func localeOr(l string) string {
-	if l == "" {
-		return bots.English
-	}
-	return l
 }
 
 // today returns the community's current date as YYYY-MM-DD.

@@ -2,13 +2,9 @@ package community
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/loyalty/insights"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 )
@@ -16,46 +12,6 @@ import (
 // WithOrders connects the shop: members link their shop account, and
 // managers see segments and customer value.
 func WithOrders(s *orders.Service) Option { return func(c *Community) { c.orders = s } }
-
-// UnlinkShop removes a member's shop links, as a manager (so another
-// member can link that customer), and takes back the points those
-// customers' orders earned the member (orders.Service.Unlink). It returns a
-// *ForbiddenError below manager. It is audited: done, with the points taken
-// back as the entry's Amount and Effect, or refused when the member had no
-// shop link. When taking the points back stops midway, the links are gone
-// and the orders marked: the error is returned with what was done, and the
-// orders' Resume finishes the rest at start-up.
-func (c *Community) UnlinkShop(ctx context.Context, actor Actor, member uint64) (orders.UnlinkResult, error) {
-	if err := actor.require("shop unlink", bots.RoleManager); err != nil {
-		return orders.UnlinkResult{}, err
-	}
-	m, err := c.members.Get(ctx, member)
-	if err != nil {
-		return orders.UnlinkResult{}, fmt.Errorf("shop unlink member %d: %w", member, err)
-	}
-	res, uerr := c.orders.Unlink(ctx, m.ID, m.Merged...)
-	if uerr != nil && len(res.Customers) == 0 {
-		return res, uerr
-	}
-	e := actor.entry("shop", m.ID)
-	e.Args = map[string]string{"unlink": strings.Join(res.Customers, ",")}
-	if len(res.Customers) == 0 {
-		e.Outcome, e.Note = OutcomeRefused, "no shop account linked"
-	} else {
-		e.Amount = res.Taken
-		e.Effect = fmt.Sprintf("points taken back: %d", res.Taken)
-		if res.Short > 0 {
-			e.Effect += fmt.Sprintf(", already spent: %d", res.Short)
-		}
-		if uerr != nil {
-			e.Note = "interrupted while taking points back (finished at start-up): " + uerr.Error()
-		}
-	}
-	if _, _, err := c.audit(ctx, e, 0); err != nil {
-		return res, errors.Join(uerr, err)
-	}
-	return res, uerr
-}
 
 // Insights is the shop's RFM scoring and fitted models at one moment.
 type Insights struct {

@@ -49,7 +49,7 @@ func (c *Admin) adjust(ctx context.Context, ev *bots.Event, take bool) ([]bots.R
 	}
 	target := ev.ArgMember("member")
 	n, reason := ev.ArgInt("amount"), ev.Arg("reason")
-	res, err := c.community.AdjustPoints(ctx, community.Adjustment{Actor: community.ActorOf(ev), Target: target, Amount: n, Take: take, Reason: reason, Key: ev.Key(kind)})
+	res, err := c.admin.AdjustPoints(ctx, community.Adjustment{Actor: community.ActorOf(ev), Target: target, Amount: n, Take: take, Reason: reason, Key: ev.Key(kind)})
 	names, nerr := c.members.Names(ctx, []uint64{target})
 	if nerr != nil {
 		return nil, nerr
@@ -65,7 +65,7 @@ func (c *Admin) adjust(ctx context.Context, ev *bots.Event, take bool) ([]bots.R
 	case err != nil:
 		return nil, err
 	case res.Awaiting != nil:
-		return bots.Say(ev, "give.awaiting", pts(ev, n), names[target], pts(ev, c.community.Limits().ManagerDailyPoints), pts(ev, res.Used), res.Awaiting.ID), nil
+		return bots.Say(ev, "give.awaiting", pts(ev, n), names[target], pts(ev, c.admin.Limits().ManagerDailyPoints), pts(ev, res.Used), res.Awaiting.ID), nil
 	}
 	return bots.Say(ev, kind+".ok", pts(ev, n), names[target], reason, pts(ev, res.Balance)), nil
 }
@@ -80,7 +80,7 @@ func (c *Admin) rejectGrant(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 
 func (c *Admin) decideGrant(ctx context.Context, ev *bots.Event, approve bool) ([]bots.Reply, error) {
 	id := uint64(ev.ArgInt("grant"))
-	e, err := c.community.DecideGrant(ctx, community.ActorOf(ev), id, approve)
+	e, err := c.admin.DecideGrant(ctx, community.ActorOf(ev), id, approve)
 	if errors.Is(err, community.ErrNotPending) {
 		return bots.Say(ev, "grant.not_pending", id), nil
 	}
@@ -125,7 +125,7 @@ func (c *Admin) grants(ctx context.Context, ev *bots.Event) ([]bots.Reply, error
 // setRole is the /role command.
 func (c *Admin) setRole(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	role, _ := bots.ParseRole(ev.Arg("role"))
-	m, err := c.community.SetRole(ctx, community.ActorOf(ev), ev.ArgMember("member"), role)
+	m, err := c.admin.SetRole(ctx, community.ActorOf(ev), ev.ArgMember("member"), role)
 	switch {
 	case errors.Is(err, community.ErrSelf):
 		return bots.Say(ev, "role.self"), nil
@@ -198,7 +198,7 @@ func (c *Admin) setup(ctx context.Context, ev *bots.Event) ([]bots.Reply, error)
 	}
 	id := cmp.Or(ev.Server, ev.ChatID)
 	on := ev.Arg("setting") != "off"
-	changed, err := c.community.Setup(ctx, community.ActorOf(ev), ev.Platform, id, on)
+	changed, err := c.admin.Setup(ctx, community.ActorOf(ev), ev.Platform, id, on)
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func (c *Ambassadors) ambassador(ctx context.Context, ev *bots.Event) ([]bots.Re
 		return nil, bots.Errorf("error.unknown_member", toks[0])
 	}
 	approve := ev.Arg("action") == "approve"
-	err = c.community.DecideAmbassador(ctx, community.ActorOf(ev), target, approve)
+	err = c.admin.DecideAmbassador(ctx, community.ActorOf(ev), target, approve)
 	switch {
 	case errors.Is(err, ugc.ErrNotFound):
 		return bots.Say(ev, "ambassador.no_application", toks[0]), nil

@@ -30,7 +30,7 @@ func (c *Broadcast) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply
 		}
 		return c.broadcastSegment(ctx, ev, rest)
 	}
-	sent, total, err := c.community.Broadcast(ctx, community.ActorOf(ev), text)
+	sent, total, err := c.admin.Broadcast(ctx, community.ActorOf(ev), text)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (c *Broadcast) broadcastSegment(ctx context.Context, ev *bots.Event, rest s
 	}
 	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), toks[0]))
 	text = strings.Trim(text, `"' `)
-	sent, optedOut, err := c.community.BroadcastSegment(ctx, community.ActorOf(ev), segment, segmentCode(segment), text)
+	sent, optedOut, err := c.admin.BroadcastSegment(ctx, community.ActorOf(ev), segment, segmentCode(segment), text)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,8 @@ type Deps struct {
 type base struct {
 	cfg       community.Config
 	loc       *time.Location
-	community *community.Community
+	community *community.Community // the members' use cases
+	admin     *community.Admin     // the managers'
 	members   *community.Members
 	ledger    *loyalty.Ledger
 	ugc       *ugc.Service
@@ -140,7 +141,7 @@ func newBase(d Deps) (*base, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &base{cfg: d.Config, loc: loc, community: d.Community, members: d.Members, ledger: d.Ledger, ugc: d.UGC,
+	return &base{cfg: d.Config, loc: loc, community: d.Community, admin: d.Community.Admin(), members: d.Members, ledger: d.Ledger, ugc: d.UGC,
 		assistant: d.Assistant, tickets: d.Tickets, orders: d.Orders, notify: d.Notifier, log: d.Log.With("component", "chat"), now: d.Now}, nil
 }
 

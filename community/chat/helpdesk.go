@@ -121,7 +121,7 @@ func (c *Helpdesk) listTickets(ctx context.Context, ev *bots.Event) ([]bots.Repl
 // replyTicket delivers a manager's answer privately to the member, on the
 // platform they asked from.
 func (c *Helpdesk) replyTicket(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	tk, delivered, err := c.community.ReplyTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Arg("text"), ev.Key("reply"))
+	tk, delivered, err := c.admin.ReplyTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Arg("text"), ev.Key("reply"))
 	switch {
 	case errors.Is(err, support.ErrNoTicket):
 		return bots.Say(ev, "ticket.unknown", ev.ArgInt("ticket")), nil
@@ -134,7 +134,7 @@ func (c *Helpdesk) replyTicket(ctx context.Context, ev *bots.Event) ([]bots.Repl
 }
 
 func (c *Helpdesk) closeTicket(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	tk, err := c.community.CloseTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Key("close"))
+	tk, err := c.admin.CloseTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Key("close"))
 	switch {
 	case errors.Is(err, support.ErrNoTicket):
 		return bots.Say(ev, "ticket.unknown", ev.ArgInt("ticket")), nil

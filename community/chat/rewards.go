@@ -176,7 +176,7 @@ func (c *Rewards) cancel(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 // closeRedemption runs a manager's fulfil or cancel (op). Messages
 // op+".ok" and op+".already" take the code, the cost and the note.
 func (c *Rewards) closeRedemption(ctx context.Context, ev *bots.Event, op, note string) ([]bots.Reply, error) {
-	rd, err := c.community.CloseRedemption(ctx, community.ActorOf(ev), ev.Arg("code"), note, op == "cancel", ev.Key(op))
+	rd, err := c.admin.CloseRedemption(ctx, community.ActorOf(ev), ev.Arg("code"), note, op == "cancel", ev.Key(op))
 	switch {
 	case errors.Is(err, loyalty.ErrNotFound):
 		return bots.Say(ev, "redemption.unknown", ev.Arg("code")), nil

@@ -62,7 +62,7 @@ func (c *Shop) shopUnlink(ctx context.Context, ev *bots.Event, mention string) (
 	if err != nil {
 		return nil, bots.Errorf("error.unknown_member", mention)
 	}
-	res, err := c.community.UnlinkShop(ctx, community.ActorOf(ev), target)
+	res, err := c.admin.UnlinkShop(ctx, community.ActorOf(ev), target)
 	if err != nil {
 		return nil, err
 	}

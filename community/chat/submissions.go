@@ -128,7 +128,7 @@ func (c *Submissions) review(ctx context.Context, ev *bots.Event) ([]bots.Reply,
 }
 
 func (c *Submissions) approve(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	sub, err := c.community.ApproveSubmission(ctx, community.ActorOf(ev), uint64(ev.ArgInt("id")), ev.ArgInt("points"), ev.Arg("note"), ev.Key("approve"))
+	sub, err := c.admin.ApproveSubmission(ctx, community.ActorOf(ev), uint64(ev.ArgInt("id")), ev.ArgInt("points"), ev.Arg("note"), ev.Key("approve"))
 	if reply, ok := c.reviewError(ev, err); ok {
 		return reply, nil
 	}
@@ -142,7 +142,7 @@ func (c *Submissions) approve(ctx context.Context, ev *bots.Event) ([]bots.Reply
 }
 
 func (c *Submissions) reject(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	sub, err := c.community.RejectSubmission(ctx, community.ActorOf(ev), uint64(ev.ArgInt("id")), ev.Arg("reason"))
+	sub, err := c.admin.RejectSubmission(ctx, community.ActorOf(ev), uint64(ev.ArgInt("id")), ev.Arg("reason"))
 	if reply, ok := c.reviewError(ev, err); ok {
 		return reply, nil
 	}
@@ -156,7 +156,7 @@ func (c *Submissions) reject(ctx context.Context, ev *bots.Event) ([]bots.Reply,
 }
 
 func (c *Submissions) feature(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	sub, bonus, err := c.community.FeatureSubmission(ctx, community.ActorOf(ev), uint64(ev.ArgInt("id")), ev.Key("feature"))
+	sub, bonus, err := c.admin.FeatureSubmission(ctx, community.ActorOf(ev), uint64(ev.ArgInt("id")), ev.Key("feature"))
 	if reply, ok := c.reviewError(ev, err); ok {
 		return reply, nil
 	}
