@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 )
@@ -225,7 +226,7 @@ func postSigned(c *http.Client, addr, secret, body string) bool {
 	ts := time.Now().Unix()
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/orders", strings.NewReader(body))
 	req.Header.Set("X-Loyalbot-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-Loyalbot-Signature", orders.Sign(secret, ts, []byte(body)))
+	req.Header.Set("X-Loyalbot-Signature", web.Sign(secret, ts, []byte(body)))
 	resp, err := c.Do(req)
 	if err != nil {
 		return false

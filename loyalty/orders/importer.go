@@ -229,7 +229,7 @@ func (s *Service) parseRow(field func(int) string) (Order, Contact, error) {
 	if status == "" {
 		status = string(Paid)
 	}
-	o := Order{ID: field(0), Customer: field(1), Created: at, Amount: cents(amt), Refunded: cents(ref), Currency: field(4), Status: Status(status)}
+	o := Order{ID: field(0), Customer: field(1), Created: at, Amount: Cents(amt), Refunded: Cents(ref), Currency: field(4), Status: Status(status)}
 	if err := s.normalize(&o); err != nil {
 		return Order{}, Contact{}, err
 	}

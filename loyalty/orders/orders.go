@@ -33,7 +33,6 @@ package orders
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -605,11 +604,18 @@ func (s *Service) Purchases(ctx context.Context) ([]insights.Purchase, error) {
 	return out, err
 }
 
-// Sign returns the webhook signature of body at timestamp ts: hex
-// HMAC-SHA256 over "<ts>.<body>" with the shared secret.
-func Sign(secret string, ts int64, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(m, "%d.", ts)
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
+// Cents converts currency units to cents; amounts too large for an int64
+// become a huge amount that the bounds check refuses, not a wrapped one,
+// and NaN becomes -1, which Validate refuses.
+func Cents(v float64) int64 {
+	c := math.Round(v * 100)
+	switch {
+	case math.IsNaN(c):
+		return -1
+	case c > 1e18:
+		return 1e18
+	case c < -1e18:
+		return -1e18
+	}
+	return int64(c)
 }

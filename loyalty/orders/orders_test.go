@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -42,7 +44,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(svc.Webhook(secret))
+	srv := httptest.NewServer(web.OrderWebhook(svc, secret, clk.Now, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	return &rig{db: db, ledger: l, svc: svc, clock: clk, srv: srv}
 }
@@ -61,7 +63,7 @@ func (r *rig) post(t *testing.T, body string, sign func(ts int64, body []byte) s
 	return resp.StatusCode
 }
 
-func signed(ts int64, body []byte) string { return orders.Sign(secret, ts, body) }
+func signed(ts int64, body []byte) string { return web.Sign(secret, ts, body) }
 
 func order(id, status string, amount, refunded float64) string {
 	return fmt.Sprintf(`{"order_id":%q,"customer_id":"cust-7","created_at":"2026-03-10T10:00:00Z","amount":%v,"refunded_amount":%v,"currency":"CNY","status":%q,"email":"Li.Na@Example.com","email_verified":true}`, id, amount, refunded, status)
@@ -87,8 +89,8 @@ func TestWebhook_Auth(t *testing.T) {
 		want int
 	}{
 		{"ok", signed, t0, body, 200},
-		{"wrong_secret", func(ts int64, b []byte) string { return orders.Sign("guess", ts, b) }, t0, body, 401},
-		{"tampered", func(ts int64, b []byte) string { return orders.Sign(secret, ts, []byte(body)) }, t0, strings.Replace(body, "120", "9120", 1), 401},
+		{"wrong_secret", func(ts int64, b []byte) string { return web.Sign("guess", ts, b) }, t0, body, 401},
+		{"tampered", func(ts int64, b []byte) string { return web.Sign(secret, ts, []byte(body)) }, t0, strings.Replace(body, "120", "9120", 1), 401},
 		{"replayed_late", signed, t0.Add(-6 * time.Minute), body, 401},
 		{"from_the_future", signed, t0.Add(6 * time.Minute), body, 401},
 		{"malformed", signed, t0, `{"order_id":`, 400},

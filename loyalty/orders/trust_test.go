@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -61,7 +63,7 @@ func (r *rig) send(t *testing.T, e ev) (int, string) {
 	now := r.clock.Now()
 	req, _ := http.NewRequest(http.MethodPost, r.srv.URL, strings.NewReader(body))
 	req.Header.Set("X-Loyalbot-Timestamp", strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set("X-Loyalbot-Signature", orders.Sign(secret, now.Unix(), []byte(body)))
+	req.Header.Set("X-Loyalbot-Signature", web.Sign(secret, now.Unix(), []byte(body)))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -275,13 +277,13 @@ func TestOrders_OldOrdersEarnNothing(t *testing.T) {
 
 func TestWebhook_DisabledAndTooLarge(t *testing.T) {
 	r := newRig(t)
-	srv := r.svc.Webhook("")
+	srv := web.OrderWebhook(r.svc, "", r.clock.Now, slog.New(slog.DiscardHandler))
 	rec := &recorder{h: http.Header{}}
 	srv.ServeHTTP(rec, mustRequest(t, "{}"))
 	if rec.code != http.StatusServiceUnavailable || !strings.Contains(rec.body.String(), "orders webhook disabled") {
 		t.Errorf("no secret: %d %s", rec.code, rec.body.String())
 	}
-	big := `{"order_id":"` + strings.Repeat("x", orders.MaxBody) + `"}`
+	big := `{"order_id":"` + strings.Repeat("x", web.MaxBody) + `"}`
 	code, _ := r.postRaw(t, big)
 	if code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body: %d, want 413", code)
@@ -293,7 +295,7 @@ func (r *rig) postRaw(t *testing.T, body string) (int, string) {
 	now := r.clock.Now()
 	req := mustRequest(t, body)
 	req.Header.Set("X-Loyalbot-Timestamp", strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set("X-Loyalbot-Signature", orders.Sign(secret, now.Unix(), []byte(body)))
+	req.Header.Set("X-Loyalbot-Signature", web.Sign(secret, now.Unix(), []byte(body)))
 	req.URL, _ = req.URL.Parse(r.srv.URL)
 	req.RequestURI = ""
 	resp, err := http.DefaultClient.Do(req)
