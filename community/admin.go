@@ -45,8 +45,6 @@ type AdjustResult struct {
 // day returns the community's current date as YYYY-MM-DD.
 func (c *Community) day() string { d, _ := c.today(); return d }
 
-
-
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a

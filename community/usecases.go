@@ -24,8 +24,6 @@ func (c *Community) QualifyReferral(ctx context.Context, member uint64, name str
 	return ref, true, nil
 }
 
-
-
 // Support returns the customer service the community was given (nil
 // without WithSupport), for the chat surface that answers questions.
 func (c *Community) Support() (*support.Assistant, *support.Tickets) { return c.assistant, c.tickets }
