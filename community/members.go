@@ -1,6 +1,7 @@
 package community
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -255,6 +256,11 @@ func (m *Members) noteActivity(ev *bots.Event, mem Member, now time.Time) error 
 			if err := tx.Bucket(bucketChats).Put([]byte(chatKey), c); err != nil {
 				return err
 			}
+			if ev.Chat != bots.ChatPrivate {
+				if err := tx.Bucket(bucketGroups).Put([]byte(chatKey), nil); err != nil {
+					return err
+				}
+			}
 		}
 		return putMember(tx, cur)
 	})
@@ -353,16 +359,18 @@ func (m *Members) WithRole(ctx context.Context, role bots.Role) ([]Member, error
 	}
 	var out []Member
 	err := m.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMembers).ForEach(func(_, v []byte) error {
-			var mem Member
-			if err := json.Unmarshal(v, &mem); err != nil {
+		prefix := append([]byte(cmpRole(RoleAt(role))), 0)
+		cur := tx.Bucket(bucketByRole).Cursor()
+		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+			mem, err := getMember(tx, binary.BigEndian.Uint64(k[len(prefix):]))
+			if err != nil {
 				return err
 			}
-			if mem.MergedInto == 0 && mem.Role.Level() == role {
+			if mem.Role.Level() == role {
 				out = append(out, mem)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }
@@ -450,7 +458,7 @@ func (m *Members) Chats(ctx context.Context, kind ChatKind) ([]Chat, error) {
 	}
 	var out []Chat
 	err := m.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketChats).ForEach(func(_, v []byte) error {
+		decode := func(v []byte) error {
 			var c Chat
 			if err := json.Unmarshal(v, &c); err != nil {
 				return err
@@ -459,7 +467,12 @@ func (m *Members) Chats(ctx context.Context, kind ChatKind) ([]Chat, error) {
 				out = append(out, c)
 			}
 			return nil
-		})
+		}
+		if kind == ChatGroup { // the group index: not one record per member's private chat
+			chats := tx.Bucket(bucketChats)
+			return tx.Bucket(bucketGroups).ForEach(func(k, _ []byte) error { return decode(chats.Get(k)) })
+		}
+		return tx.Bucket(bucketChats).ForEach(func(_, v []byte) error { return decode(v) })
 	})
 	return out, err
 }
@@ -492,12 +505,23 @@ func getMember(tx *bolt.Tx, id uint64) (Member, error) {
 	return Member{}, fmt.Errorf("member %d: merge chain too long: %w", id, ErrNoMember)
 }
 
+// putMember writes a member and keeps the member indexes in step.
 func putMember(tx *bolt.Tx, mem Member) error {
+	b := tx.Bucket(bucketMembers)
+	var old Member
+	if v := b.Get(idKey(mem.ID)); v != nil {
+		if err := json.Unmarshal(v, &old); err != nil {
+			return fmt.Errorf("member %d: %w", mem.ID, err)
+		}
+	}
 	v, err := json.Marshal(mem)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketMembers).Put(idKey(mem.ID), v)
+	if err := b.Put(idKey(mem.ID), v); err != nil {
+		return err
+	}
+	return reindexMember(tx, old, mem)
 }
 
 var _ bots.Resolver = (*Members)(nil)

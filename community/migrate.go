@@ -18,11 +18,12 @@ var (
 
 // SchemaVersion is the version of the community's stored data this code
 // writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[v] brings the data from version v to v+1.
 var migrations = map[int]func(tx *bolt.Tx) error{
 	1: migrateStableNames,
+	2: buildIndexes,
 }
 
 // migrate brings the community's buckets to SchemaVersion inside tx (the

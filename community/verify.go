@@ -59,11 +59,20 @@ func (m *Members) Verify(ctx context.Context) error {
 		}); err != nil {
 			return err
 		}
-		return mb.ForEach(func(k, v []byte) error {
+		want := map[string]int{}
+		if err := mb.ForEach(func(k, v []byte) error {
 			var mem Member
 			if err := json.Unmarshal(v, &mem); err != nil {
 				bad("member %x does not decode: %v", k, err)
 				return nil
+			}
+			if indexed(mem) {
+				for name, key := range map[string][]byte{"role": roleKey(mem.Role, mem.ID), "joined": timeKey(mem.Joined, mem.ID), "active": timeKey(mem.LastActive, mem.ID)} {
+					want[name]++
+					if tx.Bucket(map[string][]byte{"role": bucketByRole, "joined": bucketByJoined, "active": bucketByActive}[name]).Get(key) == nil {
+						bad("member %d is missing from the %s index", mem.ID, name)
+					}
+				}
 			}
 			if mem.MergedInto != 0 {
 				return nil
@@ -74,7 +83,15 @@ func (m *Members) Verify(ctx context.Context) error {
 				}
 			}
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
+		for name, b := range map[string][]byte{"role": bucketByRole, "joined": bucketByJoined, "active": bucketByActive} {
+			if n := tx.Bucket(b).Stats().KeyN; n != want[name] {
+				bad("the %s index has %d entries for %d members", name, n, want[name])
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("verify members: %w", err)

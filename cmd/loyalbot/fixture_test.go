@@ -11,11 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots/botstest"
+	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	bolt "go.etcd.io/bbolt"
 )
@@ -128,8 +130,8 @@ func TestFixture_MigratesToStableNames(t *testing.T) {
 		}
 	}
 	schema, members, chats := snapshot()
-	if schema != "2" {
-		t.Errorf("schema version %q, want 2", schema)
+	if schema != strconv.Itoa(community.SchemaVersion) {
+		t.Errorf("schema version %q, want %d", schema, community.SchemaVersion)
 	}
 	roles := map[string]int{}
 	for _, v := range members {
