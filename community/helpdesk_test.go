@@ -62,11 +62,7 @@ func supportHarness(t *testing.T, script llmScript) (*harness, *llmServer) {
 		client = openai.NewClientWithConfig(cfg)
 	}
 	st := communitytest.NewWith(t, community.DefaultConfig(), []string{"console:admin"}, func(st *communitytest.Stack) []community.Option {
-		tickets, err := support.NewTickets(st.DB, st.Clock.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.Tickets = tickets
+		tickets := st.OpenTickets(t)
 		return []community.Option{community.WithSupport(support.NewAssistant(kb, client, support.Config{Brand: "Lumen Tea"}, nil), tickets)}
 	})
 	var out bytes.Buffer

@@ -35,11 +35,7 @@ func harnessOn(t testing.TB, st *communitytest.Stack) *harness {
 func limitedHarness(t testing.TB, limit int64, cfg community.Config) *harness {
 	t.Helper()
 	st := communitytest.NewWith(t, cfg, []string{"console:admin"}, func(st *communitytest.Stack) []community.Option {
-		tickets, err := support.NewTickets(st.DB, st.Clock.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.Tickets = tickets
+		tickets := st.OpenTickets(t)
 		data, err := os.ReadFile("support/testdata/lumen-tea.yaml")
 		if err != nil {
 			t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/community/support"
+	supportbolt "github.com/loyalbot/loyalbot/community/support/bolt"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -30,10 +31,11 @@ func (a *App) newAssistant() (*support.Assistant, *support.Tickets, error) {
 		client = openai.NewClientWithConfig(oc)
 		a.Log.Info("customer service uses a model", "model", cfg.Model, "base_url", cfg.BaseURL, "api_key", cfg.APIKey)
 	}
-	tickets, err := support.NewTickets(a.DB, a.now)
+	store, err := supportbolt.Open(a.DB)
 	if err != nil {
 		return nil, nil, err
 	}
+	tickets := support.NewTickets(store, a.now)
 	as := support.NewAssistant(kb, client, support.Config{Brand: kb.Brand, Model: cfg.Model, Timeout: cfg.Timeout, DailyTokens: cfg.DailyTokens, Now: a.now}, a.Log)
 	return as, tickets, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/chat"
 	"github.com/loyalbot/loyalbot/community/support"
+	supportbolt "github.com/loyalbot/loyalbot/community/support/bolt"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -124,6 +125,18 @@ func (s *Stack) Balance(tb testing.TB, platform, user string) int64 {
 		tb.Fatal(err)
 	}
 	return b.Balance
+}
+
+// OpenTickets opens customer-service tickets on the stack's database, on
+// its clock, and sets s.Tickets to them.
+func (s *Stack) OpenTickets(tb testing.TB) *support.Tickets {
+	tb.Helper()
+	store, err := supportbolt.Open(s.DB)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.Tickets = support.NewTickets(store, s.Clock.Now)
+	return s.Tickets
 }
 
 type tbWriter struct{ tb testing.TB }

@@ -2,16 +2,10 @@ package support
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
-
-var bucketTickets = []byte("support.tickets") // id → Ticket
 
 // ErrNoTicket is returned for an unknown ticket.
 var ErrNoTicket = errors.New("support: no such ticket")
@@ -39,21 +33,21 @@ type Ticket struct {
 	Updated  time.Time `json:"updated"`
 }
 
-// Tickets stores hand-off tickets. It is safe for concurrent use.
+// Tickets stores hand-off tickets in a TicketStore. It is safe for
+// concurrent use.
 type Tickets struct {
-	db  *bolt.DB
-	now func() time.Time
+	store TicketStore
+	now   func() time.Time
 }
 
-// NewTickets creates the ticket bucket in db.
-func NewTickets(db *bolt.DB, now func() time.Time) (*Tickets, error) {
-	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketTickets)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("open tickets: %w", err)
+// NewTickets returns the tickets kept in store, stamped with now (time.Now
+// when nil). It does no I/O: the store is opened by its package
+// (community/support/bolt's Open).
+func NewTickets(store TicketStore, now func() time.Time) *Tickets {
+	if now == nil {
+		now = time.Now
 	}
-	return &Tickets{db: db, now: now}, nil
+	return &Tickets{store: store, now: now}
 }
 
 // Open opens a ticket for the member with the given turns, or adds them to
@@ -63,21 +57,24 @@ func (t *Tickets) Open(ctx context.Context, tk Ticket) (got Ticket, isNew bool, 
 		return Ticket{}, false, err
 	}
 	now := t.now()
-	err = t.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTickets)
-		if open, ok := openFor(b, tk.Member); ok {
+	err = t.store.Update(ctx, func(tx TicketTx) error {
+		open, ok, err := openFor(tx, tk.Member)
+		if err != nil {
+			return err
+		}
+		if ok {
 			open.Turns = append(open.Turns, tk.Turns...)
 			open.Updated = now
 			got = open
-			return put(b, got)
+			return tx.PutTicket(got)
 		}
-		id, err := b.NextSequence()
+		id, err := tx.NextTicketID()
 		if err != nil {
 			return err
 		}
 		tk.ID, tk.Open, tk.Created, tk.Updated = id, true, now, now
 		got, isNew = tk, true
-		return put(b, got)
+		return tx.PutTicket(got)
 	})
 	return got, isNew, err
 }
@@ -86,9 +83,10 @@ func (t *Tickets) Open(ctx context.Context, tk Ticket) (got Ticket, isNew bool, 
 func (t *Tickets) OpenFor(ctx context.Context, member uint64) (Ticket, bool, error) {
 	var tk Ticket
 	var ok bool
-	err := t.db.View(func(tx *bolt.Tx) error {
-		tk, ok = openFor(tx.Bucket(bucketTickets), member)
-		return nil
+	err := t.store.View(ctx, func(tx TicketReadTx) error {
+		var err error
+		tk, ok, err = openFor(tx, member)
+		return err
 	})
 	return tk, ok, err
 }
@@ -96,23 +94,16 @@ func (t *Tickets) OpenFor(ctx context.Context, member uint64) (Ticket, bool, err
 // List returns open tickets (or all), oldest first, up to limit.
 func (t *Tickets) List(ctx context.Context, openOnly bool, limit int) ([]Ticket, error) {
 	var out []Ticket
-	err := t.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketTickets).ForEach(func(_, v []byte) error {
-			var tk Ticket
-			if err := json.Unmarshal(v, &tk); err != nil {
-				return err
-			}
-			if (!openOnly || tk.Open) && len(out) < limit {
-				out = append(out, tk)
-			}
-			return nil
-		})
+	err := t.store.View(ctx, func(tx TicketReadTx) error {
+		var err error
+		out, err = tx.Tickets(openOnly, limit)
+		return err
 	})
 	return out, err
 }
 
 // Reply adds a manager's answer to a ticket and returns it, so the caller
-// can deliver the text.
+// can deliver the text. It returns ErrNoTicket for an unknown ticket.
 func (t *Tickets) Reply(ctx context.Context, id uint64, from, text string) (Ticket, error) {
 	return t.update(ctx, id, func(tk *Ticket) error {
 		tk.Turns = append(tk.Turns, Turn{From: from, Text: text, At: t.now()})
@@ -121,7 +112,7 @@ func (t *Tickets) Reply(ctx context.Context, id uint64, from, text string) (Tick
 }
 
 // Close closes a ticket. It returns ErrClosed, changing nothing, for a
-// ticket closed before.
+// ticket closed before, and ErrNoTicket for an unknown ticket.
 func (t *Tickets) Close(ctx context.Context, id uint64) (Ticket, error) {
 	return t.update(ctx, id, func(tk *Ticket) error {
 		if !tk.Open {
@@ -137,20 +128,20 @@ func (t *Tickets) update(ctx context.Context, id uint64, fn func(*Ticket) error)
 		return Ticket{}, err
 	}
 	var tk Ticket
-	err := t.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTickets)
-		v := b.Get(binary.BigEndian.AppendUint64(nil, id))
-		if v == nil {
-			return fmt.Errorf("ticket #%d: %w", id, ErrNoTicket)
-		}
-		if err := json.Unmarshal(v, &tk); err != nil {
+	err := t.store.Update(ctx, func(tx TicketTx) error {
+		var ok bool
+		var err error
+		if tk, ok, err = tx.Ticket(id); err != nil {
 			return err
+		}
+		if !ok {
+			return fmt.Errorf("ticket #%d: %w", id, ErrNoTicket)
 		}
 		if err := fn(&tk); err != nil {
 			return err
 		}
 		tk.Updated = t.now()
-		return put(b, tk)
+		return tx.PutTicket(tk)
 	})
 	return tk, err
 }
@@ -158,17 +149,10 @@ func (t *Tickets) update(ctx context.Context, id uint64, fn func(*Ticket) error)
 // Of returns every ticket of member, oldest first.
 func (t *Tickets) Of(ctx context.Context, member uint64) ([]Ticket, error) {
 	var out []Ticket
-	err := t.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketTickets).ForEach(func(_, v []byte) error {
-			var tk Ticket
-			if err := json.Unmarshal(v, &tk); err != nil {
-				return err
-			}
-			if tk.Member == member {
-				out = append(out, tk)
-			}
-			return nil
-		})
+	err := t.store.View(ctx, func(tx TicketReadTx) error {
+		var err error
+		out, err = tx.TicketsOf(member)
+		return err
 	})
 	return out, err
 }
@@ -178,20 +162,13 @@ func (t *Tickets) Erase(ctx context.Context, member uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return t.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTickets)
-		var keys [][]byte
-		if err := b.ForEach(func(k, v []byte) error {
-			var tk Ticket
-			if json.Unmarshal(v, &tk) == nil && tk.Member == member {
-				keys = append(keys, append([]byte(nil), k...))
-			}
-			return nil
-		}); err != nil {
+	return t.store.Update(ctx, func(tx TicketTx) error {
+		tks, err := tx.TicketsOf(member)
+		if err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if err := b.Delete(k); err != nil {
+		for _, tk := range tks {
+			if err := tx.DeleteTicket(tk.ID); err != nil {
 				return err
 			}
 		}
@@ -199,25 +176,19 @@ func (t *Tickets) Erase(ctx context.Context, member uint64) error {
 	})
 }
 
-func openFor(b *bolt.Bucket, member uint64) (Ticket, bool) {
-	var found Ticket
-	var ok bool
-	_ = b.ForEach(func(_, v []byte) error {
-		var tk Ticket
-		if json.Unmarshal(v, &tk) == nil && tk.Member == member && tk.Open {
-			found, ok = tk, true
-		}
-		return nil
-	})
-	return found, ok
-}
-
-func put(b *bolt.Bucket, tk Ticket) error {
-	v, err := json.Marshal(tk)
+// openFor returns the member's open ticket. Should there be several (a
+// merge of two accounts that each had one), it is the newest.
+func openFor(tx TicketReadTx, member uint64) (Ticket, bool, error) {
+	tks, err := tx.TicketsOf(member)
 	if err != nil {
-		return err
+		return Ticket{}, false, err
 	}
-	return b.Put(binary.BigEndian.AppendUint64(nil, tk.ID), v)
+	for i := len(tks) - 1; i >= 0; i-- {
+		if tks[i].Open {
+			return tks[i], true, nil
+		}
+	}
+	return Ticket{}, false, nil
 }
 
 // Merge moves member from's tickets to member to, when /link folds two
@@ -227,21 +198,14 @@ func (t *Tickets) Merge(ctx context.Context, from, to uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return t.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTickets)
-		var moved []Ticket
-		if err := b.ForEach(func(_, v []byte) error {
-			var tk Ticket
-			if json.Unmarshal(v, &tk) == nil && tk.Member == from {
-				tk.Member = to
-				moved = append(moved, tk)
-			}
-			return nil
-		}); err != nil {
+	return t.store.Update(ctx, func(tx TicketTx) error {
+		tks, err := tx.TicketsOf(from)
+		if err != nil {
 			return err
 		}
-		for _, tk := range moved {
-			if err := put(b, tk); err != nil {
+		for _, tk := range tks {
+			tk.Member = to
+			if err := tx.PutTicket(tk); err != nil {
 				return err
 			}
 		}
