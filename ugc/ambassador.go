@@ -1,15 +1,10 @@
 package ugc
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Level is an ambassador level. A member is at the highest level whose
@@ -43,10 +38,11 @@ type Activity struct {
 func (s *Service) Level(ctx context.Context, member uint64) (Level, Activity, error) {
 	var lvl Level
 	var act Activity
-	err := s.db.View(func(tx *bolt.Tx) error {
-		act = s.activityTx(tx, member, s.now().Add(-LevelWindow))
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		act, err = s.activityTx(tx, member, s.now().Add(-LevelWindow))
 		lvl = s.levelFor(act)
-		return nil
+		return err
 	})
 	return lvl, act, err
 }
@@ -54,15 +50,17 @@ func (s *Service) Level(ctx context.Context, member uint64) (Level, Activity, er
 // Activity returns what the member did since the given time.
 func (s *Service) Activity(ctx context.Context, member uint64, since time.Time) (Activity, error) {
 	var act Activity
-	err := s.db.View(func(tx *bolt.Tx) error {
-		act = s.activityTx(tx, member, since)
-		return nil
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		act, err = s.activityTx(tx, member, since)
+		return err
 	})
 	return act, err
 }
 
-func (s *Service) levelTx(tx *bolt.Tx, member uint64) Level {
-	return s.levelFor(s.activityTx(tx, member, s.now().Add(-LevelWindow)))
+func (s *Service) levelTx(tx ReadTx, member uint64) (Level, error) {
+	act, err := s.activityTx(tx, member, s.now().Add(-LevelWindow))
+	return s.levelFor(act), err
 }
 
 func (s *Service) levelFor(act Activity) Level {
@@ -75,14 +73,14 @@ func (s *Service) levelFor(act Activity) Level {
 	return lvl
 }
 
-func (s *Service) activityTx(tx *bolt.Tx, member uint64, since time.Time) Activity {
+// activityTx counts member's activity since the given time. A submission
+// or referral that cannot be read does not count.
+func (s *Service) activityTx(tx ReadTx, member uint64, since time.Time) (Activity, error) {
 	var act Activity
-	prefix := u64(member)
-	c := tx.Bucket(bucketByMember).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		sub, err := getSubmission(tx, binary.BigEndian.Uint64(k[8:]))
+	err := tx.SubmissionIDsOf(member, OldestFirst, func(id uint64) error {
+		sub, err := getSubmission(tx, id)
 		if err != nil {
-			continue
+			return nil
 		}
 		switch {
 		case sub.Status == Pending:
@@ -94,16 +92,23 @@ func (s *Service) activityTx(tx *bolt.Tx, member uint64, since time.Time) Activi
 		case sub.Status == Rejected:
 			act.Rejected++
 		}
+		return nil
+	})
+	if err != nil {
+		return Activity{}, err
 	}
-	c = tx.Bucket(bucketByReferrer).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		ref, found, err := getReferral(tx, binary.BigEndian.Uint64(k[8:]))
+	err = tx.RefereesOf(member, func(referee uint64) error {
+		ref, found, err := tx.Referral(referee)
 		if err == nil && found && ref.Status == RefQualified && !ref.Qualified.Before(since) {
 			act.Referrals++
 			act.Points += ref.Paid
 		}
+		return nil
+	})
+	if err != nil {
+		return Activity{}, err
 	}
-	return act
+	return act, nil
 }
 
 // AppStatus is where an ambassador application is.
@@ -133,8 +138,8 @@ func (s *Service) Apply(ctx context.Context, member uint64, why string) (Applica
 		return Application{}, err
 	}
 	app := Application{Member: member, Why: why, Status: AppPending, Created: s.now()}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		old, found, err := getApp(tx, member)
+	err := s.store.Update(ctx, func(tx Tx) error {
+		old, found, err := tx.Application(member)
 		if err != nil {
 			return err
 		}
@@ -142,7 +147,7 @@ func (s *Service) Apply(ctx context.Context, member uint64, why string) (Applica
 			app = old
 			return fmt.Errorf("apply: %w (%s)", ErrApplied, old.Status)
 		}
-		return putJSON(tx.Bucket(bucketApps), u64(member), app)
+		return tx.PutApplication(app)
 	})
 	return app, err
 }
@@ -151,10 +156,10 @@ func (s *Service) Apply(ctx context.Context, member uint64, why string) (Applica
 // when the member has no pending application.
 func (s *Service) Decide(ctx context.Context, member uint64, approve bool, reviewer uint64) (Application, error) {
 	var app Application
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		var found bool
 		var err error
-		if app, found, err = getApp(tx, member); err != nil {
+		if app, found, err = tx.Application(member); err != nil {
 			return err
 		}
 		if !found || app.Status != AppPending {
@@ -164,7 +169,7 @@ func (s *Service) Decide(ctx context.Context, member uint64, approve bool, revie
 		if approve {
 			app.Status = AppApproved
 		}
-		return putJSON(tx.Bucket(bucketApps), u64(member), app)
+		return tx.PutApplication(app)
 	})
 	return app, err
 }
@@ -172,12 +177,8 @@ func (s *Service) Decide(ctx context.Context, member uint64, approve bool, revie
 // Applications returns the pending applications, oldest first.
 func (s *Service) Applications(ctx context.Context) ([]Application, error) {
 	var out []Application
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketApps).ForEach(func(_, v []byte) error {
-			var app Application
-			if err := json.Unmarshal(v, &app); err != nil {
-				return err
-			}
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		return tx.Applications(func(app Application) error {
 			if app.Status == AppPending {
 				out = append(out, app)
 			}
@@ -186,16 +187,4 @@ func (s *Service) Applications(ctx context.Context) ([]Application, error) {
 	})
 	slices.SortFunc(out, func(a, b Application) int { return a.Created.Compare(b.Created) })
 	return out, err
-}
-
-func getApp(tx *bolt.Tx, member uint64) (Application, bool, error) {
-	v := tx.Bucket(bucketApps).Get(u64(member))
-	if v == nil {
-		return Application{}, false, nil
-	}
-	var app Application
-	if err := json.Unmarshal(v, &app); err != nil {
-		return Application{}, false, fmt.Errorf("decode application of %d: %w", member, err)
-	}
-	return app, true, nil
 }

@@ -1,18 +1,15 @@
 package ugc
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
 	refcode "github.com/loyalbot/loyalbot/loyalty/code"
-	bolt "go.etcd.io/bbolt"
 )
 
 // RefStatus is where a referral is.
@@ -64,27 +61,39 @@ func (s *Service) Code(ctx context.Context, member uint64) (string, error) {
 		return "", err
 	}
 	var code string
-	err := s.db.View(func(tx *bolt.Tx) error {
-		code = string(tx.Bucket(bucketMemberCodes).Get(u64(member)))
-		return nil
+	var found bool
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		code, found, err = tx.MemberCode(member)
+		return err
 	})
-	if err != nil || code != "" {
+	if err != nil || found {
 		return code, err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketMemberCodes).Get(u64(member)); v != nil {
-			code = string(v)
-			return nil
-		}
-		codes := tx.Bucket(bucketCodes)
+	err = s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		if code, err = refcode.New(6, func(s string) bool { return codes.Get([]byte(s)) == nil }); err != nil {
+		if code, found, err = tx.MemberCode(member); err != nil || found {
 			return err
 		}
-		if err := codes.Put([]byte(code), u64(member)); err != nil {
+		var lookup error
+		code, err = refcode.New(6, func(c string) bool {
+			_, taken, err := tx.CodeOwner(c)
+			if err != nil {
+				lookup = err
+				return true // stop drawing: the error is returned below
+			}
+			return !taken
+		})
+		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMemberCodes).Put(u64(member), []byte(code))
+		if lookup != nil {
+			return lookup
+		}
+		if err := tx.PutCode(code, member); err != nil {
+			return err
+		}
+		return tx.PutMemberCode(member, code)
 	})
 	return code, err
 }
@@ -103,14 +112,16 @@ func (s *Service) Attribute(ctx context.Context, referee uint64, code, via strin
 	}
 	code = NormalizeCode(code)
 	var ref Referral
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketCodes).Get([]byte(code))
-		if v == nil {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		referrer, ok, err := tx.CodeOwner(code)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return fmt.Errorf("referral code %q: %w", code, ErrNotFound)
 		}
-		referrer := binary.BigEndian.Uint64(v)
 		ref = Referral{Referrer: referrer, Referee: referee, Code: code, Via: via, Status: RefPending, Created: s.now()}
-		existing, found, err := getReferral(tx, referee)
+		existing, found, err := tx.Referral(referee)
 		if err != nil {
 			return err
 		}
@@ -118,9 +129,12 @@ func (s *Service) Attribute(ctx context.Context, referee uint64, code, via strin
 			ref, ref.Replay = existing, true
 			return nil
 		}
-		dayKey := append(u64(referrer), s.day()...)
-		today := getCount(tx.Bucket(bucketAttrDaily).Get(dayKey))
-		back, backFound, err := getReferral(tx, referrer)
+		day := s.day()
+		today, err := tx.DailyAttributions(referrer, day)
+		if err != nil {
+			return err
+		}
+		back, backFound, err := tx.Referral(referrer)
 		if err != nil {
 			return err
 		}
@@ -133,25 +147,17 @@ func (s *Service) Attribute(ctx context.Context, referee uint64, code, via strin
 			ref.Reason = ReasonRing
 		case !newMember:
 			ref.Reason = ReasonNotNew
-		case today >= uint64(s.cfg.DailyAttributions):
+		case uint64(today) >= uint64(s.cfg.DailyAttributions):
 			ref.Reason = ReasonDailyLimit
 		}
 		if ref.Reason != "" {
 			ref.Status = RefRejected
-			rb := tx.Bucket(bucketRejectedRef)
-			seq, err := rb.NextSequence()
-			if err != nil {
-				return err
-			}
-			return putJSON(rb, u64(seq), ref)
+			return tx.AddRejectedReferral(ref)
 		}
-		if err := tx.Bucket(bucketAttrDaily).Put(dayKey, u64(today+1)); err != nil {
+		if err := tx.PutDailyAttributions(referrer, day, today+1); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketByReferrer).Put(pair(referrer, referee), nil); err != nil {
-			return err
-		}
-		return putJSON(tx.Bucket(bucketReferrals), u64(referee), ref)
+		return tx.PutReferral(ref)
 	})
 	if err == nil && ref.Status == RefRejected && !ref.Replay {
 		s.log.InfoContext(ctx, "referral rejected", "referrer", ref.Referrer, "referee", referee, "reason", ref.Reason)
@@ -171,8 +177,8 @@ func (s *Service) Qualify(ctx context.Context, referee uint64) (ref Referral, pa
 	var found bool
 	id := strconv.FormatUint(referee, 10)
 	keys := []string{"referral:" + id, "referral-welcome:" + id}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if ref, found, err = getReferral(tx, referee); err != nil || !found {
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if ref, found, err = tx.Referral(referee); err != nil || !found {
 			return err
 		}
 		switch ref.Status {
@@ -183,20 +189,23 @@ func (s *Service) Qualify(ctx context.Context, referee uint64) (ref Referral, pa
 			found = false
 			return nil
 		}
-		lvl := s.levelTx(tx, ref.Referrer)
+		lvl, err := s.levelTx(tx, ref.Referrer)
+		if err != nil {
+			return err
+		}
 		ref.Status, ref.Qualified, ref.Paid = RefQualified, s.now(), s.cfg.ReferrerReward*lvl.Multiplier/100
-		for i, p := range []loyalty.Posting{
+		for _, p := range []loyalty.Posting{
 			{Key: keys[0], From: loyalty.Issuance("referral"), To: loyalty.Member(ref.Referrer), Amount: ref.Paid, Reason: "referred member " + id},
 			{Key: keys[1], From: loyalty.Issuance("referral"), To: loyalty.Member(referee), Amount: s.cfg.RefereeReward, Reason: "joined through a referral"},
 		} {
 			if p.Amount <= 0 {
 				continue // a reward switched off in the config
 			}
-			if err := putJSON(tx.Bucket(bucketPayments), []byte(keys[i]), p); err != nil {
+			if err := tx.PutPayment(p); err != nil {
 				return err
 			}
 		}
-		return putJSON(tx.Bucket(bucketReferrals), u64(referee), ref)
+		return tx.PutReferral(ref)
 	})
 	if err != nil || !found {
 		return ref, false, err
@@ -223,12 +232,10 @@ func (s *Service) Erase(ctx context.Context, member uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		prefix := u64(member)
-		var ids []uint64
-		c := tx.Bucket(bucketByMember).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			ids = append(ids, binary.BigEndian.Uint64(k[8:]))
+	return s.store.Update(ctx, func(tx Tx) error {
+		ids, err := collect(func(fn func(uint64) error) error { return tx.SubmissionIDsOf(member, OldestFirst, fn) })
+		if err != nil {
+			return err
 		}
 		for _, id := range ids {
 			sub, err := getSubmission(tx, id)
@@ -238,30 +245,29 @@ func (s *Service) Erase(ctx context.Context, member uint64) error {
 			sub.Note = ""
 			if sub.Status == Pending {
 				sub.Status, sub.Reason, sub.Reviewed = Rejected, ReasonErased, s.now()
-				if err := tx.Bucket(bucketPending).Delete(u64(id)); err != nil {
-					return err
-				}
 			}
-			if err := putSubmission(tx, sub); err != nil {
+			if err := tx.PutSubmission(sub); err != nil {
 				return err
 			}
 		}
-		if code := tx.Bucket(bucketMemberCodes).Get(u64(member)); code != nil {
-			if err := tx.Bucket(bucketCodes).Delete(append([]byte(nil), code...)); err != nil {
+		if code, ok, err := tx.MemberCode(member); err != nil {
+			return err
+		} else if ok {
+			if err := tx.DeleteCode(code); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketMemberCodes).Delete(u64(member)); err != nil {
+			if err := tx.DeleteMemberCode(member); err != nil {
 				return err
 			}
 		}
-		if app, found, err := getApp(tx, member); err != nil {
+		if app, found, err := tx.Application(member); err != nil {
 			return err
 		} else if found {
 			app.Why = ""
 			if app.Status == AppPending {
 				app.Status, app.Decided = AppRejected, s.now()
 			}
-			return putJSON(tx.Bucket(bucketApps), u64(member), app)
+			return tx.PutApplication(app)
 		}
 		return nil
 	})
@@ -279,101 +285,81 @@ func (s *Service) Merge(ctx context.Context, from, to uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		bm := tx.Bucket(bucketByMember)
-		var subs []uint64
-		c := bm.Cursor()
-		for k, _ := c.Seek(u64(from)); k != nil && bytes.HasPrefix(k, u64(from)); k, _ = c.Next() {
-			subs = append(subs, binary.BigEndian.Uint64(k[8:]))
+	return s.store.Update(ctx, func(tx Tx) error {
+		subs, err := collect(func(fn func(uint64) error) error { return tx.SubmissionIDsOf(from, OldestFirst, fn) })
+		if err != nil {
+			return err
 		}
 		for _, id := range subs {
 			sub, err := getSubmission(tx, id)
 			if err != nil {
 				return err
 			}
-			sub.Member = to
-			if err := putSubmission(tx, sub); err != nil {
-				return err
-			}
-			if err := bm.Delete(pair(from, id)); err != nil {
-				return err
-			}
-			if err := bm.Put(pair(to, id), nil); err != nil {
+			sub.Member = to // and into to's index
+			if err := tx.PutSubmission(sub); err != nil {
 				return err
 			}
 		}
-		br, rb := tx.Bucket(bucketByReferrer), tx.Bucket(bucketReferrals)
-		var referees []uint64
-		c = br.Cursor()
-		for k, _ := c.Seek(u64(from)); k != nil && bytes.HasPrefix(k, u64(from)); k, _ = c.Next() {
-			referees = append(referees, binary.BigEndian.Uint64(k[8:]))
+		referees, err := collect(func(fn func(uint64) error) error { return tx.RefereesOf(from, fn) })
+		if err != nil {
+			return err
 		}
 		for _, referee := range referees {
-			ref, found, err := getReferral(tx, referee)
+			ref, found, err := tx.Referral(referee)
 			if err != nil {
 				return err
 			}
 			if found {
-				ref.Referrer = to
-				if err := putJSON(rb, u64(referee), ref); err != nil {
+				ref.Referrer = to // and into to's index
+				if err := tx.PutReferral(ref); err != nil {
 					return err
 				}
 			}
-			if err := br.Delete(pair(from, referee)); err != nil {
-				return err
-			}
-			if err := br.Put(pair(to, referee), nil); err != nil {
-				return err
-			}
 		}
-		if ref, found, err := getReferral(tx, from); err != nil {
+		if ref, found, err := tx.Referral(from); err != nil {
 			return err
 		} else if found {
-			if _, has, err := getReferral(tx, to); err != nil {
+			if _, has, err := tx.Referral(to); err != nil {
 				return err
 			} else if !has && ref.Referrer != to {
 				ref.Referee = to
-				if err := putJSON(rb, u64(to), ref); err != nil {
-					return err
-				}
-				if err := br.Put(pair(ref.Referrer, to), nil); err != nil {
+				if err := tx.PutReferral(ref); err != nil {
 					return err
 				}
 			}
-			if err := rb.Delete(u64(from)); err != nil {
-				return err
-			}
-			if err := br.Delete(pair(ref.Referrer, from)); err != nil {
+			if err := tx.DeleteReferral(from); err != nil {
 				return err
 			}
 		}
-		mc, codes := tx.Bucket(bucketMemberCodes), tx.Bucket(bucketCodes)
-		if code := mc.Get(u64(from)); code != nil {
-			code = append([]byte(nil), code...)
-			if err := codes.Put(code, u64(to)); err != nil {
+		if code, ok, err := tx.MemberCode(from); err != nil {
+			return err
+		} else if ok {
+			if err := tx.PutCode(code, to); err != nil {
 				return err
 			}
-			if err := mc.Delete(u64(from)); err != nil {
+			if err := tx.DeleteMemberCode(from); err != nil {
 				return err
 			}
-			if mc.Get(u64(to)) == nil {
-				if err := mc.Put(u64(to), code); err != nil {
+			if _, has, err := tx.MemberCode(to); err != nil {
+				return err
+			} else if !has {
+				if err := tx.PutMemberCode(to, code); err != nil {
 					return err
 				}
 			}
 		}
-		if app, found, err := getApp(tx, from); err != nil {
+		if app, found, err := tx.Application(from); err != nil {
 			return err
 		} else if found {
-			if _, has, err := getApp(tx, to); err != nil {
+			if _, has, err := tx.Application(to); err != nil {
 				return err
 			} else if !has {
 				app.Member = to
-				if err := putJSON(tx.Bucket(bucketApps), u64(to), app); err != nil {
+				if err := tx.PutApplication(app); err != nil {
 					return err
 				}
 			}
-			return tx.Bucket(bucketApps).Delete(u64(from))
+			return tx.DeleteApplication(from)
 		}
 		return nil
 	})
@@ -383,9 +369,9 @@ func (s *Service) Merge(ctx context.Context, from, to uint64) error {
 func (s *Service) ReferralOf(ctx context.Context, referee uint64) (Referral, bool, error) {
 	var ref Referral
 	var found bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		ref, found, err = getReferral(tx, referee)
+		ref, found, err = tx.Referral(referee)
 		return err
 	})
 	return ref, found, err
@@ -394,59 +380,33 @@ func (s *Service) ReferralOf(ctx context.Context, referee uint64) (Referral, boo
 // ReferralsBy returns the referrals a member made, newest first.
 func (s *Service) ReferralsBy(ctx context.Context, referrer uint64) ([]Referral, error) {
 	var out []Referral
-	err := s.db.View(func(tx *bolt.Tx) error {
-		prefix := u64(referrer)
-		c := tx.Bucket(bucketByReferrer).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			ref, found, err := getReferral(tx, binary.BigEndian.Uint64(k[8:]))
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		return tx.RefereesOf(referrer, func(referee uint64) error {
+			ref, found, err := tx.Referral(referee)
 			if err != nil {
 				return err
 			}
 			if found {
 				out = append(out, ref)
 			}
-		}
-		return nil
+			return nil
+		})
 	})
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	return out, err
 }
 
 // Rejected returns up to limit rejected referrals, newest first, for managers.
 func (s *Service) Rejected(ctx context.Context, limit int) ([]Referral, error) {
 	var out []Referral
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketRejectedRef).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
-			var ref Referral
-			if err := json.Unmarshal(v, &ref); err != nil {
-				return err
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		return stopped(tx.RejectedReferrals(NewestFirst, func(ref Referral) error {
+			if len(out) >= limit {
+				return errStop
 			}
 			out = append(out, ref)
-		}
-		return nil
+			return nil
+		}))
 	})
 	return out, err
-}
-
-func getReferral(tx *bolt.Tx, referee uint64) (Referral, bool, error) {
-	v := tx.Bucket(bucketReferrals).Get(u64(referee))
-	if v == nil {
-		return Referral{}, false, nil
-	}
-	var ref Referral
-	if err := json.Unmarshal(v, &ref); err != nil {
-		return Referral{}, false, fmt.Errorf("decode referral of %d: %w", referee, err)
-	}
-	return ref, true, nil
-}
-
-func putJSON(b *bolt.Bucket, k []byte, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(k, data)
 }

@@ -1,14 +1,13 @@
 // Package ugc runs the ambassador programme: content submissions and their
 // review, referral codes and attribution with fraud checks, and ambassador
 // applications and levels. It knows nothing of chat platforms: it takes
-// member ids and text, and pays through a Crediter.
+// member ids and text, and pays through a Crediter. Its rules are written
+// against Store; ugc/bolt keeps the data in bbolt, and ugc/ugctest holds
+// the conformance suite every Store passes.
 package ugc
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Crediter pays points; *loyalty.Ledger is one.
@@ -117,34 +115,19 @@ func (c Config) RewardFor(platform, typ string) int64 {
 	return c.Default
 }
 
-var (
-	bucketSubmissions = []byte("ugc.submissions")    // id → Submission
-	bucketByURL       = []byte("ugc.by_url")         // canonical URL → id
-	bucketByMember    = []byte("ugc.by_member")      // member id, submission id → nil
-	bucketPending     = []byte("ugc.pending")        // id → nil while pending
-	bucketDaily       = []byte("ugc.daily")          // member id, date → submissions that day
-	bucketKeys        = []byte("ugc.keys")           // idempotency key → submission id
-	bucketCodes       = []byte("ugc.referral_codes") // code → member id
-	bucketMemberCodes = []byte("ugc.member_codes")   // member id → code
-	bucketReferrals   = []byte("ugc.referrals")      // referee id → Referral
-	bucketByReferrer  = []byte("ugc.by_referrer")    // referrer id, referee id → nil
-	bucketRejectedRef = []byte("ugc.rejected_refs")  // sequence → Referral
-	bucketAttrDaily   = []byte("ugc.attributions")   // referrer id, date → count
-	bucketApps        = []byte("ugc.applications")   // member id → Application
-	bucketPayments    = []byte("ugc.payments")       // idempotency key → loyalty.Posting still to post
-)
-
 // Service is the ambassador programme. It is safe for concurrent use.
 type Service struct {
-	db     *bolt.DB
+	store  Store
 	ledger Crediter
 	cfg    Config
 	now    func() time.Time
 	log    *slog.Logger
 }
 
-// New creates the ugc buckets in db.
-func New(db *bolt.DB, pay Crediter, cfg Config, now func() time.Time, log *slog.Logger) (*Service, error) {
+// New returns the programme kept in store, paying through pay. It does no
+// I/O: the store is opened by its package (ugc/bolt's Open). now defaults
+// to time.Now and log to one that discards.
+func New(store Store, pay Crediter, cfg Config, now func() time.Time, log *slog.Logger) *Service {
 	cfg.fill()
 	if now == nil {
 		now = time.Now
@@ -152,27 +135,11 @@ func New(db *bolt.DB, pay Crediter, cfg Config, now func() time.Time, log *slog.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSubmissions, bucketByURL, bucketByMember, bucketPending, bucketDaily, bucketKeys,
-			bucketCodes, bucketMemberCodes, bucketReferrals, bucketByReferrer, bucketRejectedRef, bucketAttrDaily, bucketApps, bucketPayments} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open ugc: %w", err)
-	}
-	return &Service{db: db, ledger: pay, cfg: cfg, now: now, log: log.With("component", "ugc")}, nil
+	return &Service{store: store, ledger: pay, cfg: cfg, now: now, log: log.With("component", "ugc")}
 }
 
 // Config returns the rules in use.
 func (s *Service) Config() Config { return s.cfg }
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-func pair(a, b uint64) []byte { return binary.BigEndian.AppendUint64(u64(a), b) }
 
 func (s *Service) day() string { return s.now().In(s.cfg.Location).Format(time.DateOnly) }
 
@@ -190,46 +157,44 @@ func (s *Service) Submit(ctx context.Context, key string, member uint64, rawURL,
 		return Submission{}, err
 	}
 	var sub Submission
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketKeys).Get([]byte(key)); v != nil {
-			var err error
-			sub, err = getSubmission(tx, binary.BigEndian.Uint64(v))
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if id, ok, err := tx.SubmissionIDByKey(key); err != nil {
+			return err
+		} else if ok {
+			sub, err = getSubmission(tx, id)
 			sub.Replay = true
 			return err
 		}
-		if v := tx.Bucket(bucketByURL).Get([]byte(link.Canonical)); v != nil {
-			existing, err := getSubmission(tx, binary.BigEndian.Uint64(v))
+		if id, ok, err := tx.SubmissionIDByURL(link.Canonical); err != nil {
+			return err
+		} else if ok {
+			existing, err := getSubmission(tx, id)
 			if err != nil {
 				return err
 			}
 			return &DuplicateError{Existing: existing}
 		}
-		dayKey := append(u64(member), s.day()...)
-		count := int(getCount(tx.Bucket(bucketDaily).Get(dayKey)))
+		day := s.day()
+		count, err := tx.DailySubmissions(member, day)
+		if err != nil {
+			return err
+		}
 		if count >= s.cfg.DailyQuota {
 			return fmt.Errorf("%w (%d a day)", ErrQuota, s.cfg.DailyQuota)
 		}
-		id, err := tx.Bucket(bucketSubmissions).NextSequence()
+		id, err := tx.NextSubmissionID()
 		if err != nil {
 			return err
 		}
 		sub = Submission{ID: id, Member: member, URL: rawURL, Canonical: link.Canonical, Platform: link.Platform,
 			Type: link.Type, Note: note, Status: Pending, Created: s.now()}
-		for _, w := range []struct {
-			b    []byte
-			k, v []byte
-		}{
-			{bucketByURL, []byte(link.Canonical), u64(id)},
-			{bucketByMember, pair(member, id), nil},
-			{bucketPending, u64(id), nil},
-			{bucketDaily, dayKey, u64(uint64(count + 1))},
-			{bucketKeys, []byte(key), u64(id)},
-		} {
-			if err := tx.Bucket(w.b).Put(w.k, w.v); err != nil {
-				return err
-			}
+		if err := tx.PutSubmission(sub); err != nil {
+			return err
 		}
-		return putSubmission(tx, sub)
+		if err := tx.PutDailySubmissions(member, day, count+1); err != nil {
+			return err
+		}
+		return tx.PutSubmissionKey(key, id)
 	})
 	return sub, err
 }
@@ -244,15 +209,18 @@ func (s *Service) Submit(ctx context.Context, key string, member uint64, rawURL,
 // Replay. A rejected submission returns ErrReviewed.
 func (s *Service) Approve(ctx context.Context, id, reviewer uint64, points int64, note string) (Submission, error) {
 	key := "ugc-approve:" + strconv.FormatUint(id, 10)
-	sub, err := s.review(ctx, id, Approved, reviewer, note, func(tx *bolt.Tx, sub *Submission) error {
+	sub, err := s.review(ctx, id, Approved, reviewer, note, func(tx Tx, sub *Submission) error {
 		sub.Points = points
 		if points <= 0 {
-			sub.Points = s.reward(tx, *sub)
+			var err error
+			if sub.Points, err = s.reward(tx, *sub); err != nil {
+				return err
+			}
 		}
 		if sub.Points <= 0 {
 			return nil // content rewards switched off
 		}
-		return putJSON(tx.Bucket(bucketPayments), []byte(key), loyalty.Posting{Key: key, From: loyalty.Issuance("ugc"),
+		return tx.PutPayment(loyalty.Posting{Key: key, From: loyalty.Issuance("ugc"),
 			To: loyalty.Member(sub.Member), Amount: sub.Points, Reason: "approved post #" + strconv.FormatUint(id, 10)})
 	})
 	if err != nil {
@@ -276,22 +244,26 @@ func (s *Service) Quote(ctx context.Context, id uint64, points int64) (Submissio
 	}
 	var sub Submission
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error
 		if sub, err = getSubmission(tx, id); err != nil {
 			return err
 		}
 		n = points
 		if n <= 0 {
-			n = s.reward(tx, sub)
+			n, err = s.reward(tx, sub)
 		}
-		return nil
+		return err
 	})
 	return sub, n, err
 }
 
-func (s *Service) reward(tx *bolt.Tx, sub Submission) int64 {
-	return s.cfg.RewardFor(sub.Platform, sub.Type) * s.levelTx(tx, sub.Member).Multiplier / 100
+func (s *Service) reward(tx ReadTx, sub Submission) (int64, error) {
+	lvl, err := s.levelTx(tx, sub.Member)
+	if err != nil {
+		return 0, err
+	}
+	return s.cfg.RewardFor(sub.Platform, sub.Type) * lvl.Multiplier / 100, nil
 }
 
 // Reject rejects a pending submission with a reason (which may be empty).
@@ -304,12 +276,12 @@ func (s *Service) Reject(ctx context.Context, id, reviewer uint64, reason string
 // set, runs inside the transaction (an approval prices and records its
 // payment there). Deciding the same way again is a replay; the other way
 // returns ErrReviewed.
-func (s *Service) review(ctx context.Context, id uint64, to Status, reviewer uint64, note string, decide func(*bolt.Tx, *Submission) error) (Submission, error) {
+func (s *Service) review(ctx context.Context, id uint64, to Status, reviewer uint64, note string, decide func(Tx, *Submission) error) (Submission, error) {
 	if err := ctx.Err(); err != nil {
 		return Submission{}, err
 	}
 	var sub Submission
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if sub, err = getSubmission(tx, id); err != nil {
 			return err
@@ -327,10 +299,7 @@ func (s *Service) review(ctx context.Context, id uint64, to Status, reviewer uin
 			}
 		}
 		sub.Status, sub.Reviewer, sub.Reason, sub.Reviewed = to, reviewer, note, s.now()
-		if err := tx.Bucket(bucketPending).Delete(u64(id)); err != nil {
-			return err
-		}
-		return putSubmission(tx, sub)
+		return tx.PutSubmission(sub) // out of the pending index with its status
 	})
 	return sub, err
 }
@@ -341,7 +310,7 @@ func (s *Service) review(ctx context.Context, id uint64, to Status, reviewer uin
 func (s *Service) Feature(ctx context.Context, id, reviewer uint64) (Submission, int64, error) {
 	key := "ugc-feature:" + strconv.FormatUint(id, 10)
 	var sub Submission
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if sub, err = getSubmission(tx, id); err != nil {
 			return err
@@ -354,13 +323,13 @@ func (s *Service) Feature(ctx context.Context, id, reviewer uint64) (Submission,
 		}
 		sub.Featured = true
 		if s.cfg.FeatureBonus <= 0 {
-			return putSubmission(tx, sub)
+			return tx.PutSubmission(sub)
 		}
-		if err := putJSON(tx.Bucket(bucketPayments), []byte(key), loyalty.Posting{Key: key, From: loyalty.Issuance("ugc"),
+		if err := tx.PutPayment(loyalty.Posting{Key: key, From: loyalty.Issuance("ugc"),
 			To: loyalty.Member(sub.Member), Amount: s.cfg.FeatureBonus, Reason: "featured post #" + strconv.FormatUint(id, 10)}); err != nil {
 			return err
 		}
-		return putSubmission(tx, sub)
+		return tx.PutSubmission(sub)
 	})
 	if err != nil {
 		return Submission{}, 0, err
@@ -381,12 +350,10 @@ func (s *Service) Feature(ctx context.Context, id, reviewer uint64) (Submission,
 func (s *Service) pay(ctx context.Context, key string) (loyalty.Receipt, error) {
 	var p loyalty.Posting
 	var found bool
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketPayments).Get([]byte(key))
-		if found = v != nil; found {
-			return json.Unmarshal(v, &p)
-		}
-		return nil
+	if err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		p, found, err = tx.Payment(key)
+		return err
 	}); err != nil {
 		return loyalty.Receipt{}, err
 	}
@@ -401,16 +368,17 @@ func (s *Service) pay(ctx context.Context, key string) (loyalty.Receipt, error) 
 	if err != nil {
 		return loyalty.Receipt{}, err
 	}
-	return rc, s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketPayments).Delete([]byte(key)) })
+	// Posted: forgetting it is not stopped by a caller giving up now.
+	return rc, s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.DeletePayment(key) })
 }
 
 // Resume posts every payment a crash left recorded but unpaid. Run it at
 // start-up. It returns how many it posted.
 func (s *Service) Resume(ctx context.Context) (int, error) {
 	var keys []string
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPayments).ForEach(func(k, _ []byte) error {
-			keys = append(keys, string(k))
+	if err := s.store.View(ctx, func(tx ReadTx) error {
+		return tx.Payments(func(p loyalty.Posting) error {
+			keys = append(keys, p.Key)
 			return nil
 		})
 	}); err != nil {
@@ -437,7 +405,7 @@ func (s *Service) step(op string, n int) error {
 // Get returns a submission, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, id uint64) (Submission, error) {
 	var sub Submission
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error
 		sub, err = getSubmission(tx, id)
 		return err
@@ -455,16 +423,18 @@ type Filter struct {
 // Queue returns up to limit pending submissions, oldest first.
 func (s *Service) Queue(ctx context.Context, limit int) ([]Submission, error) {
 	var out []Submission
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketPending).Cursor()
-		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
-			sub, err := getSubmission(tx, binary.BigEndian.Uint64(k))
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		return stopped(tx.PendingIDs(func(id uint64) error {
+			if len(out) >= limit {
+				return errStop
+			}
+			sub, err := getSubmission(tx, id)
 			if err != nil {
 				return err
 			}
 			out = append(out, sub)
-		}
-		return nil
+			return nil
+		}))
 	})
 	return out, err
 }
@@ -472,69 +442,33 @@ func (s *Service) Queue(ctx context.Context, limit int) ([]Submission, error) {
 // List returns up to limit submissions matching f, newest first.
 func (s *Service) List(ctx context.Context, f Filter, limit int) ([]Submission, error) {
 	var out []Submission
-	err := s.db.View(func(tx *bolt.Tx) error {
-		keep := func(sub Submission) bool {
-			return (f.Status == "" || sub.Status == f.Status) && (f.Platform == "" || sub.Platform == f.Platform) &&
-				(f.Member == 0 || sub.Member == f.Member)
+	keep := func(sub Submission) {
+		if (f.Status == "" || sub.Status == f.Status) && (f.Platform == "" || sub.Platform == f.Platform) &&
+			(f.Member == 0 || sub.Member == f.Member) {
+			out = append(out, sub)
 		}
+	}
+	err := s.store.View(ctx, func(tx ReadTx) error {
 		if f.Member != 0 {
-			prefix := u64(f.Member)
-			c := tx.Bucket(bucketByMember).Cursor()
-			k, _ := c.Seek(u64(f.Member + 1)) // the next member's first key
-			if k == nil {
-				k, _ = c.Last()
-			} else {
-				k, _ = c.Prev()
-			}
-			for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Prev() {
-				sub, err := getSubmission(tx, binary.BigEndian.Uint64(k[8:]))
+			return stopped(tx.SubmissionIDsOf(f.Member, NewestFirst, func(id uint64) error {
+				if len(out) >= limit {
+					return errStop
+				}
+				sub, err := getSubmission(tx, id)
 				if err != nil {
 					return err
 				}
-				if keep(sub) {
-					out = append(out, sub)
-				}
+				keep(sub)
+				return nil
+			}))
+		}
+		return stopped(tx.Submissions(NewestFirst, func(sub Submission) error {
+			if len(out) >= limit {
+				return errStop
 			}
+			keep(sub)
 			return nil
-		}
-		c := tx.Bucket(bucketSubmissions).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
-			var sub Submission
-			if err := json.Unmarshal(v, &sub); err != nil {
-				return err
-			}
-			if keep(sub) {
-				out = append(out, sub)
-			}
-		}
-		return nil
+		}))
 	})
 	return out, err
-}
-
-func getSubmission(tx *bolt.Tx, id uint64) (Submission, error) {
-	v := tx.Bucket(bucketSubmissions).Get(u64(id))
-	if v == nil {
-		return Submission{}, fmt.Errorf("submission #%d: %w", id, ErrNotFound)
-	}
-	var sub Submission
-	if err := json.Unmarshal(v, &sub); err != nil {
-		return Submission{}, fmt.Errorf("decode submission #%d: %w", id, err)
-	}
-	return sub, nil
-}
-
-func putSubmission(tx *bolt.Tx, sub Submission) error {
-	v, err := json.Marshal(sub)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketSubmissions).Put(u64(sub.ID), v)
-}
-
-func getCount(v []byte) uint64 {
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
 }

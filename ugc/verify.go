@@ -2,12 +2,10 @@ package ugc
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/loyalbot/loyalbot/loyalty"
 )
 
 // ErrInvariant is wrapped by the errors Verify returns.
@@ -25,30 +23,46 @@ func (s *Service) Verify(ctx context.Context) error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrInvariant, fmt.Sprintf(format, args...)))
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		byURL, pending, byMember := tx.Bucket(bucketByURL), tx.Bucket(bucketPending), tx.Bucket(bucketByMember)
-		if err := tx.Bucket(bucketSubmissions).ForEach(func(k, v []byte) error {
-			var sub Submission
-			if err := json.Unmarshal(v, &sub); err != nil {
-				bad("submission %x does not decode: %v", k, err)
-				return nil
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		pending := map[uint64]bool{}
+		if err := tx.PendingIDs(func(id uint64) error { pending[id] = true; return nil }); err != nil {
+			return err
+		}
+		indexed := map[uint64]map[uint64]bool{} // member → ids in their index, read on first use
+		inIndex := func(member, id uint64) (bool, error) {
+			ids, ok := indexed[member]
+			if !ok {
+				ids = map[uint64]bool{}
+				if err := tx.SubmissionIDsOf(member, OldestFirst, func(id uint64) error { ids[id] = true; return nil }); err != nil {
+					return false, err
+				}
+				indexed[member] = ids
 			}
-			if id := byURL.Get([]byte(sub.Canonical)); len(id) != 8 || binary.BigEndian.Uint64(id) != sub.ID {
+			return ids[id], nil
+		}
+		seen := map[uint64]bool{}
+		if err := tx.Submissions(OldestFirst, func(sub Submission) error {
+			seen[sub.ID] = true
+			if id, ok, err := tx.SubmissionIDByURL(sub.Canonical); err != nil {
+				return err
+			} else if !ok || id != sub.ID {
 				bad("submission #%d is not the one indexed under %s", sub.ID, sub.Canonical)
 			}
-			if (pending.Get(k) != nil) != (sub.Status == Pending) {
+			if pending[sub.ID] != (sub.Status == Pending) {
 				bad("submission #%d is %s but the pending set says otherwise", sub.ID, sub.Status)
 			}
-			if byMember.Get(pair(sub.Member, sub.ID)) == nil {
+			if ok, err := inIndex(sub.Member, sub.ID); err != nil {
+				return err
+			} else if !ok {
 				bad("submission #%d is missing from member %d's index", sub.ID, sub.Member)
 			}
 			return nil
 		}); err != nil {
 			return err
 		}
-		return pending.ForEach(func(k, _ []byte) error {
-			if tx.Bucket(bucketSubmissions).Get(k) == nil {
-				bad("pending set names missing submission %x", k)
+		return tx.PendingIDs(func(id uint64) error {
+			if !seen[id] {
+				bad("pending set names missing submission #%d", id)
 			}
 			return nil
 		})
@@ -63,9 +77,8 @@ func (s *Service) Verify(ctx context.Context) error {
 // between a decision and its payment; Resume posts them).
 func (s *Service) Pending(ctx context.Context) (int, error) {
 	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketPayments).Stats().KeyN
-		return nil
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		return tx.Payments(func(loyalty.Posting) error { n++; return nil })
 	})
 	return n, err
 }

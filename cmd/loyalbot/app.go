@@ -17,6 +17,7 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
+	ugcbolt "github.com/loyalbot/loyalbot/ugc/bolt"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -129,9 +130,11 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if uc.Location, err = time.LoadLocation(cfg.Points.Timezone); err != nil {
 		return fmt.Errorf("points.timezone: %w", err)
 	}
-	if a.UGC, err = ugc.New(a.DB, a.Ledger, uc, now, a.Log); err != nil {
+	ustore, err := ugcbolt.Open(a.DB)
+	if err != nil {
 		return err
 	}
+	a.UGC = ugc.New(ustore, a.Ledger, uc, now, a.Log)
 	var tickets *support.Tickets
 	if a.Assistant, tickets, err = a.newAssistant(); err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
+	ugcbolt "github.com/loyalbot/loyalbot/ugc/bolt"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -83,10 +84,11 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 		tb.Fatal(err)
 	}
 	hub := bots.NewHub()
-	u, err := ugc.New(db, l, ugc.DefaultConfig(), clk.Now, nil)
+	ustore, err := ugcbolt.Open(db)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	u := ugc.New(ustore, l, ugc.DefaultConfig(), clk.Now, nil)
 	st.Ledger, st.Members, st.Hub, st.UGC = l, members, hub, u
 	os, err := orders.New(db, l, orders.Config{Salt: "test", Now: clk.Now}, nil)
 	if err != nil {

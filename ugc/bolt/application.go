@@ -1,0 +1,32 @@
+package bolt
+
+import (
+	"fmt"
+
+	"github.com/loyalbot/loyalbot/ugc"
+)
+
+func (t *txn) Application(member uint64) (ugc.Application, bool, error) {
+	var app ugc.Application
+	ok, err := getJSON(t.b(bucketApps).Get(u64(member)), &app)
+	if err != nil {
+		return ugc.Application{}, false, fmt.Errorf("decode application of %d: %w", member, err)
+	}
+	return app, ok, nil
+}
+
+func (t *txn) Applications(fn func(ugc.Application) error) error {
+	return walk(t.b(bucketApps), ugc.OldestFirst, func(k, v []byte) error {
+		var app ugc.Application
+		if _, err := getJSON(v, &app); err != nil {
+			return fmt.Errorf("decode application %x: %w", k, err)
+		}
+		return fn(app)
+	})
+}
+
+func (t *txn) PutApplication(app ugc.Application) error {
+	return putJSON(t.b(bucketApps), u64(app.Member), app)
+}
+
+func (t *txn) DeleteApplication(member uint64) error { return t.b(bucketApps).Delete(u64(member)) }

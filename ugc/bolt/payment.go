@@ -1,0 +1,33 @@
+package bolt
+
+import (
+	"fmt"
+
+	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/ugc"
+)
+
+func (t *txn) Payment(key string) (loyalty.Posting, bool, error) {
+	var p loyalty.Posting
+	ok, err := getJSON(t.b(bucketPayments).Get([]byte(key)), &p)
+	if err != nil {
+		return loyalty.Posting{}, false, fmt.Errorf("decode payment %s: %w", key, err)
+	}
+	return p, ok, nil
+}
+
+func (t *txn) Payments(fn func(loyalty.Posting) error) error {
+	return walk(t.b(bucketPayments), ugc.OldestFirst, func(k, v []byte) error {
+		var p loyalty.Posting
+		if _, err := getJSON(v, &p); err != nil {
+			return fmt.Errorf("decode payment %s: %w", k, err)
+		}
+		return fn(p)
+	})
+}
+
+func (t *txn) PutPayment(p loyalty.Posting) error {
+	return putJSON(t.b(bucketPayments), []byte(p.Key), p)
+}
+
+func (t *txn) DeletePayment(key string) error { return t.b(bucketPayments).Delete([]byte(key)) }
