@@ -6,7 +6,7 @@ import (
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
-func (t *txn) Application(member uint64) (ugc.Application, bool, error) {
+func (t *recordTxn) Application(member uint64) (ugc.Application, bool, error) {
 	var app ugc.Application
 	ok, err := getJSON(t.b(bucketApps).Get(u64(member)), &app)
 	if err != nil {
@@ -15,7 +15,7 @@ func (t *txn) Application(member uint64) (ugc.Application, bool, error) {
 	return app, ok, nil
 }
 
-func (t *txn) Applications(fn func(ugc.Application) error) error {
+func (t *recordTxn) Applications(fn func(ugc.Application) error) error {
 	return walk(t.b(bucketApps), ugc.OldestFirst, func(k, v []byte) error {
 		var app ugc.Application
 		if _, err := getJSON(v, &app); err != nil {
@@ -25,8 +25,8 @@ func (t *txn) Applications(fn func(ugc.Application) error) error {
 	})
 }
 
-func (t *txn) PutApplication(app ugc.Application) error {
+func (t *recordTxn) PutApplication(app ugc.Application) error {
 	return putJSON(t.b(bucketApps), u64(app.Member), app)
 }
 
-func (t *txn) DeleteApplication(member uint64) error { return t.b(bucketApps).Delete(u64(member)) }
+func (t *recordTxn) DeleteApplication(member uint64) error { return t.b(bucketApps).Delete(u64(member)) }

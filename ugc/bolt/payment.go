@@ -7,7 +7,7 @@ import (
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
-func (t *txn) Payment(key string) (loyalty.Posting, bool, error) {
+func (t *recordTxn) Payment(key string) (loyalty.Posting, bool, error) {
 	var p loyalty.Posting
 	ok, err := getJSON(t.b(bucketPayments).Get([]byte(key)), &p)
 	if err != nil {
@@ -16,7 +16,7 @@ func (t *txn) Payment(key string) (loyalty.Posting, bool, error) {
 	return p, ok, nil
 }
 
-func (t *txn) Payments(fn func(loyalty.Posting) error) error {
+func (t *recordTxn) Payments(fn func(loyalty.Posting) error) error {
 	return walk(t.b(bucketPayments), ugc.OldestFirst, func(k, v []byte) error {
 		var p loyalty.Posting
 		if _, err := getJSON(v, &p); err != nil {
@@ -26,8 +26,8 @@ func (t *txn) Payments(fn func(loyalty.Posting) error) error {
 	})
 }
 
-func (t *txn) PutPayment(p loyalty.Posting) error {
+func (t *recordTxn) PutPayment(p loyalty.Posting) error {
 	return putJSON(t.b(bucketPayments), []byte(p.Key), p)
 }
 
-func (t *txn) DeletePayment(key string) error { return t.b(bucketPayments).Delete([]byte(key)) }
+func (t *recordTxn) DeletePayment(key string) error { return t.b(bucketPayments).Delete([]byte(key)) }

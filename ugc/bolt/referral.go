@@ -6,7 +6,7 @@ import (
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
-func (t *txn) CodeOwner(code string) (uint64, bool, error) {
+func (t *referralTxn) CodeOwner(code string) (uint64, bool, error) {
 	member, ok, err := getID(t.b(bucketCodes).Get([]byte(code)))
 	if err != nil {
 		return 0, false, fmt.Errorf("owner of code %s: %w", code, err)
@@ -14,26 +14,26 @@ func (t *txn) CodeOwner(code string) (uint64, bool, error) {
 	return member, ok, nil
 }
 
-func (t *txn) MemberCode(member uint64) (string, bool, error) {
+func (t *referralTxn) MemberCode(member uint64) (string, bool, error) {
 	v := t.b(bucketMemberCodes).Get(u64(member))
 	return string(v), v != nil, nil
 }
 
-func (t *txn) PutCode(code string, member uint64) error {
+func (t *referralTxn) PutCode(code string, member uint64) error {
 	return t.b(bucketCodes).Put([]byte(code), u64(member))
 }
 
-func (t *txn) DeleteCode(code string) error { return t.b(bucketCodes).Delete([]byte(code)) }
+func (t *referralTxn) DeleteCode(code string) error { return t.b(bucketCodes).Delete([]byte(code)) }
 
-func (t *txn) PutMemberCode(member uint64, code string) error {
+func (t *referralTxn) PutMemberCode(member uint64, code string) error {
 	return t.b(bucketMemberCodes).Put(u64(member), []byte(code))
 }
 
-func (t *txn) DeleteMemberCode(member uint64) error {
+func (t *referralTxn) DeleteMemberCode(member uint64) error {
 	return t.b(bucketMemberCodes).Delete(u64(member))
 }
 
-func (t *txn) Referral(referee uint64) (ugc.Referral, bool, error) {
+func (t *referralTxn) Referral(referee uint64) (ugc.Referral, bool, error) {
 	var ref ugc.Referral
 	ok, err := getJSON(t.b(bucketReferrals).Get(u64(referee)), &ref)
 	if err != nil {
@@ -42,11 +42,11 @@ func (t *txn) Referral(referee uint64) (ugc.Referral, bool, error) {
 	return ref, ok, nil
 }
 
-func (t *txn) RefereesOf(referrer uint64, fn func(referee uint64) error) error {
+func (t *referralTxn) RefereesOf(referrer uint64, fn func(referee uint64) error) error {
 	return t.walkPairs(bucketByReferrer, referrer, ugc.OldestFirst, fn)
 }
 
-func (t *txn) RejectedReferrals(order ugc.Order, fn func(ugc.Referral) error) error {
+func (t *referralTxn) RejectedReferrals(order ugc.Order, fn func(ugc.Referral) error) error {
 	return walk(t.b(bucketRejectedRef), order, func(k, v []byte) error {
 		var ref ugc.Referral
 		if _, err := getJSON(v, &ref); err != nil {
@@ -56,13 +56,13 @@ func (t *txn) RejectedReferrals(order ugc.Order, fn func(ugc.Referral) error) er
 	})
 }
 
-func (t *txn) DailyAttributions(referrer uint64, day string) (int, error) {
+func (t *referralTxn) DailyAttributions(referrer uint64, day string) (int, error) {
 	return getCount(t.b(bucketAttrDaily).Get(dayKey(referrer, day))), nil
 }
 
 // PutReferral writes ref and moves its entry in the index by referrer
 // when the referrer changed (or writes it for a new one).
-func (t *txn) PutReferral(ref ugc.Referral) error {
+func (t *referralTxn) PutReferral(ref ugc.Referral) error {
 	old, found, err := t.Referral(ref.Referee)
 	if err != nil {
 		return err
@@ -81,7 +81,7 @@ func (t *txn) PutReferral(ref ugc.Referral) error {
 	return putJSON(t.b(bucketReferrals), u64(ref.Referee), ref)
 }
 
-func (t *txn) DeleteReferral(referee uint64) error {
+func (t *referralTxn) DeleteReferral(referee uint64) error {
 	old, found, err := t.Referral(referee)
 	if err != nil || !found {
 		return err
@@ -92,7 +92,7 @@ func (t *txn) DeleteReferral(referee uint64) error {
 	return t.b(bucketReferrals).Delete(u64(referee))
 }
 
-func (t *txn) AddRejectedReferral(ref ugc.Referral) error {
+func (t *referralTxn) AddRejectedReferral(ref ugc.Referral) error {
 	b := t.b(bucketRejectedRef)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -101,6 +101,6 @@ func (t *txn) AddRejectedReferral(ref ugc.Referral) error {
 	return putJSON(b, u64(seq), ref)
 }
 
-func (t *txn) PutDailyAttributions(referrer uint64, day string, n int) error {
+func (t *referralTxn) PutDailyAttributions(referrer uint64, day string, n int) error {
 	return t.b(bucketAttrDaily).Put(dayKey(referrer, day), u64(uint64(n)))
 }

@@ -83,7 +83,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx ugc.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error { return fn(&txn{tx: tx}) })
+	return s.db.Update(func(tx *bbolt.Tx) error { return fn(newTxn(tx)) })
 }
 
 // View runs fn in one bbolt read-only transaction.
@@ -91,16 +91,37 @@ func (s *Store) View(ctx context.Context, fn func(tx ugc.ReadTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(func(tx *bbolt.Tx) error { return fn(&txn{tx: tx}) })
+	return s.db.View(func(tx *bbolt.Tx) error { return fn(newTxn(tx)) })
 }
 
-// txn is a ugc.Tx on a bbolt transaction; in a read-only transaction only
-// its read methods are called.
+// txn is a ugc.Tx on one bbolt transaction (in a read-only one only its
+// read methods are called). Its methods come from one type per kind of
+// record (submissions, referrals, other records), each over the same
+// transaction.
 type txn struct {
-	tx *bbolt.Tx
+	submissionTxn
+	referralTxn
+	recordTxn
 }
 
-func (t *txn) b(name []byte) *bbolt.Bucket { return t.tx.Bucket(name) }
+func newTxn(tx *bbolt.Tx) *txn {
+	b := bucketTx{tx: tx}
+	return &txn{submissionTxn{b}, referralTxn{b}, recordTxn{b}}
+}
+
+// bucketTx is what every part of a txn shares: the bbolt transaction.
+type bucketTx struct{ tx *bbolt.Tx }
+
+// submissionTxn reads and writes submissions and their indexes.
+type submissionTxn struct{ bucketTx }
+
+// referralTxn reads and writes referral codes and referrals.
+type referralTxn struct{ bucketTx }
+
+// recordTxn reads and writes applications and the payments outbox.
+type recordTxn struct{ bucketTx }
+
+func (t bucketTx) b(name []byte) *bbolt.Bucket { return t.tx.Bucket(name) }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
@@ -161,7 +182,7 @@ func walk(b *bbolt.Bucket, order ugc.Order, fn func(k, v []byte) error) error {
 
 // walkPairs calls fn with the second id of each pair key in bucket name
 // whose first id is first, in order of the second.
-func (t *txn) walkPairs(name []byte, first uint64, order ugc.Order, fn func(second uint64) error) error {
+func (t bucketTx) walkPairs(name []byte, first uint64, order ugc.Order, fn func(second uint64) error) error {
 	prefix := u64(first)
 	c := t.b(name).Cursor()
 	var k []byte

@@ -6,7 +6,7 @@ import (
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
-func (t *txn) Submission(id uint64) (ugc.Submission, bool, error) {
+func (t *submissionTxn) Submission(id uint64) (ugc.Submission, bool, error) {
 	var sub ugc.Submission
 	ok, err := getJSON(t.b(bucketSubmissions).Get(u64(id)), &sub)
 	if err != nil {
@@ -15,7 +15,7 @@ func (t *txn) Submission(id uint64) (ugc.Submission, bool, error) {
 	return sub, ok, nil
 }
 
-func (t *txn) Submissions(order ugc.Order, fn func(ugc.Submission) error) error {
+func (t *submissionTxn) Submissions(order ugc.Order, fn func(ugc.Submission) error) error {
 	return walk(t.b(bucketSubmissions), order, func(k, v []byte) error {
 		var sub ugc.Submission
 		if _, err := getJSON(v, &sub); err != nil {
@@ -25,11 +25,11 @@ func (t *txn) Submissions(order ugc.Order, fn func(ugc.Submission) error) error 
 	})
 }
 
-func (t *txn) SubmissionIDsOf(member uint64, order ugc.Order, fn func(id uint64) error) error {
+func (t *submissionTxn) SubmissionIDsOf(member uint64, order ugc.Order, fn func(id uint64) error) error {
 	return t.walkPairs(bucketByMember, member, order, fn)
 }
 
-func (t *txn) PendingIDs(fn func(id uint64) error) error {
+func (t *submissionTxn) PendingIDs(fn func(id uint64) error) error {
 	return walk(t.b(bucketPending), ugc.OldestFirst, func(k, _ []byte) error {
 		id, _, err := getID(k)
 		if err != nil {
@@ -39,7 +39,7 @@ func (t *txn) PendingIDs(fn func(id uint64) error) error {
 	})
 }
 
-func (t *txn) SubmissionIDByURL(canonical string) (uint64, bool, error) {
+func (t *submissionTxn) SubmissionIDByURL(canonical string) (uint64, bool, error) {
 	id, ok, err := getID(t.b(bucketByURL).Get([]byte(canonical)))
 	if err != nil {
 		return 0, false, fmt.Errorf("submission of %s: %w", canonical, err)
@@ -47,7 +47,7 @@ func (t *txn) SubmissionIDByURL(canonical string) (uint64, bool, error) {
 	return id, ok, nil
 }
 
-func (t *txn) SubmissionIDByKey(key string) (uint64, bool, error) {
+func (t *submissionTxn) SubmissionIDByKey(key string) (uint64, bool, error) {
 	id, ok, err := getID(t.b(bucketKeys).Get([]byte(key)))
 	if err != nil {
 		return 0, false, fmt.Errorf("submission under key %s: %w", key, err)
@@ -55,15 +55,15 @@ func (t *txn) SubmissionIDByKey(key string) (uint64, bool, error) {
 	return id, ok, nil
 }
 
-func (t *txn) DailySubmissions(member uint64, day string) (int, error) {
+func (t *submissionTxn) DailySubmissions(member uint64, day string) (int, error) {
 	return getCount(t.b(bucketDaily).Get(dayKey(member, day))), nil
 }
 
-func (t *txn) NextSubmissionID() (uint64, error) { return t.b(bucketSubmissions).NextSequence() }
+func (t *submissionTxn) NextSubmissionID() (uint64, error) { return t.b(bucketSubmissions).NextSequence() }
 
 // PutSubmission writes sub and moves its index entries when its link,
 // member or status changed (or writes them for a new one).
-func (t *txn) PutSubmission(sub ugc.Submission) error {
+func (t *submissionTxn) PutSubmission(sub ugc.Submission) error {
 	old, found, err := t.Submission(sub.ID)
 	if err != nil {
 		return err
@@ -104,10 +104,10 @@ func (t *txn) PutSubmission(sub ugc.Submission) error {
 	return putJSON(t.b(bucketSubmissions), id, sub)
 }
 
-func (t *txn) PutSubmissionKey(key string, id uint64) error {
+func (t *submissionTxn) PutSubmissionKey(key string, id uint64) error {
 	return t.b(bucketKeys).Put([]byte(key), u64(id))
 }
 
-func (t *txn) PutDailySubmissions(member uint64, day string, n int) error {
+func (t *submissionTxn) PutDailySubmissions(member uint64, day string, n int) error {
 	return t.b(bucketDaily).Put(dayKey(member, day), u64(uint64(n)))
 }
