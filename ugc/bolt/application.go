@@ -29,4 +29,6 @@ func (t *recordTxn) PutApplication(app ugc.Application) error {
 	return putJSON(t.b(bucketApps), u64(app.Member), app)
 }
 
-func (t *recordTxn) DeleteApplication(member uint64) error { return t.b(bucketApps).Delete(u64(member)) }
+func (t *recordTxn) DeleteApplication(member uint64) error {
+	return t.b(bucketApps).Delete(u64(member))
+}

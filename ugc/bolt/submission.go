@@ -59,7 +59,9 @@ func (t *submissionTxn) DailySubmissions(member uint64, day string) (int, error)
 	return getCount(t.b(bucketDaily).Get(dayKey(member, day))), nil
 }
 
-func (t *submissionTxn) NextSubmissionID() (uint64, error) { return t.b(bucketSubmissions).NextSequence() }
+func (t *submissionTxn) NextSubmissionID() (uint64, error) {
+	return t.b(bucketSubmissions).NextSequence()
+}
 
 // PutSubmission writes sub and moves its index entries when its link,
 // member or status changed (or writes them for a new one).
