@@ -180,36 +180,65 @@ func (m *Members) Create(ctx context.Context, nm NewMember) (mem Member, created
 		return Member{}, false, err
 	}
 	if nm.Platform == "" || nm.UserID == "" {
-		return Member{}, false, errors.New("community: a new member needs a platform and a user id")
+		return Member{}, false, errNoAccount
 	}
 	return m.create(nm, m.now())
 }
 
-func (m *Members) create(nm NewMember, now time.Time) (mem Member, isNew bool, err error) {
-	err = m.db.Update(func(tx *bolt.Tx) error {
-		if existing, err := memberByIdentity(tx, nm.Platform, nm.UserID); err == nil {
-			mem = existing
-			return nil
-		}
-		b := tx.Bucket(bucketMembers)
-		id, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		mem = Member{ID: id, Name: nm.Name, Role: RoleMember, Locale: nm.Locale, Joined: now, LastActive: now, Invite: nm.Invite,
-			Identities: []Identity{{Platform: nm.Platform, UserID: nm.UserID, Handle: nm.Handle}}}
-		if err := tx.Bucket(bucketIdentities).Put(identityKey(nm.Platform, nm.UserID), idKey(id)); err != nil {
-			return err
-		}
-		if nm.Handle != "" {
-			if err := tx.Bucket(bucketHandles).Put(handleKey(nm.Platform, nm.Handle), idKey(id)); err != nil {
+// CreateMany registers many members in one transaction (an import, a
+// generated community for benchmarks): the accounts already known are
+// left as they are. It returns the members in the order given.
+func (m *Members) CreateMany(ctx context.Context, nms []NewMember) ([]Member, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := m.now()
+	out := make([]Member, len(nms))
+	err := m.db.Update(func(tx *bolt.Tx) error {
+		for i, nm := range nms {
+			if nm.Platform == "" || nm.UserID == "" {
+				return fmt.Errorf("new member %d: %w", i, errNoAccount)
+			}
+			var err error
+			if out[i], _, err = createIn(tx, nm, now); err != nil {
 				return err
 			}
 		}
-		isNew = true
-		return putMember(tx, mem)
+		return nil
+	})
+	return out, err
+}
+
+var errNoAccount = errors.New("community: a new member needs a platform and a user id")
+
+func (m *Members) create(nm NewMember, now time.Time) (mem Member, isNew bool, err error) {
+	err = m.db.Update(func(tx *bolt.Tx) error {
+		mem, isNew, err = createIn(tx, nm, now)
+		return err
 	})
 	return mem, isNew, err
+}
+
+// createIn registers nm in tx, or returns the member its account has.
+func createIn(tx *bolt.Tx, nm NewMember, now time.Time) (Member, bool, error) {
+	if existing, err := memberByIdentity(tx, nm.Platform, nm.UserID); err == nil {
+		return existing, false, nil
+	}
+	id, err := tx.Bucket(bucketMembers).NextSequence()
+	if err != nil {
+		return Member{}, false, err
+	}
+	mem := Member{ID: id, Name: nm.Name, Role: RoleMember, Locale: nm.Locale, Joined: now, LastActive: now, Invite: nm.Invite,
+		Identities: []Identity{{Platform: nm.Platform, UserID: nm.UserID, Handle: nm.Handle}}}
+	if err := tx.Bucket(bucketIdentities).Put(identityKey(nm.Platform, nm.UserID), idKey(id)); err != nil {
+		return Member{}, false, err
+	}
+	if nm.Handle != "" {
+		if err := tx.Bucket(bucketHandles).Put(handleKey(nm.Platform, nm.Handle), idKey(id)); err != nil {
+			return Member{}, false, err
+		}
+	}
+	return mem, true, putMember(tx, mem)
 }
 
 // activityWrite is how stale LastActive may get before Resolve writes it:

@@ -29,7 +29,7 @@ var update = flag.Bool("update", false, "rewrite testdata/transcripts/*.golden")
 
 var testNow = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
 
-func testConfig(t *testing.T) Config {
+func testConfig(t testing.TB) Config {
 	t.Helper()
 	cfg, err := LoadConfig("", func(string) string { return "" })
 	if err != nil {
