@@ -18,6 +18,7 @@ type Admin struct{ *base }
 
 // Register adds the commands to r.
 func (c *Admin) Register(r *bots.Router) {
+	adminMessages.addTo(r)
 	member := bots.Arg{Name: "member", Kind: bots.ArgMember}
 	amount := bots.Arg{Name: "amount", Kind: bots.ArgInt, Min: 1, Max: 1_000_000}
 	reason := bots.Arg{Name: "reason", Kind: bots.ArgText}
@@ -213,4 +214,72 @@ func (c *Admin) setup(ctx context.Context, ev *bots.Event) ([]bots.Reply, error)
 		return bots.Say(ev, "setup.config"), nil
 	}
 	return bots.Say(ev, "setup.not"), nil
+}
+
+// adminMessages are the messages admin.go renders.
+var adminMessages = messages{
+	bots.English: {
+		"give.ok":                "Gave %s to %s (%s). Their balance: %s.",
+		"take.ok":                "Took %s from %s (%s). Their balance: %s.",
+		"take.short":             "%s has only %s available.",
+		"adjust.self":            "You can't give or take your own points. Ask the owner.",
+		"give.awaiting":          "Giving %s to %s would pass your daily limit of %s (%s given today). I've asked the owner to approve it (grant #%d).",
+		"grant.approved":         "Grant #%d approved: %s paid to %s.",
+		"grant.rejected":         "Grant #%d turned down; nothing paid.",
+		"grant.not_pending":      "Grant #%d is not waiting for approval.",
+		"grants.empty":           "No grants wait for your approval.",
+		"grants.item":            "#%d: %s wants to give %s to %s (%s), %s",
+		"role.ok":                "%s is now %s.",
+		"audit.header":           "Manager actions, newest first:",
+		"audit.line":             "#%d %s %s %s",
+		"audit.empty":            "No manager actions recorded yet.",
+		"outcome.started":        "started",
+		"outcome.done":           "done",
+		"outcome.awaiting_owner": "waiting for the owner",
+		"outcome.owner_approved": "approved by the owner",
+		"outcome.owner_rejected": "turned down by the owner",
+		"outcome.refused":        "refused",
+		"outcome.not_applied":    "not applied",
+		"setup.on":               "✅ This chat now belongs to the community: its administrators are managers here.",
+		"setup.already":          "This chat already belongs to the community.",
+		"setup.off":              "This chat no longer belongs to the community: its administrators are not managers any more.",
+		"setup.not":              "This chat was not part of the community.",
+		"setup.config":           "This chat is set in the config file; remove it there.",
+		"setup.none":             "No chat belongs to the community yet. Send /setup in your group to add it.",
+		"setup.header":           "Chats that belong to the community:",
+		"setup.line":             "• %s %s",
+		"setup.line_config":      "• %s %s (config file)",
+	},
+	bots.Chinese: {
+		"give.ok":                "已给 %[2]s 发放 %[1]s（%[3]s）。对方余额：%[4]s。",
+		"take.ok":                "已从 %[2]s 扣除 %[1]s（%[3]s）。对方余额：%[4]s。",
+		"take.short":             "%s 只有 %s可用。",
+		"adjust.self":            "不能给自己发放或扣除积分，请联系创建者。",
+		"give.awaiting":          "给 %[2]s 发放 %[1]s会超出你的每日额度 %[3]s（今天已发放 %[4]s）。已请创建者批准（发放 #%[5]d）。",
+		"grant.approved":         "发放 #%d 已批准：已给 %[3]s 发放 %[2]s。",
+		"grant.rejected":         "发放 #%d 已拒绝，没有发放积分。",
+		"grant.not_pending":      "发放 #%d 不在等待批准的状态。",
+		"grants.empty":           "没有等待你批准的发放。",
+		"grants.item":            "#%d：%s 想给 %[4]s 发放 %[3]s（%[5]s），%[6]s",
+		"role.ok":                "%s 现在是%s。",
+		"audit.header":           "管理员操作记录（最新在前）：",
+		"audit.line":             "#%d %s %s %s",
+		"audit.empty":            "还没有管理员操作记录。",
+		"outcome.started":        "进行中",
+		"outcome.done":           "已完成",
+		"outcome.awaiting_owner": "等待创建者批准",
+		"outcome.owner_approved": "创建者已批准",
+		"outcome.owner_rejected": "创建者已拒绝",
+		"outcome.refused":        "未执行",
+		"outcome.not_applied":    "未生效",
+		"setup.on":               "✅ 这个群已设为社区的群：群管理员在这里是社区管理员。",
+		"setup.already":          "这个群已经是社区的群了。",
+		"setup.off":              "这个群不再属于社区：群管理员不再是社区管理员。",
+		"setup.not":              "这个群本来就不属于社区。",
+		"setup.config":           "这个群写在配置文件里，请在配置文件中删除。",
+		"setup.none":             "还没有属于社区的群。在你的群里发送 /setup 即可添加。",
+		"setup.header":           "属于社区的群：",
+		"setup.line":             "• %s %s",
+		"setup.line_config":      "• %s %s（配置文件）",
+	},
 }

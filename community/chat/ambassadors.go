@@ -16,6 +16,7 @@ type Ambassadors struct{ *base }
 
 // Register adds the commands to r.
 func (c *Ambassadors) Register(r *bots.Router) {
+	ambassadorsMessages.addTo(r)
 	r.Handle(bots.Command{Name: "ambassador", Help: "cmd.ambassador", Role: bots.RoleMember, Args: []bots.Arg{{Name: "action", Choices: []string{"apply", "approve", "reject"}}, {Name: "rest", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.ambassador)})
 	r.Handle(bots.Command{Name: "ambassadors", Help: "cmd.ambassadors", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.ambassadors)})
 }
@@ -102,4 +103,34 @@ func (c *Ambassadors) ambassadors(ctx context.Context, ev *bots.Event) ([]bots.R
 		lines = append(lines, ev.T("ambassadors.line", r.Name, r.Level.Name, r.Activity.Approved, r.Activity.Pending, ev.TN("n.referrals", int64(r.Activity.Referrals), r.Activity.Referrals), pts(ev, r.Activity.Points)))
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+}
+
+// ambassadorsMessages are the messages ambassadors.go renders.
+var ambassadorsMessages = messages{
+	bots.English: {
+		"ambassador.already":        "You're already an ambassador. Share your posts with /submit <url>.",
+		"ambassador.pending":        "Your application is already with the team.",
+		"ambassador.applied":        "📨 Thanks! Your application is with the team.",
+		"ambassador.no_application": "%s has no open application.",
+		"ambassador.approved":       "%s is now an ambassador.",
+		"ambassador.rejected":       "Application of %s declined.",
+		"applications.empty":        "No open ambassador applications.",
+		"applications.item":         "🙋 %s applied on %s: %s",
+		"ambassadors.empty":         "No ambassadors yet.",
+		"ambassadors.header":        "Ambassadors, last 30 days:",
+		"ambassadors.line":          "%s (%s): %d approved, %d pending, %s, %s",
+	},
+	bots.Chinese: {
+		"ambassador.already":        "你已经是品牌大使了。发帖后用 /submit <链接> 提交。",
+		"ambassador.pending":        "你的申请已在审核中。",
+		"ambassador.applied":        "📨 谢谢！你的申请已提交给团队。",
+		"ambassador.no_application": "%s 没有待处理的申请。",
+		"ambassador.approved":       "%s 现在是品牌大使了。",
+		"ambassador.rejected":       "已拒绝 %s 的申请。",
+		"applications.empty":        "没有待处理的大使申请。",
+		"applications.item":         "🙋 %s 于 %s 申请：%s",
+		"ambassadors.empty":         "还没有品牌大使。",
+		"ambassadors.header":        "品牌大使（近 30 天）：",
+		"ambassadors.line":          "%s（%s）：通过 %d，待审 %d，%s，%s",
+	},
 }

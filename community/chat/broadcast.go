@@ -14,6 +14,7 @@ type Broadcast struct{ *base }
 
 // Register adds the commands to r.
 func (c *Broadcast) Register(r *bots.Router) {
+	broadcastMessages.addTo(r)
 	r.Handle(bots.Command{Name: "broadcast", Help: "cmd.broadcast", Role: bots.RoleManager, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.broadcast)})
 }
 
@@ -68,4 +69,17 @@ func (c *Broadcast) broadcastSegment(ctx context.Context, ev *bots.Event, rest s
 		return nil, err
 	}
 	return []bots.Reply{{Text: ev.TN("segment.sent", int64(sent), segmentName(ev, segment), sent, optedOut)}}, nil
+}
+
+// broadcastMessages are the messages broadcast.go renders.
+var broadcastMessages = messages{
+	bots.English: {
+		"broadcast.ok#one":   "Broadcast sent to %d of %d group chat.",
+		"broadcast.ok#other": "Broadcast sent to %d of %d group chats.",
+		"broadcast.none":     "There is nowhere to broadcast to yet.",
+	},
+	bots.Chinese: {
+		"broadcast.ok#other": "广播已发送到 %d/%d 个群。",
+		"broadcast.none":     "还没有可以广播的群。",
+	},
 }

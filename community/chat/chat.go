@@ -105,16 +105,7 @@ func Mount(r *bots.Router, d Deps, extra ...bots.Middleware) error {
 	b := fs[0].(*Start).base
 	mw := append([]bots.Middleware{bots.Recover(b.log)}, extra...)
 	r.Use(append(mw, bots.Identify(d.Members), b.Signup())...)
-	for _, m := range []map[string]map[string]string{
-		{bots.English: english, bots.Chinese: chinese},
-		{bots.English: englishUGC, bots.Chinese: chineseUGC},
-		{bots.English: englishSupport, bots.Chinese: chineseSupport},
-		{bots.English: englishShop, bots.Chinese: chineseShop},
-	} {
-		for locale, msgs := range m {
-			r.Catalog().Add(locale, msgs)
-		}
-	}
+	commonMessages.addTo(r)
 	for _, f := range fs {
 		f.Register(r)
 	}

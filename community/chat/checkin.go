@@ -11,6 +11,7 @@ type Checkin struct{ *base }
 
 // Register adds the commands to r.
 func (c *Checkin) Register(r *bots.Router) {
+	checkinMessages.addTo(r)
 	r.Handle(bots.Command{Name: "checkin", Aliases: []string{"签到"}, Help: "cmd.checkin", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.checkin)})
 }
 
@@ -39,4 +40,30 @@ func (c *Checkin) checkin(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	}
 	text += "\n" + ev.T("points.balance", pts(ev, res.Balance))
 	return append([]bots.Reply{{Text: text}}, c.tierReplies(ev, res.TierChange)...), nil
+}
+
+// checkinMessages are the messages checkin.go renders.
+var checkinMessages = messages{
+	bots.English: {
+		"checkin.ok":                 "✅ Checked in! +%s. Check-in streak: %d.",
+		"checkin.ok_unpaid":          "✅ Checked in! Check-in streak: %d.",
+		"checkin.streak_bonus#one":   "🔥 %d day in a row! Streak bonus: +%s.",
+		"checkin.streak_bonus#other": "🔥 %d days in a row! Streak bonus: +%s.",
+		"checkin.streak_next#one":    "%d more day in a row for a streak bonus of %s.",
+		"checkin.streak_next#other":  "%d more days in a row for a streak bonus of %s.",
+		"checkin.already":            "You've already checked in today. The next check-in opens in %s (at %s).",
+		"duration.hm":                "%dh %dm",
+		"duration.m":                 "%dm",
+		"tier.up":                    "🎉 You reached the %s tier! %s",
+	},
+	bots.Chinese: {
+		"checkin.ok":                 "✅ 签到成功！+%s，已连续签到 %d 天。",
+		"checkin.ok_unpaid":          "✅ 签到成功！已连续签到 %d 天。",
+		"checkin.streak_bonus#other": "🔥 连续签到 %d 天！额外奖励 +%s。",
+		"checkin.streak_next#other":  "再连续签到 %d 天可获得 %s连签奖励。",
+		"checkin.already":            "你今天已经签到过了。下次签到将在 %s后开放（%s）。",
+		"duration.hm":                "%d 小时 %d 分钟",
+		"duration.m":                 "%d 分钟",
+		"tier.up":                    "🎉 恭喜升级到%s！%s",
+	},
 }

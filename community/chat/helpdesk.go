@@ -21,6 +21,7 @@ type Helpdesk struct{ *base }
 
 // Register adds the commands to r.
 func (c *Helpdesk) Register(r *bots.Router) {
+	helpdeskMessages.addTo(r)
 	id := bots.Arg{Name: "ticket", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
 	r.Handle(bots.Command{Name: "human", Aliases: []string{"人工"}, Help: "cmd.human", Role: bots.RoleMember, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Optional: true, Max: 3500}}, Handler: bots.HandlerFunc(c.human)})
 	r.Handle(bots.Command{Name: "tickets", Help: "cmd.tickets", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.listTickets)})
@@ -231,3 +232,36 @@ type memberTools struct {
 }
 
 var _ support.Tools = memberTools{}
+
+// helpdeskMessages are the messages helpdesk.go renders.
+var helpdeskMessages = messages{
+	bots.English: {
+		"support.dont_know":           "I'm not sure about that one, and I'd rather not guess. Type /human and a person from our team will help you.",
+		"support.ticket_opened":       "🙋 I've passed this to our team (ticket #%d). A person will answer you here privately.",
+		"support.ticket_added":        "I've added that to your open ticket #%d.",
+		"support.ticket_status#one":   "Your ticket #%d is open (%d message, last update %s). Our team will answer here privately.",
+		"support.ticket_status#other": "Your ticket #%d is open (%d messages, last update %s). Our team will answer here privately.",
+		"tickets.empty":               "No open tickets. 🎉",
+		"tickets.header":              "Open tickets:",
+		"tickets.line":                "#%d %s (%s, %s): %s",
+		"ticket.unknown":              "There is no ticket #%d.",
+		"reply.ok":                    "Reply to ticket #%d delivered to %s privately.",
+		"reply.undelivered":           "I couldn't deliver the reply to ticket #%d; the member may have blocked the bot.",
+		"close.ok":                    "Ticket #%d closed.",
+		"close.already":               "Ticket #%d was closed already.",
+	},
+	bots.Chinese: {
+		"support.dont_know":           "这个问题我不太确定，不想乱回答。输入 /human，我们的客服会来帮你。",
+		"support.ticket_opened":       "🙋 已转给人工客服（工单 #%d），客服会在这里私信回复你。",
+		"support.ticket_added":        "已补充到你的工单 #%d。",
+		"support.ticket_status#other": "你的工单 #%d 处理中（%d 条消息，最近更新 %s）。客服会在这里私信回复你。",
+		"tickets.empty":               "没有待处理的工单。🎉",
+		"tickets.header":              "待处理工单：",
+		"tickets.line":                "#%d %s（%s，%s）：%s",
+		"ticket.unknown":              "没有编号为 #%d 的工单。",
+		"reply.ok":                    "工单 #%d 的回复已私信发给 %s。",
+		"reply.undelivered":           "工单 #%d 的回复发送失败，对方可能屏蔽了机器人。",
+		"close.ok":                    "工单 #%d 已关闭。",
+		"close.already":               "工单 #%d 之前已经关闭。",
+	},
+}

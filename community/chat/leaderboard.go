@@ -15,6 +15,7 @@ type Leaderboard struct{ *base }
 
 // Register adds the commands to r.
 func (c *Leaderboard) Register(r *bots.Router) {
+	leaderboardMessages.addTo(r)
 	periods := []string{"week", "month", "all"}
 	if c.ugc != nil {
 		periods = append(periods, "ambassadors")
@@ -74,4 +75,26 @@ func (c *Leaderboard) ambassadorBoard(ctx context.Context, ev *bots.Event) ([]bo
 		lines = append(lines, ev.T("leaderboard.line", strconv.Itoa(i+1)+".", r.Name+" ("+r.Level.Name+")", pts(ev, r.Activity.Points)))
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
+}
+
+// leaderboardMessages are the messages leaderboard.go renders.
+var leaderboardMessages = messages{
+	bots.English: {
+		"period.week":        "this week",
+		"period.month":       "this month",
+		"period.all":         "all time",
+		"leaderboard.header": "🏆 Top members, %s:",
+		"leaderboard.line":   "%s %s — %s",
+		"leaderboard.empty":  "No points earned %s yet. Be the first: /checkin",
+		"period.ambassadors": "ambassadors, last 30 days",
+	},
+	bots.Chinese: {
+		"period.week":        "本周",
+		"period.month":       "本月",
+		"period.all":         "总榜",
+		"leaderboard.header": "🏆 积分排行榜（%s）：",
+		"leaderboard.line":   "%s %s — %s",
+		"leaderboard.empty":  "%s还没有人获得积分，快来当第一名：/checkin",
+		"period.ambassadors": "品牌大使，近 30 天",
+	},
 }

@@ -15,6 +15,7 @@ type Points struct{ *base }
 
 // Register adds the commands to r.
 func (c *Points) Register(r *bots.Router) {
+	pointsMessages.addTo(r)
 	r.Handle(bots.Command{Name: "points", Aliases: []string{"balance", "积分"}, Help: "cmd.points", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.points)})
 	r.Handle(bots.Command{Name: "history", Help: "cmd.history", Role: bots.RoleMember, Args: []bots.Arg{{Name: "page", Kind: bots.ArgInt, Min: 1, Max: 1000, Optional: true}}, Handler: bots.HandlerFunc(c.history)})
 }
@@ -98,4 +99,54 @@ func (c *Points) history(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 		lines = append(lines, ev.T("history.more", page+1))
 	}
 	return c.personal(ev, []bots.Reply{{Text: strings.Join(lines, "\n")}}), nil
+}
+
+// pointsMessages are the messages points.go renders.
+var pointsMessages = messages{
+	bots.English: {
+		"points.balance":         "💰 Balance: %s",
+		"points.available":       "Available to spend: %s (%s pending: rewards to hand out, purchases in their return window)",
+		"points.tier":            "🏅 Tier: %s (%s earned in the last 12 months)",
+		"points.next_tier#one":   "%s more point to reach %s",
+		"points.next_tier#other": "%s more points to reach %s",
+		"points.top_tier":        "You are in our top tier. Thank you! 💚",
+		"points.expiry#one":      "⏳ %s point expires on %s",
+		"points.expiry#other":    "⏳ %s points expire on %s",
+		"history.header":         "Your points activity (page %d):",
+		"history.empty":          "No points activity to show yet. Try /checkin!",
+		"history.more":           "More: /history %d",
+		"history.reversal":       "reversal of %s",
+		"account.transfer":       "transfer",
+		"account.redemption":     "reward redeemed",
+		"account.expiry":         "points expired",
+		"account.adjustment":     "adjustment",
+		"source.signup":          "signup bonus",
+		"source.checkin":         "check-in",
+		"source.message":         "chat activity",
+		"source.ugc":             "content reward",
+		"source.referral":        "referral reward",
+		"source.orders":          "purchase",
+	},
+	bots.Chinese: {
+		"points.balance":         "💰 余额：%s",
+		"points.available":       "可用积分：%s（%s 待入账：待发放的奖励、退货期内的购物）",
+		"points.tier":            "🏅 等级：%s（近 12 个月获得 %s）",
+		"points.next_tier#other": "再获得 %s 积分即可升级到%s",
+		"points.top_tier":        "你已是最高等级，感谢支持！💚",
+		"points.expiry#other":    "⏳ %s 积分将于 %s 过期",
+		"history.header":         "你的积分记录（第 %d 页）：",
+		"history.empty":          "还没有积分记录，试试 /checkin 吧！",
+		"history.more":           "更多：/history %d",
+		"history.reversal":       "撤销：%s",
+		"account.transfer":       "转账",
+		"account.redemption":     "兑换奖励",
+		"account.expiry":         "积分过期",
+		"account.adjustment":     "人工调整",
+		"source.signup":          "注册奖励",
+		"source.checkin":         "签到",
+		"source.message":         "聊天活跃",
+		"source.ugc":             "内容奖励",
+		"source.referral":        "邀请奖励",
+		"source.orders":          "购物",
+	},
 }

@@ -16,6 +16,7 @@ type Privacy struct{ *base }
 
 // Register adds the commands to r.
 func (c *Privacy) Register(r *bots.Router) {
+	privacyMessages.addTo(r)
 	r.Handle(bots.Command{Name: "profile", Help: "cmd.profile", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.profile)})
 	r.Handle(bots.Command{Name: "export", Help: "cmd.export", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.export)})
 	r.Handle(bots.Command{Name: "erase", Help: "cmd.erase", Role: bots.RoleMember, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true, Hidden: true}, {Name: "confirm", Choices: []string{"confirm"}, Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.erase)})
@@ -90,4 +91,28 @@ func (c *Privacy) profile(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	text := ev.T("profile.text", m.ID, m.Name, ev.T("role.name."+ev.Role.String()), date(m.Joined, c.loc),
 		date(m.LastActive, c.loc), locale, strings.Join(ids, ", "), ev.TN("n.days", int64(m.Streak), m.Streak))
 	return c.personal(ev, []bots.Reply{{Text: text}}), nil
+}
+
+// privacyMessages are the messages privacy.go renders.
+var privacyMessages = messages{
+	bots.English: {
+		"profile.auto":        "automatic",
+		"profile.text":        "Your profile\nMember id: %d\nName: %s\nRole: %s\nJoined: %s\nLast active: %s\nLanguage: %s\nAccounts: %s\nCheck-in streak: %s\nThat is everything loyalbot stores about you, besides your points history (/history).",
+		"export.header":       "Here is everything loyalbot stores about you:",
+		"erase.confirm":       "This erases your name, your linked accounts and your settings, and forfeits your points. It cannot be undone. Send /erase confirm (or press the button) to go ahead.",
+		"erase.confirm_other": "This erases everything about %s — name, accounts, settings, points — on their request. It cannot be undone. Press the button to go ahead.",
+		"erase.done":          "Your data has been erased. Thank you for being part of the community. 💚",
+		"erase.done_other":    "%s's data has been erased.",
+		"erase.already":       "That member's data was already erased.",
+	},
+	bots.Chinese: {
+		"profile.auto":        "自动",
+		"profile.text":        "你的资料\n会员编号：%d\n名字：%s\n角色：%s\n加入时间：%s\n最近活跃：%s\n语言：%s\n账号：%s\n连续签到：%s\n除积分记录（/history）外，这就是 loyalbot 保存的关于你的全部信息。",
+		"export.header":       "以下是 loyalbot 保存的关于你的全部数据：",
+		"erase.confirm":       "这将删除你的名字、绑定的账号和设置，并清空你的积分，且无法恢复。发送 /erase confirm（或点击按钮）确认。",
+		"erase.confirm_other": "这将按 %s 的请求删除其全部数据：名字、账号、设置和积分，且无法恢复。点击按钮确认。",
+		"erase.done":          "你的数据已删除。感谢你曾是社区的一员。💚",
+		"erase.done_other":    "%s 的数据已删除。",
+		"erase.already":       "该成员的数据已经删除了。",
+	},
 }

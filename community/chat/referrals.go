@@ -13,6 +13,7 @@ type Referrals struct{ *base }
 
 // Register adds the commands to r.
 func (c *Referrals) Register(r *bots.Router) {
+	referralsMessages.addTo(r)
 	r.Handle(bots.Command{Name: "ref", Help: "cmd.ref", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.ref)})
 	r.Handle(bots.Command{Name: "referrals", Help: "cmd.referrals", Role: bots.RoleMember, Args: []bots.Arg{{Name: "which", Choices: []string{"rejected"}, Optional: true}}, Handler: bots.HandlerFunc(c.referrals)})
 }
@@ -72,4 +73,38 @@ func (c *Referrals) listReferrals(ctx context.Context, ev *bots.Event, refs []ug
 		lines = append(lines, line)
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+}
+
+// referralsMessages are the messages referrals.go renders.
+var referralsMessages = messages{
+	bots.English: {
+		"ref.code":                  "Your referral code: %s\nFriends who join with it and check in earn you %s, and they get %s.",
+		"ref.telegram":              "Share this link: %s",
+		"ref.unknown":               "That referral code doesn't exist; welcome anyway!",
+		"ref.self":                  "That's your own referral code — share it with friends instead!",
+		"ref.welcome":               "You were invited by %s. Check in with /checkin to get your welcome bonus of %s!",
+		"ref.qualified":             "🎁 Referral bonus: +%s. Welcome aboard!",
+		"referrals.header":          "Your referrals:",
+		"referrals.rejected_header": "Rejected referrals:",
+		"referrals.empty":           "No referrals yet. Share your code: /ref",
+		"referrals.line":            "%s → %s: %s (%s)",
+		"refstatus.pending":         "waiting for their first check-in",
+		"refstatus.qualified":       "paid",
+		"refstatus.rejected":        "rejected",
+	},
+	bots.Chinese: {
+		"ref.code":                  "你的邀请码：%s\n朋友用它加入并签到后，你获得 %s，朋友获得 %s。",
+		"ref.telegram":              "分享这个链接：%s",
+		"ref.unknown":               "这个邀请码不存在，不过依然欢迎你！",
+		"ref.self":                  "这是你自己的邀请码，分享给朋友吧！",
+		"ref.welcome":               "你是由 %s 邀请的。发送 /checkin 签到即可领取 %s 欢迎奖励！",
+		"ref.qualified":             "🎁 邀请奖励：+%s。欢迎加入！",
+		"referrals.header":          "你的邀请：",
+		"referrals.rejected_header": "被拒绝的邀请：",
+		"referrals.empty":           "还没有邀请记录。分享你的邀请码：/ref",
+		"referrals.line":            "%s → %s：%s（%s）",
+		"refstatus.pending":         "等待首次签到",
+		"refstatus.qualified":       "已发放",
+		"refstatus.rejected":        "已拒绝",
+	},
 }

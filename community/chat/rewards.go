@@ -18,6 +18,7 @@ type Rewards struct{ *base }
 
 // Register adds the commands to r.
 func (c *Rewards) Register(r *bots.Router) {
+	rewardsMessages.addTo(r)
 	code := bots.Arg{Name: "code"}
 	r.Handle(bots.Command{Name: "rewards", Help: "cmd.rewards", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.rewards)})
 	r.Handle(bots.Command{Name: "redeem", Help: "cmd.redeem", Role: bots.RoleMember, Args: []bots.Arg{{Name: "item"}, {Name: "action", Choices: []string{"confirm", "cancel"}, Optional: true}, {Name: "nonce", Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.redeem)})
@@ -190,4 +191,64 @@ func (c *Rewards) closeRedemption(ctx context.Context, ev *bots.Event, op, note 
 		return bots.Say(ev, op+".already", code, pts(ev, rd.Cost), note), nil
 	}
 	return bots.Say(ev, op+".ok", code, pts(ev, rd.Cost), note), nil
+}
+
+// rewardsMessages are the messages rewards.go renders.
+var rewardsMessages = messages{
+	bots.English: {
+		"rewards.header":      "🎁 Rewards:",
+		"rewards.line":        "• %s — %s — %s (%s)",
+		"rewards.left":        "%d left",
+		"rewards.unlimited":   "always available",
+		"rewards.button":      "Redeem %s",
+		"rewards.how":         "To redeem: /redeem <id>",
+		"rewards.empty":       "The rewards catalogue is empty right now. Check back soon!",
+		"redeem.unknown":      "There is no reward called %q. See /rewards for the list.",
+		"redeem.cancelled":    "OK, nothing redeemed. %s stays in the catalogue.",
+		"redeem.confirm":      "Redeem %s for %s? You have %s available.\nReply /redeem %s confirm, or use the buttons.",
+		"redeem.short":        "%s costs %s — you are %s short. Keep earning with /checkin!",
+		"redeem.out_of_stock": "Sorry, %s is out of stock.",
+		"redeem.inactive":     "Sorry, %s isn't available right now.",
+		"redeem.limit":        "You've reached the limit for %s (%d per member).",
+		"redeem.stale":        "That button has expired. Send /rewards to start again.",
+		"redeem.ok":           "🎉 Redeemed %s! Your code is %s. A manager will be in touch. Balance: %s.",
+		"redeem.already":      "You already redeemed %s with this button. Your code is %s.",
+		"redemptions.header":  "📦 Pending redemptions (%d):",
+		"redemptions.line":    "%s — %s — %s — %s",
+		"redemptions.empty":   "No pending redemptions. 🎉",
+		"redemption.unknown":  "There is no redemption with code %s.",
+		"redemption.closed":   "Redemption %s is already closed.",
+		"fulfil.ok":           "Redemption %[1]s marked as handed out. The member has been told.",
+		"fulfil.already":      "Redemption %[1]s was already handed out.",
+		"cancel.ok":           "Redemption %[1]s cancelled and %[2]s refunded.",
+		"cancel.already":      "Redemption %[1]s was already cancelled.",
+	},
+	bots.Chinese: {
+		"rewards.header":      "🎁 奖励目录：",
+		"rewards.line":        "• %s — %s — %s（%s）",
+		"rewards.left":        "剩余 %d 件",
+		"rewards.unlimited":   "不限量",
+		"rewards.button":      "兑换%s",
+		"rewards.how":         "兑换方式：/redeem <编号>",
+		"rewards.empty":       "奖励目录暂时是空的，请稍后再来看看！",
+		"redeem.unknown":      "没有叫 %q 的奖励，发送 /rewards 查看目录。",
+		"redeem.cancelled":    "好的，没有兑换。%s 仍在目录中。",
+		"redeem.confirm":      "确定用 %[2]s 兑换%[1]s吗？你目前可用 %[3]s。\n回复 /redeem %[4]s confirm，或点击按钮。",
+		"redeem.short":        "%s 需要 %s，你还差 %s。继续 /checkin 赚积分吧！",
+		"redeem.out_of_stock": "抱歉，%s 已经兑完了。",
+		"redeem.inactive":     "抱歉，%s 目前不可兑换。",
+		"redeem.limit":        "%s 每人限兑 %d 次，你已达到上限。",
+		"redeem.stale":        "这个按钮已失效，请发送 /rewards 重新开始。",
+		"redeem.ok":           "🎉 成功兑换%s！兑换码：%s。管理员会尽快联系你。余额：%s。",
+		"redeem.already":      "你已经用这个按钮兑换过%s了，兑换码：%s。",
+		"redemptions.header":  "📦 待发放的兑换（%d 个）：",
+		"redemptions.line":    "%s — %s — %s — %s",
+		"redemptions.empty":   "没有待发放的兑换。🎉",
+		"redemption.unknown":  "找不到兑换码 %s。",
+		"redemption.closed":   "兑换 %s 已经结束。",
+		"fulfil.ok":           "兑换 %[1]s 已标记为发放，已通知该成员。",
+		"fulfil.already":      "兑换 %[1]s 之前已经发放。",
+		"cancel.ok":           "兑换 %[1]s 已取消，退回 %[2]s。",
+		"cancel.already":      "兑换 %[1]s 之前已经取消。",
+	},
 }

@@ -17,6 +17,7 @@ type Shop struct{ *base }
 
 // Register adds the commands to r.
 func (c *Shop) Register(r *bots.Router) {
+	shopMessages.addTo(r)
 	r.Handle(bots.Command{Name: "shop", Help: "cmd.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.shopCmd)})
 	r.Handle(bots.Command{Name: "segments", Help: "cmd.segments", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.segments)})
 	r.Handle(bots.Command{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)})
@@ -162,4 +163,78 @@ func matchSegment(name string) string {
 		}
 	}
 	return ""
+}
+
+// shopMessages are the messages shop.go renders.
+var shopMessages = messages{
+	bots.English: {
+		"shop.unknown":               "I couldn't find a shop account with that. Use the code from your order confirmation, or an e-mail or phone the shop has confirmed.",
+		"shop.linked_elsewhere":      "That shop account is already linked to another member. If it is yours, ask a manager to unlink it.",
+		"shop.unlinked_by_manager":   "A manager unlinked that shop account from you, so an e-mail or phone number no longer links it. If it is yours, use the one-time code the shop gives you.",
+		"shop.linked#one":            "🛍️ Shop account linked: %d order. Pending through the return window: %s. Balance: %s.",
+		"shop.linked#other":          "🛍️ Shop account linked: %d orders. Pending through the return window: %s. Balance: %s.",
+		"shop.unlinked#one":          "%s's shop account is unlinked and %s point its orders earned was taken back; it can be linked again.",
+		"shop.unlinked#other":        "%s's shop account is unlinked and %s points its orders earned were taken back; it can be linked again.",
+		"shop.unlinked_short#one":    "%s more point was spent already and could not be taken back.",
+		"shop.unlinked_short#other":  "%s more points were spent already and could not be taken back.",
+		"segments.empty":             "No shop orders yet.",
+		"segments.header#one":        "Customer segments (%d customer, as of %s):",
+		"segments.header#other":      "Customer segments (%d customers, as of %s):",
+		"segments.line#one":          "%s: %d customer, %.1f%% of revenue",
+		"segments.line#other":        "%s: %d customers, %.1f%% of revenue",
+		"member.no_shop":             "That member has not linked a shop account.",
+		"member.no_orders":           "That member has no paid orders yet.",
+		"member.rfm":                 "RFM %d-%d-%d: %s (last order %s ago, %s, %.2f spent)",
+		"member.clv":                 "P(alive) %.0f%%, expected orders next year %.1f, 12-month value %.2f",
+		"marketing.on":               "You'll hear about offers from us again.",
+		"marketing.off":              "Done: no more offers. Points and service messages still reach you.",
+		"segment.usage":              "Usage: /broadcast --segment <segment> <text>. Segments: %s",
+		"segment.usage_item":         "%s (%s)",
+		"segment.no_shop":            "Segments need the shop connected (orders webhook or import).",
+		"segment.sent#one":           "Sent to %[2]d member in %[1]s (%[3]d opted out of offers).",
+		"segment.sent#other":         "Sent to %[2]d members in %[1]s (%[3]d opted out of offers).",
+		"segment.champions":          "Champions",
+		"segment.loyal":              "Loyal",
+		"segment.potential-loyalist": "Potential Loyalist",
+		"segment.new":                "New",
+		"segment.promising":          "Promising",
+		"segment.need-attention":     "Need Attention",
+		"segment.about-to-sleep":     "About To Sleep",
+		"segment.at-risk":            "At Risk",
+		"segment.cant-lose-them":     "Can't Lose Them",
+		"segment.hibernating":        "Hibernating",
+		"segment.lost":               "Lost",
+	},
+	bots.Chinese: {
+		"shop.unknown":               "没有找到对应的商城账号。请使用订单确认页上的代码，或商城已验证的邮箱、手机号。",
+		"shop.linked_elsewhere":      "这个商城账号已经绑定了另一位成员。如果是你的账号，请联系管理员解绑。",
+		"shop.unlinked_by_manager":   "管理员已为你解绑这个商城账号，邮箱或手机号不能再绑定它。如果是你的账号，请使用商城提供的一次性绑定码。",
+		"shop.linked#other":          "🛍️ 商城账号已绑定：%d 笔订单。退货期内待入账：%s。余额：%s。",
+		"shop.unlinked#other":        "%s 的商城账号已解绑，其订单所得的 %s 积分已收回，可以重新绑定。",
+		"shop.unlinked_short#other":  "另有 %s 积分已被使用，无法收回。",
+		"segments.empty":             "还没有商城订单。",
+		"segments.header#other":      "客户分群（%d 位客户，截至 %s）：",
+		"segments.line#other":        "%s：%d 位客户，占营收 %.1f%%",
+		"member.no_shop":             "该成员还没有绑定商城账号。",
+		"member.no_orders":           "该成员还没有已付款订单。",
+		"member.rfm":                 "RFM %d-%d-%d：%s（上次下单 %s 前，%s，消费 %.2f）",
+		"member.clv":                 "活跃概率 %.0f%%，预计明年下单 %.1f 次，12 个月价值 %.2f",
+		"marketing.on":               "好的，之后会继续给你发送优惠消息。",
+		"marketing.off":              "已关闭优惠消息。积分和服务通知仍会照常发送。",
+		"segment.usage":              "用法：/broadcast --segment <分群> <内容>。分群：%s",
+		"segment.usage_item":         "%s（%s）",
+		"segment.no_shop":            "客户分群需要先连接商城（订单 webhook 或导入）。",
+		"segment.sent#other":         "已发送给%[1]s分群的 %[2]d 位成员（%[3]d 位已关闭优惠消息）。",
+		"segment.champions":          "冠军客户",
+		"segment.loyal":              "忠诚客户",
+		"segment.potential-loyalist": "潜力忠诚客户",
+		"segment.new":                "新客户",
+		"segment.promising":          "有望客户",
+		"segment.need-attention":     "需要关注",
+		"segment.about-to-sleep":     "即将沉睡",
+		"segment.at-risk":            "流失风险",
+		"segment.cant-lose-them":     "不能失去",
+		"segment.hibernating":        "休眠客户",
+		"segment.lost":               "已流失",
+	},
 }

@@ -14,6 +14,7 @@ type Start struct{ *base }
 
 // Register adds the commands to r.
 func (c *Start) Register(r *bots.Router) {
+	startMessages.addTo(r)
 	r.Handle(bots.Command{Name: "start", Help: "cmd.start", Args: []bots.Arg{{Name: "payload", Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.start)})
 	r.Handle(bots.Command{Name: "help", Help: "cmd.help", Handler: bots.HandlerFunc(c.help)})
 	r.Handle(bots.Command{Name: "lang", Help: "cmd.lang", Role: bots.RoleMember, Args: []bots.Arg{{Name: "language", Choices: []string{"en", "zh"}}}, Handler: bots.HandlerFunc(c.lang)})
@@ -104,4 +105,22 @@ func (c *Start) join(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) 
 func (c *Start) leave(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	c.log.InfoContext(ctx, "member left", "platform", ev.Platform, "chat", ev.ChatID, "member", ev.Member)
 	return nil, nil
+}
+
+// startMessages are the messages start.go renders.
+var startMessages = messages{
+	bots.English: {
+		"start.welcome_new":  "Welcome, %s! 🎉 You earned %s for joining.",
+		"start.welcome_back": "Welcome back, %s!",
+		"join.welcome":       "Welcome to the community, %s! 🎉 You earned %s for joining. Send /help to see how to earn more.",
+		"join.welcome_back":  "Welcome back, %s! 👋",
+		"lang.ok":            "Done — I'll speak English with you.",
+	},
+	bots.Chinese: {
+		"start.welcome_new":  "欢迎你，%s！🎉 加入即获得 %s。",
+		"start.welcome_back": "欢迎回来，%s！",
+		"join.welcome":       "欢迎加入社区，%s！🎉 加入即获得 %s。发送 /help 看看怎么赚更多积分。",
+		"join.welcome_back":  "欢迎回来，%s！👋",
+		"lang.ok":            "好的，之后我会用中文和你交流。",
+	},
 }

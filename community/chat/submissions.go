@@ -17,6 +17,7 @@ type Submissions struct{ *base }
 
 // Register adds the commands to r.
 func (c *Submissions) Register(r *bots.Router) {
+	submissionsMessages.addTo(r)
 	id := bots.Arg{Name: "id", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
 	r.Handle(bots.Command{Name: "submit", Help: "cmd.submit", Role: bots.RoleMember, Args: []bots.Arg{{Name: "url"}, {Name: "note", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.submit)})
 	r.Handle(bots.Command{Name: "submissions", Help: "cmd.submissions", Role: bots.RoleMember, Args: []bots.Arg{{Name: "filter", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.submissions)})
@@ -185,4 +186,73 @@ func (c *Submissions) reviewError(ev *bots.Event, err error) ([]bots.Reply, bool
 		return bots.Say(ev, "feature.not_approved", id), true
 	}
 	return nil, false
+}
+
+// submissionsMessages are the messages submissions.go renders.
+var submissionsMessages = messages{
+	bots.English: {
+		"submit.ambassadors_only":  "Content rewards are for ambassadors. Want to join? Send /ambassador apply and tell us about you.",
+		"submit.bad_url":           "I can't accept that link: %s. Send the full https:// link to your post.",
+		"submit.bad_url.too_long":  "longer than %d characters",
+		"submit.bad_url.malformed": "it is not a web address",
+		"submit.bad_url.scheme":    "only http and https links",
+		"submit.bad_url.userinfo":  "links with a user name or password are not accepted",
+		"submit.bad_url.no_host":   "no host",
+		"submit.bad_url.bad_host":  "%q is not a domain name",
+		"submit.duplicate":         "That post was already submitted as #%d on %s (%s).",
+		"submit.quota#one":         "You've reached today's limit of %d submission. Send more tomorrow!",
+		"submit.quota#other":       "You've reached today's limit of %d submissions. Send more tomorrow!",
+		"submit.ok":                "📨 Got it! Submission #%d (%s) is waiting for review. Approved posts earn %s.",
+		"status.pending":           "pending",
+		"status.approved":          "approved",
+		"status.rejected":          "rejected",
+		"submissions.empty":        "No submissions yet. Post about us and send the link with /submit <url>.",
+		"submissions.header":       "Submissions:",
+		"submissions.line":         "#%d %s — %s — %s",
+		"review.empty":             "Nothing to review. 🎉",
+		"review.item":              "📝 #%d by %s on %s\n%s\nsubmitted %s",
+		"review.unknown":           "There is no submission #%d.",
+		"review.decided":           "Submission #%d was already decided the other way.",
+		"approve.ok":               "✅ Approved #%d: %s paid. The member has been told.",
+		"approve.already":          "#%d was already approved (%s, paid once).",
+		"reject.ok":                "Rejected #%d. The member has been told why.",
+		"reject.already":           "#%d was already rejected.",
+		"feature.ok":               "🌟 Featured #%d: a bonus of %s paid.",
+		"feature.already":          "#%d is already featured.",
+		"feature.not_approved":     "Only approved posts can be featured; #%d is not approved.",
+		"review.self":              "You can't approve or feature your own post #%d. Another manager or the owner can.",
+		"review.limit":             "Approving #%d would pay %s, past your daily limit of %s (%s given today). The owner can approve it.",
+	},
+	bots.Chinese: {
+		"submit.ambassadors_only":  "内容奖励仅限品牌大使。想加入吗？发送 /ambassador apply 并介绍一下你自己。",
+		"submit.bad_url":           "这个链接无法接受：%s。请发送完整的 https:// 帖子链接。",
+		"submit.bad_url.too_long":  "链接超过 %d 个字符",
+		"submit.bad_url.malformed": "这不是一个网址",
+		"submit.bad_url.scheme":    "只接受 http 和 https 链接",
+		"submit.bad_url.userinfo":  "不接受带用户名或密码的链接",
+		"submit.bad_url.no_host":   "链接里没有网站地址",
+		"submit.bad_url.bad_host":  "%q 不是有效的网站名",
+		"submit.duplicate":         "这篇内容已在 %[2]s 被提交过，编号 #%[1]d（%[3]s）。",
+		"submit.quota#other":       "今天已达到 %d 条的提交上限，明天再来吧！",
+		"submit.ok":                "📨 收到！提交 #%d（%s）正在等待审核，通过后可获得 %s。",
+		"status.pending":           "待审核",
+		"status.approved":          "已通过",
+		"status.rejected":          "未通过",
+		"submissions.empty":        "还没有提交。发帖后用 /submit <链接> 提交吧。",
+		"submissions.header":       "提交记录：",
+		"submissions.line":         "#%d %s — %s — %s",
+		"review.empty":             "没有待审核的内容。🎉",
+		"review.item":              "📝 #%d，作者 %s，平台 %s\n%s\n提交于 %s",
+		"review.unknown":           "没有编号为 #%d 的提交。",
+		"review.decided":           "提交 #%d 已有相反的审核结果。",
+		"approve.ok":               "✅ 已通过 #%d：发放 %s，已通知该成员。",
+		"approve.already":          "#%d 之前已通过（%s，只发放一次）。",
+		"reject.ok":                "已驳回 #%d，并告知了原因。",
+		"reject.already":           "#%d 之前已驳回。",
+		"feature.ok":               "🌟 已精选 #%d：额外发放 %s。",
+		"feature.already":          "#%d 已经是精选。",
+		"feature.not_approved":     "只有已通过的内容可以精选；#%d 尚未通过。",
+		"review.self":              "不能审核通过或精选自己的帖子 #%d，请其他管理员或创建者处理。",
+		"review.limit":             "通过 #%d 将发放 %s，超出你的每日额度 %s（今天已发放 %s）。创建者可以通过它。",
+	},
 }
