@@ -52,8 +52,8 @@ func openDB(path string, readOnly bool) (*bolt.DB, error) {
 		}
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        time.Second,
-		ReadOnly:       readOnly,
+		Timeout:  time.Second,
+		ReadOnly: readOnly,
 		// The freelist is synced: without it every open walks every page
 		// to rebuild it (365–415 ms at 100k members, and the whole file
 		// read into memory); with it open takes a fraction of a millisecond.
