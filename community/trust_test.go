@@ -449,7 +449,7 @@ func TestAudit_RefusalsAndNoOps(t *testing.T) {
 	h.expect("bob> /human my tea is late", "ticket #1")
 	h.expect("alice> /close 1", "Ticket #1 closed.")
 	h.expect("alice> /close 1", "Ticket #1 was closed already.")
-	got := h.expect("admin> /audit", `/give → alice 10 points "self" [refused]`, `/role → carol "manager" [refused]`)
+	got := h.expect("admin> /audit", `/give → alice 10 points reason="self" [refused]`, `/role → carol role="manager" [refused]`)
 	if n := strings.Count(got, "/close"); n != 1 {
 		t.Errorf("/close recorded %d times, want 1:\n%s", n, got)
 	}

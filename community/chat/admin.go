@@ -169,7 +169,15 @@ func (c *Admin) auditLog(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 			line += " " + pts(ev, e.Amount)
 		}
 		for _, k := range sortedKeys(e.Args) {
-			if v := e.Args[k]; v != "" {
+			v := e.Args[k]
+			if v == "" {
+				continue
+			}
+			// "reason=…": the argument's name in the reader's language
+			// where the catalogue has one, else just the value.
+			if ev.HasMessage("arg." + k) {
+				line += " " + ev.T("arg."+k) + "=" + strconv.Quote(v)
+			} else {
 				line += " " + strconv.Quote(v)
 			}
 		}
