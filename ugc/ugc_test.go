@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/ugc"
 )
@@ -33,8 +34,8 @@ func (f *flakyLedger) Post(ctx context.Context, p loyalty.Posting) (loyalty.Rece
 func newService(t *testing.T, cfg ugc.Config) (*ugc.Service, *flakyLedger, *loyaltytest.Clock) {
 	t.Helper()
 	clk := loyaltytest.NewClock(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
-	db := loyaltytest.OpenDB(t)
-	l := &flakyLedger{Ledger: loyaltytest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})}
+	db := bolttest.OpenDB(t)
+	l := &flakyLedger{Ledger: bolttest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})}
 	// The test's settings over the defaults.
 	def := ugc.DefaultConfig()
 	def.Levels, def.DailyQuota, def.DailyAttributions = cfg.Levels, cfg.DailyQuota, cfg.DailyAttributions
