@@ -1,7 +1,6 @@
 package loyalty
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -87,53 +86,9 @@ func earner(from, to AccountID) (member AccountID, sign int64) {
 	return "", 0
 }
 
-// account is the stored state of one account in loyalty.accounts.
-type account struct {
-	Balance int64  // points on the account, held ones included
-	Held    int64  // points reserved by open holds
-	Earned  int64  // lifetime earned points (members only)
-	Last    uint64 // newest entry of the account: the head of its history
-	// Month is the month index (see monthIndex) of the newest slot of
-	// Months, a ring of earned points per month: month m is Months[m%12]
-	// while m > Month-12. Tiers read it without touching other records.
-	Month  uint32
-	Months [tierWindow]int64
-}
-
-const accountLen = 4*8 + 4 + tierWindow*8
-
-func decodeAccount(b []byte) account {
-	var a account
-	if len(b) != accountLen {
-		return a
-	}
-	a.Balance = int64(binary.BigEndian.Uint64(b))
-	a.Held = int64(binary.BigEndian.Uint64(b[8:]))
-	a.Earned = int64(binary.BigEndian.Uint64(b[16:]))
-	a.Last = binary.BigEndian.Uint64(b[24:])
-	a.Month = binary.BigEndian.Uint32(b[32:])
-	for i := range a.Months {
-		a.Months[i] = int64(binary.BigEndian.Uint64(b[36+8*i:]))
-	}
-	return a
-}
-
-func (a account) encode() []byte {
-	b := make([]byte, 0, accountLen)
-	b = binary.BigEndian.AppendUint64(b, uint64(a.Balance))
-	b = binary.BigEndian.AppendUint64(b, uint64(a.Held))
-	b = binary.BigEndian.AppendUint64(b, uint64(a.Earned))
-	b = binary.BigEndian.AppendUint64(b, a.Last)
-	b = binary.BigEndian.AppendUint32(b, a.Month)
-	for _, m := range a.Months {
-		b = binary.BigEndian.AppendUint64(b, uint64(m))
-	}
-	return b
-}
-
 // addMonth adds delta to the points earned in month m. Months that have
 // left the window are dropped.
-func (a *account) addMonth(m uint32, delta int64) {
+func (a *Account) addMonth(m uint32, delta int64) {
 	if m > a.Month {
 		for x := a.Month + 1; x <= m && x <= a.Month+tierWindow; x++ {
 			a.Months[x%tierWindow] = 0
@@ -147,35 +102,13 @@ func (a *account) addMonth(m uint32, delta int64) {
 
 // window returns the points earned in the tier window: the 12 months ending
 // with now's month.
-func (a account) window(now time.Time) int64 {
+func (a Account) window(now time.Time) int64 {
 	end := monthIndex(now)
 	var sum int64
 	for m := max(end, a.Month) - tierWindow + 1; m <= min(end, a.Month); m++ {
 		sum += a.Months[m%tierWindow]
 	}
 	return sum
-}
-
-// u64 encodes v as an 8-byte big-endian key so cursors iterate in order.
-func u64(v uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, v)
-	return b
-}
-
-// acctKey builds "<account>\x00<parts...>", the key layout of per-account indexes.
-func acctKey(a AccountID, parts ...[]byte) []byte {
-	n := len(a) + 1
-	for _, p := range parts {
-		n += len(p)
-	}
-	b := make([]byte, 0, n)
-	b = append(b, a...)
-	b = append(b, 0)
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return b
 }
 
 // addChecked returns a+b, or ErrOverflow when the sum leaves the int64 range.

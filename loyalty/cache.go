@@ -3,62 +3,143 @@ package loyalty
 import (
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 )
 
-// accountCache keeps committed account records in memory so balance reads
-// need no transaction. Each record carries the id of the transaction that
-// wrote (or read) it, and an older record never replaces a newer one, so a
-// slow reader cannot put back a balance a writer has since changed.
+// accountCache keeps the balances of recently read or written accounts in
+// memory, so balance reads need no transaction. It holds at most its size:
+// when a shard is full, an account not read since the clock hand last
+// passed it makes room (CLOCK, an approximation of least recently used that
+// lets reads mark an entry under a read lock).
+//
+// Every balance carries the number of commits published when it was read
+// or written, and an older balance never replaces a newer one, so a slow
+// reader cannot put back a balance a writer has since changed (nor, once
+// that account was evicted, bring it back: see cacheShard.floor). That
+// ordering relies on the ledger's writer being the store's only writer.
 // It is safe for concurrent use.
 type accountCache struct {
 	seed   maphash.Seed
-	shards [64]cacheShard
+	ver    atomic.Uint64 // commits published
+	shards [cacheShards]cacheShard
 }
+
+const cacheShards = 64
 
 type cacheShard struct {
-	mu sync.RWMutex
-	m  map[AccountID]cachedAccount
+	mu    sync.RWMutex
+	max   int
+	index map[AccountID]int32 // account → slot
+	slots []cacheSlot
+	hand  int // the next slot the clock looks at
+	// floor is the newest version evicted. A state older than it may have
+	// been overtaken by a write to an account no longer cached, so it is
+	// not let in.
+	floor uint64
 }
 
-type cachedAccount struct {
-	acc  account
-	txid int
+type cacheSlot struct {
+	key  AccountID
+	val  cachedBalance
+	ver  uint64
+	used atomic.Bool // read since the hand last passed
 }
 
-func newAccountCache() *accountCache {
+// cachedBalance is what Balance needs of an Account.
+type cachedBalance struct {
+	balance, held, earned int64
+}
+
+// newAccountCache returns a cache of about size accounts (at least one
+// per shard).
+func newAccountCache(size int) *accountCache {
 	c := &accountCache{seed: maphash.MakeSeed()}
+	per := max(size/cacheShards, 1)
 	for i := range c.shards {
-		c.shards[i].m = make(map[AccountID]cachedAccount)
+		c.shards[i].max = per
+		c.shards[i].index = make(map[AccountID]int32)
 	}
 	return c
 }
 
 func (c *accountCache) shard(a AccountID) *cacheShard {
-	return &c.shards[maphash.String(c.seed, string(a))%uint64(len(c.shards))]
+	return &c.shards[maphash.String(c.seed, string(a))%cacheShards]
 }
 
-func (c *accountCache) get(a AccountID) (account, bool) {
+// version returns the number of commits published so far. A reader takes
+// it before its transaction begins and puts what it read under it.
+func (c *accountCache) version() uint64 { return c.ver.Load() }
+
+func (c *accountCache) get(a AccountID) (cachedBalance, bool) {
 	sh := c.shard(a)
 	sh.mu.RLock()
-	v, ok := sh.m[a]
+	i, ok := sh.index[a]
+	var v cachedBalance
+	if ok {
+		sl := &sh.slots[i]
+		v = sl.val
+		if !sl.used.Load() { // a store only when it changes: readers share the line
+			sl.used.Store(true)
+		}
+	}
 	sh.mu.RUnlock()
-	return v.acc, ok
+	return v, ok
 }
 
-// put records acc as account a's state as of transaction txid, unless the
+// put records acc as account a's state as of version ver, unless the
 // cache already holds a state at least as new.
-func (c *accountCache) put(a AccountID, acc account, txid int) {
+func (c *accountCache) put(a AccountID, acc Account, ver uint64) {
+	v := cachedBalance{balance: acc.Balance, held: acc.Held, earned: acc.Earned}
 	sh := c.shard(a)
 	sh.mu.Lock()
-	if old, ok := sh.m[a]; !ok || old.txid < txid {
-		sh.m[a] = cachedAccount{acc: acc, txid: txid}
+	defer sh.mu.Unlock()
+	if i, ok := sh.index[a]; ok {
+		if sl := &sh.slots[i]; sl.ver < ver {
+			sl.val, sl.ver = v, ver
+		}
+		return
 	}
-	sh.mu.Unlock()
+	if ver < sh.floor {
+		return
+	}
+	if len(sh.slots) < sh.max {
+		sh.index[a] = int32(len(sh.slots))
+		sh.slots = append(sh.slots, cacheSlot{key: a, val: v, ver: ver})
+		return
+	}
+	for {
+		i := sh.hand
+		sh.hand = (sh.hand + 1) % len(sh.slots)
+		sl := &sh.slots[i]
+		if sl.used.Load() {
+			sl.used.Store(false) // a second chance
+			continue
+		}
+		delete(sh.index, sl.key)
+		sh.floor = max(sh.floor, sl.ver)
+		sl.key, sl.val, sl.ver = a, v, ver
+		sh.index[a] = int32(i)
+		return
+	}
 }
 
-// publish copies the accounts a committed write transaction changed.
-func (c *accountCache) publish(s *store) {
-	for _, a := range s.flushed {
-		c.put(a, s.accts[a], s.txid)
+// publish copies the account records a committed write transaction
+// changed, as the next version.
+func (c *accountCache) publish(changed map[AccountID]Account) {
+	ver := c.ver.Add(1)
+	for a, acc := range changed {
+		c.put(a, acc, ver)
 	}
+}
+
+// len returns the number of accounts cached.
+func (c *accountCache) len() int {
+	n := 0
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.RLock()
+		n += len(sh.index)
+		sh.mu.RUnlock()
+	}
+	return n
 }

@@ -1,5 +1,6 @@
-// Package loyalty is loyalbot's points ledger: a double-entry ledger stored in
-// bbolt, with expiring lots, holds, tiers and a rewards catalogue.
+// Package loyalty is loyalbot's points ledger: a double-entry ledger with
+// expiring lots, holds, tiers and a rewards catalogue, kept in a Store
+// (loyalty/bolt keeps it in bbolt).
 //
 // # Overview
 //
@@ -25,20 +26,35 @@
 // Config.TierBasis "spend", from Posting.Spend: purchase value), and every
 // committed tier change is reported to Config.OnTierChange.
 //
-// Subpackages: orders brings shop orders in (webhook, CSV) and pays points
-// for them; insights scores customers (RFM) and fits lifetime-value models.
+// Subpackages: bolt is the Store on bbolt; loyaltytest has the conformance
+// suite every Store passes; orders brings shop orders in (webhook, CSV) and
+// pays points for them; insights scores customers (RFM) and fits
+// lifetime-value models.
+//
+// # Storage
+//
+// The rules are written once, in this package, against Store and its
+// transactions (Tx, ReadTx): typed reads, puts, sequences and ordered
+// walks of accounts, entries, idempotency keys, lots, holds, rewards,
+// redemptions and merges. A Store keeps its indexes in step with the
+// records and checks no rule, so a PostgreSQL store would share every rule
+// with the bbolt one and pass the same suite.
 //
 // # Durability and throughput
 //
 // Writes go through one group-commit writer: whatever writes are queued run
-// in one bbolt transaction and share its fsync, so 64 concurrent writers get
-// many times the throughput of one. A write returns only after its
-// transaction is durable.
+// in one Store.Update and share its commit (its fsync, in bbolt), so 64
+// concurrent writers get many times the throughput of one. A write returns
+// only after its transaction is durable. Balances of recently used accounts
+// are kept in memory (Config.CacheSize), so Balance is usually served
+// without a transaction.
 //
 // # Caveats
 //
-// bbolt is single-process: one loyalbot owns the database file. The ledger
-// shares the *bolt.DB with other packages (each owns its buckets) but only
-// the ledger writes buckets prefixed "loyalty.". Verify reads the whole
-// history and is meant for tests and operator checks.
+// A Ledger must be its Store's only writer: the balance cache and the
+// merged-account redirects live in its memory. (bbolt is single-process
+// anyway: one loyalbot owns the database file; the bbolt store shares the
+// *bbolt.DB with other packages but only it writes buckets prefixed
+// "loyalty.".) Verify reads the whole history and is meant for tests and
+// operator checks.
 package loyalty

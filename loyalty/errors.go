@@ -93,3 +93,6 @@ func isRejection(err error) bool {
 	}
 	return false
 }
+
+// errCorrupt reports stored records that contradict each other.
+var errCorrupt = errors.New("loyalty: stored record is corrupt")

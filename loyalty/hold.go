@@ -1,15 +1,10 @@
 package loyalty
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // HoldState is where a hold is in its life.
@@ -71,11 +66,14 @@ func (l *Ledger) hold(ctx context.Context, key string, a AccountID, amount int64
 	case !a.IsMember():
 		return Hold{}, fmt.Errorf("hold on %q: %w", a, ErrUnknownAccount)
 	}
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		if id, ok, err := s.replay(key, kindHold, h); err != nil || ok {
-			return s.replayHold(id, err)
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		if id, ok, err := s.replay(key, KeyHold, h); err != nil || ok {
+			return replayHold(s, id, err)
 		}
-		a := s.resolve(a)
+		a, err := s.resolve(a)
+		if err != nil {
+			return nil, err
+		}
 		now := l.cfg.Now().UTC()
 		expires := end(now)
 		if !expires.After(now) {
@@ -85,7 +83,7 @@ func (l *Ledger) hold(ctx context.Context, key string, a AccountID, amount int64
 		if err != nil {
 			return nil, err
 		}
-		return hd, s.putKey(key, kindHold, h, hd.ID)
+		return hd, s.PutKey(key, KeyRecord{Kind: KeyHold, Hash: h, Ref: hd.ID})
 	})
 	if err != nil {
 		return Hold{}, err
@@ -105,11 +103,11 @@ func (l *Ledger) Capture(ctx context.Context, key string, holdID uint64, sink Ac
 		return Receipt{}, err
 	}
 	h := hashOf("capture", strconv.FormatUint(holdID, 10), string(sink), reason)
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		if id, ok, err := s.replay(key, kindCapture, h); err != nil || ok {
-			return s.replayReceipt(id, err)
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		if id, ok, err := s.replay(key, KeyCapture, h); err != nil || ok {
+			return replayReceipt(s, id, err)
 		}
-		hd, err := s.openHold(holdID, l.cfg.Now())
+		hd, err := openHold(s, holdID, l.cfg.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -118,10 +116,10 @@ func (l *Ledger) Capture(ctx context.Context, key string, holdID uint64, sink Ac
 			return nil, err
 		}
 		hd.State, hd.Entry = HoldCaptured, rc.Entry.ID
-		if err := s.closeHold(hd); err != nil {
+		if err := s.PutHold(hd); err != nil {
 			return nil, err
 		}
-		return rc, s.putKey(key, kindCapture, h, rc.Entry.ID)
+		return rc, s.PutKey(key, KeyRecord{Kind: KeyCapture, Hash: h, Ref: rc.Entry.ID})
 	})
 	return receiptOf(out, err)
 }
@@ -156,11 +154,11 @@ func (l *Ledger) CapturePart(ctx context.Context, c PartialCapture) (Receipt, er
 		return Receipt{}, err
 	}
 	h := hashOf("capture-part", strconv.FormatUint(c.Hold, 10), strconv.FormatInt(c.Amount, 10), string(c.Sink), c.Reason, strconv.FormatInt(c.Spend, 10))
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		if id, ok, err := s.replay(c.Key, kindCapture, h); err != nil || ok {
-			return s.replayReceipt(id, err)
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		if id, ok, err := s.replay(c.Key, KeyCapture, h); err != nil || ok {
+			return replayReceipt(s, id, err)
 		}
-		hd, err := s.openHold(c.Hold, l.cfg.Now())
+		hd, err := openHold(s, c.Hold, l.cfg.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -174,14 +172,11 @@ func (l *Ledger) CapturePart(ctx context.Context, c PartialCapture) (Receipt, er
 		hd.Amount -= c.Amount
 		if hd.Amount == 0 {
 			hd.State, hd.Entry = HoldCaptured, rc.Entry.ID
-			err = s.closeHold(hd)
-		} else {
-			err = s.putHold(hd)
 		}
-		if err != nil {
+		if err := s.PutHold(hd); err != nil {
 			return nil, err
 		}
-		return rc, s.putKey(c.Key, kindCapture, h, rc.Entry.ID)
+		return rc, s.PutKey(c.Key, KeyRecord{Kind: KeyCapture, Hash: h, Ref: rc.Entry.ID})
 	})
 	return receiptOf(out, err)
 }
@@ -194,30 +189,33 @@ func (l *Ledger) Void(ctx context.Context, key string, holdID uint64) (Hold, err
 		return Hold{}, ErrEmptyKey
 	}
 	h := hashOf("void", strconv.FormatUint(holdID, 10))
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		if id, ok, err := s.replay(key, kindVoid, h); err != nil || ok {
-			return s.replayHold(id, err)
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		if id, ok, err := s.replay(key, KeyVoid, h); err != nil || ok {
+			return replayHold(s, id, err)
 		}
 		now := l.cfg.Now()
-		hd, err := s.hold(holdID)
+		hd, err := getHold(s, holdID)
 		switch {
 		case err != nil:
 			return nil, err
 		case hd.State == HoldCaptured, hd.State == HoldVoided && !hd.Lapsed:
 			return nil, fmt.Errorf("void hold %d: %w", holdID, ErrHoldResolved)
 		case hd.State == HoldOpen:
-			acc := s.account(hd.Account)
+			acc, err := s.Account(hd.Account)
+			if err != nil {
+				return nil, err
+			}
 			if err := s.voidHolds([]Hold{hd}, now, &acc); err != nil {
 				return nil, err
 			}
-			if err := s.putAccount(hd.Account, acc); err != nil {
+			if err := s.PutAccount(hd.Account, acc); err != nil {
 				return nil, err
 			}
-			if hd, err = s.hold(holdID); err != nil {
+			if hd, err = getHold(s, holdID); err != nil {
 				return nil, err
 			}
 		}
-		return hd, s.putKey(key, kindVoid, h, holdID)
+		return hd, s.PutKey(key, KeyRecord{Kind: KeyVoid, Hash: h, Ref: holdID})
 	})
 	if err != nil {
 		return Hold{}, err
@@ -227,13 +225,10 @@ func (l *Ledger) Void(ctx context.Context, key string, holdID uint64) (Hold, err
 
 // HoldByID returns a hold, with an open hold past its TTL reported as voided.
 func (l *Ledger) HoldByID(ctx context.Context, id uint64) (Hold, error) {
-	if err := ctx.Err(); err != nil {
-		return Hold{}, err
-	}
 	var hd Hold
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		hd, err = newStore(tx).hold(id)
+		hd, err = getHold(tx, id)
 		if err == nil && hd.State == HoldOpen && !l.cfg.Now().Before(hd.Expires) {
 			hd.State, hd.Lapsed = HoldVoided, true
 		}
@@ -244,22 +239,23 @@ func (l *Ledger) HoldByID(ctx context.Context, id uint64) (Hold, error) {
 
 // voidExpiredHolds voids every open hold whose TTL passed by now.
 func (l *Ledger) voidExpiredHolds(ctx context.Context, now time.Time) (int, error) {
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
 		var due []Hold
-		c := s.holdExpiry().Cursor()
-		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= uint64(now.Unix()); k, _ = c.Next() {
-			hd, err := s.hold(binary.BigEndian.Uint64(k[8:]))
+		if err := s.HoldsDue(now, func(hd Hold) error {
+			due = append(due, hd)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		for _, hd := range due {
+			acc, err := s.Account(hd.Account)
 			if err != nil {
 				return nil, err
 			}
-			due = append(due, hd)
-		}
-		for _, hd := range due {
-			acc := s.account(hd.Account)
 			if err := s.voidHolds([]Hold{hd}, now, &acc); err != nil {
 				return nil, err
 			}
-			if err := s.putAccount(hd.Account, acc); err != nil {
+			if err := s.PutAccount(hd.Account, acc); err != nil {
 				return nil, err
 			}
 		}
@@ -272,16 +268,21 @@ func (l *Ledger) voidExpiredHolds(ctx context.Context, now time.Time) (int, erro
 }
 
 // placeHold reserves amount points of member a from now until expires.
-func (s *store) placeHold(key string, a AccountID, amount int64, reason string, now, expires time.Time) (Hold, error) {
-	acc := s.account(a)
+func (s *wtx) placeHold(key string, a AccountID, amount int64, reason string, now, expires time.Time) (Hold, error) {
+	acc, err := s.Account(a)
+	if err != nil {
+		return Hold{}, err
+	}
 	held, expired := acc.Held, []Hold(nil)
 	if held > 0 {
-		held, expired = s.liveHolds(a, now)
+		if held, expired, err = liveHolds(s, a, now); err != nil {
+			return Hold{}, err
+		}
 	}
 	if acc.Balance-held < amount {
 		return Hold{}, &InsufficientFundsError{Account: a, Available: acc.Balance - held, Required: amount}
 	}
-	id, err := s.holds().NextSequence()
+	id, err := s.NextHoldID()
 	if err != nil {
 		return Hold{}, err
 	}
@@ -290,33 +291,15 @@ func (s *store) placeHold(key string, a AccountID, amount int64, reason string, 
 	}
 	acc.Held += amount
 	hd := Hold{ID: id, Key: key, Account: a, Amount: amount, Reason: reason, Created: now, Expires: expires, State: HoldOpen}
-	if err := s.putHold(hd); err != nil {
+	if err := s.PutHold(hd); err != nil {
 		return Hold{}, err
 	}
-	if err := s.holdIndex().Put(acctKey(a, u64(id)), nil); err != nil {
-		return Hold{}, err
-	}
-	if err := s.holdExpiry().Put(append(u64(uint64(hd.Expires.Unix())), u64(id)...), nil); err != nil {
-		return Hold{}, err
-	}
-	return hd, s.putAccount(a, acc)
-}
-
-func (s *store) hold(id uint64) (Hold, error) {
-	v := s.holds().Get(u64(id))
-	if v == nil {
-		return Hold{}, fmt.Errorf("hold %d: %w", id, ErrNotFound)
-	}
-	var hd Hold
-	if err := json.Unmarshal(v, &hd); err != nil {
-		return Hold{}, fmt.Errorf("decode hold %d: %w", id, err)
-	}
-	return hd, nil
+	return hd, s.PutAccount(a, acc)
 }
 
 // openHold returns hold id if it is open and within its TTL.
-func (s *store) openHold(id uint64, now time.Time) (Hold, error) {
-	hd, err := s.hold(id)
+func openHold(tx ReadTx, id uint64, now time.Time) (Hold, error) {
+	hd, err := getHold(tx, id)
 	switch {
 	case err != nil:
 		return Hold{}, err
@@ -328,59 +311,37 @@ func (s *store) openHold(id uint64, now time.Time) (Hold, error) {
 	return hd, nil
 }
 
-func (s *store) replayHold(id uint64, err error) (any, error) {
+func replayHold(tx ReadTx, id uint64, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	hd, err := s.hold(id)
+	hd, err := getHold(tx, id)
 	hd.Replay = true
 	return hd, err
 }
 
-func (s *store) putHold(hd Hold) error {
-	v, err := json.Marshal(hd)
-	if err != nil {
-		return err
-	}
-	return s.holds().Put(u64(hd.ID), v)
-}
-
-// closeHold stores a hold that left the open state and drops its indexes.
-func (s *store) closeHold(hd Hold) error {
-	if err := s.putHold(hd); err != nil {
-		return err
-	}
-	if err := s.holdIndex().Delete(acctKey(hd.Account, u64(hd.ID))); err != nil {
-		return err
-	}
-	return s.holdExpiry().Delete(append(u64(uint64(hd.Expires.Unix())), u64(hd.ID)...))
-}
-
 // liveHolds returns the points member a has in open, unexpired holds and the
 // open holds whose TTL has passed.
-func (s *store) liveHolds(a AccountID, now time.Time) (held int64, expired []Hold) {
-	prefix := acctKey(a)
-	c := s.holdIndex().Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		hd, err := s.hold(binary.BigEndian.Uint64(k[len(prefix):]))
-		if err != nil || hd.State != HoldOpen {
-			continue
-		}
-		if now.Before(hd.Expires) {
+func liveHolds(tx ReadTx, a AccountID, now time.Time) (held int64, expired []Hold, err error) {
+	err = tx.HoldsOf(a, func(hd Hold) error {
+		switch {
+		case hd.State != HoldOpen:
+		case now.Before(hd.Expires):
 			held += hd.Amount
-		} else {
+		default:
 			expired = append(expired, hd)
 		}
-	}
-	return held, expired
+		return nil
+	})
+	return held, expired, err
 }
 
 // voidHolds marks open holds voided and releases their points from acc. A
 // hold voided at or after its TTL is marked Lapsed.
-func (s *store) voidHolds(hs []Hold, now time.Time, acc *account) error {
+func (s *wtx) voidHolds(hs []Hold, now time.Time, acc *Account) error {
 	for _, hd := range hs {
 		hd.State, hd.Lapsed = HoldVoided, !now.Before(hd.Expires)
-		if err := s.closeHold(hd); err != nil {
+		if err := s.PutHold(hd); err != nil {
 			return err
 		}
 		acc.Held -= hd.Amount

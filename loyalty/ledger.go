@@ -4,45 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
-
-// Bucket names. The loyalty package owns every bucket prefixed "loyalty.".
-// The b* constants index bucketNames.
-const (
-	bAccounts     = iota // account → account record
-	bEntries             // entry id → Entry (JSON)
-	bKeys                // idempotency key → keyRecord
-	bReversals           // original entry id → reversal entry id
-	bConsumed            // debit entry id → []lotUse
-	bLots                // member\0 expires → remaining
-	bLotExpiry           // expires member → nil
-	bHolds               // hold id → Hold (JSON)
-	bHoldIndex           // member\0 hold id → nil while open
-	bHoldExpiry          // expires hold id → nil while open
-	bRewards             // reward id → Reward (JSON)
-	bRedemptions         // redemption id → Redemption (JSON)
-	bCodes               // code → redemption id
-	bRedeemCounts        // member\0 reward id → count
-	bPending             // redemption id → nil while pending
-	bMerged              // member account → the member account it was merged into
-)
-
-var bucketNames = [...][]byte{
-	bAccounts: []byte("loyalty.accounts"), bEntries: []byte("loyalty.entries"), bKeys: []byte("loyalty.keys"),
-	bReversals: []byte("loyalty.reversals"), bConsumed: []byte("loyalty.consumed"),
-	bLots: []byte("loyalty.lots"), bLotExpiry: []byte("loyalty.lot_expiry"),
-	bHolds: []byte("loyalty.holds"), bHoldIndex: []byte("loyalty.holds_by_account"), bHoldExpiry: []byte("loyalty.hold_expiry"),
-	bRewards: []byte("loyalty.rewards"), bRedemptions: []byte("loyalty.redemptions"), bCodes: []byte("loyalty.redemption_codes"),
-	bRedeemCounts: []byte("loyalty.redemption_counts"), bPending: []byte("loyalty.redemptions_open"),
-	bMerged: []byte("loyalty.merged"),
-}
 
 // Config configures a Ledger. A zero field means "use the default".
 type Config struct {
@@ -53,6 +19,10 @@ type Config struct {
 	Tiers []Tier
 	// MaxBatch caps how many writes share one transaction. Default 512.
 	MaxBatch int
+	// CacheSize caps how many accounts' balances are kept in memory for
+	// Balance. Default 65536 (about 7 MB); the least recently read ones
+	// make room for new ones.
+	CacheSize int
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// Logger receives the ledger's log lines. Default discards them.
@@ -69,19 +39,20 @@ type Config struct {
 // DefaultConfig returns the configuration used for zero fields.
 func DefaultConfig() Config {
 	return Config{
-		Expiry:   365 * 24 * time.Hour,
-		Tiers:    DefaultTiers(),
-		MaxBatch: 512,
-		Now:      time.Now,
-		Logger:   slog.New(slog.DiscardHandler),
+		Expiry:    365 * 24 * time.Hour,
+		Tiers:     DefaultTiers(),
+		MaxBatch:  512,
+		CacheSize: 1 << 16,
+		Now:       time.Now,
+		Logger:    slog.New(slog.DiscardHandler),
 	}
 }
 
-// Ledger is a double-entry points ledger stored in bbolt. Every write carries
-// an idempotency key and concurrent writes share transactions (group commit).
-// A Ledger is safe for concurrent use.
+// Ledger is a double-entry points ledger kept in a Store. Every write
+// carries an idempotency key and concurrent writes share transactions
+// (group commit). A Ledger is safe for concurrent use.
 type Ledger struct {
-	db        *bolt.DB
+	store     Store
 	cfg       Config
 	w         *writer
 	cache     *accountCache
@@ -89,9 +60,11 @@ type Ledger struct {
 	log       *slog.Logger
 }
 
-// Open creates the ledger's buckets in db and starts its writer. The caller
-// keeps ownership of db and must Close the ledger before closing db.
-func Open(db *bolt.DB, cfg Config) (*Ledger, error) {
+// Open starts a ledger on store: it loads the merged accounts and starts
+// the group-commit writer. The caller keeps ownership of store and must
+// Close the ledger before closing it. It returns an error wrapping
+// ErrBadTiers for an unusable tier table or tier basis.
+func Open(store Store, cfg Config) (*Ledger, error) {
 	def := DefaultConfig()
 	if cfg.Expiry == 0 {
 		cfg.Expiry = def.Expiry
@@ -112,41 +85,30 @@ func Open(db *bolt.DB, cfg Config) (*Ledger, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = def.MaxBatch
 	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = def.CacheSize
+	}
 	if cfg.Now == nil {
 		cfg.Now = def.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = def.Logger
 	}
-	err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range bucketNames {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("create bucket %s: %w", name, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open ledger: %w", err)
-	}
 	rd := &redirects{}
-	if err := db.View(rd.load); err != nil {
+	if err := store.View(context.Background(), rd.load); err != nil {
 		return nil, fmt.Errorf("open ledger: merged accounts: %w", err)
 	}
-	cache := newAccountCache()
-	return &Ledger{db: db, cfg: cfg, w: newWriter(db, cfg.MaxBatch, cache.publish), cache: cache, redirects: rd,
+	cache := newAccountCache(cfg.CacheSize)
+	return &Ledger{store: store, cfg: cfg, w: newWriter(store, cfg.MaxBatch, cache.publish), cache: cache, redirects: rd,
 		log: cfg.Logger.With("component", "loyalty")}, nil
 }
 
 // Close waits for queued writes to commit and stops the writer. Later writes
-// return ErrClosed. It does not close the bbolt database.
+// return ErrClosed. It does not close the store.
 func (l *Ledger) Close() error {
 	l.w.close()
 	return nil
 }
-
-// DB returns the database the ledger writes to.
-func (l *Ledger) DB() *bolt.DB { return l.db }
 
 // Tiers returns the tier table in use.
 func (l *Ledger) Tiers() []Tier { return append([]Tier(nil), l.cfg.Tiers...) }
@@ -254,17 +216,23 @@ func (l *Ledger) Post(ctx context.Context, p Posting) (Receipt, error) {
 		return Receipt{}, err
 	}
 	h := p.hash()
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		if id, ok, err := s.replay(p.Key, kindPost, h); err != nil || ok {
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		if id, ok, err := s.replay(p.Key, KeyPost, h); err != nil || ok {
 			return s.replayPost(p.Key, id, err)
 		}
-		from, to := s.resolve(p.From), s.resolve(p.To)
+		from, err := s.resolve(p.From)
+		if err != nil {
+			return nil, err
+		}
+		to, err := s.resolve(p.To)
+		if err != nil {
+			return nil, err
+		}
 		if from == to {
 			return nil, ErrSameAccount
 		}
 		amount := p.Amount
 		if p.Multiply && to.IsMember() {
-			var err error
 			if amount, err = l.multiply(s, to, amount); err != nil {
 				return nil, err
 			}
@@ -279,12 +247,12 @@ func (l *Ledger) Post(ctx context.Context, p Posting) (Receipt, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := s.putKey(hk, kindHold, hashOf(hk), hd.ID); err != nil {
+			if err := s.PutKey(hk, KeyRecord{Kind: KeyHold, Hash: hashOf(hk), Ref: hd.ID}); err != nil {
 				return nil, err
 			}
 			rc.Hold = &hd
 		}
-		return rc, s.putKey(p.Key, kindPost, h, rc.Entry.ID)
+		return rc, s.PutKey(p.Key, KeyRecord{Kind: KeyPost, Hash: h, Ref: rc.Entry.ID})
 	})
 	return l.tierHook(ctx, out, err)
 }
@@ -294,14 +262,18 @@ func (l *Ledger) Post(ctx context.Context, p Posting) (Receipt, error) {
 const holdSuffix = "/hold"
 
 // replayPost is replayReceipt with the hold a HoldUntil posting placed.
-func (s *store) replayPost(key string, id uint64, err error) (any, error) {
-	out, err := s.replayReceipt(id, err)
+func (s *wtx) replayPost(key string, id uint64, err error) (any, error) {
+	out, err := replayReceipt(s, id, err)
 	if err != nil {
 		return nil, err
 	}
 	rc := out.(Receipt)
-	if rec, ok := s.key(key + holdSuffix); ok && rec.kind == kindHold {
-		hd, err := s.hold(rec.ref)
+	rec, ok, err := s.Key(key + holdSuffix)
+	if err != nil {
+		return nil, err
+	}
+	if ok && rec.Kind == KeyHold {
+		hd, err := getHold(s, rec.Ref)
 		if err != nil {
 			return nil, err
 		}
@@ -341,98 +313,118 @@ func (l *Ledger) Reverse(ctx context.Context, key, originalKey, reason string) (
 		return Receipt{}, ErrEmptyKey
 	}
 	h := hashOf("reverse", originalKey, reason)
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		if id, ok, err := s.replay(key, kindReverse, h); err != nil || ok {
-			return s.replayReceipt(id, err)
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		if id, ok, err := s.replay(key, KeyReverse, h); err != nil || ok {
+			return replayReceipt(s, id, err)
 		}
-		rec, ok := s.key(originalKey)
-		if !ok || rec.kind != kindPost && rec.kind != kindCapture {
-			return nil, fmt.Errorf("reverse %q: %w", originalKey, ErrNotFound)
-		}
-		rc, err := l.reverse(s, key, rec.ref, reason)
+		rec, ok, err := s.Key(originalKey)
 		if err != nil {
 			return nil, err
 		}
-		return rc, s.putKey(key, kindReverse, h, rc.Entry.ID)
+		if !ok || rec.Kind != KeyPost && rec.Kind != KeyCapture {
+			return nil, fmt.Errorf("reverse %q: %w", originalKey, ErrNotFound)
+		}
+		rc, err := l.reverse(s, key, rec.Ref, reason)
+		if err != nil {
+			return nil, err
+		}
+		return rc, s.PutKey(key, KeyRecord{Kind: KeyReverse, Hash: h, Ref: rc.Entry.ID})
 	})
 	return l.tierHook(ctx, out, err)
 }
 
 // reverse posts the reversal of entry id under key.
-func (l *Ledger) reverse(s *store, key string, id uint64, reason string) (Receipt, error) {
-	orig, err := s.entry(id)
+func (l *Ledger) reverse(s *wtx, key string, id uint64, reason string) (Receipt, error) {
+	orig, err := getEntry(s, id)
 	if err != nil {
 		return Receipt{}, err
 	}
 	if orig.Reverses != 0 {
 		return Receipt{}, fmt.Errorf("reverse entry %d: %w", id, ErrNotReversible)
 	}
-	if s.reversals().Get(u64(id)) != nil {
+	if _, done, err := s.Reversal(id); err != nil {
+		return Receipt{}, err
+	} else if done {
 		return Receipt{}, fmt.Errorf("reverse entry %d: %w", id, ErrAlreadyReversed)
 	}
-	e := Entry{Key: key, From: s.resolve(orig.To), To: s.resolve(orig.From), Amount: orig.Amount, Reason: reason, Reverses: orig.ID, Spend: orig.Spend}
+	from, err := s.resolve(orig.To)
+	if err != nil {
+		return Receipt{}, err
+	}
+	to, err := s.resolve(orig.From)
+	if err != nil {
+		return Receipt{}, err
+	}
+	e := Entry{Key: key, From: from, To: to, Amount: orig.Amount, Reason: reason, Reverses: orig.ID, Spend: orig.Spend}
 	return l.post(s, e, postOpts{original: &orig})
 }
 
 // Import applies many postings in one transaction, for CSV imports and
 // migrations; chunks of about 10,000 postings amortize the commit best (see
-// BenchmarkBulkImport). Each posting is idempotent on its key as with Post. A rejected
+// loyaltytest.StoreBenchmarks, BulkImport). It goes through the
+// group-commit writer as one write. Each posting is idempotent on its key as with Post. A rejected
 // posting writes nothing and is reported in its slot of errs; the others are
 // applied. A non-nil error means the transaction failed and nothing was written.
 func (l *Ledger) Import(ctx context.Context, ps []Posting) (receipts []Receipt, errs []error, err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+	type result struct {
+		receipts []Receipt
+		errs     []error
 	}
-	receipts, errs = make([]Receipt, len(ps)), make([]error, len(ps))
-	var s *store
-	err = l.db.Update(func(tx *bolt.Tx) error {
-		s = newStore(tx)
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		// Results are made afresh: the writer may run this more than once.
+		r := result{receipts: make([]Receipt, len(ps)), errs: make([]error, len(ps))}
 		for i, p := range ps {
-			if errs[i] = p.validate(); errs[i] != nil {
-				continue
-			}
-			if !p.HoldUntil.IsZero() {
-				errs[i] = fmt.Errorf("%w: Import places no holds (HoldUntil)", ErrInvalidAmount)
-				continue
-			}
-			h := p.hash()
-			var out any
-			if id, ok, err := s.replay(p.Key, kindPost, h); err != nil || ok {
-				out, err = s.replayReceipt(id, err)
-				receipts[i], errs[i] = receiptOf(out, err)
-				continue
-			}
-			from, to := s.resolve(p.From), s.resolve(p.To)
-			amount := p.Amount
-			if p.Multiply && to.IsMember() {
-				if amount, errs[i] = l.multiply(s, to, amount); errs[i] != nil {
-					continue
-				}
-			}
-			rc, err := l.post(s, Entry{Key: p.Key, From: from, To: to, Amount: amount, Reason: p.Reason, Spend: p.Spend}, postOpts{})
+			rc, err := l.importOne(s, p)
 			if err != nil && !isRejection(err) {
-				return err
+				return nil, err
 			}
-			if errs[i] = err; err != nil {
-				continue
-			}
-			if err := s.putKey(p.Key, kindPost, h, rc.Entry.ID); err != nil {
-				return err
-			}
-			receipts[i] = rc
+			r.receipts[i], r.errs[i] = rc, err
 		}
-		return s.flush()
+		return r, nil
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("import: %w", err)
 	}
-	l.cache.publish(s)
-	for i, rc := range receipts {
-		if errs[i] == nil && !rc.Replay && rc.TierChange != nil && l.cfg.OnTierChange != nil {
+	r := out.(result)
+	for i, rc := range r.receipts {
+		if r.errs[i] == nil && !rc.Replay && rc.TierChange != nil && l.cfg.OnTierChange != nil {
 			l.cfg.OnTierChange(ctx, *rc.TierChange)
 		}
 	}
-	return receipts, errs, nil
+	return r.receipts, r.errs, nil
+}
+
+// importOne applies one posting of an Import.
+func (l *Ledger) importOne(s *wtx, p Posting) (Receipt, error) {
+	if err := p.validate(); err != nil {
+		return Receipt{}, err
+	}
+	if !p.HoldUntil.IsZero() {
+		return Receipt{}, fmt.Errorf("%w: Import places no holds (HoldUntil)", ErrInvalidAmount)
+	}
+	h := p.hash()
+	if id, ok, err := s.replay(p.Key, KeyPost, h); err != nil || ok {
+		return receiptOf(replayReceipt(s, id, err))
+	}
+	from, err := s.resolve(p.From)
+	if err != nil {
+		return Receipt{}, err
+	}
+	to, err := s.resolve(p.To)
+	if err != nil {
+		return Receipt{}, err
+	}
+	amount := p.Amount
+	if p.Multiply && to.IsMember() {
+		if amount, err = l.multiply(s, to, amount); err != nil {
+			return Receipt{}, err
+		}
+	}
+	rc, err := l.post(s, Entry{Key: p.Key, From: from, To: to, Amount: amount, Reason: p.Reason, Spend: p.Spend}, postOpts{})
+	if err != nil {
+		return Receipt{}, err
+	}
+	return rc, s.PutKey(p.Key, KeyRecord{Kind: KeyPost, Hash: h, Ref: rc.Entry.ID})
 }
 
 // Balance is the state of one account.
@@ -454,18 +446,23 @@ func (l *Ledger) Balance(ctx context.Context, a AccountID) (Balance, error) {
 		return Balance{}, err
 	}
 	a = l.redirects.resolve(a)
-	acc, ok := l.cache.get(a)
-	if ok && acc.Held == 0 {
-		return Balance{Account: a, Balance: acc.Balance, Available: acc.Balance, Earned: acc.Earned}, nil
+	c, ok := l.cache.get(a)
+	if ok && c.held == 0 {
+		return Balance{Account: a, Balance: c.balance, Available: c.balance, Earned: c.earned}, nil
 	}
 	var b Balance
-	err := l.db.View(func(tx *bolt.Tx) error {
-		s := newStore(tx)
-		acc := s.account(a)
-		l.cache.put(a, acc, tx.ID())
+	ver := l.cache.version()
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		acc, err := tx.Account(a)
+		if err != nil {
+			return err
+		}
+		l.cache.put(a, acc, ver)
 		held := acc.Held
 		if held > 0 {
-			held, _ = s.liveHolds(a, l.cfg.Now())
+			if held, _, err = liveHolds(tx, a, l.cfg.Now()); err != nil {
+				return err
+			}
 		}
 		b = Balance{Account: a, Balance: acc.Balance, Held: held, Available: acc.Balance - held, Earned: acc.Earned}
 		return nil
@@ -487,46 +484,32 @@ func (l *Ledger) History(ctx context.Context, a AccountID, before uint64, limit 
 		return nil, 0, err
 	}
 	a = l.redirects.resolve(a)
-	err = l.db.View(func(tx *bolt.Tx) error {
-		s := newStore(tx)
-		id := s.account(a).Last
-		if before != 0 {
-			e, err := s.storedEntry(before)
-			if err != nil {
-				return err
+	err = l.store.View(ctx, func(tx ReadTx) error {
+		entries, next = nil, 0
+		return stopped(tx.EntriesOf(a, before, func(e Entry) error {
+			if len(entries) == limit {
+				next = entries[len(entries)-1].ID // there is more
+				return errStop
 			}
-			id = e.prev(a)
-		}
-		for id != 0 && len(entries) < limit {
-			e, err := s.storedEntry(id)
-			if err != nil {
-				return err
-			}
-			entries = append(entries, e.Entry)
-			id = e.prev(a)
-		}
-		if id != 0 {
-			next = entries[len(entries)-1].ID
-		}
-		return nil
+			entries = append(entries, e)
+			return nil
+		}))
 	})
 	return entries, next, err
 }
 
 // EntryByKey returns the entry written under an idempotency key, or ErrNotFound.
 func (l *Ledger) EntryByKey(ctx context.Context, key string) (Entry, error) {
-	if err := ctx.Err(); err != nil {
-		return Entry{}, err
-	}
 	var e Entry
-	err := l.db.View(func(tx *bolt.Tx) error {
-		s := newStore(tx)
-		rec, ok := s.key(key)
-		if !ok || rec.kind == kindHold || rec.kind == kindVoid || rec.kind == kindRedeem || rec.kind == kindFulfil {
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		rec, ok, err := tx.Key(key)
+		if err != nil {
+			return err
+		}
+		if !ok || rec.Kind == KeyHold || rec.Kind == KeyVoid || rec.Kind == KeyRedeem || rec.Kind == KeyFulfil {
 			return fmt.Errorf("entry %q: %w", key, ErrNotFound)
 		}
-		var err error
-		e, err = s.entry(rec.ref)
+		e, err = getEntry(tx, rec.Ref)
 		return err
 	})
 	return e, err
@@ -540,23 +523,31 @@ type postOpts struct {
 
 // post validates and writes entry e. Every check happens before the first
 // write, so a rejection leaves the transaction untouched.
-func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
+func (l *Ledger) post(s *wtx, e Entry, o postOpts) (Receipt, error) {
 	now := l.cfg.Now().UTC()
 	e.Time = now
-	from, to := s.account(e.From), s.account(e.To)
+	from, err := s.Account(e.From)
+	if err != nil {
+		return Receipt{}, err
+	}
+	to, err := s.Account(e.To)
+	if err != nil {
+		return Receipt{}, err
+	}
 
 	var expiredHolds []Hold
 	if e.From.IsMember() {
 		held := from.Held
 		if held > 0 {
-			held, expiredHolds = s.liveHolds(e.From, now)
+			if held, expiredHolds, err = liveHolds(s, e.From, now); err != nil {
+				return Receipt{}, err
+			}
 		}
 		if avail := from.Balance - held + o.release; avail < e.Amount {
 			return Receipt{}, &InsufficientFundsError{Account: e.From, Available: from.Balance - held, Required: e.Amount}
 		}
 	}
-	var err error
-	var newFrom, newTo account = from, to
+	newFrom, newTo := from, to
 	if newFrom.Balance, err = addChecked(from.Balance, -e.Amount); err != nil {
 		return Receipt{}, err
 	}
@@ -571,7 +562,7 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 		who, sign = earner(o.original.From, o.original.To)
 		sign = -sign
 	}
-	var earnAcc *account
+	var earnAcc *Account
 	switch who {
 	case e.From:
 		earnAcc = &newFrom
@@ -587,9 +578,16 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 	if l.cfg.TierBasis == TierBySpend {
 		tierCredit = sign * e.Spend
 	}
+	// A reversal's lots must be found before the first write.
+	var restore []LotUse
+	if e.To.IsMember() && o.original != nil && o.original.From.IsMember() {
+		if restore, err = s.LotUses(o.original.ID); err != nil {
+			return Receipt{}, err
+		}
+	}
 
 	// All checks passed: write.
-	id, err := s.entries().NextSequence()
+	id, err := s.NextEntryID()
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -606,17 +604,16 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 		if err != nil {
 			return Receipt{}, err
 		}
-		if err := s.consumed().Put(u64(id), encodeUses(uses)); err != nil {
+		if err := s.PutLotUses(id, uses); err != nil {
 			return Receipt{}, err
 		}
 	}
 	if e.To.IsMember() {
-		var err error
 		if o.original != nil && o.original.From.IsMember() {
-			err = s.restoreLots(e.To, o.original.ID)
+			err = s.addLots(e.To, restore)
 		} else {
 			e.Expires = l.expiryFor(now)
-			err = s.addLot(e.To, expKey(e.Expires), e.Amount)
+			_, err = s.AddLot(e.To, e.Expires, e.Amount)
 		}
 		if err != nil {
 			return Receipt{}, err
@@ -626,22 +623,18 @@ func (l *Ledger) post(s *store, e Entry, o postOpts) (Receipt, error) {
 	if tierCredit != 0 {
 		tc = l.addEarned(who, earnAcc, earnAt, tierCredit, now)
 	}
-	// Each entry links to the previous entry of both its accounts, so
-	// History walks an account's entries without an index to maintain.
-	se := storedEntry{Entry: e, PrevFrom: newFrom.Last, PrevTo: newTo.Last}
-	newFrom.Last, newTo.Last = id, id
-	if err := s.putEntry(se); err != nil {
+	if err := s.PutEntry(e); err != nil {
 		return Receipt{}, err
 	}
 	if e.Reverses != 0 {
-		if err := s.reversals().Put(u64(e.Reverses), u64(id)); err != nil {
+		if err := s.PutReversal(e.Reverses, id); err != nil {
 			return Receipt{}, err
 		}
 	}
-	if err := s.putAccount(e.From, newFrom); err != nil {
+	if err := s.PutAccount(e.From, newFrom); err != nil {
 		return Receipt{}, err
 	}
-	if err := s.putAccount(e.To, newTo); err != nil {
+	if err := s.PutAccount(e.To, newTo); err != nil {
 		return Receipt{}, err
 	}
 	return Receipt{Entry: e, TierChange: tc}, nil
@@ -664,27 +657,6 @@ func receiptOf(out any, err error) (Receipt, error) {
 	return out.(Receipt), nil
 }
 
-// Idempotency records.
-const (
-	kindPost byte = iota + 1
-	kindReverse
-	kindHold
-	kindCapture
-	kindVoid
-	kindRedeem
-	kindFulfil
-	kindCancel
-	kindExpire
-	kindMerge
-	kindForfeit
-)
-
-type keyRecord struct {
-	kind byte
-	hash [16]byte
-	ref  uint64
-}
-
 // hashOf fingerprints a request's payload: each part length-prefixed, so
 // ("ab","c") and ("a","bc") differ.
 func hashOf(parts ...string) [16]byte {
@@ -700,232 +672,3 @@ func hashOf(parts ...string) [16]byte {
 	sum := sha256.Sum256(b)
 	return [16]byte(sum[:16])
 }
-
-// store wraps a transaction with typed accessors. Buckets are looked up on
-// first use: a balance read touches one bucket, not all of them. In a write
-// transaction, account records are cached and written once by flush, so a
-// batch that credits a thousand members from one issuance account writes that
-// account once, not a thousand times.
-type store struct {
-	tx      *bolt.Tx
-	bk      [len(bucketNames)]*bolt.Bucket
-	accts   map[AccountID]account
-	dirty   []AccountID
-	flushed []AccountID // written by flush: the cache publishes them after commit
-	txid    int         // tx.ID(), kept because a closed Tx forgets it
-}
-
-func newStore(tx *bolt.Tx) *store { return &store{tx: tx, txid: tx.ID()} }
-
-func (s *store) bucket(i int) *bolt.Bucket {
-	if s.bk[i] == nil {
-		s.bk[i] = s.tx.Bucket(bucketNames[i])
-	}
-	return s.bk[i]
-}
-
-// appendOnly returns a bucket whose keys only ever grow (entry ids): full
-// pages are right for it, as a page is never split again once left behind.
-func (s *store) appendOnly(i int) *bolt.Bucket {
-	b := s.bucket(i)
-	b.FillPercent = 1.0
-	return b
-}
-
-func (s *store) accounts() *bolt.Bucket     { return s.bucket(bAccounts) }
-func (s *store) entries() *bolt.Bucket      { return s.appendOnly(bEntries) }
-func (s *store) keys() *bolt.Bucket         { return s.bucket(bKeys) }
-func (s *store) reversals() *bolt.Bucket    { return s.bucket(bReversals) }
-func (s *store) consumed() *bolt.Bucket     { return s.appendOnly(bConsumed) }
-func (s *store) lots() *bolt.Bucket         { return s.bucket(bLots) }
-func (s *store) lotExpiry() *bolt.Bucket    { return s.bucket(bLotExpiry) }
-func (s *store) holds() *bolt.Bucket        { return s.bucket(bHolds) }
-func (s *store) holdIndex() *bolt.Bucket    { return s.bucket(bHoldIndex) }
-func (s *store) holdExpiry() *bolt.Bucket   { return s.bucket(bHoldExpiry) }
-func (s *store) rewards() *bolt.Bucket      { return s.bucket(bRewards) }
-func (s *store) redemptions() *bolt.Bucket  { return s.bucket(bRedemptions) }
-func (s *store) codes() *bolt.Bucket        { return s.bucket(bCodes) }
-func (s *store) redeemCounts() *bolt.Bucket { return s.bucket(bRedeemCounts) }
-func (s *store) pending() *bolt.Bucket      { return s.bucket(bPending) }
-
-func (s *store) key(k string) (keyRecord, bool) {
-	v := s.keys().Get([]byte(k))
-	if len(v) != 25 {
-		return keyRecord{}, false
-	}
-	var r keyRecord
-	r.kind = v[0]
-	copy(r.hash[:], v[1:17])
-	r.ref = binary.BigEndian.Uint64(v[17:])
-	return r, true
-}
-
-// replay looks key up. ok is true when it was applied before with the same
-// kind and payload; a different payload is ErrIdempotencyConflict.
-func (s *store) replay(key string, kind byte, h [16]byte) (ref uint64, ok bool, err error) {
-	rec, found := s.key(key)
-	if !found {
-		return 0, false, nil
-	}
-	if rec.kind != kind || rec.hash != h {
-		return 0, false, fmt.Errorf("key %q: %w", key, ErrIdempotencyConflict)
-	}
-	return rec.ref, true, nil
-}
-
-func (s *store) replayReceipt(id uint64, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	e, err := s.entry(id)
-	if err != nil {
-		return nil, err
-	}
-	return Receipt{Entry: e, Replay: true}, nil
-}
-
-func (s *store) putKey(key string, kind byte, h [16]byte, ref uint64) error {
-	v := make([]byte, 25)
-	v[0] = kind
-	copy(v[1:17], h[:])
-	binary.BigEndian.PutUint64(v[17:], ref)
-	return s.keys().Put([]byte(key), v)
-}
-
-func (s *store) account(a AccountID) account {
-	if acc, ok := s.accts[a]; ok {
-		return acc
-	}
-	return decodeAccount(s.accounts().Get([]byte(a)))
-}
-
-// putAccount stages an account record; flush writes it.
-func (s *store) putAccount(a AccountID, acc account) error {
-	if s.accts == nil {
-		s.accts = make(map[AccountID]account)
-	}
-	if _, ok := s.accts[a]; !ok {
-		s.dirty = append(s.dirty, a)
-	}
-	s.accts[a] = acc
-	return nil
-}
-
-// flush writes the staged account records. Writers call it before commit.
-func (s *store) flush() error {
-	for _, a := range s.dirty {
-		if err := s.accounts().Put([]byte(a), s.accts[a].encode()); err != nil {
-			return err
-		}
-	}
-	s.flushed = append(s.flushed, s.dirty...)
-	s.dirty = s.dirty[:0]
-	return nil
-}
-
-// storedEntry is an Entry as stored, with the links History follows.
-type storedEntry struct {
-	Entry
-	PrevFrom uint64 // previous entry of From
-	PrevTo   uint64 // previous entry of To
-}
-
-// prev returns the entry before e in account a's history.
-func (e storedEntry) prev(a AccountID) uint64 {
-	if e.To == a {
-		return e.PrevTo
-	}
-	return e.PrevFrom
-}
-
-func (s *store) entry(id uint64) (Entry, error) {
-	e, err := s.storedEntry(id)
-	return e.Entry, err
-}
-
-func (s *store) storedEntry(id uint64) (storedEntry, error) {
-	v := s.entries().Get(u64(id))
-	if v == nil {
-		return storedEntry{}, fmt.Errorf("entry %d: %w", id, ErrNotFound)
-	}
-	e, err := decodeEntry(v)
-	if err != nil {
-		return storedEntry{}, fmt.Errorf("decode entry %d: %w", id, err)
-	}
-	return e, nil
-}
-
-func (s *store) putEntry(e storedEntry) error {
-	return s.entries().Put(u64(e.ID), e.encode())
-}
-
-// entryVersion leads every stored entry so the layout can change later.
-const entryVersion = 1
-
-// encode lays an entry out as a version byte, seven uvarints (id, amount,
-// time in ns, reverses, expires in s, prev from, prev to), four
-// length-prefixed strings (key, from, to, reason) and, when not zero, the
-// spend as a varint. Entries are the largest
-// and most written records, and this is several times cheaper than JSON.
-func (e storedEntry) encode() []byte {
-	b := make([]byte, 0, 64+len(e.Key)+len(e.From)+len(e.To)+len(e.Reason))
-	b = append(b, entryVersion)
-	var expires int64
-	if !e.Expires.IsZero() {
-		expires = e.Expires.Unix()
-	}
-	for _, v := range []uint64{e.ID, uint64(e.Amount), uint64(e.Time.UnixNano()), e.Reverses, uint64(expires), e.PrevFrom, e.PrevTo} {
-		b = binary.AppendUvarint(b, v)
-	}
-	for _, str := range []string{e.Key, string(e.From), string(e.To), e.Reason} {
-		b = binary.AppendUvarint(b, uint64(len(str)))
-		b = append(b, str...)
-	}
-	if e.Spend != 0 { // optional trailer
-		b = binary.AppendVarint(b, e.Spend)
-	}
-	return b
-}
-
-func decodeEntry(b []byte) (storedEntry, error) {
-	if len(b) == 0 || b[0] != entryVersion {
-		return storedEntry{}, errCorrupt
-	}
-	b = b[1:]
-	var nums [7]uint64
-	for i := range nums {
-		v, n := binary.Uvarint(b)
-		if n <= 0 {
-			return storedEntry{}, errCorrupt
-		}
-		nums[i], b = v, b[n:]
-	}
-	var strs [4]string
-	for i := range strs {
-		l, n := binary.Uvarint(b)
-		if n <= 0 || uint64(len(b)-n) < l {
-			return storedEntry{}, errCorrupt
-		}
-		strs[i], b = string(b[n:n+int(l)]), b[n+int(l):]
-	}
-	e := storedEntry{
-		Entry: Entry{
-			ID: nums[0], Amount: int64(nums[1]), Time: time.Unix(0, int64(nums[2])).UTC(), Reverses: nums[3],
-			Key: strs[0], From: AccountID(strs[1]), To: AccountID(strs[2]), Reason: strs[3],
-		},
-		PrevFrom: nums[5], PrevTo: nums[6],
-	}
-	if nums[4] != 0 {
-		e.Expires = time.Unix(int64(nums[4]), 0).UTC()
-	}
-	if len(b) > 0 {
-		spend, n := binary.Varint(b)
-		if n <= 0 {
-			return storedEntry{}, errCorrupt
-		}
-		e.Spend = spend
-	}
-	return e, nil
-}
-
-var errCorrupt = errors.New("loyalty: stored record is corrupt")

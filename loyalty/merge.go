@@ -1,13 +1,9 @@
 package loyalty
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"sync"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // MergeReport says what Merge moved.
@@ -37,11 +33,18 @@ func (l *Ledger) Merge(ctx context.Context, key string, from, to AccountID) (Mer
 		return MergeReport{}, fmt.Errorf("merge %s into %s: %w", from, to, ErrUnknownAccount)
 	}
 	h := hashOf("merge", string(from), string(to))
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		if _, ok, err := s.replay(key, kindMerge, h); err != nil || ok {
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		if _, ok, err := s.replay(key, KeyMerge, h); err != nil || ok {
 			return MergeReport{Replay: ok}, err
 		}
-		from, to := s.resolve(from), s.resolve(to)
+		from, err := s.resolve(from)
+		if err != nil {
+			return nil, err
+		}
+		to, err := s.resolve(to)
+		if err != nil {
+			return nil, err
+		}
 		if from == to {
 			return nil, fmt.Errorf("merge %s: %w", from, ErrSameAccount)
 		}
@@ -49,10 +52,10 @@ func (l *Ledger) Merge(ctx context.Context, key string, from, to AccountID) (Mer
 		if err != nil {
 			return nil, err
 		}
-		if err := s.merged().Put([]byte(from), []byte(to)); err != nil {
+		if err := s.PutMerge(from, to); err != nil {
 			return nil, err
 		}
-		return rep, s.putKey(key, kindMerge, h, 0)
+		return rep, s.PutKey(key, KeyRecord{Kind: KeyMerge, Hash: h})
 	})
 	if err != nil {
 		return MergeReport{}, err
@@ -67,64 +70,70 @@ func (l *Ledger) Merge(ctx context.Context, key string, from, to AccountID) (Mer
 	return rep, nil
 }
 
-func (l *Ledger) merge(s *store, key string, from, to AccountID) (MergeReport, error) {
+func (l *Ledger) merge(s *wtx, key string, from, to AccountID) (MergeReport, error) {
 	now := l.cfg.Now().UTC()
-	src, dst := s.account(from), s.account(to)
-	rep := MergeReport{Points: src.Balance, Held: src.Held}
-	// Holds: re-key the open ones to the survivor.
-	prefix := acctKey(from)
-	var holdIDs []uint64
-	c := s.holdIndex().Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		holdIDs = append(holdIDs, binary.BigEndian.Uint64(k[len(prefix):]))
+	src, err := s.Account(from)
+	if err != nil {
+		return MergeReport{}, err
 	}
-	for _, id := range holdIDs {
-		hd, err := s.hold(id)
-		if err != nil {
-			return rep, err
-		}
+	dst, err := s.Account(to)
+	if err != nil {
+		return MergeReport{}, err
+	}
+	rep := MergeReport{Points: src.Balance, Held: src.Held}
+	// Read everything that moves first: a store's iteration does not survive writes.
+	var holds []Hold
+	if err := s.HoldsOf(from, func(hd Hold) error {
+		holds = append(holds, hd)
+		return nil
+	}); err != nil {
+		return rep, err
+	}
+	var uses []LotUse
+	if err := s.LotsOf(from, func(lot Lot) error {
+		uses = append(uses, LotUse{Expires: lot.Expires, Amount: lot.Remaining})
+		return nil
+	}); err != nil {
+		return rep, err
+	}
+	type count struct {
+		reward string
+		n      int64
+	}
+	var counts []count
+	if err := s.RedeemCountsOf(from, func(reward string, n int64) error {
+		counts = append(counts, count{reward, n})
+		return nil
+	}); err != nil {
+		return rep, err
+	}
+	// Holds: the open ones now reserve the survivor's points.
+	for _, hd := range holds {
 		hd.Account = to
-		if err := s.putHold(hd); err != nil {
-			return rep, err
-		}
-		if err := s.holdIndex().Delete(acctKey(from, u64(id))); err != nil {
-			return rep, err
-		}
-		if err := s.holdIndex().Put(acctKey(to, u64(id)), nil); err != nil {
+		if err := s.PutHold(hd); err != nil {
 			return rep, err
 		}
 		rep.Holds++
 	}
 	// Lots: every parcel keeps its expiry date.
-	var uses []lotUse
-	c = s.lots().Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		uses = append(uses, lotUse{exp: binary.BigEndian.Uint64(k[len(prefix):]), amount: int64(binary.BigEndian.Uint64(v))})
-	}
 	for _, u := range uses {
-		if err := s.setLot(from, u.exp, u.amount, 0); err != nil {
+		if _, err := s.AddLot(from, u.Expires, -u.Amount); err != nil {
 			return rep, err
 		}
-		if err := s.addLot(to, u.exp, u.amount); err != nil {
+		if _, err := s.AddLot(to, u.Expires, u.Amount); err != nil {
 			return rep, err
 		}
 	}
 	// Per-member redemption counts follow the person.
-	type count struct {
-		reward []byte
-		n      uint64
-	}
-	var cs []count
-	c = s.redeemCounts().Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		cs = append(cs, count{reward: append([]byte(nil), k[len(prefix):]...), n: getU64(v)})
-	}
-	for _, ct := range cs {
-		if err := s.redeemCounts().Delete(acctKey(from, ct.reward)); err != nil {
+	for _, c := range counts {
+		n, err := s.RedeemCount(to, c.reward)
+		if err != nil {
 			return rep, err
 		}
-		dk := acctKey(to, ct.reward)
-		if err := s.redeemCounts().Put(dk, u64(getU64(s.redeemCounts().Get(dk))+ct.n)); err != nil {
+		if err := s.SetRedeemCount(from, c.reward, 0); err != nil {
+			return rep, err
+		}
+		if err := s.SetRedeemCount(to, c.reward, n+c.n); err != nil {
 			return rep, err
 		}
 	}
@@ -135,7 +144,6 @@ func (l *Ledger) merge(s *store, key string, from, to AccountID) (MergeReport, e
 			dst.addMonth(m, n)
 		}
 	}
-	var err error
 	if dst.Earned, err = addChecked(dst.Earned, src.Earned); err != nil {
 		return rep, err
 	}
@@ -147,26 +155,21 @@ func (l *Ledger) merge(s *store, key string, from, to AccountID) (MergeReport, e
 		rep.TierChange = &TierChange{Account: to, From: before, To: after}
 	}
 	if src.Balance > 0 {
-		id, err := s.entries().NextSequence()
+		id, err := s.NextEntryID()
 		if err != nil {
 			return rep, err
 		}
-		e := storedEntry{Entry: Entry{ID: id, Key: key, From: from, To: to, Amount: src.Balance, Reason: "accounts linked", Time: now},
-			PrevFrom: src.Last, PrevTo: dst.Last}
-		if err := s.putEntry(e); err != nil {
+		if err := s.PutEntry(Entry{ID: id, Key: key, From: from, To: to, Amount: src.Balance, Reason: "accounts linked", Time: now}); err != nil {
 			return rep, err
 		}
-		if err := s.consumed().Put(u64(id), encodeUses(uses)); err != nil {
+		if err := s.PutLotUses(id, uses); err != nil {
 			return rep, err
 		}
-		src.Last, dst.Last = id, id
 	}
-	last := src.Last
-	src = account{Last: last}
-	if err := s.putAccount(from, src); err != nil {
+	if err := s.PutAccount(from, Account{}); err != nil {
 		return rep, err
 	}
-	return rep, s.putAccount(to, dst)
+	return rep, s.PutAccount(to, dst)
 }
 
 // Forfeit closes member account a for good, for a member who erased their
@@ -184,63 +187,66 @@ func (l *Ledger) Forfeit(ctx context.Context, key string, a, sink AccountID, rea
 		return Receipt{}, err
 	}
 	h := hashOf("forfeit", string(a), string(sink), reason)
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		if id, ok, err := s.replay(key, kindForfeit, h); err != nil || ok {
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		if id, ok, err := s.replay(key, KeyForfeit, h); err != nil || ok {
 			if err != nil || id == 0 {
 				return Receipt{Replay: ok}, err
 			}
-			return s.replayReceipt(id, err)
+			return replayReceipt(s, id, err)
 		}
-		a := s.resolve(a)
+		a, err := s.resolve(a)
+		if err != nil {
+			return nil, err
+		}
 		now := l.cfg.Now().UTC()
-		acc := s.account(a)
+		acc, err := s.Account(a)
+		if err != nil {
+			return nil, err
+		}
 		var open []Hold
-		prefix := acctKey(a)
-		c := s.holdIndex().Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			hd, err := s.hold(binary.BigEndian.Uint64(k[len(prefix):]))
-			if err != nil {
-				return nil, err
-			}
+		if err := s.HoldsOf(a, func(hd Hold) error {
 			open = append(open, hd)
+			return nil
+		}); err != nil {
+			return nil, err
 		}
 		if err := s.voidHolds(open, now, &acc); err != nil {
 			return nil, err
 		}
-		if err := s.putAccount(a, acc); err != nil {
+		if err := s.PutAccount(a, acc); err != nil {
 			return nil, err
 		}
 		if acc.Balance == 0 {
-			return Receipt{}, s.putKey(key, kindForfeit, h, 0)
+			return Receipt{}, s.PutKey(key, KeyRecord{Kind: KeyForfeit, Hash: h})
 		}
 		rc, err := l.post(s, Entry{Key: key, From: a, To: sink, Amount: acc.Balance, Reason: reason}, postOpts{})
 		if err != nil {
 			return nil, err
 		}
-		return rc, s.putKey(key, kindForfeit, h, rc.Entry.ID)
+		return rc, s.PutKey(key, KeyRecord{Kind: KeyForfeit, Hash: h, Ref: rc.Entry.ID})
 	})
 	return receiptOf(out, err)
 }
 
 // resolve returns the account a write to a lands on: a itself, or the
 // member it was merged into.
-func (s *store) resolve(a AccountID) AccountID {
+func (s *wtx) resolve(a AccountID) (AccountID, error) { return resolve(s, a) }
+
+func resolve(tx ReadTx, a AccountID) (AccountID, error) {
 	if !a.IsMember() {
-		return a
+		return a, nil
 	}
 	for range 8 {
-		to := s.merged().Get([]byte(a))
-		if to == nil {
-			return a
+		to, ok, err := tx.MergedInto(a)
+		if err != nil || !ok {
+			return a, err
 		}
-		a = AccountID(to)
+		a = to
 	}
-	return a
+	return a, nil
 }
 
-func (s *store) merged() *bolt.Bucket { return s.bucket(bMerged) }
-
-// redirects mirrors loyalty.merged in memory, so reads of a merged account
+// redirects mirrors the store's merges in memory, so reads of a merged account
 // (Balance, History) need no extra transaction to find the survivor. It is
 // safe for concurrent use.
 type redirects struct {
@@ -248,12 +254,12 @@ type redirects struct {
 	m  map[AccountID]AccountID
 }
 
-func (r *redirects) load(tx *bolt.Tx) error {
+func (r *redirects) load(tx ReadTx) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.m = map[AccountID]AccountID{}
-	return tx.Bucket(bucketNames[bMerged]).ForEach(func(k, v []byte) error {
-		r.m[AccountID(k)] = AccountID(v)
+	return tx.Merges(func(from, to AccountID) error {
+		r.m[from] = to
 		return nil
 	})
 }
@@ -268,6 +274,10 @@ func (r *redirects) add(from, to AccountID) {
 func (r *redirects) resolve(a AccountID) AccountID {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	return r.resolveLocked(a)
+}
+
+func (r *redirects) resolveLocked(a AccountID) AccountID {
 	for range 8 {
 		to, ok := r.m[a]
 		if !ok {
@@ -276,4 +286,17 @@ func (r *redirects) resolve(a AccountID) AccountID {
 		a = to
 	}
 	return a
+}
+
+// into returns a and every account merged into it, directly or not.
+func (r *redirects) into(a AccountID) []AccountID {
+	out := []AccountID{a}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for from := range r.m {
+		if r.resolveLocked(from) == a {
+			out = append(out, from)
+		}
+	}
+	return out
 }

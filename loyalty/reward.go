@@ -3,15 +3,12 @@ package loyalty
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty/code"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Unlimited is the Stock of a reward that never runs out.
@@ -82,11 +79,16 @@ func (l *Ledger) PutReward(ctx context.Context, r Reward) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	_, err := l.w.do(ctx, func(s *store) (any, error) {
-		if old, err := s.reward(r.ID); err == nil {
+	_, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		r := r
+		old, ok, err := s.Reward(r.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			r.Stock = old.Stock
 		}
-		return nil, s.putReward(r)
+		return nil, s.PutReward(r)
 	})
 	return err
 }
@@ -94,8 +96,8 @@ func (l *Ledger) PutReward(ctx context.Context, r Reward) error {
 // Restock adds n items (negative to remove) to a reward's stock, or sets it
 // unlimited when n is Unlimited. It returns the reward as stored.
 func (l *Ledger) Restock(ctx context.Context, id string, n int64) (Reward, error) {
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		r, err := s.reward(id)
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		r, err := getReward(s, id)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +111,7 @@ func (l *Ledger) Restock(ctx context.Context, id string, n int64) (Reward, error
 		default:
 			r.Stock += n
 		}
-		return r, s.putReward(r)
+		return r, s.PutReward(r)
 	})
 	if err != nil {
 		return Reward{}, err
@@ -119,16 +121,10 @@ func (l *Ledger) Restock(ctx context.Context, id string, n int64) (Reward, error
 
 // Rewards returns the catalogue ordered by cost, then id.
 func (l *Ledger) Rewards(ctx context.Context) ([]Reward, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	var rs []Reward
-	err := l.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketNames[bRewards]).ForEach(func(_, v []byte) error {
-			var r Reward
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		rs = nil
+		return tx.Rewards(func(r Reward) error {
 			rs = append(rs, r)
 			return nil
 		})
@@ -139,13 +135,10 @@ func (l *Ledger) Rewards(ctx context.Context) ([]Reward, error) {
 
 // Reward returns one reward, or ErrUnknownReward.
 func (l *Ledger) Reward(ctx context.Context, id string) (Reward, error) {
-	if err := ctx.Err(); err != nil {
-		return Reward{}, err
-	}
 	var r Reward
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		r, err = newStore(tx).reward(id)
+		r, err = getReward(tx, id)
 		return err
 	})
 	return r, err
@@ -164,59 +157,58 @@ func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string)
 		return Redemption{}, fmt.Errorf("redeem for %q: %w", a, ErrUnknownAccount)
 	}
 	h := hashOf("redeem", string(a), id)
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		if rid, ok, err := s.replay(key, kindRedeem, h); err != nil || ok {
-			return s.replayRedemption(rid, err)
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		if rid, ok, err := s.replay(key, KeyRedeem, h); err != nil || ok {
+			return replayRedemption(s, rid, err)
 		}
-		a := s.resolve(a)
-		now := l.cfg.Now().UTC()
-		r, err := s.reward(id)
+		a, err := s.resolve(a)
 		if err != nil {
 			return nil, err
 		}
-		countKey := acctKey(a, []byte(id))
-		count := getU64(s.redeemCounts().Get(countKey))
+		now := l.cfg.Now().UTC()
+		r, err := getReward(s, id)
+		if err != nil {
+			return nil, err
+		}
+		count, err := s.RedeemCount(a, id)
+		if err != nil {
+			return nil, err
+		}
 		switch {
 		case !r.ActiveAt(now):
 			return nil, fmt.Errorf("redeem %s: %w", id, ErrRewardInactive)
 		case r.Stock == 0:
 			return nil, fmt.Errorf("redeem %s: %w", id, ErrOutOfStock)
-		case r.PerMember > 0 && count >= uint64(r.PerMember):
+		case r.PerMember > 0 && count >= int64(r.PerMember):
 			return nil, fmt.Errorf("redeem %s: %w", id, ErrLimitReached)
 		}
 		rc, err := l.post(s, Entry{Key: key, From: a, To: RedemptionAccount, Amount: r.Cost, Reason: "redeem " + r.ID}, postOpts{})
 		if err != nil {
 			return nil, err
 		}
-		rid, err := s.redemptions().NextSequence()
+		rid, err := s.NextRedemptionID()
 		if err != nil {
 			return nil, err
 		}
-		code, err := s.newCode()
+		code, err := newCode(s)
 		if err != nil {
 			return nil, err
 		}
 		if r.Stock != Unlimited {
 			r.Stock--
-			if err := s.putReward(r); err != nil {
+			if err := s.PutReward(r); err != nil {
 				return nil, err
 			}
 		}
-		if err := s.redeemCounts().Put(countKey, u64(count+1)); err != nil {
+		if err := s.SetRedeemCount(a, id, count+1); err != nil {
 			return nil, err
 		}
 		rd := Redemption{ID: rid, Code: code, Key: key, Reward: r.ID, Account: a, Cost: r.Cost, Entry: rc.Entry.ID,
 			State: RedemptionPending, Created: now, Updated: now}
-		if err := s.putRedemption(rd); err != nil {
+		if err := s.PutRedemption(rd); err != nil {
 			return nil, err
 		}
-		if err := s.codes().Put([]byte(code), u64(rid)); err != nil {
-			return nil, err
-		}
-		if err := s.pending().Put(u64(rid), nil); err != nil {
-			return nil, err
-		}
-		return rd, s.putKey(key, kindRedeem, h, rid)
+		return rd, s.PutKey(key, KeyRecord{Kind: KeyRedeem, Hash: h, Ref: rid})
 	})
 	if err != nil {
 		return Redemption{}, err
@@ -241,8 +233,8 @@ func (l *Ledger) Cancel(ctx context.Context, code, reason string) (Redemption, e
 
 func (l *Ledger) closeRedemption(ctx context.Context, code string, to RedemptionState, note string) (Redemption, error) {
 	code = NormalizeCode(code)
-	out, err := l.w.do(ctx, func(s *store) (any, error) {
-		rd, err := s.redemptionByCode(code)
+	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+		rd, err := redemptionByCode(s, code)
 		if err != nil {
 			return nil, err
 		}
@@ -259,27 +251,36 @@ func (l *Ledger) closeRedemption(ctx context.Context, code string, to Redemption
 			if _, err := l.reverse(s, key, rd.Entry, note); err != nil {
 				return nil, err
 			}
-			if err := s.putKey(key, kindCancel, hashOf(key), rd.ID); err != nil {
+			if err := s.PutKey(key, KeyRecord{Kind: KeyCancel, Hash: hashOf(key), Ref: rd.ID}); err != nil {
 				return nil, err
 			}
-			if r, err := s.reward(rd.Reward); err == nil && r.Stock != Unlimited {
+			r, ok, err := s.Reward(rd.Reward)
+			if err != nil {
+				return nil, err
+			}
+			if ok && r.Stock != Unlimited {
 				r.Stock++
-				if err := s.putReward(r); err != nil {
+				if err := s.PutReward(r); err != nil {
 					return nil, err
 				}
 			}
-			countKey := acctKey(rd.Account, []byte(rd.Reward))
-			if n := getU64(s.redeemCounts().Get(countKey)); n > 0 {
-				if err := s.redeemCounts().Put(countKey, u64(n-1)); err != nil {
+			// The count moved with a merge: it is the survivor's now.
+			owner, err := s.resolve(rd.Account)
+			if err != nil {
+				return nil, err
+			}
+			n, err := s.RedeemCount(owner, rd.Reward)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				if err := s.SetRedeemCount(owner, rd.Reward, n-1); err != nil {
 					return nil, err
 				}
 			}
 		}
 		rd.State, rd.Updated, rd.Note = to, l.cfg.Now().UTC(), note
-		if err := s.putRedemption(rd); err != nil {
-			return nil, err
-		}
-		return rd, s.pending().Delete(u64(rd.ID))
+		return rd, s.PutRedemption(rd)
 	})
 	if err != nil {
 		return Redemption{}, err
@@ -289,46 +290,52 @@ func (l *Ledger) closeRedemption(ctx context.Context, code string, to Redemption
 
 // RedemptionByCode returns the redemption with the given code, or ErrNotFound.
 func (l *Ledger) RedemptionByCode(ctx context.Context, code string) (Redemption, error) {
-	if err := ctx.Err(); err != nil {
-		return Redemption{}, err
-	}
 	var rd Redemption
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		rd, err = newStore(tx).redemptionByCode(NormalizeCode(code))
+		rd, err = redemptionByCode(tx, NormalizeCode(code))
 		return err
 	})
 	return rd, err
 }
 
 // Redemptions returns up to limit redemptions, newest first: only pending
-// ones when pendingOnly, and only member a's when a is not empty.
+// ones when pendingOnly, and only member a's when a is not empty (those of
+// accounts merged into a included).
 func (l *Ledger) Redemptions(ctx context.Context, a AccountID, pendingOnly bool, limit int) ([]Redemption, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	if limit <= 0 {
 		limit = 20
 	}
-	if a != "" {
-		a = l.redirects.resolve(a)
-	}
 	var out []Redemption
-	err := l.db.View(func(tx *bolt.Tx) error {
-		s := newStore(tx)
-		c := s.redemptions().Cursor()
-		if pendingOnly {
-			c = s.pending().Cursor()
+	collect := func(rd Redemption) error {
+		if len(out) == limit {
+			return errStop
 		}
-		for k, _ := c.Last(); k != nil && len(out) < limit; k, _ = c.Prev() {
-			rd, err := s.redemption(binary.BigEndian.Uint64(k))
-			if err != nil {
+		if !pendingOnly || rd.State == RedemptionPending {
+			out = append(out, rd)
+		}
+		return nil
+	}
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		out = nil
+		switch {
+		case a == "" && pendingOnly:
+			return stopped(tx.PendingRedemptions(collect))
+		case a == "":
+			return stopped(tx.Redemptions(collect))
+		}
+		// A member's own redemptions and those of the accounts merged
+		// into it, each newest first: merge them by id.
+		var all []Redemption
+		for _, acct := range l.redirects.into(l.redirects.resolve(a)) {
+			out = nil
+			if err := stopped(tx.RedemptionsOf(acct, collect)); err != nil {
 				return err
 			}
-			if a == "" || rd.Account == a || s.resolve(rd.Account) == a {
-				out = append(out, rd)
-			}
+			all = append(all, out...)
 		}
+		slices.SortFunc(all, func(x, y Redemption) int { return cmp.Compare(y.ID, x.ID) })
+		out = all[:min(len(all), limit)]
 		return nil
 	})
 	return out, err
@@ -345,8 +352,18 @@ func NormalizeCode(code string) string {
 	}, strings.ToUpper(code))
 }
 
-func (s *store) newCode() (string, error) {
-	return code.New(8, func(c string) bool { return s.codes().Get([]byte(c)) == nil })
+// newCode returns a redemption code no redemption has.
+func newCode(tx ReadTx) (string, error) {
+	var err error
+	c, cerr := code.New(8, func(c string) bool {
+		var taken bool
+		_, taken, err = tx.RedemptionByCode(c)
+		return !taken || err != nil // a failed read ends the draw
+	})
+	if err != nil {
+		return "", err
+	}
+	return c, cerr
 }
 
 // FormatCode shows a code as two groups of four: "K7QH-3MZT".
@@ -357,61 +374,21 @@ func FormatCode(code string) string {
 	return code
 }
 
-func (s *store) reward(id string) (Reward, error) {
-	v := s.rewards().Get([]byte(id))
-	if v == nil {
-		return Reward{}, fmt.Errorf("reward %q: %w", id, ErrUnknownReward)
+func redemptionByCode(tx ReadTx, code string) (Redemption, error) {
+	rd, ok, err := tx.RedemptionByCode(code)
+	if err == nil && !ok {
+		err = fmt.Errorf("redemption %q: %w", code, ErrNotFound)
 	}
-	var r Reward
-	if err := json.Unmarshal(v, &r); err != nil {
-		return Reward{}, fmt.Errorf("decode reward %q: %w", id, err)
-	}
-	return r, nil
-}
-
-func (s *store) putReward(r Reward) error {
-	v, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	return s.rewards().Put([]byte(r.ID), v)
-}
-
-func (s *store) redemption(id uint64) (Redemption, error) {
-	v := s.redemptions().Get(u64(id))
-	if v == nil {
-		return Redemption{}, fmt.Errorf("redemption %d: %w", id, ErrNotFound)
-	}
-	var rd Redemption
-	if err := json.Unmarshal(v, &rd); err != nil {
-		return Redemption{}, fmt.Errorf("decode redemption %d: %w", id, err)
-	}
-	return rd, nil
-}
-
-func (s *store) redemptionByCode(code string) (Redemption, error) {
-	v := s.codes().Get([]byte(code))
-	if v == nil {
-		return Redemption{}, fmt.Errorf("redemption %q: %w", code, ErrNotFound)
-	}
-	return s.redemption(binary.BigEndian.Uint64(v))
-}
-
-func (s *store) replayRedemption(id uint64, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	rd, err := s.redemption(id)
-	rd.Replay = true
 	return rd, err
 }
 
-func (s *store) putRedemption(rd Redemption) error {
-	v, err := json.Marshal(rd)
+func replayRedemption(tx ReadTx, id uint64, err error) (any, error) {
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.redemptions().Put(u64(rd.ID), v)
+	rd, err := getRedemption(tx, id)
+	rd.Replay = true
+	return rd, err
 }
 
 func sortRewards(rs []Reward) {

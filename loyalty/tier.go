@@ -2,14 +2,11 @@ package loyalty
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Tier is one level of the tier table. A member is in the highest tier whose
@@ -92,7 +89,7 @@ func (l *Ledger) tierFor(earned int64) (Tier, *Tier) {
 // addEarned records delta earned points for member a on the date at in the
 // account's monthly ring (acc, written by the caller), and reports a tier
 // change as of now.
-func (l *Ledger) addEarned(a AccountID, acc *account, at time.Time, delta int64, now time.Time) *TierChange {
+func (l *Ledger) addEarned(a AccountID, acc *Account, at time.Time, delta int64, now time.Time) *TierChange {
 	before := acc.window(now)
 	acc.addMonth(monthIndex(at), delta)
 	from, _ := l.tierFor(before)
@@ -104,8 +101,12 @@ func (l *Ledger) addEarned(a AccountID, acc *account, at time.Time, delta int64,
 }
 
 // multiply applies member a's tier multiplier to amount.
-func (l *Ledger) multiply(s *store, a AccountID, amount int64) (int64, error) {
-	t, _ := l.tierFor(s.account(a).window(l.cfg.Now()))
+func (l *Ledger) multiply(s *wtx, a AccountID, amount int64) (int64, error) {
+	acc, err := s.Account(a)
+	if err != nil {
+		return 0, err
+	}
+	t, _ := l.tierFor(acc.window(l.cfg.Now()))
 	if amount > math.MaxInt64/t.Multiplier {
 		return 0, ErrOverflow
 	}
@@ -114,14 +115,12 @@ func (l *Ledger) multiply(s *store, a AccountID, amount int64) (int64, error) {
 
 // TierOf returns member a's tier and progress to the next one.
 func (l *Ledger) TierOf(ctx context.Context, a AccountID) (TierStatus, error) {
-	if err := ctx.Err(); err != nil {
-		return TierStatus{}, err
-	}
 	a = l.redirects.resolve(a)
 	var st TierStatus
-	err := l.db.View(func(tx *bolt.Tx) error {
-		st.Earned = newStore(tx).account(a).window(l.cfg.Now())
-		return nil
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		acc, err := tx.Account(a)
+		st.Earned = acc.window(l.cfg.Now())
+		return err
 	})
 	var next *Tier
 	st.Tier, next = l.tierFor(st.Earned)
@@ -146,35 +145,30 @@ func (l *Ledger) Leaderboard(ctx context.Context, since time.Time, limit int) ([
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	totals := map[AccountID]int64{}
-	err := l.db.View(func(tx *bolt.Tx) error {
-		s := newStore(tx)
+	var totals map[AccountID]int64
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		totals = map[AccountID]int64{}
 		if since.IsZero() {
-			return s.accounts().ForEach(func(k, v []byte) error {
-				if a := AccountID(k); a.IsMember() {
-					totals[a] = decodeAccount(v).Earned
+			return tx.Accounts(func(a AccountID, acc Account) error {
+				if a.IsMember() {
+					totals[a] = acc.Earned
 				}
 				return nil
 			})
 		}
-		c := s.entries().Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			e, err := decodeEntry(v)
-			if err != nil {
-				return err
-			}
+		return stopped(tx.Entries(func(e Entry) error {
 			if e.Time.Before(since) {
-				break
+				return errStop
 			}
 			// A reversal undoes its original's earning, and only if that fell in the period.
 			who, sign := earner(e.From, e.To)
 			if e.Reverses != 0 {
-				orig, err := s.entry(e.Reverses)
+				orig, err := getEntry(tx, e.Reverses)
 				if err != nil {
 					return err
 				}
 				if orig.Time.Before(since) {
-					continue
+					return nil
 				}
 				who, sign = earner(orig.From, orig.To)
 				sign = -sign
@@ -182,8 +176,8 @@ func (l *Ledger) Leaderboard(ctx context.Context, since time.Time, limit int) ([
 			if sign != 0 {
 				totals[who] += sign * e.Amount
 			}
-		}
-		return nil
+			return nil
+		}))
 	})
 	if err != nil {
 		return nil, err
@@ -204,11 +198,4 @@ func (l *Ledger) Leaderboard(ctx context.Context, since time.Time, limit int) ([
 		out = out[:limit]
 	}
 	return out, nil
-}
-
-func getU64(b []byte) uint64 {
-	if len(b) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(b)
 }

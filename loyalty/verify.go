@@ -2,12 +2,8 @@ package loyalty
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // ErrInvariant is wrapped by the errors Verify returns.
@@ -31,14 +27,10 @@ func (l *Ledger) Verify(ctx context.Context) error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrInvariant, fmt.Sprintf(format, args...)))
 	}
-	err := l.db.View(func(tx *bolt.Tx) error {
-		s := newStore(tx)
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		errs = nil
 		fromEntries := map[AccountID]int64{}
-		if err := s.entries().ForEach(func(k, v []byte) error {
-			e, err := decodeEntry(v)
-			if err != nil {
-				return fmt.Errorf("entry %x: %w", k, err)
-			}
+		if err := tx.Entries(func(e Entry) error {
 			fromEntries[e.From] -= e.Amount
 			fromEntries[e.To] += e.Amount
 			return nil
@@ -46,18 +38,14 @@ func (l *Ledger) Verify(ctx context.Context) error {
 			return err
 		}
 		lots := map[AccountID]int64{}
-		if err := s.lots().ForEach(func(k, v []byte) error {
-			lots[AccountID(k[:len(k)-9])] += int64(binary.BigEndian.Uint64(v))
+		if err := tx.Lots(func(a AccountID, lot Lot) error {
+			lots[a] += lot.Remaining
 			return nil
 		}); err != nil {
 			return err
 		}
 		held := map[AccountID]int64{}
-		if err := s.holds().ForEach(func(k, v []byte) error {
-			var hd Hold
-			if err := json.Unmarshal(v, &hd); err != nil {
-				return err
-			}
+		if err := tx.Holds(func(hd Hold) error {
 			if hd.State == HoldOpen {
 				held[hd.Account] += hd.Amount
 			}
@@ -66,8 +54,7 @@ func (l *Ledger) Verify(ctx context.Context) error {
 			return err
 		}
 		var sum int64
-		if err := s.accounts().ForEach(func(k, v []byte) error {
-			a, acc := AccountID(k), decodeAccount(v)
+		if err := tx.Accounts(func(a AccountID, acc Account) error {
 			sum += acc.Balance
 			if acc.Balance != fromEntries[a] {
 				bad("%s balance %d, entries sum to %d", a, acc.Balance, fromEntries[a])
@@ -93,26 +80,29 @@ func (l *Ledger) Verify(ctx context.Context) error {
 		if sum != 0 {
 			bad("balances sum to %d", sum)
 		}
-		return s.keys().ForEach(func(k, v []byte) error {
-			rec, _ := s.key(string(k))
-			var b *bolt.Bucket
-			switch rec.kind {
-			case kindMerge:
+		return tx.Keys(func(k string, rec KeyRecord) error {
+			var found bool
+			var err error
+			switch rec.Kind {
+			case KeyMerge:
 				return nil // a merge records no single entry
-			case kindForfeit:
-				if rec.ref == 0 {
+			case KeyForfeit:
+				if rec.Ref == 0 {
 					return nil // nothing was left to forfeit
 				}
-				b = s.entries()
-			case kindHold, kindVoid:
-				b = s.holds()
-			case kindRedeem, kindCancel:
-				b = s.redemptions()
+				_, found, err = tx.Entry(rec.Ref)
+			case KeyHold, KeyVoid:
+				_, found, err = tx.Hold(rec.Ref)
+			case KeyRedeem, KeyCancel:
+				_, found, err = tx.Redemption(rec.Ref)
 			default:
-				b = s.entries()
+				_, found, err = tx.Entry(rec.Ref)
 			}
-			if b.Get(u64(rec.ref)) == nil {
-				bad("key %q points at missing record %d", k, rec.ref)
+			if err != nil {
+				return err
+			}
+			if !found {
+				bad("key %q points at missing record %d", k, rec.Ref)
 			}
 			return nil
 		})

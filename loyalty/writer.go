@@ -3,8 +3,6 @@ package loyalty
 import (
 	"context"
 	"sync"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // opFunc is one write. It runs inside a read-write transaction and may be run
@@ -12,7 +10,7 @@ import (
 // derive everything from the transaction's state. A business rejection (see
 // isRejection) must leave the transaction untouched and is handed to the
 // caller; any other error aborts the transaction.
-type opFunc func(s *store) (any, error)
+type opFunc func(s *wtx) (any, error)
 
 type request struct {
 	fn   opFunc
@@ -22,14 +20,17 @@ type request struct {
 }
 
 // writer is a group-commit writer: one goroutine takes every queued request,
-// runs them all in one transaction and so pays one fsync for the lot. While
-// that fsync runs, new requests queue up and form the next batch, so batches
-// grow with load and a lone writer never waits for a timer (unlike bolt's
-// Batch with its MaxBatchDelay).
+// runs them all in one Store.Update and so pays one commit (one fsync) for
+// the lot. While that commit runs, new requests queue up and form the next
+// batch, so batches grow with load and a lone writer never waits for a timer
+// (unlike bbolt's Batch with its MaxBatchDelay). Being the store's only
+// writer, it commits in order, which the balance cache relies on.
 type writer struct {
-	db       *bolt.DB
+	store    Store
 	maxBatch int
-	onCommit func(*store) // runs after each successful commit, before callers hear of it
+	// onCommit runs after each successful commit, before callers hear of
+	// it, with the account records the transaction wrote.
+	onCommit func(changed map[AccountID]Account)
 
 	mu     sync.RWMutex // guards closed and sends on reqs
 	closed bool
@@ -37,8 +38,8 @@ type writer struct {
 	exited chan struct{}
 }
 
-func newWriter(db *bolt.DB, maxBatch int, onCommit func(*store)) *writer {
-	w := &writer{db: db, maxBatch: maxBatch, onCommit: onCommit, reqs: make(chan *request, maxBatch), exited: make(chan struct{})}
+func newWriter(store Store, maxBatch int, onCommit func(map[AccountID]Account)) *writer {
+	w := &writer{store: store, maxBatch: maxBatch, onCommit: onCommit, reqs: make(chan *request, maxBatch), exited: make(chan struct{})}
 	go w.run()
 	return w
 }
@@ -94,16 +95,17 @@ func (w *writer) run() {
 }
 
 func (w *writer) commit(batch []*request) {
-	var s *store
-	err := w.db.Update(func(tx *bolt.Tx) error {
-		s = newStore(tx)
+	var s *wtx
+	// The writer's own context: once queued, a write is not abandoned (see do).
+	err := w.store.Update(context.Background(), func(tx Tx) error {
+		s = &wtx{Tx: tx}
 		for _, r := range batch {
 			r.out, r.err = r.fn(s)
 			if r.err != nil && !isRejection(r.err) {
 				return r.err
 			}
 		}
-		return s.flush()
+		return nil
 	})
 	if err != nil && len(batch) > 1 {
 		// Find the culprit: re-run every op alone so one failure never fails its neighbours.
@@ -112,8 +114,8 @@ func (w *writer) commit(batch []*request) {
 		}
 		return
 	}
-	if err == nil {
-		w.onCommit(s)
+	if err == nil && len(s.changed) > 0 {
+		w.onCommit(s.changed)
 	}
 	for _, r := range batch {
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/loyalbot/loyalbot/community/schedule"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
+	loyaltybolt "github.com/loyalbot/loyalbot/loyalty/bolt"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
 	ugcbolt "github.com/loyalbot/loyalbot/ugc/bolt"
@@ -27,6 +28,7 @@ type App struct {
 	Config    Config
 	DB        *bolt.DB
 	Ledger    *loyalty.Ledger
+	Loyalty   *loyaltybolt.Store // the ledger's store, in DB
 	Members   *community.Members
 	Community *community.Community
 	UGC       *ugc.Service
@@ -110,7 +112,10 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 		}
 	}
 	var err error
-	if a.Ledger, err = loyalty.Open(a.DB, lc); err != nil {
+	if a.Loyalty, err = loyaltybolt.Open(a.DB); err != nil {
+		return err
+	}
+	if a.Ledger, err = loyalty.Open(a.Loyalty, lc); err != nil {
 		return err
 	}
 	for _, r := range cfg.Rewards {
@@ -196,8 +201,9 @@ func (a *App) resume(ctx context.Context) error {
 	return nil
 }
 
-// Verify runs bbolt's consistency check and every domain's invariant
-// checks, and returns every violation found, joined.
+// Verify runs bbolt's consistency check, the ledger store's index check
+// and every domain's invariant checks, and returns every violation found,
+// joined.
 func (a *App) Verify(ctx context.Context) error {
 	var errs []error
 	if err := a.DB.View(func(tx *bolt.Tx) error {
@@ -208,7 +214,7 @@ func (a *App) Verify(ctx context.Context) error {
 	}); err != nil {
 		errs = append(errs, err)
 	}
-	for _, v := range []func(context.Context) error{a.Ledger.Verify, a.Orders.Verify, a.UGC.Verify, a.Members.Verify} {
+	for _, v := range []func(context.Context) error{a.Loyalty.Check, a.Ledger.Verify, a.Orders.Verify, a.UGC.Verify, a.Members.Verify} {
 		if err := v(ctx); err != nil {
 			errs = append(errs, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/loyalbot/loyalbot/community/support"
 	supportbolt "github.com/loyalbot/loyalbot/community/support/bolt"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
@@ -67,9 +68,9 @@ func New(tb testing.TB, cfg community.Config, owners ...string) *Stack {
 func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*Stack) []community.Option, mopts ...community.MembersOption) *Stack {
 	tb.Helper()
 	clk := loyaltytest.NewClock(Start)
-	db := loyaltytest.OpenDB(tb)
+	db := bolttest.OpenDB(tb)
 	st := &Stack{Clock: clk, DB: db}
-	l := loyaltytest.OpenLedgerOn(tb, db, loyalty.Config{Now: clk.Now, OnTierChange: func(ctx context.Context, tc loyalty.TierChange) {
+	l := bolttest.OpenLedgerOn(tb, db, loyalty.Config{Now: clk.Now, OnTierChange: func(ctx context.Context, tc loyalty.TierChange) {
 		if st.Community != nil {
 			st.Community.TierChanged(ctx, tc)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	bolt "go.etcd.io/bbolt"
@@ -38,8 +39,8 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	clk := loyaltytest.NewClock(t0)
-	db := loyaltytest.OpenDB(t)
-	l := loyaltytest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})
+	db := bolttest.OpenDB(t)
+	l := bolttest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})
 	svc, err := orders.New(db, l, orders.Config{Salt: "pepper", Now: clk.Now}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -201,8 +202,8 @@ func BenchmarkImportOrders(b *testing.B) {
 	rows := 0
 	for b.Loop() {
 		b.StopTimer()
-		db := loyaltytest.OpenDB(b)
-		l := loyaltytest.OpenLedgerOn(b, db, loyalty.Config{})
+		db := bolttest.OpenDB(b)
+		l := bolttest.OpenLedgerOn(b, db, loyalty.Config{})
 		svc, err := orders.New(db, l, orders.Config{}, nil)
 		if err != nil {
 			b.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	bolt "go.etcd.io/bbolt"
@@ -243,8 +244,8 @@ func TestWebhook_Bounds(t *testing.T) {
 
 func TestWebhook_Rates(t *testing.T) {
 	clk := loyaltytest.NewClock(t0)
-	db := loyaltytest.OpenDB(t)
-	l := loyaltytest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})
+	db := bolttest.OpenDB(t)
+	l := bolttest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})
 	svc, err := orders.New(db, l, orders.Config{Salt: "s", Now: clk.Now, Rates: map[string]float64{"usd": 7.2}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -481,7 +482,7 @@ func TestSettle_CrashPoints(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					l, err := loyalty.Open(db, loyalty.Config{Now: clk.Now})
+					l, err := loyalty.Open(bolttest.OpenStore(t, db), loyalty.Config{Now: clk.Now})
 					if err != nil {
 						t.Fatal(err)
 					}

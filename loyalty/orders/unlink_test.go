@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
+	loyaltybolt "github.com/loyalbot/loyalbot/loyalty/bolt"
+	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	bolt "go.etcd.io/bbolt"
@@ -283,7 +285,11 @@ func TestUnlink_CrashPoints(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				l, err := loyalty.Open(db, loyalty.Config{Now: clk.Now})
+				store, err := loyaltybolt.Open(db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				l, err := loyalty.Open(store, loyalty.Config{Now: clk.Now})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -545,8 +551,8 @@ func TestUnlink_WhileSettling(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := loyaltytest.NewClock(t0)
-			db := loyaltytest.OpenDB(t)
-			l := loyaltytest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})
+			db := bolttest.OpenDB(t)
+			l := bolttest.OpenLedgerOn(t, db, loyalty.Config{Now: clk.Now})
 			var svc *orders.Service
 			armed, committed := false, make(chan struct{})
 			unlinked := make(chan error, 1)

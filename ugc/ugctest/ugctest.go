@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/ugc"
 )
@@ -76,7 +77,7 @@ func NewEnv(tb testing.TB, store ugc.Store, set func(*ugc.Config)) *Env {
 	if set != nil {
 		set(&cfg)
 	}
-	e := &Env{Store: store, Ledger: &FlakyLedger{Ledger: loyaltytest.OpenLedger(tb, loyalty.Config{Now: clk.Now})}, Clock: clk, Config: cfg}
+	e := &Env{Store: store, Ledger: &FlakyLedger{Ledger: bolttest.OpenLedger(tb, loyalty.Config{Now: clk.Now})}, Clock: clk, Config: cfg}
 	e.UGC = ugc.New(store, e.Ledger, cfg, clk.Now, nil)
 	tb.Cleanup(func() { e.verify(tb) })
 	return e

@@ -1,9 +1,8 @@
-package loyalty_test
+package loyaltytest
 
 import (
 	"cmp"
 	"errors"
-	"flag"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -12,16 +11,10 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
-	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 )
 
-var (
-	modelSeed = flag.Uint64("model.seed", 0, "run the model test with this seed only")
-	modelOps  = flag.Int("model.ops", 2500, "operations per model test seed")
-)
-
-// model is a plain in-memory loyalty ledger: the specification the bbolt
-// ledger is checked against, step by step.
+// model is a plain in-memory loyalty ledger: the specification the ledger
+// on a Store is checked against, step by step.
 type model struct {
 	now     time.Time
 	expiry  time.Duration
@@ -312,22 +305,26 @@ func (m *model) expire() {
 	}
 }
 
-func TestLedger_Model(t *testing.T) {
-	seeds := []uint64{1, 2, 3}
-	if *modelSeed != 0 {
-		seeds = []uint64{*modelSeed}
+func (s suite) ledgerModel(t *testing.T) {
+	seeds := s.b.ModelSeeds
+	if len(seeds) == 0 {
+		seeds = []uint64{1, 2, 3}
+	}
+	ops := s.b.ModelOps
+	if ops <= 0 {
+		ops = 2500
 	}
 	for _, seed := range seeds {
-		t.Run(fmt.Sprint("seed_", seed), func(t *testing.T) { runModel(t, seed, *modelOps) })
+		t.Run(fmt.Sprint("seed_", seed), func(t *testing.T) { s.runModel(t, seed, ops) })
 	}
 }
 
-func runModel(t *testing.T, seed uint64, ops int) {
-	t.Logf("seed %d (rerun with -run TestLedger_Model -model.seed=%d)", seed, seed)
+func (s suite) runModel(t *testing.T, seed uint64, ops int) {
+	t.Logf("seed %d (rerun the model test with this seed only: Backend.ModelSeeds)", seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
-	clk := loyaltytest.NewClock(t0)
+	clk := NewClock(t0)
 	const expiry = 20 * 24 * time.Hour
-	l := loyaltytest.OpenLedger(t, loyalty.Config{Now: clk.Now, Expiry: expiry})
+	l := s.open(t, loyalty.Config{Now: clk.Now, Expiry: expiry})
 	m := newModel(t0, expiry)
 	rewards := []loyalty.Reward{
 		{ID: "sample", Name: "Sample", Cost: 40, Stock: 6, PerMember: 2},

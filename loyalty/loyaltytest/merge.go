@@ -1,4 +1,4 @@
-package loyalty_test
+package loyaltytest
 
 import (
 	"errors"
@@ -11,8 +11,8 @@ import (
 // TestLedger_HoldUntil_Redelivered is the regression test for a redelivered
 // order answering 500 forever: a hold whose idempotency payload held a TTL
 // recomputed from now conflicted with itself one second later.
-func TestLedger_HoldUntil_Redelivered(t *testing.T) {
-	l, clk := newLedger(t)
+func (s suite) ledgerHoldUntilRedelivered(t *testing.T) {
+	l, clk := s.ledger(t)
 	mustCredit(t, l, alice, 100, "seed")
 	end := t0.Add(14 * 24 * time.Hour)
 	first, err := l.HoldUntil(ctx, "order-pending:A1", alice, 60, end, "return window")
@@ -32,8 +32,8 @@ func TestLedger_HoldUntil_Redelivered(t *testing.T) {
 	}
 }
 
-func TestLedger_CapturePart(t *testing.T) {
-	l, clk := newLedger(t)
+func (s suite) ledgerCapturePart(t *testing.T) {
+	l, clk := s.ledger(t)
 	mustCredit(t, l, alice, 100, "seed")
 	hd, err := l.HoldUntil(ctx, "h", alice, 100, t0.Add(time.Hour), "")
 	if err != nil {
@@ -63,8 +63,8 @@ func TestLedger_CapturePart(t *testing.T) {
 	}
 }
 
-func TestLedger_Merge(t *testing.T) {
-	l, clk := newLedger(t)
+func (s suite) ledgerMerge(t *testing.T) {
+	l, clk := s.ledger(t)
 	mustCredit(t, l, alice, 100, "a1")
 	clk.Advance(40 * 24 * time.Hour)
 	mustCredit(t, l, bob, 50, "b1")
@@ -123,8 +123,8 @@ func TestLedger_Merge(t *testing.T) {
 	}
 }
 
-func TestLedger_Forfeit(t *testing.T) {
-	l, _ := newLedger(t)
+func (s suite) ledgerForfeit(t *testing.T) {
+	l, _ := s.ledger(t)
 	mustCredit(t, l, alice, 100, "a1")
 	if _, err := l.Hold(ctx, "h", alice, 40, time.Hour, ""); err != nil {
 		t.Fatal(err)
@@ -155,8 +155,8 @@ func mustReward(t *testing.T, l *loyalty.Ledger, id string, cost int64) string {
 // TestLedger_Post_HoldUntil credits and holds in one step: the credited
 // points are never spendable before their hold exists, and a retry returns
 // the same hold.
-func TestLedger_Post_HoldUntil(t *testing.T) {
-	l, clk := newLedger(t)
+func (s suite) ledgerPostHoldUntil(t *testing.T) {
+	l, clk := s.ledger(t)
 	p := loyalty.Posting{Key: "order:7", From: loyalty.Issuance("orders"), To: alice, Amount: 50, Reason: "order 7",
 		HoldUntil: t0.Add(24 * time.Hour)}
 	rc, err := l.Post(ctx, p)
@@ -174,5 +174,36 @@ func TestLedger_Post_HoldUntil(t *testing.T) {
 	clk.Advance(24 * time.Hour)
 	if b := balance(t, l, alice); b.Available != 50 {
 		t.Errorf("after the hold's end: %+v", b)
+	}
+}
+
+// ledgerMergeRedeemCounts: per-member limits count the redemptions of both
+// accounts after a merge, and cancelling the merged account's redemption
+// frees the survivor's limit.
+func (s suite) ledgerMergeRedeemCounts(t *testing.T) {
+	l, _ := s.ledger(t)
+	if err := l.PutReward(ctx, loyalty.Reward{ID: "tee", Name: "Tee", Cost: 10, Stock: loyalty.Unlimited, PerMember: 2}); err != nil {
+		t.Fatal(err)
+	}
+	mustCredit(t, l, alice, 100, "a")
+	mustCredit(t, l, bob, 100, "b")
+	bobs, err := l.Redeem(ctx, "bob-tee", bob, "tee")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Redeem(ctx, "alice-tee", alice, "tee"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Merge(ctx, "link", bob, alice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Redeem(ctx, "alice-tee-2", alice, "tee"); !errors.Is(err, loyalty.ErrLimitReached) {
+		t.Errorf("a third tee for the merged person: %v, want ErrLimitReached", err)
+	}
+	if _, err := l.Cancel(ctx, bobs.Code, "changed mind"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Redeem(ctx, "alice-tee-3", alice, "tee"); err != nil {
+		t.Errorf("after cancelling the merged account's tee: %v, want a redemption", err)
 	}
 }

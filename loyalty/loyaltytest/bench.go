@@ -1,7 +1,8 @@
-package loyalty_test
+package loyaltytest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"sync"
@@ -10,21 +11,37 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
-	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 )
 
-func openBenchLedger(b *testing.B) *loyalty.Ledger {
+// StoreBenchmarks runs the ledger's benchmarks on durable stores that be
+// opens (Backend.OpenDurable): CreditSerial, CreditConcurrent, BulkImport,
+// Balance and BalanceMany. A Store implementation's benchmarks run it:
+//
+//	func BenchmarkLedger(b *testing.B) { loyaltytest.StoreBenchmarks(b, backend) }
+func StoreBenchmarks(b *testing.B, be Backend) {
+	if be.OpenDurable == nil {
+		be.OpenDurable = be.Open
+	}
+	s := suite{b: be}
+	b.Run("CreditSerial", s.benchCreditSerial)
+	b.Run("CreditConcurrent", s.benchCreditConcurrent)
+	b.Run("BulkImport", s.benchBulkImport)
+	b.Run("Balance", s.benchBalance)
+	b.Run("BalanceMany", s.benchBalanceMany)
+}
+
+func (s suite) benchLedger(b *testing.B, cfg loyalty.Config) *loyalty.Ledger {
 	b.Helper()
-	return loyaltytest.OpenLedgerOn(b, loyaltytest.OpenDurableDB(b), loyalty.Config{})
+	return OpenLedger(b, s.storeAt(b, b.TempDir(), s.b.OpenDurable), cfg)
 }
 
 func reportRate(b *testing.B, n int, start time.Time, unit string) {
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), unit)
 }
 
-// BenchmarkCreditSerial is the baseline: one writer, one durable transaction per credit.
-func BenchmarkCreditSerial(b *testing.B) {
-	l := openBenchLedger(b)
+// benchCreditSerial is the baseline: one writer, one durable transaction per credit.
+func (s suite) benchCreditSerial(b *testing.B) {
+	l := s.benchLedger(b, loyalty.Config{})
 	b.ReportAllocs()
 	start := time.Now()
 	n := 0
@@ -37,10 +54,10 @@ func BenchmarkCreditSerial(b *testing.B) {
 	reportRate(b, n, start, "credits/s")
 }
 
-// BenchmarkCreditConcurrent runs 64 writers against a durable ledger; group
+// benchCreditConcurrent runs 64 writers against a durable ledger; group
 // commit lets one fsync serve many of them.
-func BenchmarkCreditConcurrent(b *testing.B) {
-	l := openBenchLedger(b)
+func (s suite) benchCreditConcurrent(b *testing.B) {
+	l := s.benchLedger(b, loyalty.Config{})
 	const writers = 64
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -80,10 +97,10 @@ func BenchmarkCreditConcurrent(b *testing.B) {
 	}
 }
 
-// BenchmarkBulkImport credits 10,000 postings spread over 5,000 members per
+// benchBulkImport credits 10,000 postings spread over 5,000 members per
 // Import transaction: the chunk size a CSV import should use (see Import).
-func BenchmarkBulkImport(b *testing.B) {
-	l := openBenchLedger(b)
+func (s suite) benchBulkImport(b *testing.B) {
+	l := s.benchLedger(b, loyalty.Config{})
 	const batch, members = 10000, 5000
 	ps := make([]loyalty.Posting, batch)
 	accounts := make([]loyalty.AccountID, members)
@@ -106,9 +123,9 @@ func BenchmarkBulkImport(b *testing.B) {
 	reportRate(b, n, start, "credits/s")
 }
 
-// BenchmarkBalance reads balances from parallel readers.
-func BenchmarkBalance(b *testing.B) {
-	l := openBenchLedger(b)
+// benchBalance reads balances from parallel readers.
+func (s suite) benchBalance(b *testing.B) {
+	l := s.benchLedger(b, loyalty.Config{})
 	ps := make([]loyalty.Posting, 1000)
 	for i := range ps {
 		ps[i] = loyalty.Posting{Key: fmt.Sprint("seed:", i), From: loyalty.Issuance("import"), To: loyalty.Member(uint64(i + 1)), Amount: 100}
@@ -126,6 +143,39 @@ func BenchmarkBalance(b *testing.B) {
 				return
 			}
 			i++
+		}
+	})
+	reportRate(b, b.N, start, "reads/s")
+}
+
+// benchBalanceMany reads the balances of 4 times as many members as the
+// balance cache holds, from parallel readers: most reads miss the cache,
+// read the store and make room in the cache.
+func (s suite) benchBalanceMany(b *testing.B) {
+	const size = 1 << 14
+	members := 4 * size
+	l := s.benchLedger(b, loyalty.Config{CacheSize: size})
+	ps := make([]loyalty.Posting, 0, 10000)
+	for i := range members {
+		ps = append(ps, loyalty.Posting{Key: fmt.Sprint("seed:", i), From: loyalty.Issuance("import"), To: loyalty.Member(uint64(i + 1)), Amount: 100})
+		if len(ps) == cap(ps) || i == members-1 {
+			if _, _, err := l.Import(ctx, ps); err != nil {
+				b.Fatal(err)
+			}
+			ps = ps[:0]
+		}
+	}
+	var seed atomic.Uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		rng := rand.New(rand.NewPCG(seed.Add(1), 1))
+		for pb.Next() {
+			if bal, err := l.Balance(ctx, loyalty.Member(uint64(rng.IntN(members)+1))); err != nil || bal.Balance != 100 {
+				b.Error(bal, err)
+				return
+			}
 		}
 	})
 	reportRate(b, b.N, start, "reads/s")

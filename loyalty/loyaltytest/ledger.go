@@ -1,19 +1,15 @@
-package loyalty_test
+package loyaltytest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"math"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
-	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
-	bolt "go.etcd.io/bbolt"
 )
 
 var (
@@ -22,12 +18,6 @@ var (
 	alice = loyalty.Member(1)
 	bob   = loyalty.Member(2)
 )
-
-func newLedger(t *testing.T) (*loyalty.Ledger, *loyaltytest.Clock) {
-	t.Helper()
-	clk := loyaltytest.NewClock(t0)
-	return loyaltytest.OpenLedger(t, loyalty.Config{Now: clk.Now}), clk
-}
 
 func mustCredit(t *testing.T, l *loyalty.Ledger, a loyalty.AccountID, n int64, key string) loyalty.Receipt {
 	t.Helper()
@@ -47,8 +37,8 @@ func balance(t *testing.T, l *loyalty.Ledger, a loyalty.AccountID) loyalty.Balan
 	return b
 }
 
-func TestLedger_Post_BadInput(t *testing.T) {
-	l, _ := newLedger(t)
+func (s suite) ledgerPostBadInput(t *testing.T) {
+	l, _ := s.ledger(t)
 	mustCredit(t, l, alice, 100, "seed")
 	tests := []struct {
 		name string
@@ -88,8 +78,8 @@ func TestLedger_Post_BadInput(t *testing.T) {
 	}
 }
 
-func TestLedger_Post_Idempotency(t *testing.T) {
-	l, _ := newLedger(t)
+func (s suite) ledgerPostIdempotency(t *testing.T) {
+	l, _ := s.ledger(t)
 	first := mustCredit(t, l, alice, 10, "checkin:1:2026-03-10")
 	again := mustCredit(t, l, alice, 10, "checkin:1:2026-03-10")
 	if first.Replay || !again.Replay || again.Entry != first.Entry {
@@ -112,8 +102,8 @@ func TestLedger_Post_Idempotency(t *testing.T) {
 	}
 }
 
-func TestLedger_Reverse(t *testing.T) {
-	l, clk := newLedger(t)
+func (s suite) ledgerReverse(t *testing.T) {
+	l, clk := s.ledger(t)
 	mustCredit(t, l, alice, 100, "c1")
 	clk.Advance(24 * time.Hour)
 	mustCredit(t, l, alice, 50, "c2")
@@ -174,8 +164,8 @@ func TestLedger_Reverse(t *testing.T) {
 	})
 }
 
-func TestLedger_History_Pagination(t *testing.T) {
-	l, _ := newLedger(t)
+func (s suite) ledgerHistoryPagination(t *testing.T) {
+	l, _ := s.ledger(t)
 	for i := range 25 {
 		mustCredit(t, l, alice, int64(i+1), "h"+string(rune('a'+i)))
 	}
@@ -206,9 +196,9 @@ func TestLedger_History_Pagination(t *testing.T) {
 	}
 }
 
-func TestLedger_Expiry(t *testing.T) {
-	clk := loyaltytest.NewClock(t0)
-	l := loyaltytest.OpenLedger(t, loyalty.Config{Now: clk.Now, Expiry: 30 * 24 * time.Hour})
+func (s suite) ledgerExpiry(t *testing.T) {
+	clk := NewClock(t0)
+	l := s.open(t, loyalty.Config{Now: clk.Now, Expiry: 30 * 24 * time.Hour})
 	mustCredit(t, l, alice, 100, "e1")
 	clk.Advance(10 * 24 * time.Hour)
 	mustCredit(t, l, alice, 40, "e2")
@@ -236,7 +226,7 @@ func TestLedger_Expiry(t *testing.T) {
 		t.Errorf("expiry account %d, want 70", b.Balance)
 	}
 	t.Run("never", func(t *testing.T) {
-		l := loyaltytest.OpenLedger(t, loyalty.Config{Now: clk.Now, Expiry: -1})
+		l := s.open(t, loyalty.Config{Now: clk.Now, Expiry: -1})
 		mustCredit(t, l, alice, 5, "n1")
 		if _, ok, _ := l.NextExpiry(ctx, alice); ok {
 			t.Error("points expire with Expiry < 0")
@@ -246,7 +236,7 @@ func TestLedger_Expiry(t *testing.T) {
 		}
 	})
 	t.Run("held_points_wait", func(t *testing.T) {
-		l := loyaltytest.OpenLedger(t, loyalty.Config{Now: clk.Now, Expiry: 24 * time.Hour})
+		l := s.open(t, loyalty.Config{Now: clk.Now, Expiry: 24 * time.Hour})
 		mustCredit(t, l, alice, 50, "x1")
 		hd, err := l.Hold(ctx, "hold", alice, 20, 72*time.Hour, "")
 		if err != nil {
@@ -261,8 +251,8 @@ func TestLedger_Expiry(t *testing.T) {
 	})
 }
 
-func TestLedger_Holds(t *testing.T) {
-	l, clk := newLedger(t)
+func (s suite) ledgerHolds(t *testing.T) {
+	l, clk := s.ledger(t)
 	mustCredit(t, l, alice, 100, "c")
 	hd, err := l.Hold(ctx, "h1", alice, 80, time.Hour, "hoodie")
 	if err != nil {
@@ -327,8 +317,8 @@ func TestLedger_Holds(t *testing.T) {
 	})
 }
 
-func TestLedger_Tiers(t *testing.T) {
-	l, clk := newLedger(t)
+func (s suite) ledgerTiers(t *testing.T) {
+	l, clk := s.ledger(t)
 	st, _ := l.TierOf(ctx, alice)
 	if st.Tier.Name != "Leaf" || st.Next.Name != "Bud" || st.ToNext != 1000 {
 		t.Errorf("new member %+v", st)
@@ -373,21 +363,21 @@ func TestLedger_Tiers(t *testing.T) {
 	}
 }
 
-func TestOpen_BadTiers(t *testing.T) {
-	db := loyaltytest.OpenDB(t)
+func (s suite) openBadTiers(t *testing.T) {
+	store := s.store(t)
 	for _, ts := range [][]loyalty.Tier{
 		{{Name: "A", Threshold: 5, Multiplier: 100}},
 		{{Name: "A", Multiplier: 100}, {Name: "B", Threshold: 0, Multiplier: 100}},
 		{{Name: "A", Multiplier: 50}},
 	} {
-		if _, err := loyalty.Open(db, loyalty.Config{Tiers: ts}); !errors.Is(err, loyalty.ErrBadTiers) {
+		if _, err := loyalty.Open(store, loyalty.Config{Tiers: ts}); !errors.Is(err, loyalty.ErrBadTiers) {
 			t.Errorf("Open(%+v) = %v", ts, err)
 		}
 	}
 }
 
-func TestLedger_Redeem(t *testing.T) {
-	l, clk := newLedger(t)
+func (s suite) ledgerRedeem(t *testing.T) {
+	l, clk := s.ledger(t)
 	rewards := []loyalty.Reward{
 		{ID: "sample", Name: "Tea sample", Cost: 100, Stock: 2, PerMember: 1},
 		{ID: "mug", Name: "Mug", Cost: 500, Stock: loyalty.Unlimited},
@@ -488,8 +478,8 @@ func TestLedger_Redeem(t *testing.T) {
 	clk.Advance(time.Hour)
 }
 
-func TestLedger_Import(t *testing.T) {
-	l, _ := newLedger(t)
+func (s suite) ledgerImport(t *testing.T) {
+	l, _ := s.ledger(t)
 	ps := []loyalty.Posting{
 		{Key: "o1", From: loyalty.Issuance("orders"), To: alice, Amount: 10},
 		{Key: "o2", From: loyalty.Issuance("orders"), To: alice, Amount: -1},
@@ -512,39 +502,8 @@ func TestLedger_Import(t *testing.T) {
 	}
 }
 
-func TestLedger_Backup(t *testing.T) {
-	l, _ := newLedger(t)
-	mustCredit(t, l, alice, 42, "b1")
-	path := t.TempDir() + "/backup.db"
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := l.Backup(ctx, f)
-	if err != nil || n == 0 {
-		t.Fatalf("backup = %d, %v", n, err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	copy := loyaltytest.OpenLedgerOn(t, db, loyalty.Config{})
-	if b := balance(t, copy, alice); b.Balance != 42 {
-		t.Errorf("backup balance %d", b.Balance)
-	}
-	var buf bytes.Buffer
-	if _, err := l.Backup(ctx, &buf); err != nil || buf.Len() != int(n) {
-		t.Errorf("Backup to writer: %d bytes, %v", buf.Len(), err)
-	}
-}
-
-func TestLedger_Closed(t *testing.T) {
-	db := loyaltytest.OpenDB(t)
-	l, err := loyalty.Open(db, loyalty.Config{})
+func (s suite) ledgerClosed(t *testing.T) {
+	l, err := loyalty.Open(s.store(t), loyalty.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,8 +513,8 @@ func TestLedger_Closed(t *testing.T) {
 	}
 }
 
-func TestLedger_Leaderboard(t *testing.T) {
-	l, clk := newLedger(t)
+func (s suite) ledgerLeaderboard(t *testing.T) {
+	l, clk := s.ledger(t)
 	carol := loyalty.Member(3)
 	mustCredit(t, l, alice, 500, "old") // before the period
 	clk.Advance(8 * 24 * time.Hour)
@@ -591,9 +550,9 @@ func TestLedger_Leaderboard(t *testing.T) {
 	}
 }
 
-func TestLedger_TiersBySpend(t *testing.T) {
-	clk := loyaltytest.NewClock(t0)
-	l := loyaltytest.OpenLedger(t, loyalty.Config{Now: clk.Now, TierBasis: loyalty.TierBySpend})
+func (s suite) ledgerTiersBySpend(t *testing.T) {
+	clk := NewClock(t0)
+	l := s.open(t, loyalty.Config{Now: clk.Now, TierBasis: loyalty.TierBySpend})
 	// Plenty of points from check-ins: no purchases, no tier.
 	mustCredit(t, l, alice, 5_000, "checkins")
 	if st, _ := l.TierOf(ctx, alice); st.Tier.Name != "Leaf" || st.Earned != 0 {
@@ -608,12 +567,12 @@ func TestLedger_TiersBySpend(t *testing.T) {
 	if err != nil || rc.TierChange == nil || rc.TierChange.To.Name != "Leaf" {
 		t.Errorf("refund of 600: %+v %v", rc.TierChange, err)
 	}
-	if _, err := loyalty.Open(loyaltytest.OpenDB(t), loyalty.Config{TierBasis: "vibes"}); !errors.Is(err, loyalty.ErrBadTiers) {
+	if _, err := loyalty.Open(s.store(t), loyalty.Config{TierBasis: "vibes"}); !errors.Is(err, loyalty.ErrBadTiers) {
 		t.Errorf("bad tier basis: %v", err)
 	}
 }
 
-func TestLedger_OnTierChange(t *testing.T) {
+func (s suite) ledgerOnTierChange(t *testing.T) {
 	var got []string
 	var mu sync.Mutex
 	hook := func(_ context.Context, tc loyalty.TierChange) {
@@ -621,7 +580,7 @@ func TestLedger_OnTierChange(t *testing.T) {
 		got = append(got, string(tc.Account)+"→"+tc.To.Name)
 		mu.Unlock()
 	}
-	l := loyaltytest.OpenLedger(t, loyalty.Config{Now: loyaltytest.NewClock(t0).Now, OnTierChange: hook})
+	l := s.open(t, loyalty.Config{Now: NewClock(t0).Now, OnTierChange: hook})
 	mustCredit(t, l, alice, 1_000, "a")
 	mustCredit(t, l, alice, 1_000, "a") // a replay reports nothing
 	if _, _, err := l.Import(ctx, []loyalty.Posting{{Key: "b", From: loyalty.Issuance("import"), To: bob, Amount: 5_000}}); err != nil {

@@ -1,4 +1,4 @@
-package loyalty_test
+package bolt_test
 
 import (
 	"context"
@@ -7,15 +7,19 @@ import (
 	"path/filepath"
 
 	"github.com/loyalbot/loyalbot/loyalty"
-	bolt "go.etcd.io/bbolt"
+	loyaltybolt "github.com/loyalbot/loyalbot/loyalty/bolt"
+	bbolt "go.etcd.io/bbolt"
 )
 
-func ExampleLedger_Credit() {
+// A ledger on a bbolt file: open the database, the store on it, then the
+// ledger on the store; close them in the opposite order.
+func ExampleOpen() {
 	dir, _ := os.MkdirTemp("", "loyalty-example")
 	defer os.RemoveAll(dir)
-	db, _ := bolt.Open(filepath.Join(dir, "loyalbot.db"), 0o600, nil)
+	db, _ := bbolt.Open(filepath.Join(dir, "loyalbot.db"), 0o600, nil)
 	defer db.Close()
-	l, _ := loyalty.Open(db, loyalty.Config{})
+	store, _ := loyaltybolt.Open(db)
+	l, _ := loyalty.Open(store, loyalty.Config{})
 	defer l.Close()
 	ctx := context.Background()
 

@@ -1,4 +1,4 @@
-package loyalty_test
+package loyaltytest
 
 import (
 	"errors"
@@ -8,11 +8,10 @@ import (
 	"testing"
 
 	"github.com/loyalbot/loyalbot/loyalty"
-	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 )
 
-func TestLedger_Redeem_Race(t *testing.T) {
-	l := loyaltytest.OpenLedger(t, loyalty.Config{})
+func (s suite) ledgerRedeemRace(t *testing.T) {
+	l := s.open(t, loyalty.Config{})
 	if err := l.PutReward(ctx, loyalty.Reward{ID: "drop", Name: "Limited drop", Cost: 100, Stock: 10}); err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +59,8 @@ func TestLedger_Redeem_Race(t *testing.T) {
 	}
 }
 
-func TestLedger_Post_SameKeyRace(t *testing.T) {
-	l := loyaltytest.OpenLedger(t, loyalty.Config{})
+func (s suite) ledgerPostSameKeyRace(t *testing.T) {
+	l := s.open(t, loyalty.Config{})
 	const n = 64
 	var replays atomic.Int32
 	var wg sync.WaitGroup
@@ -92,8 +91,8 @@ func TestLedger_Post_SameKeyRace(t *testing.T) {
 }
 
 // A rejected write shares its transaction with good ones and fails none of them.
-func TestLedger_Batch_RejectionIsolated(t *testing.T) {
-	l := loyaltytest.OpenLedger(t, loyalty.Config{})
+func (s suite) ledgerBatchRejectionIsolated(t *testing.T) {
+	l := s.open(t, loyalty.Config{})
 	var wg sync.WaitGroup
 	for i := range 200 {
 		wg.Add(1)
