@@ -3,6 +3,7 @@ package bots
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -184,4 +185,21 @@ var coreChinese = map[string]string{
 	"role.ambassador":       "大使",
 	"role.manager":          "管理员",
 	"role.owner":            "创建者",
+}
+
+// Thousands formats n with thousands separators, as point amounts are
+// shown in both languages: 12,345.
+func Thousands(n int64) string {
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package community
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,13 +45,6 @@ type AdjustResult struct {
 
 // day returns the community's current date as YYYY-MM-DD.
 func (c *Community) day() string { d, _ := c.today(); return d }
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
 
 // AdjustPoints gives or takes points, as a manager. It returns a
 // *ForbiddenError for an actor below manager, ErrSelf for a manager
@@ -219,7 +213,7 @@ func (c *Admin) Broadcast(ctx context.Context, actor Actor, text string) (sent, 
 	}
 	branded := c.members.HasBrandChats()
 	for _, ch := range chats {
-		if branded && !c.members.IsBrandChat(ch.Platform, cmpOr(ch.Server, ch.ID)) {
+		if branded && !c.members.IsBrandChat(ch.Platform, cmp.Or(ch.Server, ch.ID)) {
 			continue
 		}
 		total++

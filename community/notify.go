@@ -28,7 +28,7 @@ func (n *notices) render(locale, key string, args ...any) string {
 	for i, arg := range args {
 		out[i] = arg
 		if p, ok := arg.(pointsArg); ok {
-			out[i] = cat.Plural(locale, "n.points", int64(p), points(int64(p)))
+			out[i] = cat.Plural(locale, "n.points", int64(p), bots.Thousands(int64(p)))
 		}
 	}
 	return cat.Format(locale, key, out...)

@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -41,20 +40,7 @@ func memberIDs(subs []ugc.Submission) []uint64 {
 }
 
 // points formats a point amount with thousands separators: 12,345.
-func points(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+func points(n int64) string { return bots.Thousands(n) }
 
 // historyPage is how many entries /history shows a page.
 const historyPage = 10
