@@ -192,3 +192,14 @@ func TestRouter_Order(t *testing.T) {
 		t.Errorf("order %v, want b,a (named, aliases count), then c,d as registered", got)
 	}
 }
+
+func TestThousands(t *testing.T) {
+	for _, tc := range []struct {
+		n    int64
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {-12345, "-12,345"}, {1234567, "1,234,567"}} {
+		if got := bots.Thousands(tc.n); got != tc.want {
+			t.Errorf("Thousands(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
