@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty/orders"
+	ordersbolt "github.com/loyalbot/loyalbot/loyalty/orders/bolt"
 	"github.com/spf13/cobra"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/term"
@@ -27,7 +28,11 @@ func (a *App) newOrders() (*orders.Service, error) {
 	}
 	cfg := a.Config.Orders
 	cfg.Salt, cfg.Now, cfg.StepHook = salt, a.now, a.Config.stepHook
-	return orders.New(a.DB, a.Ledger, cfg, a.Log)
+	st, err := ordersbolt.Open(a.DB)
+	if err != nil {
+		return nil, err
+	}
+	return orders.New(st, a.Ledger, cfg, a.Log)
 }
 
 // stateValue returns cmd's stored value for key, creating it with gen on first use.

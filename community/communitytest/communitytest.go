@@ -18,6 +18,7 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
+	ordersbolt "github.com/loyalbot/loyalbot/loyalty/orders/bolt"
 	"github.com/loyalbot/loyalbot/ugc"
 	ugcbolt "github.com/loyalbot/loyalbot/ugc/bolt"
 	bolt "go.etcd.io/bbolt"
@@ -91,7 +92,11 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 	}
 	u := ugc.New(ustore, l, ugc.DefaultConfig(), clk.Now, nil)
 	st.Ledger, st.Members, st.Hub, st.UGC = l, members, hub, u
-	os, err := orders.New(db, l, orders.Config{Salt: "test", Now: clk.Now}, nil)
+	ostore, err := ordersbolt.Open(db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	os, err := orders.New(ostore, l, orders.Config{Salt: "test", Now: clk.Now}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -37,8 +37,9 @@ type ImportOptions struct {
 	Progress func(rows int)
 }
 
-// importBatch is how many rows share one transaction.
-const importBatch = 5000
+// importBatch is how many rows share one transaction, and then one
+// settlement (see settleMany).
+const importBatch = settleBatch
 
 // columns are the fields Import reads, the first four required.
 var columns = []string{"order_id", "customer_id", "created_at", "amount", "currency", "status", "refunded_amount",
@@ -53,6 +54,12 @@ var columns = []string{"order_id", "customer_id", "created_at", "amount", "curre
 // import when Strict; a quote left open stops it with its line, as
 // everything after it would be misread. Importing the same file again
 // changes nothing.
+//
+// Rows are stored a thousand at a time, each batch in one transaction that
+// also marks the orders of linked customers unsettled; the batch's orders
+// are then settled together (see settleMany). An import that stops midway
+// — an error, a crash — leaves every stored row's mark, and Resume pays
+// what is left; importing the file again does too.
 func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (ImportReport, error) {
 	var rep ImportReport
 	br := bufio.NewReader(r)
@@ -97,16 +104,18 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (I
 		if len(batch) == 0 {
 			return nil
 		}
-		res, err := s.storeRows(batch, contacts, lines, &rep, opt.Strict)
+		res, err := s.storeRows(ctx, batch, contacts, lines, &rep, opt.Strict)
 		if err != nil {
 			return err
 		}
+		var settle []string
 		for _, r := range res {
 			if r.settle {
-				if err := s.settleLocked(ctx, r.Order.ID); err != nil {
-					return err
-				}
+				settle = append(settle, r.Order.ID)
 			}
+		}
+		if err := s.settler.settleMany(ctx, settle); err != nil {
+			return err // the rows are stored and marked: Resume settles them
 		}
 		batch, contacts, lines = batch[:0], contacts[:0], lines[:0]
 		return ctx.Err()
@@ -166,9 +175,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) (I
 
 // storeRows stores a batch; rows that conflict with stored orders are
 // reported (or stop a strict import) and the rest stored.
-func (s *Service) storeRows(batch []Order, contacts []Contact, lines []int, rep *ImportReport, strict bool) ([]stored, error) {
+func (s *Service) storeRows(ctx context.Context, batch []Order, contacts []Contact, lines []int, rep *ImportReport, strict bool) ([]stored, error) {
 	for {
-		res, err := s.store(batch, contacts)
+		res, err := s.put(ctx, batch, contacts)
 		var ce *ConflictError
 		if !errors.As(err, &ce) {
 			if err == nil {

@@ -1,14 +1,54 @@
 package orders
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
-
-	bolt "go.etcd.io/bbolt"
+	"strings"
 )
+
+// contactKey is the salted hash a contact is stored under: kind is
+// "email", "phone" or "code".
+func (s *Service) contactKey(kind, v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if kind == "phone" {
+		v = strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, v)
+	}
+	sum := sha256.Sum256([]byte(s.cfg.Salt + "\x00" + kind + "\x00" + v))
+	return kind + ":" + hex.EncodeToString(sum[:16])
+}
+
+// putContacts records c's e-mail, phone and link code for customer. A
+// verified contact is never downgraded by a later unverified mention.
+func (s *Service) putContacts(tx Tx, customer string, c Contact) error {
+	for _, x := range []struct {
+		kind, val string
+		verified  bool
+	}{{"email", c.Email, c.EmailVerified}, {"phone", c.Phone, c.PhoneVerified}, {"code", c.LinkCode, true}} {
+		if x.val == "" {
+			continue
+		}
+		k := s.contactKey(x.kind, x.val)
+		if !x.verified {
+			if _, was, _, err := tx.ContactCustomer(k); err != nil {
+				return err
+			} else if was {
+				continue
+			}
+		}
+		if err := tx.PutContact(k, customer, x.verified); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // LinkResult says what Link did.
 type LinkResult struct {
@@ -28,62 +68,63 @@ type LinkResult struct {
 // unlinked from this member (only a code links it again); nothing is
 // written then, and a code stays valid.
 func (s *Service) Link(ctx context.Context, member uint64, proof string) (LinkResult, error) {
-	if err := ctx.Err(); err != nil {
-		return LinkResult{}, err
-	}
 	var res LinkResult
 	var orderIDs []string
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		cb, lb := tx.Bucket(bucketContacts), tx.Bucket(bucketLinks)
-		var codeKey []byte
-		if v := cb.Get(s.contactKey("code", proof)); len(v) > 0 {
-			res.Customer, codeKey = string(bytes.TrimPrefix(v, []byte{verifiedMark})), s.contactKey("code", proof)
-		} else {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		codeKey := s.contactKey("code", proof)
+		cust, _, isCode, err := tx.ContactCustomer(codeKey)
+		if err != nil {
+			return err
+		}
+		if !isCode {
 			for _, kind := range []string{"email", "phone"} {
-				if v := cb.Get(s.contactKey(kind, proof)); len(v) > 1 && v[0] == verifiedMark {
-					res.Customer = string(v[1:])
+				c, verified, ok, err := tx.ContactCustomer(s.contactKey(kind, proof))
+				if err != nil {
+					return err
+				}
+				if ok && verified {
+					cust = c
 					break
 				}
 			}
 		}
-		if res.Customer == "" {
+		if res.Customer = cust; cust == "" {
 			return ErrUnknown
 		}
-		if v := lb.Get([]byte(res.Customer)); len(v) == 8 {
-			if cur := binary.BigEndian.Uint64(v); cur != member {
-				return fmt.Errorf("customer %s: %w", res.Customer, ErrLinkedElsewhere)
-			}
+		if cur, ok, err := tx.Link(cust); err != nil {
+			return err
+		} else if ok && cur != member {
+			return fmt.Errorf("customer %s: %w", cust, ErrLinkedElsewhere)
+		} else if ok {
 			res.Already = true
 		}
-		if codeKey == nil && !res.Already && tx.Bucket(bucketUnlinked).Get(unlinkedKey(res.Customer, member)) != nil {
-			return fmt.Errorf("customer %s: %w", res.Customer, ErrUnlinkedByManager)
-		}
-		if codeKey != nil {
-			if err := cb.Delete(codeKey); err != nil { // one-time
+		if !isCode && !res.Already {
+			if un, err := tx.Unlinked(cust, member); err != nil {
 				return err
-			}
-			if err := tx.Bucket(bucketUnlinked).Delete(unlinkedKey(res.Customer, member)); err != nil { // proven again
-				return err
+			} else if un {
+				return fmt.Errorf("customer %s: %w", cust, ErrUnlinkedByManager)
 			}
 		}
-		if err := lb.Put([]byte(res.Customer), u64(member)); err != nil {
+		if isCode {
+			if err := tx.DeleteContact(codeKey); err != nil { // one-time
+				return err
+			}
+			if err := tx.DeleteUnlinked(cust, member); err != nil { // proven again
+				return err
+			}
+		}
+		if err := tx.PutLink(cust, member); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketMemberLinks).Put(append(u64(member), res.Customer...), nil); err != nil {
-			return err
-		}
-		var err error
-		orderIDs, err = s.markCustomer(tx, res.Customer, member)
+		orderIDs, err = markCustomer(tx, cust, member)
 		return err
 	})
 	if err != nil {
 		return LinkResult{}, err
 	}
 	res.Orders = len(orderIDs)
-	for _, id := range orderIDs {
-		if err := s.settleLocked(ctx, id); err != nil {
-			return res, err // marked: Resume finishes it
-		}
+	if err := s.settler.settleMany(ctx, orderIDs); err != nil {
+		return res, err // marked: Resume finishes it
 	}
 	return res, nil
 }
@@ -91,30 +132,22 @@ func (s *Service) Link(ctx context.Context, member uint64, proof string) (LinkRe
 // markCustomer marks every order of customer that no member settled yet
 // in its current round as unsettled for member, and returns the customer's
 // order ids.
-func (s *Service) markCustomer(tx *bolt.Tx, customer string, member uint64) ([]string, error) {
-	ids := customerOrders(tx, customer)
+func markCustomer(tx Tx, customer string, member uint64) ([]string, error) {
+	ids, err := orderIDsOf(tx, customer)
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range ids {
-		if st, settled, err := getSettlement(tx, id); err != nil {
+		if st, settled, err := tx.Settlement(id); err != nil {
 			return nil, err
 		} else if settled && st.Member != 0 {
 			continue
 		}
-		if err := tx.Bucket(bucketUnsettled).Put([]byte(id), u64(member)); err != nil {
+		if err := tx.MarkUnsettled(id, member); err != nil {
 			return nil, err
 		}
 	}
 	return ids, nil
-}
-
-// customerOrders returns the ids of customer's orders, from the customer index.
-func customerOrders(tx *bolt.Tx, customer string) []string {
-	var ids []string
-	prefix := []byte(customer + "\x00")
-	c := tx.Bucket(bucketByCustomer).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		ids = append(ids, string(k[len(prefix):]))
-	}
-	return ids
 }
 
 // UnlinkResult says what Unlink did.
@@ -142,49 +175,52 @@ type UnlinkResult struct {
 // is returned with the result so far: Resume finishes the rest. Unlinking a
 // member with no links does nothing.
 func (s *Service) Unlink(ctx context.Context, member uint64, merged ...uint64) (UnlinkResult, error) {
-	if err := ctx.Err(); err != nil {
-		return UnlinkResult{}, err
-	}
 	owners := map[uint64]bool{member: true}
 	for _, m := range merged {
 		owners[m] = true
 	}
 	var res UnlinkResult
 	rounds := map[string]int{} // order → the round it revokes
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if res.Customers, err = moveLinks(tx, member, 0); err != nil {
 			return err
 		}
-		ub := tx.Bucket(bucketUnsettled)
 		for _, cust := range res.Customers {
 			for m := range owners {
-				if err := tx.Bucket(bucketUnlinked).Put(unlinkedKey(cust, m), nil); err != nil {
+				if err := tx.PutUnlinked(cust, m); err != nil {
 					return err
 				}
 			}
-			for _, id := range customerOrders(tx, cust) {
-				st, found, err := getSettlement(tx, id)
+			ids, err := orderIDsOf(tx, cust)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				st, found, err := tx.Settlement(id)
 				if err != nil {
 					return err
 				}
 				if !found || st.Member == 0 {
 					// Not settled this round, unless settling for the member
 					// was under way: then it finishes, and is revoked.
-					mark := ub.Get([]byte(id))
-					if len(mark) != 8 {
+					m, marked, err := tx.Unsettled(id)
+					if err != nil {
+						return err
+					}
+					if !marked {
 						continue
 					}
-					st.Member = binary.BigEndian.Uint64(mark)
+					st.Member = m
 				}
 				if !owners[st.Member] {
 					continue // the points of this round are another member's
 				}
 				st.Revoke = true
-				if err := putSettlement(tx, id, st); err != nil {
+				if err := tx.PutSettlement(id, st); err != nil {
 					return err
 				}
-				if err := ub.Put([]byte(id), u64(st.Member)); err != nil {
+				if err := tx.MarkUnsettled(id, st.Member); err != nil {
 					return err
 				}
 				rounds[id] = st.Round
@@ -195,7 +231,7 @@ func (s *Service) Unlink(ctx context.Context, member uint64, merged ...uint64) (
 	if err != nil {
 		return UnlinkResult{}, fmt.Errorf("unlink member %d: %w", member, err)
 	}
-	if err := s.step("unlink", 1); err != nil {
+	if err := s.settler.step("unlink", 1); err != nil {
 		return res, err
 	}
 	ids := make([]string, 0, len(rounds))
@@ -204,7 +240,7 @@ func (s *Service) Unlink(ctx context.Context, member uint64, merged ...uint64) (
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		if err := s.settleLocked(ctx, id); err != nil {
+		if err := s.settler.settleLocked(ctx, id); err != nil {
 			return res, fmt.Errorf("take back the points of order %s: %w", id, err) // marked: Resume finishes it
 		}
 		st, _, err := s.SettlementOf(ctx, id)
@@ -231,11 +267,8 @@ func (s *Service) Unlink(ctx context.Context, member uint64, merged ...uint64) (
 // orders already paid are not paid again when the customer is linked once
 // more, so erasing and re-joining cannot earn them twice.
 func (s *Service) UnlinkErased(ctx context.Context, member uint64) ([]string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	var out []string
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		out, err = moveLinks(tx, member, 0)
 		return err
@@ -246,45 +279,62 @@ func (s *Service) UnlinkErased(ctx context.Context, member uint64) ([]string, er
 // Merge moves the shop links of member from to member to, when /link folds
 // two chat accounts into one.
 func (s *Service) Merge(ctx context.Context, from, to uint64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.store.Update(ctx, func(tx Tx) error {
 		_, err := moveLinks(tx, from, to)
 		return err
 	})
 }
 
 // moveLinks re-links every customer of member from to member to, or
-// unlinks them when to is 0.
-func moveLinks(tx *bolt.Tx, from, to uint64) ([]string, error) {
-	ml, lb := tx.Bucket(bucketMemberLinks), tx.Bucket(bucketLinks)
-	var customers []string
-	prefix := u64(from)
-	c := ml.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		customers = append(customers, string(k[8:]))
+// unlinks them when to is 0, and returns those customers.
+func moveLinks(tx Tx, from, to uint64) ([]string, error) {
+	customers, err := customersOf(tx, from)
+	if err != nil {
+		return nil, err
 	}
 	for _, cust := range customers {
-		if err := ml.Delete(append(u64(from), cust...)); err != nil {
-			return nil, err
-		}
 		if to == 0 {
-			if err := lb.Delete([]byte(cust)); err != nil {
-				return nil, err
-			}
-			continue
+			err = tx.DeleteLink(cust)
+		} else {
+			err = tx.PutLink(cust, to)
 		}
-		if err := lb.Put([]byte(cust), u64(to)); err != nil {
-			return nil, err
-		}
-		if err := ml.Put(append(u64(to), cust...), nil); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}
 	return customers, nil
 }
 
-func unlinkedKey(customer string, member uint64) []byte {
-	return append([]byte(customer+"\x00"), u64(member)...)
+// CustomerOf returns the first shop customer linked to member, if any.
+func (s *Service) CustomerOf(ctx context.Context, member uint64) (string, bool, error) {
+	cs, err := s.CustomersOf(ctx, member)
+	if err != nil || len(cs) == 0 {
+		return "", false, err
+	}
+	return cs[0], true, nil
+}
+
+// CustomersOf returns the shop customers linked to member, from the index
+// by member.
+func (s *Service) CustomersOf(ctx context.Context, member uint64) ([]string, error) {
+	var out []string
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = customersOf(tx, member)
+		return err
+	})
+	return out, err
+}
+
+// Links returns every linked customer's member. It reads the links, not
+// the orders.
+func (s *Service) Links(ctx context.Context) (map[string]uint64, error) {
+	out := map[string]uint64{}
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		return tx.Links(func(customer string, member uint64) error {
+			out[customer] = member
+			return nil
+		})
+	})
+	return out, err
 }

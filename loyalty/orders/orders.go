@@ -28,26 +28,32 @@
 // of the points in all. Inside the return window the share comes out of the
 // order's own hold; after it, out of the member's available points (what
 // they already spent is recorded as a shortfall, never overdrawn).
+//
+// An import settles its orders a batch at a time: the batch's rows and
+// their marks in one transaction, the credits in one ledger Import (or, for
+// points held through the return window, posted side by side so the
+// ledger commits them in groups), and the settlements in one more
+// transaction. The keys are the same as one order at a time, so Resume
+// finishes a batch a crash interrupted.
+//
+// # Storage
+//
+// The rules are written once, against Store (store.go): transactions of
+// typed reads and writes, with indexes of orders by customer and of
+// customers by member. loyalty/orders/bolt keeps them in bbolt;
+// orderstest.StoreSuite is what any Store must pass.
 package orders
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"math"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/insights"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Status is an order's payment state.
@@ -118,8 +124,11 @@ func (o Order) refundTotal() int64 {
 }
 
 // Ledger is what orders needs from the points ledger; *loyalty.Ledger is one.
+// Import applies many postings (without holds) in one transaction, each
+// idempotent on its key as with Post; settling an import's orders uses it.
 type Ledger interface {
 	Post(ctx context.Context, p loyalty.Posting) (loyalty.Receipt, error)
+	Import(ctx context.Context, ps []loyalty.Posting) ([]loyalty.Receipt, []error, error)
 	CapturePart(ctx context.Context, c loyalty.PartialCapture) (loyalty.Receipt, error)
 	EntryByKey(ctx context.Context, key string) (loyalty.Entry, error)
 	Balance(ctx context.Context, a loyalty.AccountID) (loyalty.Balance, error)
@@ -160,29 +169,22 @@ func DefaultConfig() Config {
 	return Config{PointsPerUnit: 1, ReturnWindow: 14 * 24 * time.Hour, MaxAmount: 1_000_000, Currency: "CNY", MaxAgeDays: 365, Now: time.Now}
 }
 
-var (
-	bucketOrders      = []byte("orders.orders")           // order id → Order
-	bucketLinks       = []byte("orders.customers")        // customer id → member id
-	bucketContacts    = []byte("orders.contacts")         // salted hash of e-mail/phone, or link code → customer id
-	bucketByCustomer  = []byte("orders.by_customer")      // customer id \0 order id → nil
-	bucketMemberLinks = []byte("orders.member_customers") // member id, customer id → nil
-	bucketSettlements = []byte("orders.settlements")      // order id → settlement
-	bucketUnsettled   = []byte("orders.unsettled")        // order id → member id: work to finish (settling, or an unlink's revocation)
-	bucketUnlinked    = []byte("orders.unlinked")         // customer id \0 member id → nil: a manager unlinked them
-)
-
-// Service is the shop integration. It is safe for concurrent use.
+// Service is the shop integration: it takes orders (Ingest, Import),
+// links customers to members (Link, Unlink, Merge) and answers what the
+// shop data holds. Settling orders' points is its settler's job. It is
+// safe for concurrent use.
 type Service struct {
-	db     *bolt.DB
-	ledger Ledger
-	cfg    Config
-	log    *slog.Logger
-	locks  [64]sync.Mutex // by order id: one settlement of an order at a time
+	store   Store
+	ledger  Ledger
+	cfg     Config
+	log     *slog.Logger
+	settler *settler
 }
 
-// New creates the orders buckets in db, building the customer indexes of a
-// database written before they existed.
-func New(db *bolt.DB, ledger Ledger, cfg Config, log *slog.Logger) (*Service, error) {
+// New returns the shop integration on store, paying points through
+// ledger. It does no I/O; it returns an error for a rate in cfg.Rates that
+// is not a positive number.
+func New(store Store, ledger Ledger, cfg Config, log *slog.Logger) (*Service, error) {
 	def := DefaultConfig()
 	if cfg.PointsPerUnit == 0 {
 		cfg.PointsPerUnit = def.PointsPerUnit
@@ -214,48 +216,10 @@ func New(db *bolt.DB, ledger Ledger, cfg Config, log *slog.Logger) (*Service, er
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	err := db.Update(func(tx *bolt.Tx) error {
-		fresh := tx.Bucket(bucketByCustomer) == nil
-		for _, b := range [][]byte{bucketOrders, bucketLinks, bucketContacts, bucketByCustomer, bucketMemberLinks, bucketSettlements, bucketUnsettled, bucketUnlinked} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		if fresh {
-			return buildIndexes(tx)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open orders: %w", err)
-	}
-	return &Service{db: db, ledger: ledger, cfg: cfg, log: log.With("component", "orders")}, nil
+	log = log.With("component", "orders")
+	return &Service{store: store, ledger: ledger, cfg: cfg, log: log,
+		settler: &settler{store: store, ledger: ledger, cfg: cfg, log: log}}, nil
 }
-
-// buildIndexes fills the customer indexes from the orders and links of a
-// database written before they existed.
-func buildIndexes(tx *bolt.Tx) error {
-	bc, ml := tx.Bucket(bucketByCustomer), tx.Bucket(bucketMemberLinks)
-	if err := tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
-		var o Order
-		if err := json.Unmarshal(v, &o); err != nil {
-			return fmt.Errorf("order %s: %w", k, err)
-		}
-		return bc.Put(customerKey(o.Customer, o.ID), nil)
-	}); err != nil {
-		return err
-	}
-	return tx.Bucket(bucketLinks).ForEach(func(k, v []byte) error {
-		if len(v) != 8 {
-			return nil
-		}
-		return ml.Put(append(append([]byte(nil), v...), k...), nil)
-	})
-}
-
-func customerKey(customer, order string) []byte { return []byte(customer + "\x00" + order) }
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // Contact carries an order's optional e-mail or phone. Only a salted hash
 // is kept: the raw values are never stored.
@@ -265,47 +229,6 @@ type Contact struct {
 	// number belongs to the customer; only a verified one links a member.
 	EmailVerified, PhoneVerified bool
 	LinkCode                     string // a one-time code the shop showed the customer
-}
-
-func (s *Service) contactKey(kind, v string) []byte {
-	v = strings.ToLower(strings.TrimSpace(v))
-	if kind == "phone" {
-		v = strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, v)
-	}
-	sum := sha256.Sum256([]byte(s.cfg.Salt + "\x00" + kind + "\x00" + v))
-	return []byte(kind + ":" + hex.EncodeToString(sum[:16]))
-}
-
-// verifiedMark leads a contact's stored customer id when the shop verified it.
-const verifiedMark = 1
-
-// putContacts records c's e-mail, phone and link code for customer. A
-// verified contact is never downgraded by a later unverified mention.
-func (s *Service) putContacts(cb *bolt.Bucket, customer string, c Contact) error {
-	for _, x := range []struct {
-		kind, val string
-		verified  bool
-	}{{"email", c.Email, c.EmailVerified}, {"phone", c.Phone, c.PhoneVerified}, {"code", c.LinkCode, true}} {
-		if x.val == "" {
-			continue
-		}
-		k := s.contactKey(x.kind, x.val)
-		v := []byte(customer)
-		if x.verified {
-			v = append([]byte{verifiedMark}, v...)
-		} else if old := cb.Get(k); len(old) > 0 && old[0] == verifiedMark {
-			continue
-		}
-		if err := cb.Put(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // IngestResult says what Ingest did.
@@ -326,15 +249,15 @@ func (s *Service) Ingest(ctx context.Context, o Order, c Contact) (IngestResult,
 	if err := s.normalize(&o); err != nil {
 		return IngestResult{}, err
 	}
-	mu := s.lock(o.ID)
+	mu := s.settler.lock(o.ID)
 	mu.Lock()
 	defer mu.Unlock()
-	res, err := s.store([]Order{o}, []Contact{c})
+	res, err := s.put(ctx, []Order{o}, []Contact{c})
 	if err != nil {
 		return IngestResult{}, err
 	}
 	if res[0].settle {
-		if err := s.settle(ctx, o.ID); err != nil {
+		if err := s.settler.settle(ctx, o.ID); err != nil {
 			return res[0].IngestResult, err
 		}
 	}
@@ -379,47 +302,39 @@ type stored struct {
 	settle bool // the order has settlement work to do
 }
 
-// store writes orders and contacts in one transaction, merging each with
+// put writes orders and contacts in one transaction, merging each with
 // what was stored (a refund only ever grows), and marks orders that need
-// settling. It refuses the whole batch on a conflict.
-func (s *Service) store(os []Order, cs []Contact) ([]stored, error) {
+// settling in that transaction. It refuses the whole batch on a conflict.
+func (s *Service) put(ctx context.Context, os []Order, cs []Contact) ([]stored, error) {
 	out := make([]stored, len(os))
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		ob, lb, cb := tx.Bucket(bucketOrders), tx.Bucket(bucketLinks), tx.Bucket(bucketContacts)
+	err := s.store.Update(ctx, func(tx Tx) error {
 		for i, o := range os {
 			changed := true
-			if old := ob.Get([]byte(o.ID)); old != nil {
-				var prev Order
-				if err := json.Unmarshal(old, &prev); err != nil {
-					return fmt.Errorf("decode order %s: %w", o.ID, err)
-				}
+			prev, found, err := tx.Order(o.ID)
+			if err != nil {
+				return err
+			}
+			if found {
 				if err := conflict(prev, o); err != nil {
 					return err
 				}
 				o, changed = mergeOrder(prev, o)
 			}
 			if changed {
-				v, err := json.Marshal(o)
-				if err != nil {
-					return err
-				}
-				if err := ob.Put([]byte(o.ID), v); err != nil {
-					return err
-				}
-				if err := tx.Bucket(bucketByCustomer).Put(customerKey(o.Customer, o.ID), nil); err != nil {
+				if err := tx.PutOrder(o); err != nil {
 					return err
 				}
 			}
 			if i < len(cs) {
-				if err := s.putContacts(cb, o.Customer, cs[i]); err != nil {
+				if err := s.putContacts(tx, o.Customer, cs[i]); err != nil {
 					return err
 				}
 			}
-			var member uint64
-			if v := lb.Get([]byte(o.Customer)); len(v) == 8 {
-				member = binary.BigEndian.Uint64(v)
+			member, _, err := tx.Link(o.Customer)
+			if err != nil {
+				return err
 			}
-			st, settled, err := getSettlement(tx, o.ID)
+			st, settled, err := tx.Settlement(o.ID)
 			if err != nil {
 				return err
 			}
@@ -429,7 +344,7 @@ func (s *Service) store(os []Order, cs []Contact) ([]stored, error) {
 			}
 			need := member != 0 && (changed || !claimed)
 			if need {
-				if err := tx.Bucket(bucketUnsettled).Put([]byte(o.ID), u64(member)); err != nil {
+				if err := tx.MarkUnsettled(o.ID, member); err != nil {
 					return err
 				}
 			}
@@ -477,76 +392,21 @@ func mergeOrder(prev, o Order) (Order, bool) {
 	return next, next.Status != prev.Status || next.Refunded != prev.Refunded
 }
 
-func (s *Service) lock(order string) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(order))
-	return &s.locks[h.Sum32()%uint32(len(s.locks))]
-}
-
-func (s *Service) step(op string, n int) error {
-	if s.cfg.StepHook == nil {
-		return nil
-	}
-	return s.cfg.StepHook(op, n)
-}
-
-// CustomerOf returns the first shop customer linked to member, if any.
-func (s *Service) CustomerOf(ctx context.Context, member uint64) (string, bool, error) {
-	cs, err := s.CustomersOf(ctx, member)
-	if err != nil || len(cs) == 0 {
-		return "", false, err
-	}
-	return cs[0], true, nil
-}
-
-// CustomersOf returns the shop customers linked to member.
-func (s *Service) CustomersOf(ctx context.Context, member uint64) ([]string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var out []string
-	err := s.db.View(func(tx *bolt.Tx) error {
-		prefix := u64(member)
-		c := tx.Bucket(bucketMemberLinks).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			out = append(out, string(k[8:]))
-		}
-		return nil
-	})
-	return out, err
-}
-
-// Links returns every linked customer's member.
-func (s *Service) Links(ctx context.Context) (map[string]uint64, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	out := map[string]uint64{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketLinks).ForEach(func(k, v []byte) error {
-			if len(v) == 8 {
-				out[string(k)] = binary.BigEndian.Uint64(v)
-			}
-			return nil
-		})
-	})
-	return out, err
-}
-
-// Orders returns a customer's orders, through the customer index.
+// Orders returns a customer's orders, through the index by customer.
 func (s *Service) Orders(ctx context.Context, customer string) ([]Order, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	var out []Order
-	err := s.db.View(func(tx *bolt.Tx) error {
-		ob := tx.Bucket(bucketOrders)
-		prefix := []byte(customer + "\x00")
-		c := tx.Bucket(bucketByCustomer).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			o, err := decodeOrder(ob.Get(k[len(prefix):]))
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		ids, err := orderIDsOf(tx, customer)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			o, ok, err := tx.Order(id)
 			if err != nil {
 				return err
+			}
+			if !ok {
+				return fmt.Errorf("customer %s's index names missing order %s", customer, id)
 			}
 			out = append(out, o)
 		}
@@ -557,44 +417,21 @@ func (s *Service) Orders(ctx context.Context, customer string) ([]Order, error) 
 
 // Order returns one order, and false when it is unknown.
 func (s *Service) Order(ctx context.Context, id string) (Order, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return Order{}, false, err
-	}
 	var o Order
 	var found bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketOrders).Get([]byte(id))
-		if v == nil {
-			return nil
-		}
-		found = true
+	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		o, err = decodeOrder(v)
+		o, found, err = tx.Order(id)
 		return err
 	})
 	return o, found, err
 }
 
-func decodeOrder(v []byte) (Order, error) {
-	var o Order
-	if err := json.Unmarshal(v, &o); err != nil {
-		return Order{}, fmt.Errorf("decode order: %w", err)
-	}
-	return o, nil
-}
-
 // Purchases returns the paid part of every order, for insights.
 func (s *Service) Purchases(ctx context.Context) ([]insights.Purchase, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	var out []insights.Purchase
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOrders).ForEach(func(_, v []byte) error {
-			o, err := decodeOrder(v)
-			if err != nil {
-				return err
-			}
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		return tx.Orders(func(o Order) error {
 			if net := o.Amount - o.refundTotal(); net > 0 {
 				out = append(out, insights.Purchase{Customer: o.Customer, At: o.Created, Amount: float64(net) / 100})
 			}

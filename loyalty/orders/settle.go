@@ -2,16 +2,16 @@ package orders
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"log/slog"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Settlement is what an order did to a member's points in its current
@@ -59,27 +59,52 @@ func roundKey(prefix, id string, round int) string {
 	return prefix + "#" + strconv.Itoa(round) + ":" + id
 }
 
-func getSettlement(tx *bolt.Tx, order string) (Settlement, bool, error) {
-	v := tx.Bucket(bucketSettlements).Get([]byte(order))
-	if v == nil {
-		return Settlement{}, false, nil
+// settler settles orders' points: it runs each order's settlement steps,
+// one order at a time (a lock per order id), and finishes interrupted
+// ones. It is safe for concurrent use.
+type settler struct {
+	store  Store
+	ledger Ledger
+	cfg    Config
+	log    *slog.Logger
+	locks  [numLocks]sync.Mutex // by order id: one settlement of an order at a time
+}
+
+// numLocks is how many locks the settler spreads order ids over.
+const numLocks = 64
+
+func (s *settler) stripe(order string) int {
+	h := fnv.New32a()
+	h.Write([]byte(order))
+	return int(h.Sum32() % numLocks)
+}
+
+func (s *settler) lock(order string) *sync.Mutex { return &s.locks[s.stripe(order)] }
+
+func (s *settler) step(op string, n int) error {
+	if s.cfg.StepHook == nil {
+		return nil
 	}
-	var st Settlement
-	if err := json.Unmarshal(v, &st); err != nil {
-		return Settlement{}, false, fmt.Errorf("decode settlement of %s: %w", order, err)
-	}
-	return st, true, nil
+	return s.cfg.StepHook(op, n)
 }
 
 // points returns the base points an order amount (cents) earns.
-func (s *Service) points(cents int64) int64 { return cents / 100 * s.cfg.PointsPerUnit }
+func (s *settler) points(cents int64) int64 { return cents / 100 * s.cfg.PointsPerUnit }
+
+// settleLocked settles order id under its lock.
+func (s *settler) settleLocked(ctx context.Context, id string) error {
+	mu := s.lock(id)
+	mu.Lock()
+	defer mu.Unlock()
+	return s.settle(ctx, id)
+}
 
 // settle brings the points of an order marked unsettled in line with its
 // state, one idempotent step at a time, then clears the mark. An unlink's
 // revocation closes the round and, when the customer is linked again by
 // then, settles the next round for that member. The caller holds the
 // order's lock.
-func (s *Service) settle(ctx context.Context, id string) error {
+func (s *settler) settle(ctx context.Context, id string) error {
 	for {
 		again, err := s.settleRound(ctx, id)
 		if err != nil || !again {
@@ -88,26 +113,41 @@ func (s *Service) settle(ctx context.Context, id string) error {
 	}
 }
 
+// load reads what settling order id needs: the order, its settlement (with
+// the member of the mark when the round has none yet), and whether it is
+// marked unsettled at all.
+func load(tx ReadTx, id string) (o Order, st Settlement, marked bool, err error) {
+	member, marked, err := tx.Unsettled(id)
+	if err != nil || !marked {
+		return Order{}, Settlement{}, false, err
+	}
+	o, ok, err := tx.Order(id)
+	if err != nil {
+		return Order{}, Settlement{}, false, err
+	}
+	if !ok {
+		return Order{}, Settlement{}, false, fmt.Errorf("order %s is marked unsettled but not stored", id)
+	}
+	st, found, err := tx.Settlement(id)
+	if err != nil {
+		return Order{}, Settlement{}, false, err
+	}
+	if !found || st.Member == 0 {
+		st.Member = member
+	}
+	return o, st, true, nil
+}
+
 // settleRound settles the order's current round and reports whether the
 // order needs settling again: an unlink asked to revoke it meanwhile, or the
 // round closed and the next one has a member.
-func (s *Service) settleRound(ctx context.Context, id string) (bool, error) {
+func (s *settler) settleRound(ctx context.Context, id string) (bool, error) {
 	var o Order
 	var st Settlement
 	var marked bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		mark := tx.Bucket(bucketUnsettled).Get([]byte(id))
-		if marked = len(mark) == 8; !marked {
-			return nil
-		}
+	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		if o, err = decodeOrder(tx.Bucket(bucketOrders).Get([]byte(id))); err != nil {
-			return err
-		}
-		var found bool
-		if st, found, err = getSettlement(tx, id); err == nil && (!found || st.Member == 0) {
-			st.Member = binary.BigEndian.Uint64(mark)
-		}
+		o, st, marked, err = load(tx, id)
 		return err
 	})
 	if err != nil || !marked {
@@ -121,7 +161,7 @@ func (s *Service) settleRound(ctx context.Context, id string) (bool, error) {
 		if err := s.step("settle", 2); err != nil {
 			return false, err
 		}
-		if _, err := s.save(id, &st, false); err != nil {
+		if _, err := s.save(ctx, id, &st, false); err != nil {
 			return false, err
 		}
 	}
@@ -139,42 +179,58 @@ func (s *Service) settleRound(ctx context.Context, id string) (bool, error) {
 		if err := s.step("unlink", 3); err != nil {
 			return false, err
 		}
-		return s.closeRound(o, st)
+		return s.closeRound(ctx, o, st)
 	}
 	if err := s.step("settle", 4); err != nil {
 		return false, err
 	}
-	return s.save(id, &st, true)
+	return s.save(ctx, id, &st, true)
 }
 
-// decide credits the order's points, held through the return window, or
-// records why it earns none.
-func (s *Service) decide(ctx context.Context, o Order, st *Settlement, acct loyalty.AccountID) error {
-	now := s.cfg.Now()
-	base := s.points(o.Amount)
+// noPoints returns why order o earns no points, or "" when it earns some.
+func (s *settler) noPoints(o Order, now time.Time) string {
 	switch {
-	case base <= 0:
-		st.Note = "nothing paid"
+	case s.points(o.Amount) <= 0:
+		return "nothing paid"
 	case o.Created.Before(now.AddDate(0, 0, -s.cfg.MaxAgeDays)):
-		st.Note = "older than orders.max_age_days"
+		return "older than orders.max_age_days"
 	case o.refundTotal() >= o.Amount:
-		st.Note = "refunded before it was settled"
+		return "refunded before it was settled"
 	}
-	if st.Note != "" {
-		st.Decided, st.Refunded = true, min(o.refundTotal(), o.Amount)
-		return nil
-	}
-	if err := s.step("settle", 1); err != nil {
-		return err
-	}
-	p := loyalty.Posting{Key: roundKey("order", o.ID, st.Round), From: loyalty.Issuance("orders"), To: acct, Amount: base,
+	return ""
+}
+
+// credit is the posting that pays order o's points in st's round, held
+// through the return window when it is still open at now.
+func (s *settler) credit(o Order, st *Settlement, acct loyalty.AccountID, now time.Time) loyalty.Posting {
+	p := loyalty.Posting{Key: roundKey("order", o.ID, st.Round), From: loyalty.Issuance("orders"), To: acct, Amount: s.points(o.Amount),
 		Reason: "order " + o.ID, Multiply: true, Spend: o.Amount / 100}
 	if s.cfg.ReturnWindow > 0 {
 		if end := o.Created.Add(s.cfg.ReturnWindow); end.After(now) {
 			p.HoldUntil = end
 		}
 	}
+	return p
+}
+
+// decide credits the order's points, held through the return window, or
+// records why it earns none.
+func (s *settler) decide(ctx context.Context, o Order, st *Settlement, acct loyalty.AccountID) error {
+	now := s.cfg.Now()
+	if st.Note = s.noPoints(o, now); st.Note != "" {
+		st.Decided, st.Refunded = true, min(o.refundTotal(), o.Amount)
+		return nil
+	}
+	if err := s.step("settle", 1); err != nil {
+		return err
+	}
+	p := s.credit(o, st, acct, now)
 	rc, err := s.ledger.Post(ctx, p)
+	return s.decided(ctx, o, st, p, rc, err)
+}
+
+// decided records in st the outcome of posting p, the order's credit.
+func (s *settler) decided(ctx context.Context, o Order, st *Settlement, p loyalty.Posting, rc loyalty.Receipt, err error) error {
 	if errors.Is(err, loyalty.ErrIdempotencyConflict) && st.Round == 0 {
 		// Paid by a release before settlements were recorded: adopt that
 		// entry (its hold, if any, runs out by itself).
@@ -198,7 +254,7 @@ func (s *Service) decide(ctx context.Context, o Order, st *Settlement, acct loya
 // clawBack takes back the share of the points that refunds up to r (cents)
 // add to what was taken before: out of the order's hold while it is open,
 // else out of what the member has available.
-func (s *Service) clawBack(ctx context.Context, o Order, st *Settlement, acct loyalty.AccountID, r int64) error {
+func (s *settler) clawBack(ctx context.Context, o Order, st *Settlement, acct loyalty.AccountID, r int64) error {
 	target := int64(math.Round(float64(st.Earned) * float64(r) / float64(o.Amount)))
 	delta := target - st.Taken
 	if delta > 0 {
@@ -224,7 +280,7 @@ func (s *Service) clawBack(ctx context.Context, o Order, st *Settlement, acct lo
 // manager's unlink: out of the order's hold while it is open, else out of
 // what the member has available. What they spent already is recorded as
 // Short.
-func (s *Service) revoke(ctx context.Context, o Order, st *Settlement, acct loyalty.AccountID) error {
+func (s *settler) revoke(ctx context.Context, o Order, st *Settlement, acct loyalty.AccountID) error {
 	if want := st.Earned - st.Taken; want > 0 {
 		if err := s.step("unlink", 2); err != nil {
 			return err
@@ -246,7 +302,7 @@ func (s *Service) revoke(ctx context.Context, o Order, st *Settlement, acct loya
 // take posts one clawback under key, or finds the one a crashed attempt
 // posted, and returns the points it took. spendCents is the purchase value
 // it takes back, for tiers by spend.
-func (s *Service) take(ctx context.Context, key, reason string, o Order, st *Settlement, acct loyalty.AccountID, want, spendCents int64) (int64, error) {
+func (s *settler) take(ctx context.Context, key, reason string, o Order, st *Settlement, acct loyalty.AccountID, want, spendCents int64) (int64, error) {
 	if e, err := s.ledger.EntryByKey(ctx, key); err == nil {
 		return e.Amount, nil
 	} else if !errors.Is(err, loyalty.ErrNotFound) {
@@ -288,24 +344,32 @@ func (s *Service) take(ctx context.Context, key, reason string, o Order, st *Set
 // mark. A revocation an unlink asked for since st was read is kept (st.Revoke
 // turns true), and then the mark stays: save reports that the order needs
 // settling again.
-func (s *Service) save(id string, st *Settlement, done bool) (again bool, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		stored, found, err := getSettlement(tx, id)
-		if err != nil {
-			return err
-		}
-		if found && stored.Round == st.Round && stored.Revoke && !st.Revoke {
-			st.Revoke, again = true, true
-		}
-		if err := putSettlement(tx, id, *st); err != nil {
-			return err
-		}
-		if done && !again {
-			return tx.Bucket(bucketUnsettled).Delete([]byte(id))
-		}
-		return nil
+func (s *settler) save(ctx context.Context, id string, st *Settlement, done bool) (again bool, err error) {
+	err = s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		again, err = putSettled(tx, id, st, done)
+		return err
 	})
 	return again && done, err
+}
+
+// putSettled is save's transaction: it reports whether an unlink asked to
+// revoke st's round since st was read.
+func putSettled(tx Tx, id string, st *Settlement, done bool) (revoked bool, err error) {
+	stored, found, err := tx.Settlement(id)
+	if err != nil {
+		return false, err
+	}
+	if found && stored.Round == st.Round && stored.Revoke && !st.Revoke {
+		st.Revoke, revoked = true, true
+	}
+	if err := tx.PutSettlement(id, *st); err != nil {
+		return false, err
+	}
+	if done && !revoked {
+		return false, tx.ClearUnsettled(id)
+	}
+	return revoked, nil
 }
 
 // closeRound stores the round an unlink revoked among the past ones and
@@ -313,48 +377,46 @@ func (s *Service) save(id string, st *Settlement, done bool) (again bool, err er
 // member by now, the next round is theirs and the order stays marked:
 // closeRound reports that it needs settling again. Otherwise the mark is
 // cleared and the order waits for the next link.
-func (s *Service) closeRound(o Order, st Settlement) (again bool, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+func (s *settler) closeRound(ctx context.Context, o Order, st Settlement) (again bool, err error) {
+	err = s.store.Update(ctx, func(tx Tx) error {
 		past := append(st.Past[:len(st.Past):len(st.Past)], st)
 		past[len(past)-1].Past = nil
 		next := Settlement{Round: st.Round + 1, Past: past}
-		if v := tx.Bucket(bucketLinks).Get([]byte(o.Customer)); len(v) == 8 {
-			next.Member, again = binary.BigEndian.Uint64(v), true
+		member, linked, err := tx.Link(o.Customer)
+		if err != nil {
+			return err
 		}
-		if err := putSettlement(tx, o.ID, next); err != nil {
+		if linked {
+			next.Member, again = member, true
+		}
+		if err := tx.PutSettlement(o.ID, next); err != nil {
 			return err
 		}
 		if again {
-			return tx.Bucket(bucketUnsettled).Put([]byte(o.ID), u64(next.Member))
+			return tx.MarkUnsettled(o.ID, next.Member)
 		}
-		return tx.Bucket(bucketUnsettled).Delete([]byte(o.ID))
+		return tx.ClearUnsettled(o.ID)
 	})
 	return again, err
 }
 
-func putSettlement(tx *bolt.Tx, id string, st Settlement) error {
-	v, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketSettlements).Put([]byte(id), v)
-}
-
-// Resume finishes every settlement a crash interrupted. Run it at start-up,
-// before taking new orders. It returns how many orders it settled.
+// Resume finishes every settlement a crash interrupted (an import's among
+// them, many orders at a time). Run it at start-up, before taking new
+// orders. It returns how many orders it settled.
 func (s *Service) Resume(ctx context.Context) (int, error) {
 	var ids []string
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketUnsettled).ForEach(func(k, _ []byte) error {
-			ids = append(ids, string(k))
+	if err := s.store.View(ctx, func(tx ReadTx) error {
+		return tx.UnsettledOrders(func(id string, _ uint64) error {
+			ids = append(ids, id)
 			return nil
 		})
 	}); err != nil {
 		return 0, err
 	}
-	for i, id := range ids {
-		if err := s.settleLocked(ctx, id); err != nil {
-			return i, fmt.Errorf("resume order %s: %w", id, err)
+	for i := 0; i < len(ids); i += settleBatch {
+		chunk := ids[i:min(i+settleBatch, len(ids))]
+		if err := s.settler.settleMany(ctx, chunk); err != nil {
+			return i, fmt.Errorf("resume order settlements: %w", err)
 		}
 	}
 	if len(ids) > 0 {
@@ -363,24 +425,14 @@ func (s *Service) Resume(ctx context.Context) (int, error) {
 	return len(ids), nil
 }
 
-func (s *Service) settleLocked(ctx context.Context, id string) error {
-	mu := s.lock(id)
-	mu.Lock()
-	defer mu.Unlock()
-	return s.settle(ctx, id)
-}
-
 // SettlementOf returns what order id did to points, and false when it did
 // nothing (no linked member).
 func (s *Service) SettlementOf(ctx context.Context, id string) (Settlement, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return Settlement{}, false, err
-	}
 	var st Settlement
 	var found bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		st, found, err = getSettlement(tx, id)
+		st, found, err = tx.Settlement(id)
 		return err
 	})
 	return st, found, err

@@ -2,12 +2,8 @@ package orders
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // ErrInvariant is wrapped by the errors Verify returns.
@@ -22,12 +18,10 @@ var ErrInvariant = errors.New("orders: invariant violated")
 //     no more than it credited;
 //   - the rounds an unlink closed are numbered in order and were revoked.
 //
+// A stored record that does not decode stops the check with that error.
 // Orders still marked unsettled are reported by Pending, not here: while
 // loyalbot runs, one may be settling.
 func (s *Service) Verify(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrInvariant, fmt.Sprintf(format, args...)))
@@ -38,71 +32,70 @@ func (s *Service) Verify(ctx context.Context) error {
 		earned int64
 	}
 	var credits []credit
-	err := s.db.View(func(tx *bolt.Tx) error {
-		ob, bc := tx.Bucket(bucketOrders), tx.Bucket(bucketByCustomer)
-		if err := ob.ForEach(func(k, v []byte) error {
-			o, err := decodeOrder(v)
-			if err != nil {
-				bad("order %s does not decode: %v", k, err)
-				return nil
-			}
-			if bc.Get(customerKey(o.Customer, o.ID)) == nil {
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		type pair struct{ a, b string }
+		indexed := map[pair]bool{} // customer, order
+		if err := tx.CustomerIndex(func(customer, order string) error {
+			indexed[pair{customer, order}] = true
+			return nil
+		}); err != nil {
+			return err
+		}
+		stored := map[string]bool{}
+		if err := tx.Orders(func(o Order) error {
+			stored[o.ID] = true
+			if !indexed[pair{o.Customer, o.ID}] {
 				bad("order %s is missing from customer %s's index", o.ID, o.Customer)
 			}
 			return nil
 		}); err != nil {
 			return err
 		}
-		if err := bc.ForEach(func(k, _ []byte) error {
-			for i := range k {
-				if k[i] == 0 {
-					if ob.Get(k[i+1:]) == nil {
-						bad("customer index names missing order %s", k[i+1:])
-					}
-					return nil
-				}
+		for p := range indexed {
+			if !stored[p.b] {
+				bad("customer index names missing order %s", p.b)
 			}
-			bad("customer index key %q has no separator", k)
+		}
+		type link struct {
+			member   uint64
+			customer string
+		}
+		memberIndex := map[link]bool{}
+		if err := tx.MemberIndex(func(member uint64, customer string) error {
+			memberIndex[link{member, customer}] = true
 			return nil
 		}); err != nil {
 			return err
 		}
-		lb, ml := tx.Bucket(bucketLinks), tx.Bucket(bucketMemberLinks)
-		if err := lb.ForEach(func(k, v []byte) error {
-			if len(v) != 8 || ml.Get(append(append([]byte(nil), v...), k...)) == nil {
-				bad("link of customer %s is missing from the member index", k)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := ml.ForEach(func(k, _ []byte) error {
-			if v := lb.Get(k[8:]); len(v) != 8 || binary.BigEndian.Uint64(v) != binary.BigEndian.Uint64(k[:8]) {
-				bad("member index links customer %s to member %d, the link says otherwise", k[8:], binary.BigEndian.Uint64(k[:8]))
+		if err := tx.Links(func(customer string, member uint64) error {
+			if !memberIndex[link{member, customer}] {
+				bad("link of customer %s is missing from the member index", customer)
 			}
 			return nil
 		}); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketSettlements).ForEach(func(k, v []byte) error {
-			var st Settlement
-			if err := json.Unmarshal(v, &st); err != nil {
-				bad("settlement of %s does not decode: %v", k, err)
-				return nil
+		for l := range memberIndex {
+			if m, ok, err := tx.Link(l.customer); err != nil {
+				return err
+			} else if !ok || m != l.member {
+				bad("member index links customer %s to member %d, the link says otherwise", l.customer, l.member)
 			}
+		}
+		return tx.Settlements(func(id string, st Settlement) error {
 			for i, r := range append(st.Past[:len(st.Past):len(st.Past)], st) {
 				past := i < len(st.Past)
 				switch {
 				case past && (r.Round != i || !r.Revoke):
-					bad("order %s: past round %d is numbered %d (revoked %v)", k, i, r.Round, r.Revoke)
+					bad("order %s: past round %d is numbered %d (revoked %v)", id, i, r.Round, r.Revoke)
 				case !past && r.Round != len(st.Past):
-					bad("order %s is in round %d after %d past rounds", k, r.Round, len(st.Past))
+					bad("order %s is in round %d after %d past rounds", id, r.Round, len(st.Past))
 				}
 				if r.Taken < 0 || r.Revoked < 0 || r.Taken+r.Revoked > r.Earned {
-					bad("order %s round %d took back %d (refunds) + %d (unlink) of %d points", k, r.Round, r.Taken, r.Revoked, r.Earned)
+					bad("order %s round %d took back %d (refunds) + %d (unlink) of %d points", id, r.Round, r.Taken, r.Revoked, r.Earned)
 				}
 				if r.Earned > 0 {
-					credits = append(credits, credit{id: string(k), round: r.Round, earned: r.Earned})
+					credits = append(credits, credit{id: id, round: r.Round, earned: r.Earned})
 				}
 			}
 			return nil
@@ -126,9 +119,10 @@ func (s *Service) Verify(ctx context.Context) error {
 // Pending returns how many orders wait for their settlement to finish.
 func (s *Service) Pending(ctx context.Context) (int, error) {
 	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketUnsettled).Stats().KeyN
-		return nil
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		n, err = tx.UnsettledCount()
+		return err
 	})
 	return n, err
 }
