@@ -20,10 +20,7 @@ const maxMethods = 30
 // bboltNotYet lists the packages that still import bbolt directly while
 // their domain waits for its store seam (<domain>/bolt). It may only
 // shrink: a package not listed here that imports bbolt fails the test.
-var bboltNotYet = map[string]bool{
-	"community":               true,
-	"community/communitytest": true,
-}
+var bboltNotYet = map[string]bool{}
 
 // tooManyNotYet lists the types, as "dir.Type", still over maxMethods
 // while their split waits (the ledger's, with its store seam). It may only

@@ -12,7 +12,6 @@ import (
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
-	bolt "go.etcd.io/bbolt"
 )
 
 // pointsArg is a point amount in a message to someone other than the
@@ -452,9 +451,9 @@ func (c *Admin) auditEntry(ctx context.Context, id uint64) (AuditEntry, error) {
 		return AuditEntry{}, err
 	}
 	var e AuditEntry
-	err := c.members.db.View(func(tx *bolt.Tx) error {
+	err := c.members.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		e, err = getAudit(tx.Bucket(bucketAudit), id)
+		e, err = getAudit(tx, id)
 		return err
 	})
 	return e, err

@@ -1,27 +1,14 @@
 package community
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
-
-	bolt "go.etcd.io/bbolt"
-)
-
-// The audit log's buckets.
-var (
-	bucketAudit         = []byte("community.audit")           // id → AuditEntry
-	bucketAuditByMember = []byte("community.audit_by_member") // member id, entry id → nil (actor and target)
-	bucketAuditKeys     = []byte("community.audit_keys")      // idempotency key → entry id
-	bucketGrantUsage    = []byte("community.grant_usage")     // manager id, date → points given that day
 )
 
 // Outcomes of audited actions.
@@ -84,31 +71,35 @@ func (c *Community) audit(ctx context.Context, e AuditEntry, limit int64) (got A
 	if e.Outcome == "" {
 		e.Outcome = OutcomeDone
 	}
-	err = c.members.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketAudit)
+	err = c.members.store.Update(ctx, func(tx Tx) error {
 		if e.Key != "" {
-			if id := tx.Bucket(bucketAuditKeys).Get([]byte(e.Key)); id != nil {
-				var err error
-				got, err = getAudit(b, binary.BigEndian.Uint64(id))
+			id, ok, err := tx.AuditIDByKey(e.Key)
+			if err != nil {
+				return err
+			}
+			if ok {
+				got, err = getAudit(tx, id)
 				return err
 			}
 		}
 		if limit > 0 && e.Day != "" {
-			uk := usageKey(e.Actor, e.Day)
-			used = int64(getU64(tx.Bucket(bucketGrantUsage).Get(uk)))
+			var err error
+			if used, err = tx.GrantUsage(e.Actor, e.Day); err != nil {
+				return err
+			}
 			if used+e.Amount > limit {
 				e.Outcome, e.Day = OutcomeAwaiting, ""
-			} else if err := tx.Bucket(bucketGrantUsage).Put(uk, idKey(uint64(used+e.Amount))); err != nil {
+			} else if err := tx.PutGrantUsage(e.Actor, e.Day, used+e.Amount); err != nil {
 				return err
 			}
 		}
-		id, err := b.NextSequence()
+		id, err := tx.NextAuditID()
 		if err != nil {
 			return err
 		}
 		e.ID = id
 		got = e
-		return putAudit(tx, e)
+		return tx.PutAuditEntry(e)
 	})
 	return got, used, err
 }
@@ -129,21 +120,23 @@ func (c *Community) refuse(ctx context.Context, e AuditEntry, why error) error {
 // its points back to the manager's daily allowance.
 func (c *Community) settleAudit(ctx context.Context, id uint64, outcome, note string) (AuditEntry, error) {
 	var e AuditEntry
-	err := c.members.db.Update(func(tx *bolt.Tx) error {
+	err := c.members.store.Update(ctx, func(tx Tx) error {
 		var err error
-		if e, err = getAudit(tx.Bucket(bucketAudit), id); err != nil {
+		if e, err = getAudit(tx, id); err != nil {
 			return err
 		}
 		if (outcome == OutcomeRefused || outcome == OutcomeNotDone) && e.Day != "" {
-			uk := usageKey(e.Actor, e.Day)
-			used := int64(getU64(tx.Bucket(bucketGrantUsage).Get(uk)))
-			if err := tx.Bucket(bucketGrantUsage).Put(uk, idKey(uint64(max(used-e.Amount, 0)))); err != nil {
+			used, err := tx.GrantUsage(e.Actor, e.Day)
+			if err != nil {
+				return err
+			}
+			if err := tx.PutGrantUsage(e.Actor, e.Day, max(used-e.Amount, 0)); err != nil {
 				return err
 			}
 			e.Day = ""
 		}
 		e.Outcome, e.Note = outcome, note
-		return putAudit(tx, e)
+		return tx.PutAuditEntry(e)
 	})
 	return e, err
 }
@@ -163,34 +156,34 @@ func (c *Community) AuditLog(ctx context.Context, member uint64, limit int) ([]A
 		}
 		ids = append([]uint64{m.ID}, m.Merged...)
 	}
-	err := c.members.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketAudit)
+	err := c.members.store.View(ctx, func(tx ReadTx) error {
 		if member == 0 {
-			cur := b.Cursor()
-			for k, v := cur.Last(); k != nil && len(out) < limit; k, v = cur.Prev() {
-				var e AuditEntry
-				if err := json.Unmarshal(v, &e); err != nil {
-					return err
-				}
-				out = append(out, e)
+			if limit <= 0 {
+				return nil
 			}
-			return nil
+			return stopped(tx.AuditEntries(NewestFirst, func(e AuditEntry) error {
+				out = append(out, e)
+				if len(out) >= limit {
+					return errStop
+				}
+				return nil
+			}))
 		}
 		seen := map[uint64]bool{}
 		for _, id := range ids {
-			prefix := idKey(id)
-			cur := tx.Bucket(bucketAuditByMember).Cursor()
-			for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-				eid := binary.BigEndian.Uint64(k[8:])
+			if err := tx.AuditIDsOf(id, func(eid uint64) error {
 				if seen[eid] {
-					continue
+					return nil
 				}
 				seen[eid] = true
-				e, err := getAudit(b, eid)
+				e, err := getAudit(tx, eid)
 				if err != nil {
 					return err
 				}
 				out = append(out, e)
+				return nil
+			}); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -207,12 +200,8 @@ func (c *Community) AuditLog(ctx context.Context, member uint64, limit int) ([]A
 // startedAudits returns the entries a crash left started.
 func (c *Community) startedAudits(ctx context.Context) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := c.members.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketAudit).ForEach(func(_, v []byte) error {
-			var e AuditEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return err
-			}
+	err := c.members.store.View(ctx, func(tx ReadTx) error {
+		return tx.AuditEntries(OldestFirst, func(e AuditEntry) error {
 			if e.Outcome == OutcomeStarted {
 				out = append(out, e)
 			}
@@ -227,22 +216,22 @@ func (c *Community) startedAudits(ctx context.Context) ([]AuditEntry, error) {
 // the community's record of who moved points, and erasing must not hide a
 // manager's tracks. Grants still waiting for the owner that the member
 // asked for, or that would pay them, are turned down.
-func scrubAudit(tx *bolt.Tx, member uint64) error {
-	b := tx.Bucket(bucketAudit)
-	prefix := idKey(member)
+func scrubAudit(tx Tx, member uint64) error {
 	var ids []uint64
-	cur := tx.Bucket(bucketAuditByMember).Cursor()
-	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-		ids = append(ids, binary.BigEndian.Uint64(k[8:]))
+	if err := tx.AuditIDsOf(member, func(id uint64) error {
+		ids = append(ids, id)
+		return nil
+	}); err != nil {
+		return err
 	}
 	for _, id := range ids {
-		e, err := getAudit(b, id)
+		e, err := getAudit(tx, id)
 		if err != nil {
 			return err
 		}
 		if e.Outcome == OutcomeAwaiting {
 			e.Outcome, e.Note = OutcomeRejected, "member erased their data"
-			if err := putAudit(tx, e); err != nil {
+			if err := tx.PutAuditEntry(e); err != nil {
 				return err
 			}
 		}
@@ -253,62 +242,33 @@ func scrubAudit(tx *bolt.Tx, member uint64) error {
 // grantedBetween reports whether a manager who is not an owner moved
 // points from one of the two members to the other, or asked to: linking
 // such accounts would let a manager pay themselves through a second one.
-func grantedBetween(tx *bolt.Tx, a, b uint64) (bool, error) {
-	prefix := idKey(a)
-	cur := tx.Bucket(bucketAuditByMember).Cursor()
-	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-		e, err := getAudit(tx.Bucket(bucketAudit), binary.BigEndian.Uint64(k[8:]))
+func grantedBetween(tx ReadTx, a, b uint64) (granted bool, err error) {
+	err = tx.AuditIDsOf(a, func(id uint64) error {
+		e, err := getAudit(tx, id)
 		if err != nil {
-			return false, err
+			return err
 		}
 		between := e.Actor == a && e.Target == b || e.Actor == b && e.Target == a
 		paid := e.Amount > 0 && e.Action != "take" &&
 			(e.Outcome == OutcomeDone || e.Outcome == OutcomeAwaiting || e.Outcome == OutcomeApproved || e.Outcome == OutcomeStarted)
 		if between && paid && e.Role != bots.RoleOwner.String() {
-			return true, nil
+			granted = true
+			return errStop
 		}
-	}
-	return false, nil
+		return nil
+	})
+	return granted, stopped(err)
 }
 
-func usageKey(member uint64, day string) []byte { return append(idKey(member), day...) }
-
-func getAudit(b *bolt.Bucket, id uint64) (AuditEntry, error) {
-	v := b.Get(idKey(id))
-	if v == nil {
+// getAudit returns audit entry id, or an error wrapping ErrNotPending
+// when there is none.
+func getAudit(tx ReadTx, id uint64) (AuditEntry, error) {
+	e, ok, err := tx.AuditEntry(id)
+	switch {
+	case err != nil:
+		return AuditEntry{}, err
+	case !ok:
 		return AuditEntry{}, fmt.Errorf("audit entry %d: %w", id, ErrNotPending)
 	}
-	var e AuditEntry
-	if err := json.Unmarshal(v, &e); err != nil {
-		return AuditEntry{}, fmt.Errorf("decode audit entry %d: %w", id, err)
-	}
 	return e, nil
-}
-
-func putAudit(tx *bolt.Tx, e AuditEntry) error {
-	v, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketAudit).Put(idKey(e.ID), v); err != nil {
-		return err
-	}
-	for _, m := range []uint64{e.Actor, e.Target} {
-		if m != 0 {
-			if err := tx.Bucket(bucketAuditByMember).Put(append(idKey(m), idKey(e.ID)...), nil); err != nil {
-				return err
-			}
-		}
-	}
-	if e.Key != "" {
-		return tx.Bucket(bucketAuditKeys).Put([]byte(e.Key), idKey(e.ID))
-	}
-	return nil
-}
-
-func getU64(v []byte) uint64 {
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
 }

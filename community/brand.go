@@ -2,7 +2,6 @@ package community
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,11 +9,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
-	bolt "go.etcd.io/bbolt"
 )
-
-// bucketBrand holds the brand chats owners added with /setup.
-var bucketBrand = []byte("community.brand_chats") // platform\0chat or server id → BrandChat
 
 // BrandChat is a chat, or a server of chats (a Discord guild), that belongs
 // to the community: platform administrators are managers only there.
@@ -57,14 +52,12 @@ func WithBrandChats(platform string, ids ...string) MembersOption {
 	}
 }
 
-func (m *Members) loadBrandChats(tx *bolt.Tx) error {
-	return tx.Bucket(bucketBrand).ForEach(func(k, v []byte) error {
-		var bc BrandChat
-		if err := json.Unmarshal(v, &bc); err != nil {
-			return fmt.Errorf("brand chat %q: %w", k, err)
-		}
-		if _, cfg := m.brand.set[string(k)]; !cfg {
-			m.brand.set[string(k)] = bc
+// loadBrandChats adds the brand chats stored with /setup to the set; a
+// configured one stays as configured.
+func (m *Members) loadBrandChats(tx ReadTx) error {
+	return tx.BrandChats(func(bc BrandChat) error {
+		if k := brandKey(bc.Platform, bc.ID); !m.brand.set[k].Config {
+			m.brand.set[k] = bc
 		}
 		return nil
 	})
@@ -114,16 +107,11 @@ func (m *Members) setBrandChat(ctx context.Context, bc BrandChat, on bool) (chan
 	case on == had, !on && old.Config:
 		return false, nil
 	}
-	err = m.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketBrand)
+	err = m.store.Update(ctx, func(tx Tx) error {
 		if !on {
-			return b.Delete([]byte(key))
+			return tx.DeleteBrandChat(bc.Platform, bc.ID)
 		}
-		v, err := json.Marshal(bc)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(key), v)
+		return tx.PutBrandChat(bc)
 	})
 	if err != nil {
 		return false, fmt.Errorf("brand chat %s %s: %w", bc.Platform, bc.ID, err)

@@ -2,46 +2,19 @@ package community
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
-	bolt "go.etcd.io/bbolt"
 )
 
-// bucketJobs holds multi-step operations that span domains (/link,
-// /erase) from the moment they start until every step is done, so a crash
-// between steps is finished by Resume.
-var bucketJobs = []byte("community.jobs") // key → job
-
-// job is one recorded multi-step operation. Every step is idempotent, so
-// running a job again from the start finishes it.
-type job struct {
-	Key     string    `json:"key"`
-	Kind    string    `json:"kind"` // "link" or "erase"
-	From    uint64    `json:"from,omitempty"`
-	To      uint64    `json:"to,omitempty"`
-	Member  uint64    `json:"member,omitempty"`
-	Created time.Time `json:"created"`
-}
-
-func putJob(tx *bolt.Tx, j job) error {
-	v, err := json.Marshal(j)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketJobs).Put([]byte(j.Key), v)
-}
-
 // run finishes job j and forgets it.
-func (c *Community) run(ctx context.Context, j job) error {
+func (c *Community) run(ctx context.Context, j Job) error {
 	var err error
 	switch j.Kind {
-	case "link":
+	case JobLink:
 		err = c.finishLink(ctx, j.From, j.To)
-	case "erase":
+	case JobErase:
 		err = c.finishErase(ctx, j.Member)
 	default:
 		err = fmt.Errorf("unknown job kind %q", j.Kind)
@@ -49,7 +22,7 @@ func (c *Community) run(ctx context.Context, j job) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", j.Key, err)
 	}
-	return c.members.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketJobs).Delete([]byte(j.Key)) })
+	return c.members.store.Update(ctx, func(tx Tx) error { return tx.DeleteJob(j.Key) })
 }
 
 // step calls the step hook (tests stop operations there, as a crash would).
@@ -64,13 +37,9 @@ func (c *Community) step(op string, n int) error {
 // and audited grants that were started but not settled. Run it at start-up,
 // after the domains' own Resume. It returns how many items it finished.
 func (c *Community) Resume(ctx context.Context) (int, error) {
-	var jobs []job
-	if err := c.members.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketJobs).ForEach(func(_, v []byte) error {
-			var j job
-			if err := json.Unmarshal(v, &j); err != nil {
-				return err
-			}
+	var jobs []Job
+	if err := c.members.store.View(ctx, func(tx ReadTx) error {
+		return tx.Jobs(func(j Job) error {
 			jobs = append(jobs, j)
 			return nil
 		})
@@ -111,9 +80,8 @@ func (c *Community) Resume(ctx context.Context) (int, error) {
 // PendingJobs returns how many recorded operations wait to be finished.
 func (c *Community) PendingJobs(ctx context.Context) (int, error) {
 	n := 0
-	err := c.members.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketJobs).Stats().KeyN
-		return nil
+	err := c.members.store.View(ctx, func(tx ReadTx) error {
+		return tx.Jobs(func(Job) error { n++; return nil })
 	})
 	return n, err
 }

@@ -3,22 +3,14 @@ package community
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/code"
-	bolt "go.etcd.io/bbolt"
 )
-
-type linkCode struct {
-	Member  uint64    `json:"member"`
-	Expires time.Time `json:"expires"`
-}
 
 // NewLinkCode returns a one-time code, valid for Config.LinkTTL, with
 // which another chat account joins member's wallet (see Link).
@@ -27,14 +19,18 @@ func (c *Community) NewLinkCode(ctx context.Context, member uint64) (string, err
 		return "", err
 	}
 	var s string
-	err := c.members.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketLinks)
+	err := c.members.store.Update(ctx, func(tx Tx) error {
+		var lookErr error // a failed look-up ends the draw, and the transaction
 		var err error
-		if s, err = code.New(6, func(s string) bool { return b.Get([]byte(s)) == nil }); err != nil {
+		s, err = code.New(6, func(s string) bool {
+			_, taken, err := tx.LinkCode(s)
+			lookErr = cmp.Or(lookErr, err)
+			return !taken || err != nil
+		})
+		if err = cmp.Or(lookErr, err); err != nil {
 			return err
 		}
-		v, _ := json.Marshal(linkCode{Member: member, Expires: c.now().Add(c.cfg.LinkTTL)})
-		return b.Put([]byte(s), v)
+		return tx.PutLinkCode(s, LinkCode{Member: member, Expires: c.now().Add(c.cfg.LinkTTL)})
 	})
 	return s, err
 }
@@ -59,15 +55,14 @@ func (c *Community) Link(ctx context.Context, actor Actor, code string) (LinkRes
 	}
 	code = strings.ToUpper(strings.TrimSpace(code))
 	var res LinkResult
-	var j job
-	err := c.members.db.Update(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketLinks).Get([]byte(code))
-		if v == nil {
-			return ErrBadLinkCode
-		}
-		var lc linkCode
-		if err := json.Unmarshal(v, &lc); err != nil {
+	var j Job
+	err := c.members.store.Update(ctx, func(tx Tx) error {
+		lc, ok, err := tx.LinkCode(code)
+		switch {
+		case err != nil:
 			return err
+		case !ok:
+			return ErrBadLinkCode
 		}
 		if !c.now().Before(lc.Expires) {
 			return ErrBadLinkCode
@@ -89,15 +84,15 @@ func (c *Community) Link(ctx context.Context, actor Actor, code string) (LinkRes
 		if granted, err := grantedBetween(tx, src.ID, dst.ID); err != nil || granted {
 			return cmp.Or(err, ErrLinkGranted)
 		}
-		if err := tx.Bucket(bucketLinks).Delete([]byte(code)); err != nil { // used up in the transaction that checked it
+		if err := tx.DeleteLinkCode(code); err != nil { // used up in the transaction that checked it
 			return err
 		}
 		for _, id := range src.Identities {
-			if err := tx.Bucket(bucketIdentities).Put(identityKey(id.Platform, id.UserID), idKey(dst.ID)); err != nil {
+			if err := tx.PutIdentity(id.Platform, id.UserID, dst.ID); err != nil {
 				return err
 			}
 			if id.Handle != "" {
-				if err := tx.Bucket(bucketHandles).Put(handleKey(id.Platform, id.Handle), idKey(dst.ID)); err != nil {
+				if err := tx.PutHandle(id.Platform, NormHandle(id.Handle), dst.ID); err != nil {
 					return err
 				}
 			}
@@ -105,16 +100,16 @@ func (c *Community) Link(ctx context.Context, actor Actor, code string) (LinkRes
 		dst.Identities = append(dst.Identities, src.Identities...)
 		dst.Merged = append(append(dst.Merged, src.ID), src.Merged...)
 		src.MergedInto, src.Identities = dst.ID, nil
-		if err := putMember(tx, src); err != nil {
+		if err := tx.PutMember(src); err != nil {
 			return err
 		}
-		if err := putMember(tx, dst); err != nil {
+		if err := tx.PutMember(dst); err != nil {
 			return err
 		}
-		j = job{Key: "link:" + strconv.FormatUint(src.ID, 10) + ":" + strconv.FormatUint(dst.ID, 10), Kind: "link",
+		j = Job{Key: "link:" + strconv.FormatUint(src.ID, 10) + ":" + strconv.FormatUint(dst.ID, 10), Kind: JobLink,
 			From: src.ID, To: dst.ID, Created: c.now()}
 		res = LinkResult{Member: dst, Folded: src.ID}
-		return putJob(tx, j)
+		return tx.PutJob(j)
 	})
 	if err != nil {
 		return LinkResult{}, err

@@ -1,11 +1,8 @@
 package community
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -14,17 +11,6 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
-	bolt "go.etcd.io/bbolt"
-)
-
-// Bucket names: community owns every bucket prefixed "community.".
-var (
-	bucketMembers    = []byte("community.members")    // member id → Member (JSON)
-	bucketIdentities = []byte("community.identities") // platform\0user id → member id
-	bucketHandles    = []byte("community.handles")    // platform\0lowercase handle → member id
-	bucketLinks      = []byte("community.links")      // link code → linkCode (JSON)
-	bucketChats      = []byte("community.chats")      // platform\0chat id → Chat (JSON)
-	bucketDays       = []byte("community.days")       // "checkin:<member>:<date>" → nil, for days that pay no points
 )
 
 // Identity is one platform account of a member.
@@ -66,7 +52,7 @@ type Chat struct {
 // Members stores members and maps platform accounts to them. It is safe for
 // concurrent use.
 type Members struct {
-	db     *bolt.DB
+	store  Store
 	now    func() time.Time
 	owners map[string]bool // "platform:user id" of owners from config
 
@@ -79,10 +65,12 @@ type Members struct {
 // MembersOption configures Members.
 type MembersOption func(*Members)
 
-// NewMembers creates the community buckets in db. owners lists
-// "platform:user id" accounts that are owners whatever the database says.
-func NewMembers(db *bolt.DB, owners []string, now func() time.Time, opts ...MembersOption) (*Members, error) {
-	m := &Members{db: db, now: now, owners: map[string]bool{}, touched: map[uint64]time.Time{}, chats: map[string]bool{},
+// NewMembers returns the members kept in store and loads its brand
+// chats. owners lists "platform:user id" accounts that are owners whatever
+// the store says. It fails when the store's data is not at SchemaVersion
+// (the store migrates it when it opens).
+func NewMembers(store Store, owners []string, now func() time.Time, opts ...MembersOption) (*Members, error) {
+	m := &Members{store: store, now: now, owners: map[string]bool{}, touched: map[uint64]time.Time{}, chats: map[string]bool{},
 		brand: brandChats{set: map[string]BrandChat{}}}
 	for _, o := range owners {
 		m.owners[o] = true
@@ -90,15 +78,13 @@ func NewMembers(db *bolt.DB, owners []string, now func() time.Time, opts ...Memb
 	for _, o := range opts {
 		o(m)
 	}
-	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMembers, bucketIdentities, bucketHandles, bucketLinks, bucketChats, bucketErased,
-			bucketBrand, bucketAudit, bucketAuditByMember, bucketAuditKeys, bucketGrantUsage, bucketJobs, bucketDays} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		if _, err := migrate(tx); err != nil {
+	err := store.View(context.Background(), func(tx ReadTx) error {
+		v, err := tx.SchemaVersion()
+		if err != nil {
 			return err
+		}
+		if v != SchemaVersion {
+			return fmt.Errorf("the store has community schema %d, this release's is %d", v, SchemaVersion)
 		}
 		return m.loadBrandChats(tx)
 	})
@@ -107,14 +93,6 @@ func NewMembers(db *bolt.DB, owners []string, now func() time.Time, opts ...Memb
 	}
 	return m, nil
 }
-
-func identityKey(platform, user string) []byte { return []byte(platform + "\x00" + user) }
-
-func handleKey(platform, handle string) []byte {
-	return []byte(platform + "\x00" + strings.ToLower(strings.TrimPrefix(handle, "@")))
-}
-
-func idKey(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
 
 // Resolve implements bots.Resolver: it returns the member behind the event's
 // sender, registering a newcomer as a member.
@@ -128,18 +106,18 @@ func (m *Members) Resolve(ctx context.Context, ev *bots.Event) (bots.Identity, e
 	now := m.now()
 	var mem Member
 	var isNew bool
-	err := m.db.View(func(tx *bolt.Tx) error {
+	err := m.store.View(ctx, func(tx ReadTx) error {
 		var err error
 		mem, err = memberByIdentity(tx, ev.Platform, ev.UserID)
 		return err
 	})
 	if errors.Is(err, ErrNoMember) {
-		mem, isNew, err = m.register(ev, now)
+		mem, isNew, err = m.register(ctx, ev, now)
 	}
 	if err != nil {
 		return bots.Identity{}, err
 	}
-	if err := m.noteActivity(ev, mem, now); err != nil {
+	if err := m.noteActivity(ctx, ev, mem, now); err != nil {
 		return bots.Identity{}, err
 	}
 	return bots.Identity{Member: mem.ID, Role: m.roleOf(mem), Locale: mem.Locale, New: isNew, BrandChat: m.brand.has(brandKeyOf(ev))}, nil
@@ -158,8 +136,8 @@ func (m *Members) roleOf(mem Member) bots.Role {
 
 // register creates a member for the event's sender, or returns the one a
 // concurrent event just created.
-func (m *Members) register(ev *bots.Event, now time.Time) (mem Member, isNew bool, err error) {
-	return m.create(NewMember{Platform: ev.Platform, UserID: ev.UserID, Handle: ev.Username, Name: cmp.Or(ev.Name, ev.Username), Invite: ev.Invite}, now)
+func (m *Members) register(ctx context.Context, ev *bots.Event, now time.Time) (mem Member, isNew bool, err error) {
+	return m.create(ctx, NewMember{Platform: ev.Platform, UserID: ev.UserID, Handle: ev.Username, Name: cmp.Or(ev.Name, ev.Username), Invite: ev.Invite}, now)
 }
 
 // NewMember is a member to create outside a chat (the web dashboard, an
@@ -182,7 +160,7 @@ func (m *Members) Create(ctx context.Context, nm NewMember) (mem Member, created
 	if nm.Platform == "" || nm.UserID == "" {
 		return Member{}, false, errNoAccount
 	}
-	return m.create(nm, m.now())
+	return m.create(ctx, nm, m.now())
 }
 
 // CreateMany registers many members in one transaction (an import, a
@@ -194,7 +172,7 @@ func (m *Members) CreateMany(ctx context.Context, nms []NewMember) ([]Member, er
 	}
 	now := m.now()
 	out := make([]Member, len(nms))
-	err := m.db.Update(func(tx *bolt.Tx) error {
+	err := m.store.Update(ctx, func(tx Tx) error {
 		for i, nm := range nms {
 			if nm.Platform == "" || nm.UserID == "" {
 				return fmt.Errorf("new member %d: %w", i, errNoAccount)
@@ -211,8 +189,8 @@ func (m *Members) CreateMany(ctx context.Context, nms []NewMember) ([]Member, er
 
 var errNoAccount = errors.New("community: a new member needs a platform and a user id")
 
-func (m *Members) create(nm NewMember, now time.Time) (mem Member, isNew bool, err error) {
-	err = m.db.Update(func(tx *bolt.Tx) error {
+func (m *Members) create(ctx context.Context, nm NewMember, now time.Time) (mem Member, isNew bool, err error) {
+	err = m.store.Update(ctx, func(tx Tx) error {
 		mem, isNew, err = createIn(tx, nm, now)
 		return err
 	})
@@ -220,32 +198,36 @@ func (m *Members) create(nm NewMember, now time.Time) (mem Member, isNew bool, e
 }
 
 // createIn registers nm in tx, or returns the member its account has.
-func createIn(tx *bolt.Tx, nm NewMember, now time.Time) (Member, bool, error) {
-	if existing, err := memberByIdentity(tx, nm.Platform, nm.UserID); err == nil {
+func createIn(tx Tx, nm NewMember, now time.Time) (Member, bool, error) {
+	existing, err := memberByIdentity(tx, nm.Platform, nm.UserID)
+	switch {
+	case err == nil:
 		return existing, false, nil
+	case !errors.Is(err, ErrNoMember):
+		return Member{}, false, err
 	}
-	id, err := tx.Bucket(bucketMembers).NextSequence()
+	id, err := tx.NextMemberID()
 	if err != nil {
 		return Member{}, false, err
 	}
 	mem := Member{ID: id, Name: nm.Name, Role: RoleMember, Locale: nm.Locale, Joined: now, LastActive: now, Invite: nm.Invite,
 		Identities: []Identity{{Platform: nm.Platform, UserID: nm.UserID, Handle: nm.Handle}}}
-	if err := tx.Bucket(bucketIdentities).Put(identityKey(nm.Platform, nm.UserID), idKey(id)); err != nil {
+	if err := tx.PutIdentity(nm.Platform, nm.UserID, id); err != nil {
 		return Member{}, false, err
 	}
 	if nm.Handle != "" {
-		if err := tx.Bucket(bucketHandles).Put(handleKey(nm.Platform, nm.Handle), idKey(id)); err != nil {
+		if err := tx.PutHandle(nm.Platform, NormHandle(nm.Handle), id); err != nil {
 			return Member{}, false, err
 		}
 	}
-	return mem, true, putMember(tx, mem)
+	return mem, true, tx.PutMember(mem)
 }
 
 // activityWrite is how stale LastActive may get before Resolve writes it:
 // often enough for win-back, rarely enough not to cost a write per message.
 const activityWrite = 10 * time.Minute
 
-func (m *Members) noteActivity(ev *bots.Event, mem Member, now time.Time) error {
+func (m *Members) noteActivity(ctx context.Context, ev *bots.Event, mem Member, now time.Time) error {
 	chatKey := ev.Platform + "\x00" + ev.ChatID
 	m.mu.Lock()
 	stale := now.Sub(m.touched[mem.ID]) > activityWrite && now.Sub(mem.LastActive) > activityWrite
@@ -259,7 +241,7 @@ func (m *Members) noteActivity(ev *bots.Event, mem Member, now time.Time) error 
 	if !stale && !handleChanged && !newChat && ev.Kind != bots.EventLeave {
 		return nil
 	}
-	return m.db.Update(func(tx *bolt.Tx) error {
+	return m.store.Update(ctx, func(tx Tx) error {
 		cur, err := getMember(tx, mem.ID)
 		if err != nil {
 			return err
@@ -276,22 +258,16 @@ func (m *Members) noteActivity(ev *bots.Event, mem Member, now time.Time) error 
 					cur.Identities[i].Handle = ev.Username
 				}
 			}
-			if err := tx.Bucket(bucketHandles).Put(handleKey(ev.Platform, ev.Username), idKey(cur.ID)); err != nil {
+			if err := tx.PutHandle(ev.Platform, NormHandle(ev.Username), cur.ID); err != nil {
 				return err
 			}
 		}
 		if newChat {
-			c, _ := json.Marshal(Chat{Platform: ev.Platform, ID: ev.ChatID, Server: ev.Server, Kind: chatKindOf(ev.Chat), LastSeen: now})
-			if err := tx.Bucket(bucketChats).Put([]byte(chatKey), c); err != nil {
+			if err := tx.PutChat(Chat{Platform: ev.Platform, ID: ev.ChatID, Server: ev.Server, Kind: chatKindOf(ev.Chat), LastSeen: now}); err != nil {
 				return err
 			}
-			if ev.Chat != bots.ChatPrivate {
-				if err := tx.Bucket(bucketGroups).Put([]byte(chatKey), nil); err != nil {
-					return err
-				}
-			}
 		}
-		return putMember(tx, cur)
+		return tx.PutMember(cur)
 	})
 }
 
@@ -311,18 +287,21 @@ func (m *Members) LookupMention(ctx context.Context, platform, mention string) (
 		return 0, err
 	}
 	var id uint64
-	err := m.db.View(func(tx *bolt.Tx) error {
+	err := m.store.View(ctx, func(tx ReadTx) error {
 		if inner, ok := strings.CutPrefix(mention, "<@"); ok {
 			user := strings.TrimPrefix(strings.TrimSuffix(inner, ">"), "!")
 			mem, err := memberByIdentity(tx, platform, user)
 			id = mem.ID
 			return err
 		}
-		v := tx.Bucket(bucketHandles).Get(handleKey(platform, mention))
-		if v == nil {
+		mid, ok, err := tx.HandleMember(platform, NormHandle(mention))
+		switch {
+		case err != nil:
+			return err
+		case !ok:
 			return ErrNoMember
 		}
-		mem, err := getMember(tx, binary.BigEndian.Uint64(v))
+		mem, err := getMember(tx, mid)
 		id = mem.ID
 		return err
 	})
@@ -338,7 +317,7 @@ func (m *Members) Get(ctx context.Context, id uint64) (Member, error) {
 		return Member{}, err
 	}
 	var mem Member
-	err := m.db.View(func(tx *bolt.Tx) error {
+	err := m.store.View(ctx, func(tx ReadTx) error {
 		var err error
 		mem, err = getMember(tx, id)
 		return err
@@ -352,7 +331,7 @@ func (m *Members) Update(ctx context.Context, id uint64, fn func(*Member) error)
 		return Member{}, err
 	}
 	var mem Member
-	err := m.db.Update(func(tx *bolt.Tx) error {
+	err := m.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if mem, err = getMember(tx, id); err != nil {
 			return err
@@ -360,7 +339,7 @@ func (m *Members) Update(ctx context.Context, id uint64, fn func(*Member) error)
 		if err := fn(&mem); err != nil {
 			return err
 		}
-		return putMember(tx, mem)
+		return tx.PutMember(mem)
 	})
 	return mem, err
 }
@@ -368,7 +347,7 @@ func (m *Members) Update(ctx context.Context, id uint64, fn func(*Member) error)
 // Names returns display names for member ids; unknown and erased members get "#<id>".
 func (m *Members) Names(ctx context.Context, ids []uint64) (map[uint64]string, error) {
 	out := make(map[uint64]string, len(ids))
-	err := m.db.View(func(tx *bolt.Tx) error {
+	err := m.store.View(ctx, func(tx ReadTx) error {
 		for _, id := range ids {
 			if mem, err := getMember(tx, id); err == nil && mem.Name != "" {
 				out[id] = mem.Name
@@ -387,19 +366,17 @@ func (m *Members) WithRole(ctx context.Context, role bots.Role) ([]Member, error
 		return nil, err
 	}
 	var out []Member
-	err := m.db.View(func(tx *bolt.Tx) error {
-		prefix := append([]byte(cmpRole(RoleAt(role))), 0)
-		cur := tx.Bucket(bucketByRole).Cursor()
-		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-			mem, err := getMember(tx, binary.BigEndian.Uint64(k[len(prefix):]))
+	err := m.store.View(ctx, func(tx ReadTx) error {
+		return tx.MemberIDsWithRole(RoleAt(role), func(id uint64) error {
+			mem, err := getMember(tx, id)
 			if err != nil {
 				return err
 			}
 			if mem.Role.Level() == role {
 				out = append(out, mem)
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	return out, err
 }
@@ -455,7 +432,7 @@ func (m *Members) byIdentity(ctx context.Context, platform, user string) (Member
 		return Member{}, err
 	}
 	var mem Member
-	err := m.db.View(func(tx *bolt.Tx) error {
+	err := m.store.View(ctx, func(tx ReadTx) error {
 		var err error
 		mem, err = memberByIdentity(tx, platform, user)
 		return err
@@ -469,13 +446,13 @@ func (m *Members) markDay(ctx context.Context, key string) (first bool, err erro
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	err = m.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketDays)
-		if b.Get([]byte(key)) != nil {
-			return nil
+	err = m.store.Update(ctx, func(tx Tx) error {
+		marked, err := tx.DayMarked(key)
+		if err != nil || marked {
+			return err
 		}
 		first = true
-		return b.Put([]byte(key), nil)
+		return tx.MarkDay(key)
 	})
 	return first, err
 }
@@ -486,71 +463,48 @@ func (m *Members) Chats(ctx context.Context, kind ChatKind) ([]Chat, error) {
 		return nil, err
 	}
 	var out []Chat
-	err := m.db.View(func(tx *bolt.Tx) error {
-		decode := func(v []byte) error {
-			var c Chat
-			if err := json.Unmarshal(v, &c); err != nil {
-				return err
-			}
+	err := m.store.View(ctx, func(tx ReadTx) error {
+		add := func(c Chat) error {
 			if c.Kind == kind {
 				out = append(out, c)
 			}
 			return nil
 		}
 		if kind == ChatGroup { // the group index: not one record per member's private chat
-			chats := tx.Bucket(bucketChats)
-			return tx.Bucket(bucketGroups).ForEach(func(k, _ []byte) error { return decode(chats.Get(k)) })
+			return tx.GroupChats(add)
 		}
-		return tx.Bucket(bucketChats).ForEach(func(_, v []byte) error { return decode(v) })
+		return tx.Chats(add)
 	})
 	return out, err
 }
 
-func memberByIdentity(tx *bolt.Tx, platform, user string) (Member, error) {
-	v := tx.Bucket(bucketIdentities).Get(identityKey(platform, user))
-	if v == nil {
+func memberByIdentity(tx ReadTx, platform, user string) (Member, error) {
+	id, ok, err := tx.IdentityMember(platform, user)
+	switch {
+	case err != nil:
+		return Member{}, err
+	case !ok:
 		return Member{}, ErrNoMember
 	}
-	return getMember(tx, binary.BigEndian.Uint64(v))
+	return getMember(tx, id)
 }
 
 // getMember loads a member, following MergedInto to the member that now owns
 // the identity.
-func getMember(tx *bolt.Tx, id uint64) (Member, error) {
+func getMember(tx ReadTx, id uint64) (Member, error) {
 	for range 8 {
-		v := tx.Bucket(bucketMembers).Get(idKey(id))
-		if v == nil {
+		mem, ok, err := tx.Member(id)
+		switch {
+		case err != nil:
+			return Member{}, err
+		case !ok:
 			return Member{}, fmt.Errorf("member %d: %w", id, ErrNoMember)
-		}
-		var mem Member
-		if err := json.Unmarshal(v, &mem); err != nil {
-			return Member{}, fmt.Errorf("decode member %d: %w", id, err)
-		}
-		if mem.MergedInto == 0 {
+		case mem.MergedInto == 0:
 			return mem, nil
 		}
 		id = mem.MergedInto
 	}
 	return Member{}, fmt.Errorf("member %d: merge chain too long: %w", id, ErrNoMember)
-}
-
-// putMember writes a member and keeps the member indexes in step.
-func putMember(tx *bolt.Tx, mem Member) error {
-	b := tx.Bucket(bucketMembers)
-	var old Member
-	if v := b.Get(idKey(mem.ID)); v != nil {
-		if err := json.Unmarshal(v, &old); err != nil {
-			return fmt.Errorf("member %d: %w", mem.ID, err)
-		}
-	}
-	v, err := json.Marshal(mem)
-	if err != nil {
-		return err
-	}
-	if err := b.Put(idKey(mem.ID), v); err != nil {
-		return err
-	}
-	return reindexMember(tx, old, mem)
 }
 
 var _ bots.Resolver = (*Members)(nil)

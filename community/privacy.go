@@ -2,7 +2,6 @@ package community
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -12,12 +11,7 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
-	bolt "go.etcd.io/bbolt"
 )
-
-// bucketErased holds a hash of each erased platform account, so erasing
-// and rejoining cannot farm the signup bonus. It stores no readable id.
-var bucketErased = []byte("community.erased")
 
 // Export is everything loyalbot stores about one member.
 type Export struct {
@@ -103,8 +97,8 @@ func (c *Community) Erase(ctx context.Context, actor Actor, member uint64) error
 			return err
 		}
 	}
-	var j job
-	err := c.members.db.Update(func(tx *bolt.Tx) error {
+	var j Job
+	err := c.members.store.Update(ctx, func(tx Tx) error {
 		m, err := getMember(tx, member)
 		if err != nil {
 			return err
@@ -113,23 +107,25 @@ func (c *Community) Erase(ctx context.Context, actor Actor, member uint64) error
 			return fmt.Errorf("erase member %d: %w", member, ErrNoMember)
 		}
 		for _, id := range m.Identities {
-			if err := tx.Bucket(bucketIdentities).Delete(identityKey(id.Platform, id.UserID)); err != nil {
+			if err := tx.DeleteIdentity(id.Platform, id.UserID); err != nil {
 				return err
 			}
 			if id.Handle != "" {
-				if err := tx.Bucket(bucketHandles).Delete(handleKey(id.Platform, id.Handle)); err != nil {
+				if err := tx.DeleteHandle(id.Platform, NormHandle(id.Handle)); err != nil {
 					return err
 				}
 			}
-			if err := tx.Bucket(bucketErased).Put(erasedKey(id.Platform, id.UserID), nil); err != nil {
+			// A hash, so erasing and rejoining cannot farm the signup
+			// bonus; it stores no readable id.
+			if err := tx.PutErased(HashAccount(id.Platform, id.UserID)); err != nil {
 				return err
 			}
 		}
-		if err := putMember(tx, Member{ID: m.ID, Role: RoleMember, Joined: m.Joined, Erased: c.now(), Merged: m.Merged}); err != nil {
+		if err := tx.PutMember(Member{ID: m.ID, Role: RoleMember, Joined: m.Joined, Erased: c.now(), Merged: m.Merged}); err != nil {
 			return err
 		}
-		j = job{Key: "erase:" + strconv.FormatUint(m.ID, 10), Kind: "erase", Member: m.ID, Created: c.now()}
-		return putJob(tx, j)
+		j = Job{Key: "erase:" + strconv.FormatUint(m.ID, 10), Kind: JobErase, Member: m.ID, Created: c.now()}
+		return tx.PutJob(j)
 	})
 	if err != nil {
 		return err
@@ -189,31 +185,24 @@ func (c *Community) finishErase(ctx context.Context, member uint64) error {
 	if err := c.step("erase", 3); err != nil {
 		return err
 	}
-	return c.members.db.Update(func(tx *bolt.Tx) error { return scrubAudit(tx, member) })
-}
-
-func erasedKey(platform, user string) []byte {
-	sum := sha256.Sum256([]byte(platform + "\x00" + user))
-	return sum[:]
-}
-
-// wasErased reports whether a platform account erased its data before.
-func wasErased(tx *bolt.Tx, platform, user string) bool {
-	b := tx.Bucket(bucketErased)
-	return b != nil && b.Get(erasedKey(platform, user)) != nil
+	return c.members.store.Update(ctx, func(tx Tx) error { return scrubAudit(tx, member) })
 }
 
 // signupAllowed reports whether the member may receive the signup bonus:
 // not when one of its accounts erased its data before.
 func (m *Members) signupAllowed(ctx context.Context, id uint64) (bool, error) {
 	allowed := true
-	err := m.db.View(func(tx *bolt.Tx) error {
+	err := m.store.View(ctx, func(tx ReadTx) error {
 		mem, err := getMember(tx, id)
 		if err != nil {
 			return err
 		}
 		for _, idt := range mem.Identities {
-			if wasErased(tx, idt.Platform, idt.UserID) {
+			erased, err := tx.Erased(HashAccount(idt.Platform, idt.UserID))
+			if err != nil {
+				return err
+			}
+			if erased {
 				allowed = false
 			}
 		}

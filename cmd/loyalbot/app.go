@@ -11,6 +11,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
+	communitybolt "github.com/loyalbot/loyalbot/community/bolt"
 	"github.com/loyalbot/loyalbot/community/chat"
 	"github.com/loyalbot/loyalbot/community/schedule"
 	"github.com/loyalbot/loyalbot/community/support"
@@ -128,7 +129,11 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if cfg.Discord.GuildID != "" {
 		guilds = append(guilds, cfg.Discord.GuildID)
 	}
-	if a.Members, err = community.NewMembers(a.DB, owners, now,
+	cstore, err := communitybolt.Open(a.DB)
+	if err != nil {
+		return err
+	}
+	if a.Members, err = community.NewMembers(cstore, owners, now,
 		community.WithBrandChats(bots.Telegram, cfg.Telegram.Chats...), community.WithBrandChats(bots.Discord, guilds...)); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 // Package communitytest wires the community the way cmd/loyalbot does —
 // ledger, members, router with its middleware — on a temporary database,
-// for tests of the community and of the chat adapters.
+// for tests of the community and of the chat adapters; and StoreSuite,
+// the conformance suite any community.Store must pass.
 package communitytest
 
 import (
@@ -11,6 +12,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
+	communitybolt "github.com/loyalbot/loyalbot/community/bolt"
 	"github.com/loyalbot/loyalbot/community/chat"
 	"github.com/loyalbot/loyalbot/community/support"
 	supportbolt "github.com/loyalbot/loyalbot/community/support/bolt"
@@ -21,7 +23,6 @@ import (
 	ordersbolt "github.com/loyalbot/loyalbot/loyalty/orders/bolt"
 	"github.com/loyalbot/loyalbot/ugc"
 	ugcbolt "github.com/loyalbot/loyalbot/ugc/bolt"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Start is the clock's time when a Stack is built: a Tuesday morning.
@@ -30,7 +31,7 @@ var Start = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
 // Stack is a wired community.
 type Stack struct {
 	Clock     *loyaltytest.Clock
-	DB        *bolt.DB
+	Store     community.Store // the members' store, on the stack's database
 	Ledger    *loyalty.Ledger
 	Members   *community.Members
 	Community *community.Community
@@ -39,6 +40,8 @@ type Stack struct {
 	UGC       *ugc.Service
 	Orders    *orders.Service
 	Tickets   *support.Tickets // set by an extra option that wires customer service
+
+	ticketStore func() (*supportbolt.Store, error) // opens tickets on the stack's database
 }
 
 // Config returns the default point rules changed by set, for a Stack.
@@ -64,13 +67,13 @@ func New(tb testing.TB, cfg community.Config, owners ...string) *Stack {
 }
 
 // NewWith is New with more community options, built by extra from the
-// stack so far (its DB, ledger and members are ready), and members
+// stack so far (its store, ledger and members are ready), and members
 // options such as community.WithBrandChats.
 func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*Stack) []community.Option, mopts ...community.MembersOption) *Stack {
 	tb.Helper()
 	clk := loyaltytest.NewClock(Start)
 	db := bolttest.OpenDB(tb)
-	st := &Stack{Clock: clk, DB: db}
+	st := &Stack{Clock: clk, ticketStore: func() (*supportbolt.Store, error) { return supportbolt.Open(db) }}
 	l := bolttest.OpenLedgerOn(tb, db, loyalty.Config{Now: clk.Now, OnTierChange: func(ctx context.Context, tc loyalty.TierChange) {
 		if st.Community != nil {
 			st.Community.TierChanged(ctx, tc)
@@ -81,10 +84,20 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 			tb.Fatal(err)
 		}
 	}
-	members, err := community.NewMembers(db, owners, clk.Now, mopts...)
+	cstore, err := communitybolt.Open(db)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	st.Store = cstore
+	members, err := community.NewMembers(cstore, owners, clk.Now, mopts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { // before the database closes
+		if err := members.Verify(context.Background()); err != nil {
+			tb.Errorf("community invariants: %v", err)
+		}
+	})
 	hub := bots.NewHub()
 	ustore, err := ugcbolt.Open(db)
 	if err != nil {
@@ -139,7 +152,7 @@ func (s *Stack) Balance(tb testing.TB, platform, user string) int64 {
 // its clock, and sets s.Tickets to them.
 func (s *Stack) OpenTickets(tb testing.TB) *support.Tickets {
 	tb.Helper()
-	store, err := supportbolt.Open(s.DB)
+	store, err := s.ticketStore()
 	if err != nil {
 		tb.Fatal(err)
 	}

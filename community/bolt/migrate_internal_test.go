@@ -1,4 +1,4 @@
-package community
+package bolt
 
 import (
 	"path/filepath"
@@ -6,18 +6,19 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/loyalbot/loyalbot/community"
+	bbolt "go.etcd.io/bbolt"
 )
 
 func TestMigrate(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "m.db"), 0o600, nil)
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "m.db"), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	put := func(bucket, key, val string) {
 		t.Helper()
-		if err := db.Update(func(tx *bolt.Tx) error {
+		if err := db.Update(func(tx *bbolt.Tx) error {
 			b, err := tx.CreateBucketIfNotExists([]byte(bucket))
 			if err != nil {
 				return err
@@ -29,12 +30,12 @@ func TestMigrate(t *testing.T) {
 	}
 	get := func(bucket, key string) (v string) {
 		t.Helper()
-		_ = db.View(func(tx *bolt.Tx) error { v = string(tx.Bucket([]byte(bucket)).Get([]byte(key))); return nil })
+		_ = db.View(func(tx *bbolt.Tx) error { v = string(tx.Bucket([]byte(bucket)).Get([]byte(key))); return nil })
 		return v
 	}
 	migrateOnce := func() (int, error) {
 		var from int
-		err := db.Update(func(tx *bolt.Tx) (err error) { from, err = migrate(tx); return err })
+		err := db.Update(func(tx *bbolt.Tx) (err error) { from, err = migrate(tx); return err })
 		return from, err
 	}
 	put("community.members", "a", `{"id":1,"role":3,"name":"ann"}`)
@@ -47,7 +48,7 @@ func TestMigrate(t *testing.T) {
 		{"community.members", "a", `"role":"manager"`},
 		{"community.members", "b", `"name":"ben"`},
 		{"community.chats", "c", `"kind":"private"`},
-		{"community.meta", "schema", strconv.Itoa(SchemaVersion)},
+		{"community.meta", "schema", strconv.Itoa(community.SchemaVersion)},
 	} {
 		if got := get(tc.bucket, tc.key); !strings.Contains(got, tc.want) {
 			t.Errorf("%s/%s = %s, want %s", tc.bucket, tc.key, got, tc.want)
@@ -55,11 +56,11 @@ func TestMigrate(t *testing.T) {
 	}
 	before := get("community.members", "a")
 	roles := 0
-	_ = db.View(func(tx *bolt.Tx) error { roles = tx.Bucket(bucketByRole).Stats().KeyN; return nil })
+	_ = db.View(func(tx *bbolt.Tx) error { roles = tx.Bucket(bucketByRole).Stats().KeyN; return nil })
 	if roles != 2 {
 		t.Errorf("the role index has %d members, want 2 (built by the migration)", roles)
 	}
-	if from, err := migrateOnce(); err != nil || from != SchemaVersion || get("community.members", "a") != before {
+	if from, err := migrateOnce(); err != nil || from != community.SchemaVersion || get("community.members", "a") != before {
 		t.Errorf("second migration from %d (%v) changed %s", from, err, get("community.members", "a"))
 	}
 	put("community.meta", "schema", "99")
