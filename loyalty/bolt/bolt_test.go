@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,4 +179,42 @@ func binaryU64(v uint64) []byte {
 		b[7-i] = byte(v >> (8 * i))
 	}
 	return b
+}
+
+// countingStore counts the transactions the ledger asks for.
+type countingStore struct {
+	*loyaltybolt.Store
+	updates atomic.Int64
+}
+
+func (c *countingStore) Update(ctx context.Context, fn func(loyalty.Tx) error) error {
+	c.updates.Add(1)
+	return c.Store.Update(ctx, fn)
+}
+
+// TestLedger_GroupCommit: concurrent writes share Store.Update calls, so
+// many writes pay for one fsync.
+func TestLedger_GroupCommit(t *testing.T) {
+	s := &countingStore{Store: bolttest.OpenStore(t, bolttest.OpenDurableDB(t))}
+	l := loyaltytest.OpenLedger(t, s, loyalty.Config{})
+	const writers, each = 64, 20
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if _, err := l.Credit(ctx, loyalty.Member(uint64(w+1)), "checkin", 1, fmt.Sprint(w, "/", i), ""); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	n := s.updates.Load()
+	t.Logf("%d credits in %d transactions", writers*each, n)
+	if n >= writers*each/4 {
+		t.Errorf("%d credits took %d transactions: no group commit", writers*each, n)
+	}
 }
