@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+
 	"github.com/loyalbot/loyalbot/community"
 )
 
@@ -13,7 +15,7 @@ type auditTxn struct{ bucketTx }
 
 func (t *auditTxn) AuditEntry(id uint64) (community.AuditEntry, bool, error) {
 	var e community.AuditEntry
-	ok, err := getJSON(t.b(bucketAudit).Get(u64(id)), &e)
+	ok, err := boltrec.GetJSON(t.b(bucketAudit).Get(u64(id)), &e)
 	if err != nil {
 		return community.AuditEntry{}, false, fmt.Errorf("decode audit entry %d: %w", id, err)
 	}
@@ -23,7 +25,7 @@ func (t *auditTxn) AuditEntry(id uint64) (community.AuditEntry, bool, error) {
 func (t *auditTxn) AuditEntries(order community.Order, fn func(community.AuditEntry) error) error {
 	return walk(t.b(bucketAudit), order, func(k, v []byte) error {
 		var e community.AuditEntry
-		if _, err := getJSON(v, &e); err != nil {
+		if _, err := boltrec.GetJSON(v, &e); err != nil {
 			return fmt.Errorf("decode audit entry %x: %w", k, err)
 		}
 		return fn(e)
@@ -40,7 +42,7 @@ func (t *auditTxn) AuditIDsOf(member uint64, fn func(id uint64) error) error {
 }
 
 func (t *auditTxn) AuditIDByKey(key string) (uint64, bool, error) {
-	id, ok, err := getID(t.b(bucketAuditKeys).Get([]byte(key)))
+	id, ok, err := boltrec.ID(t.b(bucketAuditKeys).Get([]byte(key)))
 	if err != nil {
 		return 0, false, fmt.Errorf("audit entry under key %s: %w", key, err)
 	}
@@ -67,7 +69,7 @@ func (t *auditTxn) PutAuditEntry(e community.AuditEntry) error {
 	if err != nil {
 		return err
 	}
-	if err := putJSON(t.b(bucketAudit), u64(e.ID), e); err != nil {
+	if err := boltrec.PutJSON(t.b(bucketAudit), u64(e.ID), e); err != nil {
 		return err
 	}
 	byMember := t.b(bucketAuditByMember)
@@ -89,7 +91,7 @@ func (t *auditTxn) PutAuditEntry(e community.AuditEntry) error {
 	}
 	keys := t.b(bucketAuditKeys)
 	if found && old.Key != "" && old.Key != e.Key {
-		if id, _, _ := getID(keys.Get([]byte(old.Key))); id == e.ID {
+		if id, _, _ := boltrec.ID(keys.Get([]byte(old.Key))); id == e.ID {
 			if err := keys.Delete([]byte(old.Key)); err != nil {
 				return err
 			}

@@ -3,6 +3,8 @@ package bolt
 import (
 	"fmt"
 
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+
 	"github.com/loyalbot/loyalbot/community"
 )
 
@@ -11,7 +13,7 @@ type chatTxn struct{ bucketTx }
 
 func decodeChat(k, v []byte) (community.Chat, error) {
 	var c community.Chat
-	if _, err := getJSON(v, &c); err != nil {
+	if _, err := boltrec.GetJSON(v, &c); err != nil {
 		return community.Chat{}, fmt.Errorf("decode chat %q: %w", k, err)
 	}
 	return c, nil
@@ -46,7 +48,7 @@ func (t *chatTxn) GroupChats(fn func(community.Chat) error) error {
 // by its kind.
 func (t *chatTxn) PutChat(c community.Chat) error {
 	k := nameKey(c.Platform, c.ID)
-	if err := putJSON(t.b(bucketChats), k, c); err != nil {
+	if err := boltrec.PutJSON(t.b(bucketChats), k, c); err != nil {
 		return err
 	}
 	if c.Kind == community.ChatGroup {
@@ -58,7 +60,7 @@ func (t *chatTxn) PutChat(c community.Chat) error {
 func (t *chatTxn) BrandChats(fn func(community.BrandChat) error) error {
 	return walk(t.b(bucketBrand), community.OldestFirst, func(k, v []byte) error {
 		var bc community.BrandChat
-		if _, err := getJSON(v, &bc); err != nil {
+		if _, err := boltrec.GetJSON(v, &bc); err != nil {
 			return fmt.Errorf("brand chat %q: %w", k, err)
 		}
 		return fn(bc)
@@ -66,7 +68,7 @@ func (t *chatTxn) BrandChats(fn func(community.BrandChat) error) error {
 }
 
 func (t *chatTxn) PutBrandChat(bc community.BrandChat) error {
-	return putJSON(t.b(bucketBrand), nameKey(bc.Platform, bc.ID), bc)
+	return boltrec.PutJSON(t.b(bucketBrand), nameKey(bc.Platform, bc.ID), bc)
 }
 
 func (t *chatTxn) DeleteBrandChat(platform, id string) error {

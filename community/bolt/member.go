@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+
 	"github.com/loyalbot/loyalbot/community"
 	bbolt "go.etcd.io/bbolt"
 )
@@ -15,7 +17,7 @@ type memberTxn struct{ bucketTx }
 
 func (t *memberTxn) Member(id uint64) (community.Member, bool, error) {
 	var m community.Member
-	ok, err := getJSON(t.b(bucketMembers).Get(u64(id)), &m)
+	ok, err := boltrec.GetJSON(t.b(bucketMembers).Get(u64(id)), &m)
 	if err != nil {
 		return community.Member{}, false, fmt.Errorf("decode member %d: %w", id, err)
 	}
@@ -25,7 +27,7 @@ func (t *memberTxn) Member(id uint64) (community.Member, bool, error) {
 func (t *memberTxn) Members(fn func(community.Member) error) error {
 	return walk(t.b(bucketMembers), community.OldestFirst, func(k, v []byte) error {
 		var m community.Member
-		if _, err := getJSON(v, &m); err != nil {
+		if _, err := boltrec.GetJSON(v, &m); err != nil {
 			return fmt.Errorf("decode member %x: %w", k, err)
 		}
 		return fn(m)
@@ -68,7 +70,7 @@ func (t *memberTxn) PutMember(m community.Member) error {
 	if err != nil {
 		return err
 	}
-	if err := putJSON(t.b(bucketMembers), u64(m.ID), m); err != nil {
+	if err := boltrec.PutJSON(t.b(bucketMembers), u64(m.ID), m); err != nil {
 		return err
 	}
 	return t.reindex(old, m)
@@ -140,7 +142,7 @@ func walkTimes(b *bbolt.Bucket, order community.Order, fn func(t time.Time, id u
 type accountTxn struct{ bucketTx }
 
 func (t *accountTxn) IdentityMember(platform, user string) (uint64, bool, error) {
-	id, ok, err := getID(t.b(bucketIdentities).Get(nameKey(platform, user)))
+	id, ok, err := boltrec.ID(t.b(bucketIdentities).Get(nameKey(platform, user)))
 	if err != nil {
 		return 0, false, fmt.Errorf("account %s:%s: %w", platform, user, err)
 	}
@@ -152,7 +154,7 @@ func (t *accountTxn) Identities(fn func(platform, user string, member uint64) er
 }
 
 func (t *accountTxn) HandleMember(platform, handle string) (uint64, bool, error) {
-	id, ok, err := getID(t.b(bucketHandles).Get(nameKey(platform, handle)))
+	id, ok, err := boltrec.ID(t.b(bucketHandles).Get(nameKey(platform, handle)))
 	if err != nil {
 		return 0, false, fmt.Errorf("handle %s:%s: %w", platform, handle, err)
 	}
@@ -186,7 +188,7 @@ func walkNames(b *bbolt.Bucket, fn func(platform, name string, member uint64) er
 		if err != nil {
 			return err
 		}
-		id, _, err := getID(v)
+		id, _, err := boltrec.ID(v)
 		if err != nil {
 			return fmt.Errorf("%s:%s: %w", platform, name, err)
 		}

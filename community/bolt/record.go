@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+
 	"github.com/loyalbot/loyalbot/community"
 	bbolt "go.etcd.io/bbolt"
 )
@@ -16,7 +18,7 @@ func (t *recordTxn) SchemaVersion() (int, error) { return schemaVersion(t.b(buck
 
 func (t *recordTxn) LinkCode(code string) (community.LinkCode, bool, error) {
 	var lc community.LinkCode
-	ok, err := getJSON(t.b(bucketLinks).Get([]byte(code)), &lc)
+	ok, err := boltrec.GetJSON(t.b(bucketLinks).Get([]byte(code)), &lc)
 	if err != nil {
 		return community.LinkCode{}, false, fmt.Errorf("decode link code %s: %w", code, err)
 	}
@@ -24,7 +26,7 @@ func (t *recordTxn) LinkCode(code string) (community.LinkCode, bool, error) {
 }
 
 func (t *recordTxn) PutLinkCode(code string, lc community.LinkCode) error {
-	return putJSON(t.b(bucketLinks), []byte(code), lc)
+	return boltrec.PutJSON(t.b(bucketLinks), []byte(code), lc)
 }
 
 func (t *recordTxn) DeleteLinkCode(code string) error { return t.b(bucketLinks).Delete([]byte(code)) }
@@ -46,14 +48,16 @@ func (t *recordTxn) MarkDay(key string) error { return t.b(bucketDays).Put([]byt
 func (t *recordTxn) Jobs(fn func(community.Job) error) error {
 	return walk(t.b(bucketJobs), community.OldestFirst, func(k, v []byte) error {
 		var j community.Job
-		if _, err := getJSON(v, &j); err != nil {
+		if _, err := boltrec.GetJSON(v, &j); err != nil {
 			return fmt.Errorf("decode job %q: %w", k, err)
 		}
 		return fn(j)
 	})
 }
 
-func (t *recordTxn) PutJob(j community.Job) error { return putJSON(t.b(bucketJobs), []byte(j.Key), j) }
+func (t *recordTxn) PutJob(j community.Job) error {
+	return boltrec.PutJSON(t.b(bucketJobs), []byte(j.Key), j)
+}
 
 func (t *recordTxn) DeleteJob(key string) error { return t.b(bucketJobs).Delete([]byte(key)) }
 

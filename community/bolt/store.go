@@ -39,9 +39,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"strings"
+
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
 
 	"github.com/loyalbot/loyalbot/community"
 	bbolt "go.etcd.io/bbolt"
@@ -152,49 +153,6 @@ func splitName(k []byte) (platform, name string, err error) {
 	return platform, name, nil
 }
 
-// getID decodes a stored id; ok is false when v is nil (no such key).
-func getID(v []byte) (id uint64, ok bool, err error) {
-	switch {
-	case v == nil:
-		return 0, false, nil
-	case len(v) != 8:
-		return 0, false, fmt.Errorf("stored id %x is not 8 bytes", v)
-	}
-	return binary.BigEndian.Uint64(v), true, nil
-}
-
-// getJSON decodes a stored record into into; ok is false when v is nil
-// (no such key).
-func getJSON(v []byte, into any) (ok bool, err error) {
-	if v == nil {
-		return false, nil
-	}
-	return true, json.Unmarshal(v, into)
-}
-
-func putJSON(b *bbolt.Bucket, k []byte, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(k, data)
-}
-
-// walk calls fn with each key and value of b, in order.
-func walk(b *bbolt.Bucket, order community.Order, fn func(k, v []byte) error) error {
-	c := b.Cursor()
-	first, next := c.First, c.Next
-	if order == community.NewestFirst {
-		first, next = c.Last, c.Prev
-	}
-	for k, v := first(); k != nil; k, v = next() {
-		if err := fn(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // walkPrefix calls fn with the rest of each key of bucket name that
 // starts with prefix, in order.
 func (t bucketTx) walkPrefix(name, prefix []byte, fn func(rest []byte) error) error {
@@ -212,3 +170,8 @@ var (
 	_ community.Store = (*Store)(nil)
 	_ community.Tx    = (*txn)(nil)
 )
+
+// walk calls fn with each key and value of b, in order.
+func walk(b *bbolt.Bucket, order community.Order, fn func(k, v []byte) error) error {
+	return boltrec.Walk(b, order == community.NewestFirst, fn)
+}

@@ -3,13 +3,15 @@ package bolt
 import (
 	"fmt"
 
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
 func (t *recordTxn) Payment(key string) (loyalty.Posting, bool, error) {
 	var p loyalty.Posting
-	ok, err := getJSON(t.b(bucketPayments).Get([]byte(key)), &p)
+	ok, err := boltrec.GetJSON(t.b(bucketPayments).Get([]byte(key)), &p)
 	if err != nil {
 		return loyalty.Posting{}, false, fmt.Errorf("decode payment %s: %w", key, err)
 	}
@@ -19,7 +21,7 @@ func (t *recordTxn) Payment(key string) (loyalty.Posting, bool, error) {
 func (t *recordTxn) Payments(fn func(loyalty.Posting) error) error {
 	return walk(t.b(bucketPayments), ugc.OldestFirst, func(k, v []byte) error {
 		var p loyalty.Posting
-		if _, err := getJSON(v, &p); err != nil {
+		if _, err := boltrec.GetJSON(v, &p); err != nil {
 			return fmt.Errorf("decode payment %s: %w", k, err)
 		}
 		return fn(p)
@@ -27,7 +29,7 @@ func (t *recordTxn) Payments(fn func(loyalty.Posting) error) error {
 }
 
 func (t *recordTxn) PutPayment(p loyalty.Posting) error {
-	return putJSON(t.b(bucketPayments), []byte(p.Key), p)
+	return boltrec.PutJSON(t.b(bucketPayments), []byte(p.Key), p)
 }
 
 func (t *recordTxn) DeletePayment(key string) error { return t.b(bucketPayments).Delete([]byte(key)) }

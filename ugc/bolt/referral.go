@@ -3,11 +3,13 @@ package bolt
 import (
 	"fmt"
 
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
 func (t *referralTxn) CodeOwner(code string) (uint64, bool, error) {
-	member, ok, err := getID(t.b(bucketCodes).Get([]byte(code)))
+	member, ok, err := boltrec.ID(t.b(bucketCodes).Get([]byte(code)))
 	if err != nil {
 		return 0, false, fmt.Errorf("owner of code %s: %w", code, err)
 	}
@@ -35,7 +37,7 @@ func (t *referralTxn) DeleteMemberCode(member uint64) error {
 
 func (t *referralTxn) Referral(referee uint64) (ugc.Referral, bool, error) {
 	var ref ugc.Referral
-	ok, err := getJSON(t.b(bucketReferrals).Get(u64(referee)), &ref)
+	ok, err := boltrec.GetJSON(t.b(bucketReferrals).Get(u64(referee)), &ref)
 	if err != nil {
 		return ugc.Referral{}, false, fmt.Errorf("decode referral of %d: %w", referee, err)
 	}
@@ -49,7 +51,7 @@ func (t *referralTxn) RefereesOf(referrer uint64, fn func(referee uint64) error)
 func (t *referralTxn) RejectedReferrals(order ugc.Order, fn func(ugc.Referral) error) error {
 	return walk(t.b(bucketRejectedRef), order, func(k, v []byte) error {
 		var ref ugc.Referral
-		if _, err := getJSON(v, &ref); err != nil {
+		if _, err := boltrec.GetJSON(v, &ref); err != nil {
 			return fmt.Errorf("decode rejected referral %x: %w", k, err)
 		}
 		return fn(ref)
@@ -78,7 +80,7 @@ func (t *referralTxn) PutReferral(ref ugc.Referral) error {
 			return err
 		}
 	}
-	return putJSON(t.b(bucketReferrals), u64(ref.Referee), ref)
+	return boltrec.PutJSON(t.b(bucketReferrals), u64(ref.Referee), ref)
 }
 
 func (t *referralTxn) DeleteReferral(referee uint64) error {
@@ -98,7 +100,7 @@ func (t *referralTxn) AddRejectedReferral(ref ugc.Referral) error {
 	if err != nil {
 		return err
 	}
-	return putJSON(b, u64(seq), ref)
+	return boltrec.PutJSON(b, u64(seq), ref)
 }
 
 func (t *referralTxn) PutDailyAttributions(referrer uint64, day string, n int) error {

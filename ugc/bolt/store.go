@@ -30,9 +30,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
+
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
 
 	"github.com/loyalbot/loyalbot/ugc"
 	bbolt "go.etcd.io/bbolt"
@@ -137,49 +138,6 @@ func getCount(v []byte) int {
 	return int(binary.BigEndian.Uint64(v))
 }
 
-// getID decodes a stored id; ok is false when v is nil (no such key).
-func getID(v []byte) (id uint64, ok bool, err error) {
-	switch {
-	case v == nil:
-		return 0, false, nil
-	case len(v) != 8:
-		return 0, false, fmt.Errorf("stored id %x is not 8 bytes", v)
-	}
-	return binary.BigEndian.Uint64(v), true, nil
-}
-
-// getJSON decodes a stored record into into; ok is false when v is nil
-// (no such key).
-func getJSON(v []byte, into any) (ok bool, err error) {
-	if v == nil {
-		return false, nil
-	}
-	return true, json.Unmarshal(v, into)
-}
-
-func putJSON(b *bbolt.Bucket, k []byte, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(k, data)
-}
-
-// walk calls fn with each key and value of b, in order.
-func walk(b *bbolt.Bucket, order ugc.Order, fn func(k, v []byte) error) error {
-	c := b.Cursor()
-	first, next := c.First, c.Next
-	if order == ugc.NewestFirst {
-		first, next = c.Last, c.Prev
-	}
-	for k, v := first(); k != nil; k, v = next() {
-		if err := fn(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // walkPairs calls fn with the second id of each pair key in bucket name
 // whose first id is first, in order of the second.
 func (t bucketTx) walkPairs(name []byte, first uint64, order ugc.Order, fn func(second uint64) error) error {
@@ -217,3 +175,8 @@ var (
 	_ ugc.Store = (*Store)(nil)
 	_ ugc.Tx    = (*txn)(nil)
 )
+
+// walk calls fn with each key and value of b, in order.
+func walk(b *bbolt.Bucket, order ugc.Order, fn func(k, v []byte) error) error {
+	return boltrec.Walk(b, order == ugc.NewestFirst, fn)
+}

@@ -3,12 +3,14 @@ package bolt
 import (
 	"fmt"
 
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
 func (t *submissionTxn) Submission(id uint64) (ugc.Submission, bool, error) {
 	var sub ugc.Submission
-	ok, err := getJSON(t.b(bucketSubmissions).Get(u64(id)), &sub)
+	ok, err := boltrec.GetJSON(t.b(bucketSubmissions).Get(u64(id)), &sub)
 	if err != nil {
 		return ugc.Submission{}, false, fmt.Errorf("decode submission #%d: %w", id, err)
 	}
@@ -18,7 +20,7 @@ func (t *submissionTxn) Submission(id uint64) (ugc.Submission, bool, error) {
 func (t *submissionTxn) Submissions(order ugc.Order, fn func(ugc.Submission) error) error {
 	return walk(t.b(bucketSubmissions), order, func(k, v []byte) error {
 		var sub ugc.Submission
-		if _, err := getJSON(v, &sub); err != nil {
+		if _, err := boltrec.GetJSON(v, &sub); err != nil {
 			return fmt.Errorf("decode submission %x: %w", k, err)
 		}
 		return fn(sub)
@@ -31,7 +33,7 @@ func (t *submissionTxn) SubmissionIDsOf(member uint64, order ugc.Order, fn func(
 
 func (t *submissionTxn) PendingIDs(fn func(id uint64) error) error {
 	return walk(t.b(bucketPending), ugc.OldestFirst, func(k, _ []byte) error {
-		id, _, err := getID(k)
+		id, _, err := boltrec.ID(k)
 		if err != nil {
 			return fmt.Errorf("pending set: %w", err)
 		}
@@ -40,7 +42,7 @@ func (t *submissionTxn) PendingIDs(fn func(id uint64) error) error {
 }
 
 func (t *submissionTxn) SubmissionIDByURL(canonical string) (uint64, bool, error) {
-	id, ok, err := getID(t.b(bucketByURL).Get([]byte(canonical)))
+	id, ok, err := boltrec.ID(t.b(bucketByURL).Get([]byte(canonical)))
 	if err != nil {
 		return 0, false, fmt.Errorf("submission of %s: %w", canonical, err)
 	}
@@ -48,7 +50,7 @@ func (t *submissionTxn) SubmissionIDByURL(canonical string) (uint64, bool, error
 }
 
 func (t *submissionTxn) SubmissionIDByKey(key string) (uint64, bool, error) {
-	id, ok, err := getID(t.b(bucketKeys).Get([]byte(key)))
+	id, ok, err := boltrec.ID(t.b(bucketKeys).Get([]byte(key)))
 	if err != nil {
 		return 0, false, fmt.Errorf("submission under key %s: %w", key, err)
 	}
@@ -74,7 +76,7 @@ func (t *submissionTxn) PutSubmission(sub ugc.Submission) error {
 	byURL, byMember, pending := t.b(bucketByURL), t.b(bucketByMember), t.b(bucketPending)
 	if !found || old.Canonical != sub.Canonical {
 		if found {
-			if cur, ok, _ := getID(byURL.Get([]byte(old.Canonical))); ok && cur == sub.ID {
+			if cur, ok, _ := boltrec.ID(byURL.Get([]byte(old.Canonical))); ok && cur == sub.ID {
 				if err := byURL.Delete([]byte(old.Canonical)); err != nil {
 					return err
 				}
@@ -103,7 +105,7 @@ func (t *submissionTxn) PutSubmission(sub ugc.Submission) error {
 	if err != nil {
 		return err
 	}
-	return putJSON(t.b(bucketSubmissions), id, sub)
+	return boltrec.PutJSON(t.b(bucketSubmissions), id, sub)
 }
 
 func (t *submissionTxn) PutSubmissionKey(key string, id uint64) error {

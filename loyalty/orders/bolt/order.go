@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 )
 
@@ -52,7 +54,7 @@ func (t *orderTxn) CustomerIndex(fn func(customer, order string) error) error {
 // PutOrder writes o and its entry in the index by customer (the same key
 // again when o was stored before: an order keeps its customer).
 func (t *orderTxn) PutOrder(o orders.Order) error {
-	if err := putJSON(t.b(bucketOrders), []byte(o.ID), o); err != nil {
+	if err := boltrec.PutJSON(t.b(bucketOrders), []byte(o.ID), o); err != nil {
 		return err
 	}
 	return t.b(bucketByCustomer).Put(customerKey(o.Customer, o.ID), nil)

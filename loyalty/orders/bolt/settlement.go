@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 )
 
@@ -52,7 +54,7 @@ func (t *settlementTxn) UnsettledCount() (int, error) {
 }
 
 func (t *settlementTxn) PutSettlement(id string, st orders.Settlement) error {
-	return putJSON(t.b(bucketSettlements), []byte(id), st)
+	return boltrec.PutJSON(t.b(bucketSettlements), []byte(id), st)
 }
 
 func (t *settlementTxn) MarkUnsettled(id string, member uint64) error {

@@ -24,7 +24,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -158,14 +157,6 @@ func getMember(v []byte) (member uint64, ok bool, err error) {
 		return 0, false, fmt.Errorf("stored member id %x is not 8 bytes", v)
 	}
 	return binary.BigEndian.Uint64(v), true, nil
-}
-
-func putJSON(b *bbolt.Bucket, k []byte, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(k, data)
 }
 
 // walkPrefix calls fn with the rest of each key of b that starts with
