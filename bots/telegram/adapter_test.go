@@ -338,6 +338,10 @@ func TestAdapter_RedeliveryPaysOnce(t *testing.T) {
 	e := startOn(t, f, st, telegram.WithOffsets(offsets))
 	f.Push(telegramtest.Message(7, group, alice, "A message worth one point"))
 	e.waitBalance(t, alice, 101)
+	// The first process asks for update 8 before it stops: that request
+	// confirms 7 to the server, so it must arrive before 7 is queued again
+	// (a late one would make the fake forget the redelivery).
+	f.WaitConfirmed(7)
 	e.stop()
 	if len(offsets.saved) == 0 || offsets.saved[len(offsets.saved)-1] != 7 {
 		t.Fatalf("saved offsets %v, want 7 last", offsets.saved)

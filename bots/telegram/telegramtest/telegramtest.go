@@ -4,6 +4,7 @@
 package telegramtest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -90,7 +91,7 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if method == "getUpdates" {
-		f.getUpdates(w, form)
+		f.getUpdates(r.Context(), w, form)
 		return
 	}
 	f.mu.Lock()
@@ -132,7 +133,7 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 // getUpdates answers with queued updates at or above the offset, waiting a
 // little for new ones as long polling does. Like Telegram, it forgets every
 // update below the offset: asking with an offset confirms those.
-func (f *Server) getUpdates(w http.ResponseWriter, form map[string]string) {
+func (f *Server) getUpdates(ctx context.Context, w http.ResponseWriter, form map[string]string) {
 	offset, _ := strconv.ParseInt(form["offset"], 10, 64)
 	f.mu.Lock()
 	if offset > f.confirmed {
@@ -164,6 +165,8 @@ func (f *Server) getUpdates(w http.ResponseWriter, form map[string]string) {
 			return
 		}
 		select {
+		case <-ctx.Done(): // the poller went away (its process stopped)
+			return
 		case <-f.pushed:
 		case <-deadline:
 			fmt.Fprint(w, `{"ok":true,"result":[]}`)
