@@ -102,8 +102,11 @@ func (a *Account) addMonth(m uint32, delta int64) {
 
 // window returns the points earned in the tier window: the 12 months ending
 // with now's month.
-func (a Account) window(now time.Time) int64 {
-	end := monthIndex(now)
+func (a Account) window(now time.Time) int64 { return a.windowAt(monthIndex(now)) }
+
+// windowAt returns the points earned in the 12 months ending with month end
+// (a month index).
+func (a Account) windowAt(end uint32) int64 {
 	var sum int64
 	for m := max(end, a.Month) - tierWindow + 1; m <= min(end, a.Month); m++ {
 		sum += a.Months[m%tierWindow]

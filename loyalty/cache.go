@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // accountCache keeps the balances of recently read or written accounts in
@@ -19,6 +20,7 @@ import (
 // ordering relies on the ledger's writer being the store's only writer.
 // It is safe for concurrent use.
 type accountCache struct {
+	now    func() time.Time // the ledger's clock: which month windows are for
 	seed   maphash.Seed
 	ver    atomic.Uint64 // commits published
 	shards [cacheShards]cacheShard
@@ -45,15 +47,18 @@ type cacheSlot struct {
 	used atomic.Bool // read since the hand last passed
 }
 
-// cachedBalance is what Balance needs of an Account.
+// cachedBalance is what Balance and TierOf need of an Account: the tier
+// window's points as of month (a month index), so a tier read in the same
+// month needs no transaction either.
 type cachedBalance struct {
-	balance, held, earned int64
+	balance, held, earned, window int64
+	month                         uint32
 }
 
 // newAccountCache returns a cache of about size accounts (at least one
 // per shard).
-func newAccountCache(size int) *accountCache {
-	c := &accountCache{seed: maphash.MakeSeed()}
+func newAccountCache(size int, now func() time.Time) *accountCache {
+	c := &accountCache{now: now, seed: maphash.MakeSeed()}
 	per := max(size/cacheShards, 1)
 	for i := range c.shards {
 		c.shards[i].max = per
@@ -87,14 +92,16 @@ func (c *accountCache) get(a AccountID) (cachedBalance, bool) {
 }
 
 // put records acc as account a's state as of version ver, unless the
-// cache already holds a state at least as new.
+// cache already holds a state at least as new (the same state with its
+// tier window for a later month replaces it).
 func (c *accountCache) put(a AccountID, acc Account, ver uint64) {
-	v := cachedBalance{balance: acc.Balance, held: acc.Held, earned: acc.Earned}
+	month := monthIndex(c.now())
+	v := cachedBalance{balance: acc.Balance, held: acc.Held, earned: acc.Earned, window: acc.windowAt(month), month: month}
 	sh := c.shard(a)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if i, ok := sh.index[a]; ok {
-		if sl := &sh.slots[i]; sl.ver < ver {
+		if sl := &sh.slots[i]; sl.ver < ver || sl.ver == ver && sl.val.month < month {
 			sl.val, sl.ver = v, ver
 		}
 		return

@@ -4,11 +4,12 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 )
 
 func TestAccountCache_Bound(t *testing.T) {
 	const size = 1024
-	c := newAccountCache(size)
+	c := newAccountCache(size, time.Now)
 	for i := range 10 * size {
 		c.publish(map[AccountID]Account{Member(uint64(i + 1)): {Balance: int64(i)}})
 	}
@@ -25,7 +26,7 @@ func TestAccountCache_Bound(t *testing.T) {
 
 // An account read again and again survives a stream of accounts read once.
 func TestAccountCache_KeepsWhatIsRead(t *testing.T) {
-	c := newAccountCache(cacheShards * 4) // 4 slots a shard
+	c := newAccountCache(cacheShards*4, time.Now) // 4 slots a shard
 	hot := Member(1)
 	c.put(hot, Account{Balance: 7}, c.version())
 	for i := range 10_000 {
@@ -37,7 +38,7 @@ func TestAccountCache_KeepsWhatIsRead(t *testing.T) {
 }
 
 func TestAccountCache_Versions(t *testing.T) {
-	c := newAccountCache(cacheShards) // one slot a shard
+	c := newAccountCache(cacheShards, time.Now) // one slot a shard
 	a := Member(1)
 	old := c.version()
 	c.publish(map[AccountID]Account{a: {Balance: 50}})
@@ -78,7 +79,7 @@ func TestAccountCache_Memory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	c := newAccountCache(size)
+	c := newAccountCache(size, time.Now)
 	for _, k := range keys {
 		c.put(k, Account{Balance: 1}, 0)
 	}

@@ -98,7 +98,7 @@ func Open(store Store, cfg Config) (*Ledger, error) {
 	if err := store.View(context.Background(), rd.load); err != nil {
 		return nil, fmt.Errorf("open ledger: merged accounts: %w", err)
 	}
-	cache := newAccountCache(cfg.CacheSize)
+	cache := newAccountCache(cfg.CacheSize, cfg.Now)
 	return &Ledger{store: store, cfg: cfg, w: newWriter(store, cfg.MaxBatch, cache.publish), cache: cache, redirects: rd,
 		log: cfg.Logger.With("component", "loyalty")}, nil
 }

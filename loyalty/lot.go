@@ -96,11 +96,20 @@ func (l *Ledger) Lots(ctx context.Context, a AccountID) ([]Lot, error) {
 // NextExpiry returns the points of member a that expire first and when, with
 // ok false when none of the member's points expire.
 func (l *Ledger) NextExpiry(ctx context.Context, a AccountID) (lot Lot, ok bool, err error) {
-	lots, err := l.Lots(ctx, a)
-	if err != nil || len(lots) == 0 || lots[0].Expires.IsZero() {
+	if err := ctx.Err(); err != nil {
 		return Lot{}, false, err
 	}
-	return lots[0], true, nil
+	a = l.redirects.resolve(a)
+	err = l.store.View(ctx, func(tx ReadTx) error {
+		return stopped(tx.LotsOf(a, func(first Lot) error {
+			lot, ok = first, !first.Expires.IsZero()
+			return errStop
+		}))
+	})
+	if err != nil || !ok {
+		return Lot{}, false, err
+	}
+	return lot, true, nil
 }
 
 // ExpiryReport says what one ExpireDue run did.

@@ -115,13 +115,27 @@ func (l *Ledger) multiply(s *wtx, a AccountID, amount int64) (int64, error) {
 
 // TierOf returns member a's tier and progress to the next one.
 func (l *Ledger) TierOf(ctx context.Context, a AccountID) (TierStatus, error) {
+	if err := ctx.Err(); err != nil {
+		return TierStatus{}, err
+	}
 	a = l.redirects.resolve(a)
+	now := l.cfg.Now()
 	var st TierStatus
-	err := l.store.View(ctx, func(tx ReadTx) error {
-		acc, err := tx.Account(a)
-		st.Earned = acc.window(l.cfg.Now())
-		return err
-	})
+	var err error
+	if c, ok := l.cache.get(a); ok && c.month == monthIndex(now) {
+		st.Earned = c.window
+	} else {
+		ver := l.cache.version()
+		err = l.store.View(ctx, func(tx ReadTx) error {
+			acc, err := tx.Account(a)
+			if err != nil {
+				return err
+			}
+			l.cache.put(a, acc, ver)
+			st.Earned = acc.window(now)
+			return nil
+		})
+	}
 	var next *Tier
 	st.Tier, next = l.tierFor(st.Earned)
 	if next != nil {
