@@ -29,7 +29,6 @@ var tooManyNotYet = map[string]bool{
 	"loyalty.Ledger":            true,
 	"loyalty/bolt.tx":           true,
 	"loyalty/loyaltytest.suite": true,
-	"ugc.Service":               true,
 }
 
 type pkgFiles struct {

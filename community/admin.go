@@ -423,7 +423,7 @@ func (c *Admin) DecideAmbassador(ctx context.Context, actor Actor, target uint64
 	if err := actor.require("ambassador "+decision, bots.RoleManager); err != nil {
 		return err
 	}
-	if _, err := c.ugc.Decide(ctx, target, approve, actor.Member); err != nil {
+	if _, err := c.ugc.Ambassadors().Decide(ctx, target, approve, actor.Member); err != nil {
 		return err
 	}
 	e := actor.entry("ambassador", target)

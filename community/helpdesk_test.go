@@ -208,7 +208,7 @@ func TestSupport_EraseEverywhere(t *testing.T) {
 	if _, ok, _ := h.stack.Tickets.OpenFor(ctx, id); ok {
 		t.Error("the ticket survived")
 	}
-	if _, err := h.ugc.Attribute(ctx, 999, code, "start", true); !errors.Is(err, ugc.ErrNotFound) {
+	if _, err := h.ugc.Referrals().Attribute(ctx, 999, code, "start", true); !errors.Is(err, ugc.ErrNotFound) {
 		t.Errorf("the referral code survived: %v", err)
 	}
 }

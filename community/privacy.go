@@ -55,7 +55,7 @@ func (c *Community) ExportMember(ctx context.Context, member uint64) (Export, er
 		if doc.Submissions, err = c.ugc.List(ctx, ugc.Filter{Member: m.ID}, 10_000); err != nil {
 			return Export{}, err
 		}
-		if doc.Referrals, err = c.ugc.ReferralsBy(ctx, m.ID); err != nil {
+		if doc.Referrals, err = c.ugc.Referrals().By(ctx, m.ID); err != nil {
 			return Export{}, err
 		}
 	}

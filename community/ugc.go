@@ -27,11 +27,11 @@ func (c *Community) Ambassadors(ctx context.Context, since time.Time) ([]Ambassa
 	}
 	rows := make([]AmbassadorRow, 0, len(ms))
 	for _, m := range ms {
-		lvl, _, err := c.ugc.Level(ctx, m.ID)
+		lvl, _, err := c.ugc.Ambassadors().Level(ctx, m.ID)
 		if err != nil {
 			return nil, err
 		}
-		act, err := c.ugc.Activity(ctx, m.ID, since)
+		act, err := c.ugc.Ambassadors().Activity(ctx, m.ID, since)
 		if err != nil {
 			return nil, err
 		}

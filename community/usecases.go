@@ -15,7 +15,7 @@ func (c *Community) QualifyReferral(ctx context.Context, member uint64, name str
 	if c.ugc == nil {
 		return ugc.Referral{}, false, nil
 	}
-	ref, paid, err = c.ugc.Qualify(ctx, member)
+	ref, paid, err = c.ugc.Referrals().Qualify(ctx, member)
 	if err != nil || !paid {
 		return ref, paid, err
 	}

@@ -34,38 +34,47 @@ type Activity struct {
 	Points    int64 // paid for approved posts and referrals
 }
 
+// Ambassadors is the ambassador side of the programme: the level a
+// member's recent activity earns, whose multiplier scales their post and
+// referral rewards, and the applications to become an ambassador that
+// managers decide. Service.Ambassadors returns it; it shares the Service's
+// store and rules. It is safe for concurrent use.
+type Ambassadors struct {
+	*programme
+}
+
 // Level returns the member's ambassador level and the activity it rests on.
-func (s *Service) Level(ctx context.Context, member uint64) (Level, Activity, error) {
+func (a *Ambassadors) Level(ctx context.Context, member uint64) (Level, Activity, error) {
 	var lvl Level
 	var act Activity
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	err := a.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		act, err = s.activityTx(tx, member, s.now().Add(-LevelWindow))
-		lvl = s.levelFor(act)
+		act, err = a.activityTx(tx, member, a.now().Add(-LevelWindow))
+		lvl = a.levelFor(act)
 		return err
 	})
 	return lvl, act, err
 }
 
 // Activity returns what the member did since the given time.
-func (s *Service) Activity(ctx context.Context, member uint64, since time.Time) (Activity, error) {
+func (a *Ambassadors) Activity(ctx context.Context, member uint64, since time.Time) (Activity, error) {
 	var act Activity
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	err := a.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		act, err = s.activityTx(tx, member, since)
+		act, err = a.activityTx(tx, member, since)
 		return err
 	})
 	return act, err
 }
 
-func (s *Service) levelTx(tx ReadTx, member uint64) (Level, error) {
-	act, err := s.activityTx(tx, member, s.now().Add(-LevelWindow))
-	return s.levelFor(act), err
+func (a *Ambassadors) levelTx(tx ReadTx, member uint64) (Level, error) {
+	act, err := a.activityTx(tx, member, a.now().Add(-LevelWindow))
+	return a.levelFor(act), err
 }
 
-func (s *Service) levelFor(act Activity) Level {
-	lvl := s.cfg.Levels[0]
-	for _, l := range s.cfg.Levels {
+func (a *Ambassadors) levelFor(act Activity) Level {
+	lvl := a.cfg.Levels[0]
+	for _, l := range a.cfg.Levels {
 		if act.Approved+act.Referrals >= l.Threshold {
 			lvl = l
 		}
@@ -75,7 +84,7 @@ func (s *Service) levelFor(act Activity) Level {
 
 // activityTx counts member's activity since the given time. A submission
 // or referral that cannot be read does not count.
-func (s *Service) activityTx(tx ReadTx, member uint64, since time.Time) (Activity, error) {
+func (a *Ambassadors) activityTx(tx ReadTx, member uint64, since time.Time) (Activity, error) {
 	var act Activity
 	err := tx.SubmissionIDsOf(member, OldestFirst, func(id uint64) error {
 		sub, err := getSubmission(tx, id)
@@ -133,12 +142,12 @@ type Application struct {
 
 // Apply opens an ambassador application. It returns ErrApplied while one is
 // pending or after one was approved; after a rejection a member may apply again.
-func (s *Service) Apply(ctx context.Context, member uint64, why string) (Application, error) {
+func (a *Ambassadors) Apply(ctx context.Context, member uint64, why string) (Application, error) {
 	if err := ctx.Err(); err != nil {
 		return Application{}, err
 	}
-	app := Application{Member: member, Why: why, Status: AppPending, Created: s.now()}
-	err := s.store.Update(ctx, func(tx Tx) error {
+	app := Application{Member: member, Why: why, Status: AppPending, Created: a.now()}
+	err := a.store.Update(ctx, func(tx Tx) error {
 		old, found, err := tx.Application(member)
 		if err != nil {
 			return err
@@ -154,9 +163,9 @@ func (s *Service) Apply(ctx context.Context, member uint64, why string) (Applica
 
 // Decide approves or rejects a pending application. It returns ErrNotFound
 // when the member has no pending application.
-func (s *Service) Decide(ctx context.Context, member uint64, approve bool, reviewer uint64) (Application, error) {
+func (a *Ambassadors) Decide(ctx context.Context, member uint64, approve bool, reviewer uint64) (Application, error) {
 	var app Application
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := a.store.Update(ctx, func(tx Tx) error {
 		var found bool
 		var err error
 		if app, found, err = tx.Application(member); err != nil {
@@ -165,7 +174,7 @@ func (s *Service) Decide(ctx context.Context, member uint64, approve bool, revie
 		if !found || app.Status != AppPending {
 			return fmt.Errorf("application of %d: %w", member, ErrNotFound)
 		}
-		app.Status, app.Decided, app.Reviewer = AppRejected, s.now(), reviewer
+		app.Status, app.Decided, app.Reviewer = AppRejected, a.now(), reviewer
 		if approve {
 			app.Status = AppApproved
 		}
@@ -175,9 +184,9 @@ func (s *Service) Decide(ctx context.Context, member uint64, approve bool, revie
 }
 
 // Applications returns the pending applications, oldest first.
-func (s *Service) Applications(ctx context.Context) ([]Application, error) {
+func (a *Ambassadors) Applications(ctx context.Context) ([]Application, error) {
 	var out []Application
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	err := a.store.View(ctx, func(tx ReadTx) error {
 		return tx.Applications(func(app Application) error {
 			if app.Status == AppPending {
 				out = append(out, app)
@@ -185,6 +194,6 @@ func (s *Service) Applications(ctx context.Context) ([]Application, error) {
 			return nil
 		})
 	})
-	slices.SortFunc(out, func(a, b Application) int { return a.Created.Compare(b.Created) })
+	slices.SortFunc(out, func(x, y Application) int { return x.Created.Compare(y.Created) })
 	return out, err
 }

@@ -46,6 +46,16 @@ type Referral struct {
 	Replay bool `json:"-"`
 }
 
+// Referrals is the referral side of the programme: members' personal
+// codes, attributing new members to them with fraud checks, and paying both
+// sides once a referral qualifies. Service.Referrals returns it; it shares
+// the Service's store, ledger and rules, and Service.Resume posts any of its
+// payments a crash left unposted. It is safe for concurrent use.
+type Referrals struct {
+	*programme
+	ambassadors *Ambassadors // the referrer's level scales their reward
+}
+
 // NormalizeCode upper-cases a referral code and drops a "ref_" prefix.
 func NormalizeCode(code string) string {
 	code = strings.TrimSpace(code)
@@ -56,13 +66,13 @@ func NormalizeCode(code string) string {
 }
 
 // Code returns the member's personal referral code, creating it on first use.
-func (s *Service) Code(ctx context.Context, member uint64) (string, error) {
+func (r *Referrals) Code(ctx context.Context, member uint64) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	var code string
 	var found bool
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	err := r.store.View(ctx, func(tx ReadTx) error {
 		var err error
 		code, found, err = tx.MemberCode(member)
 		return err
@@ -70,7 +80,7 @@ func (s *Service) Code(ctx context.Context, member uint64) (string, error) {
 	if err != nil || found {
 		return code, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = r.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if code, found, err = tx.MemberCode(member); err != nil || found {
 			return err
@@ -106,13 +116,13 @@ func (s *Service) Code(ctx context.Context, member uint64) (string, error) {
 // referral as rejected with its reason and pays nothing. The same referee
 // arriving again with the same referrer's code is a replay. It returns
 // ErrNotFound for an unknown code.
-func (s *Service) Attribute(ctx context.Context, referee uint64, code, via string, newMember bool) (Referral, error) {
+func (r *Referrals) Attribute(ctx context.Context, referee uint64, code, via string, newMember bool) (Referral, error) {
 	if err := ctx.Err(); err != nil {
 		return Referral{}, err
 	}
 	code = NormalizeCode(code)
 	var ref Referral
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := r.store.Update(ctx, func(tx Tx) error {
 		referrer, ok, err := tx.CodeOwner(code)
 		if err != nil {
 			return err
@@ -120,7 +130,7 @@ func (s *Service) Attribute(ctx context.Context, referee uint64, code, via strin
 		if !ok {
 			return fmt.Errorf("referral code %q: %w", code, ErrNotFound)
 		}
-		ref = Referral{Referrer: referrer, Referee: referee, Code: code, Via: via, Status: RefPending, Created: s.now()}
+		ref = Referral{Referrer: referrer, Referee: referee, Code: code, Via: via, Status: RefPending, Created: r.now()}
 		existing, found, err := tx.Referral(referee)
 		if err != nil {
 			return err
@@ -129,7 +139,7 @@ func (s *Service) Attribute(ctx context.Context, referee uint64, code, via strin
 			ref, ref.Replay = existing, true
 			return nil
 		}
-		day := s.day()
+		day := r.day()
 		today, err := tx.DailyAttributions(referrer, day)
 		if err != nil {
 			return err
@@ -147,7 +157,7 @@ func (s *Service) Attribute(ctx context.Context, referee uint64, code, via strin
 			ref.Reason = ReasonRing
 		case !newMember:
 			ref.Reason = ReasonNotNew
-		case uint64(today) >= uint64(s.cfg.DailyAttributions):
+		case uint64(today) >= uint64(r.cfg.DailyAttributions):
 			ref.Reason = ReasonDailyLimit
 		}
 		if ref.Reason != "" {
@@ -160,7 +170,7 @@ func (s *Service) Attribute(ctx context.Context, referee uint64, code, via strin
 		return tx.PutReferral(ref)
 	})
 	if err == nil && ref.Status == RefRejected && !ref.Replay {
-		s.log.InfoContext(ctx, "referral rejected", "referrer", ref.Referrer, "referee", referee, "reason", ref.Reason)
+		r.log.InfoContext(ctx, "referral rejected", "referrer", ref.Referrer, "referee", referee, "reason", ref.Reason)
 	}
 	return ref, err
 }
@@ -170,14 +180,14 @@ func (s *Service) Attribute(ctx context.Context, referee uint64, code, via strin
 // referee, once ("referral:<referee>", "referral-welcome:<referee>").
 // Call it when the new member does something real, such as a first
 // check-in. paid is false when there was nothing (new) to pay.
-func (s *Service) Qualify(ctx context.Context, referee uint64) (ref Referral, paid bool, err error) {
+func (r *Referrals) Qualify(ctx context.Context, referee uint64) (ref Referral, paid bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return Referral{}, false, err
 	}
 	var found bool
 	id := strconv.FormatUint(referee, 10)
 	keys := []string{"referral:" + id, "referral-welcome:" + id}
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = r.store.Update(ctx, func(tx Tx) error {
 		if ref, found, err = tx.Referral(referee); err != nil || !found {
 			return err
 		}
@@ -189,14 +199,14 @@ func (s *Service) Qualify(ctx context.Context, referee uint64) (ref Referral, pa
 			found = false
 			return nil
 		}
-		lvl, err := s.levelTx(tx, ref.Referrer)
+		lvl, err := r.ambassadors.levelTx(tx, ref.Referrer)
 		if err != nil {
 			return err
 		}
-		ref.Status, ref.Qualified, ref.Paid = RefQualified, s.now(), s.cfg.ReferrerReward*lvl.Multiplier/100
+		ref.Status, ref.Qualified, ref.Paid = RefQualified, r.now(), r.cfg.ReferrerReward*lvl.Multiplier/100
 		for _, p := range []loyalty.Posting{
 			{Key: keys[0], From: loyalty.Issuance("referral"), To: loyalty.Member(ref.Referrer), Amount: ref.Paid, Reason: "referred member " + id},
-			{Key: keys[1], From: loyalty.Issuance("referral"), To: loyalty.Member(referee), Amount: s.cfg.RefereeReward, Reason: "joined through a referral"},
+			{Key: keys[1], From: loyalty.Issuance("referral"), To: loyalty.Member(referee), Amount: r.cfg.RefereeReward, Reason: "joined through a referral"},
 		} {
 			if p.Amount <= 0 {
 				continue // a reward switched off in the config
@@ -211,165 +221,22 @@ func (s *Service) Qualify(ctx context.Context, referee uint64) (ref Referral, pa
 		return ref, false, err
 	}
 	// Recorded with the status, posted after it: a retry or Resume pays exactly once.
-	if err := s.step("qualify", 1); err != nil {
+	if err := r.step("qualify", 1); err != nil {
 		return ref, false, err
 	}
 	for _, k := range keys {
-		if _, err := s.pay(ctx, k); err != nil {
+		if _, err := r.pay(ctx, k); err != nil {
 			return ref, false, fmt.Errorf("pay referral of %d: %w", referee, err)
 		}
 	}
 	return ref, !ref.Replay, nil
 }
 
-// Erase forgets what the programme holds about member that could identify
-// them beyond a member number: the notes on their submissions, their
-// referral code and their application text. Their pending submissions are
-// rejected, so no row of an erased member waits in the review queue.
-// Submissions (public posts) and referral records stay for the audit trail
-// of the points they paid.
-func (s *Service) Erase(ctx context.Context, member uint64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.store.Update(ctx, func(tx Tx) error {
-		ids, err := collect(func(fn func(uint64) error) error { return tx.SubmissionIDsOf(member, OldestFirst, fn) })
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			sub, err := getSubmission(tx, id)
-			if err != nil {
-				return err
-			}
-			sub.Note = ""
-			if sub.Status == Pending {
-				sub.Status, sub.Reason, sub.Reviewed = Rejected, ReasonErased, s.now()
-			}
-			if err := tx.PutSubmission(sub); err != nil {
-				return err
-			}
-		}
-		if code, ok, err := tx.MemberCode(member); err != nil {
-			return err
-		} else if ok {
-			if err := tx.DeleteCode(code); err != nil {
-				return err
-			}
-			if err := tx.DeleteMemberCode(member); err != nil {
-				return err
-			}
-		}
-		if app, found, err := tx.Application(member); err != nil {
-			return err
-		} else if found {
-			app.Why = ""
-			if app.Status == AppPending {
-				app.Status, app.Decided = AppRejected, s.now()
-			}
-			return tx.PutApplication(app)
-		}
-		return nil
-	})
-}
-
-// ReasonErased is the rejection reason of submissions whose author erased
-// their data before review.
-const ReasonErased = "member erased their data"
-
-// Merge moves what member from has in the programme to member to, when
-// /link folds two chat accounts into one: submissions, the referrals they
-// made, the referral that brought them (unless to has one), their
-// referral code (which now credits to) and an application to has not got.
-func (s *Service) Merge(ctx context.Context, from, to uint64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.store.Update(ctx, func(tx Tx) error {
-		subs, err := collect(func(fn func(uint64) error) error { return tx.SubmissionIDsOf(from, OldestFirst, fn) })
-		if err != nil {
-			return err
-		}
-		for _, id := range subs {
-			sub, err := getSubmission(tx, id)
-			if err != nil {
-				return err
-			}
-			sub.Member = to // and into to's index
-			if err := tx.PutSubmission(sub); err != nil {
-				return err
-			}
-		}
-		referees, err := collect(func(fn func(uint64) error) error { return tx.RefereesOf(from, fn) })
-		if err != nil {
-			return err
-		}
-		for _, referee := range referees {
-			ref, found, err := tx.Referral(referee)
-			if err != nil {
-				return err
-			}
-			if found {
-				ref.Referrer = to // and into to's index
-				if err := tx.PutReferral(ref); err != nil {
-					return err
-				}
-			}
-		}
-		if ref, found, err := tx.Referral(from); err != nil {
-			return err
-		} else if found {
-			if _, has, err := tx.Referral(to); err != nil {
-				return err
-			} else if !has && ref.Referrer != to {
-				ref.Referee = to
-				if err := tx.PutReferral(ref); err != nil {
-					return err
-				}
-			}
-			if err := tx.DeleteReferral(from); err != nil {
-				return err
-			}
-		}
-		if code, ok, err := tx.MemberCode(from); err != nil {
-			return err
-		} else if ok {
-			if err := tx.PutCode(code, to); err != nil {
-				return err
-			}
-			if err := tx.DeleteMemberCode(from); err != nil {
-				return err
-			}
-			if _, has, err := tx.MemberCode(to); err != nil {
-				return err
-			} else if !has {
-				if err := tx.PutMemberCode(to, code); err != nil {
-					return err
-				}
-			}
-		}
-		if app, found, err := tx.Application(from); err != nil {
-			return err
-		} else if found {
-			if _, has, err := tx.Application(to); err != nil {
-				return err
-			} else if !has {
-				app.Member = to
-				if err := tx.PutApplication(app); err != nil {
-					return err
-				}
-			}
-			return tx.DeleteApplication(from)
-		}
-		return nil
-	})
-}
-
-// ReferralOf returns the referral that brought referee in, if any.
-func (s *Service) ReferralOf(ctx context.Context, referee uint64) (Referral, bool, error) {
+// Of returns the referral that brought referee in, if any.
+func (r *Referrals) Of(ctx context.Context, referee uint64) (Referral, bool, error) {
 	var ref Referral
 	var found bool
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	err := r.store.View(ctx, func(tx ReadTx) error {
 		var err error
 		ref, found, err = tx.Referral(referee)
 		return err
@@ -377,10 +244,10 @@ func (s *Service) ReferralOf(ctx context.Context, referee uint64) (Referral, boo
 	return ref, found, err
 }
 
-// ReferralsBy returns the referrals a member made, newest first.
-func (s *Service) ReferralsBy(ctx context.Context, referrer uint64) ([]Referral, error) {
+// By returns the referrals a member made, newest first.
+func (r *Referrals) By(ctx context.Context, referrer uint64) ([]Referral, error) {
 	var out []Referral
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	err := r.store.View(ctx, func(tx ReadTx) error {
 		return tx.RefereesOf(referrer, func(referee uint64) error {
 			ref, found, err := tx.Referral(referee)
 			if err != nil {
@@ -397,9 +264,9 @@ func (s *Service) ReferralsBy(ctx context.Context, referrer uint64) ([]Referral,
 }
 
 // Rejected returns up to limit rejected referrals, newest first, for managers.
-func (s *Service) Rejected(ctx context.Context, limit int) ([]Referral, error) {
+func (r *Referrals) Rejected(ctx context.Context, limit int) ([]Referral, error) {
 	var out []Referral
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	err := r.store.View(ctx, func(tx ReadTx) error {
 		return stopped(tx.RejectedReferrals(NewestFirst, func(ref Referral) error {
 			if len(out) >= limit {
 				return errStop

@@ -1,14 +1,14 @@
 // Package ugc runs the ambassador programme: content submissions and their
-// review, referral codes and attribution with fraud checks, and ambassador
-// applications and levels. It knows nothing of chat platforms: it takes
-// member ids and text, and pays through a Crediter. Its rules are written
-// against Store; ugc/bolt keeps the data in bbolt, and ugc/ugctest holds
-// the conformance suite every Store passes.
+// review (Service), referral codes and attribution with fraud checks
+// (Referrals), and ambassador applications and levels (Ambassadors). It
+// knows nothing of chat platforms: it takes member ids and text, and pays
+// through a Crediter. Its rules are written against Store; ugc/bolt keeps
+// the data in bbolt, and ugc/ugctest holds the conformance suite every
+// Store passes.
 package ugc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -115,8 +115,21 @@ func (c Config) RewardFor(platform, typ string) int64 {
 	return c.Default
 }
 
-// Service is the ambassador programme. It is safe for concurrent use.
+// Service is the ambassador programme. It runs content submissions and
+// their review itself and hands out its other two parts, Referrals and
+// Ambassadors, which share its store, ledger and rules. What spans every
+// part stays here: erasing and merging a member's data, checking the
+// invariants, and resuming the payments any part left unposted. It is safe
+// for concurrent use.
 type Service struct {
+	*programme
+	referrals   *Referrals
+	ambassadors *Ambassadors
+}
+
+// programme is what the parts of the ambassador programme share: the
+// store, the ledger that pays, the rules, the clock and the log.
+type programme struct {
 	store  Store
 	ledger Crediter
 	cfg    Config
@@ -135,13 +148,23 @@ func New(store Store, pay Crediter, cfg Config, now func() time.Time, log *slog.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, ledger: pay, cfg: cfg, now: now, log: log.With("component", "ugc")}
+	p := &programme{store: store, ledger: pay, cfg: cfg, now: now, log: log.With("component", "ugc")}
+	amb := &Ambassadors{programme: p}
+	return &Service{programme: p, referrals: &Referrals{programme: p, ambassadors: amb}, ambassadors: amb}
 }
 
 // Config returns the rules in use.
 func (s *Service) Config() Config { return s.cfg }
 
-func (s *Service) day() string { return s.now().In(s.cfg.Location).Format(time.DateOnly) }
+// Referrals returns the programme's referrals: codes, attribution and
+// qualifying payments.
+func (s *Service) Referrals() *Referrals { return s.referrals }
+
+// Ambassadors returns the programme's ambassador levels and applications.
+func (s *Service) Ambassadors() *Ambassadors { return s.ambassadors }
+
+// day returns today's date in the rules' location, the key of daily quotas.
+func (p *programme) day() string { return p.now().In(p.cfg.Location).Format(time.DateOnly) }
 
 // Submit records a member's content link for review. key makes a retried
 // submit (a redelivered chat update) return the first result. It returns
@@ -259,7 +282,7 @@ func (s *Service) Quote(ctx context.Context, id uint64, points int64) (Submissio
 }
 
 func (s *Service) reward(tx ReadTx, sub Submission) (int64, error) {
-	lvl, err := s.levelTx(tx, sub.Member)
+	lvl, err := s.ambassadors.levelTx(tx, sub.Member)
 	if err != nil {
 		return 0, err
 	}
@@ -342,64 +365,6 @@ func (s *Service) Feature(ctx context.Context, id, reviewer uint64) (Submission,
 		return Submission{}, 0, fmt.Errorf("pay feature #%d: %w", id, err)
 	}
 	return sub, rc.Entry.Amount, nil
-}
-
-// pay posts the payment recorded under key and forgets it. A payment
-// posted before (a crash after posting) replays; with no payment recorded
-// the entry already posted under key is returned.
-func (s *Service) pay(ctx context.Context, key string) (loyalty.Receipt, error) {
-	var p loyalty.Posting
-	var found bool
-	if err := s.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		p, found, err = tx.Payment(key)
-		return err
-	}); err != nil {
-		return loyalty.Receipt{}, err
-	}
-	if !found {
-		e, err := s.ledger.EntryByKey(ctx, key)
-		if errors.Is(err, loyalty.ErrNotFound) {
-			return loyalty.Receipt{}, nil
-		}
-		return loyalty.Receipt{Entry: e, Replay: true}, err
-	}
-	rc, err := s.ledger.Post(ctx, p)
-	if err != nil {
-		return loyalty.Receipt{}, err
-	}
-	// Posted: forgetting it is not stopped by a caller giving up now.
-	return rc, s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.DeletePayment(key) })
-}
-
-// Resume posts every payment a crash left recorded but unpaid. Run it at
-// start-up. It returns how many it posted.
-func (s *Service) Resume(ctx context.Context) (int, error) {
-	var keys []string
-	if err := s.store.View(ctx, func(tx ReadTx) error {
-		return tx.Payments(func(p loyalty.Posting) error {
-			keys = append(keys, p.Key)
-			return nil
-		})
-	}); err != nil {
-		return 0, err
-	}
-	for i, k := range keys {
-		if _, err := s.pay(ctx, k); err != nil {
-			return i, fmt.Errorf("resume payment %s: %w", k, err)
-		}
-	}
-	if len(keys) > 0 {
-		s.log.InfoContext(ctx, "posted payments a crash interrupted", "payments", len(keys))
-	}
-	return len(keys), nil
-}
-
-func (s *Service) step(op string, n int) error {
-	if s.cfg.StepHook == nil {
-		return nil
-	}
-	return s.cfg.StepHook(op, n)
 }
 
 // Get returns a submission, or ErrNotFound.

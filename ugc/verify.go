@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/loyalbot/loyalbot/loyalty"
 )
 
 // ErrInvariant is wrapped by the errors Verify returns.
@@ -71,14 +69,4 @@ func (s *Service) Verify(ctx context.Context) error {
 		return fmt.Errorf("verify ugc: %w", err)
 	}
 	return errors.Join(errs...)
-}
-
-// Pending returns how many payments wait to be posted (a crash came
-// between a decision and its payment; Resume posts them).
-func (s *Service) Pending(ctx context.Context) (int, error) {
-	n := 0
-	err := s.store.View(ctx, func(tx ReadTx) error {
-		return tx.Payments(func(loyalty.Posting) error { n++; return nil })
-	})
-	return n, err
 }

@@ -316,7 +316,7 @@ func TestAdapter_InviteIsReferral(t *testing.T) {
 	if !strings.Contains(welcome.Body["content"].(string), "You were invited by alice") {
 		t.Errorf("welcome %v", welcome.Body)
 	}
-	ref, ok, err := e.st.UGC.ReferralOf(context.Background(), memberID(t, e, "31"))
+	ref, ok, err := e.st.UGC.Referrals().Of(context.Background(), memberID(t, e, "31"))
 	if err != nil || !ok || ref.Via != "invite" {
 		t.Errorf("referral %+v %v %v", ref, ok, err)
 	}

@@ -28,7 +28,7 @@ func (c *Ambassadors) ambassador(ctx context.Context, ev *bots.Event) ([]bots.Re
 		if ev.Role >= bots.RoleAmbassador {
 			return bots.Say(ev, "ambassador.already"), nil
 		}
-		_, err := c.ugc.Apply(ctx, ev.Member, ev.Arg("rest"))
+		_, err := c.ugc.Ambassadors().Apply(ctx, ev.Member, ev.Arg("rest"))
 		if errors.Is(err, ugc.ErrApplied) {
 			return bots.Say(ev, "ambassador.pending"), nil
 		}
@@ -62,7 +62,7 @@ func (c *Ambassadors) ambassador(ctx context.Context, ev *bots.Event) ([]bots.Re
 }
 
 func (c *Ambassadors) applications(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	apps, err := c.ugc.Applications(ctx)
+	apps, err := c.ugc.Ambassadors().Applications(ctx)
 	if err != nil {
 		return nil, err
 	}

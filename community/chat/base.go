@@ -117,7 +117,7 @@ func (c *base) inviteCode(ctx context.Context, ev *bots.Event) (string, error) {
 	if err != nil {
 		return "", nil // the inviter never talked to the bot: no referral to credit
 	}
-	return c.ugc.Code(ctx, inviter)
+	return c.ugc.Referrals().Code(ctx, inviter)
 }
 
 // activityPoints pays for a group message.
@@ -135,7 +135,7 @@ func (c *base) attribute(ctx context.Context, ev *bots.Event, code, via string, 
 	if c.ugc == nil {
 		return "", nil
 	}
-	ref, err := c.ugc.Attribute(ctx, ev.Member, code, via, fresh)
+	ref, err := c.ugc.Referrals().Attribute(ctx, ev.Member, code, via, fresh)
 	switch {
 	case errors.Is(err, ugc.ErrNotFound):
 		return ev.T("ref.unknown"), nil

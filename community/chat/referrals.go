@@ -20,7 +20,7 @@ func (c *Referrals) Register(r *bots.Router) {
 
 // ref shows the member's referral code and how friends use it.
 func (c *Referrals) ref(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	code, err := c.ugc.Code(ctx, ev.Member)
+	code, err := c.ugc.Referrals().Code(ctx, ev.Member)
 	if err != nil {
 		return nil, err
 	}
@@ -39,13 +39,13 @@ func (c *Referrals) referrals(ctx context.Context, ev *bots.Event) ([]bots.Reply
 		if ev.Role < bots.RoleManager {
 			return nil, bots.Errorf("error.forbidden", "referrals rejected", ev.T("role.manager"))
 		}
-		refs, err := c.ugc.Rejected(ctx, 20)
+		refs, err := c.ugc.Referrals().Rejected(ctx, 20)
 		if err != nil {
 			return nil, err
 		}
 		return c.listReferrals(ctx, ev, refs, "referrals.rejected_header")
 	}
-	refs, err := c.ugc.ReferralsBy(ctx, ev.Member)
+	refs, err := c.ugc.Referrals().By(ctx, ev.Member)
 	if err != nil {
 		return nil, err
 	}

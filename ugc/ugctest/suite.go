@@ -21,11 +21,12 @@ var ctx = context.Background()
 // the operation there.
 var errCrash = errors.New("crash")
 
-// StoreSuite runs the ambassador programme's rules — through ugc.Service,
-// its public API — and the Store contract over stores that open returns.
-// open must return a store on fresh, empty storage each time it is
-// called, closed when t ends; if it is a Reopener the crash cases reopen
-// it. Every test ends with the programme's Verify.
+// StoreSuite runs the ambassador programme's rules — through ugc.Service
+// and its Referrals and Ambassadors, its public API — and the Store
+// contract over stores that open returns. open must return a store on
+// fresh, empty storage each time it is called, closed when t ends; if it is
+// a Reopener the crash cases reopen it. Every test ends with the
+// programme's Verify.
 func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 	t.Helper()
 	env := func(t *testing.T, set func(*ugc.Config)) *Env {
@@ -273,11 +274,11 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 		if b := e.Balance(t, 1); b != 200+200+300 { // the third approval is at Rising: 1.5×
 			t.Errorf("balance %d, want 700", b)
 		}
-		if lvl, act, _ := s.Level(ctx, 1); lvl.Name != "Rising" || act.Approved != 3 {
+		if lvl, act, _ := s.Ambassadors().Level(ctx, 1); lvl.Name != "Rising" || act.Approved != 3 {
 			t.Errorf("level %s with %+v", lvl.Name, act)
 		}
 		clk.Advance(91 * 24 * time.Hour)
-		if lvl, _, _ := s.Level(ctx, 1); lvl.Name != "KOC" {
+		if lvl, _, _ := s.Ambassadors().Level(ctx, 1); lvl.Name != "KOC" {
 			t.Errorf("after 91 quiet days: %s", lvl.Name)
 		}
 	})
@@ -294,24 +295,24 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 		if _, err := s.Reject(ctx, b.ID, 9, ""); err != nil {
 			t.Fatal(err)
 		}
-		code, err := s.Code(ctx, 1)
+		code, err := s.Referrals().Code(ctx, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Attribute(ctx, 5, code, "start", true); err != nil {
+		if _, err := s.Referrals().Attribute(ctx, 5, code, "start", true); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.Qualify(ctx, 5); err != nil {
+		if _, _, err := s.Referrals().Qualify(ctx, 5); err != nil {
 			t.Fatal(err)
 		}
 		want := ugc.Activity{Approved: 1, Pending: 1, Rejected: 1, Referrals: 1, Points: 200 + 300}
-		if act, err := s.Activity(ctx, 1, Start.Add(-time.Hour)); err != nil || act != want {
+		if act, err := s.Ambassadors().Activity(ctx, 1, Start.Add(-time.Hour)); err != nil || act != want {
 			t.Errorf("activity = %+v %v, want %+v", act, err, want)
 		}
-		if act, err := s.Activity(ctx, 1, Start.Add(time.Hour)); err != nil || act != (ugc.Activity{Pending: 1}) {
+		if act, err := s.Ambassadors().Activity(ctx, 1, Start.Add(time.Hour)); err != nil || act != (ugc.Activity{Pending: 1}) {
 			t.Errorf("activity since later = %+v %v, want only the pending post", act, err)
 		}
-		if act, err := s.Activity(ctx, 2, time.Time{}); err != nil || act != (ugc.Activity{}) {
+		if act, err := s.Ambassadors().Activity(ctx, 2, time.Time{}); err != nil || act != (ugc.Activity{}) {
 			t.Errorf("activity of a stranger = %+v %v", act, err)
 		}
 	})
@@ -319,13 +320,13 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 	t.Run("Attribute_DailyLimit", func(t *testing.T) {
 		e := env(t, withRules(nil, 0, 2))
 		s, clk := e.UGC, e.Clock
-		code, _ := s.Code(ctx, 1)
-		again, _ := s.Code(ctx, 1)
+		code, _ := s.Referrals().Code(ctx, 1)
+		again, _ := s.Referrals().Code(ctx, 1)
 		if code != again || len(code) != 6 {
 			t.Fatalf("codes %q %q", code, again)
 		}
 		for i, want := range []ugc.RefStatus{ugc.RefPending, ugc.RefPending, ugc.RefRejected} {
-			ref, err := s.Attribute(ctx, uint64(10+i), "ref_"+code, "start", true)
+			ref, err := s.Referrals().Attribute(ctx, uint64(10+i), "ref_"+code, "start", true)
 			if err != nil || ref.Status != want {
 				t.Errorf("attribution %d: %+v %v, want %s", i, ref, err, want)
 			}
@@ -334,10 +335,10 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 			}
 		}
 		clk.Advance(24 * time.Hour)
-		if ref, _ := s.Attribute(ctx, 20, code, "start", true); ref.Status != ugc.RefPending {
+		if ref, _ := s.Referrals().Attribute(ctx, 20, code, "start", true); ref.Status != ugc.RefPending {
 			t.Errorf("next day: %+v", ref)
 		}
-		if _, err := s.Attribute(ctx, 21, "ZZZZZZ", "start", true); !errors.Is(err, ugc.ErrNotFound) {
+		if _, err := s.Referrals().Attribute(ctx, 21, "ZZZZZZ", "start", true); !errors.Is(err, ugc.ErrNotFound) {
 			t.Errorf("unknown code: %v", err)
 		}
 	})
@@ -345,16 +346,16 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 	t.Run("Attribute_FraudChecks", func(t *testing.T) {
 		e := env(t, nil)
 		s := e.UGC
-		c1, _ := s.Code(ctx, 1)
-		c2, _ := s.Code(ctx, 2)
-		c3, _ := s.Code(ctx, 3)
+		c1, _ := s.Referrals().Code(ctx, 1)
+		c2, _ := s.Referrals().Code(ctx, 2)
+		c3, _ := s.Referrals().Code(ctx, 3)
 		if c1 == c2 || c2 == c3 || c1 == c3 {
 			t.Fatalf("codes %q %q %q are not distinct", c1, c2, c3)
 		}
-		if ref, err := s.Attribute(ctx, 2, c1, "start", true); err != nil || ref.Status != ugc.RefPending || ref.Referrer != 1 || ref.Code != c1 {
+		if ref, err := s.Referrals().Attribute(ctx, 2, c1, "start", true); err != nil || ref.Status != ugc.RefPending || ref.Referrer != 1 || ref.Code != c1 {
 			t.Fatalf("1 refers 2: %+v %v", ref, err)
 		}
-		if ref, err := s.Attribute(ctx, 2, strings.ToLower("ref_"+c1), "invite", true); err != nil || !ref.Replay || ref.Via != "start" {
+		if ref, err := s.Referrals().Attribute(ctx, 2, strings.ToLower("ref_"+c1), "invite", true); err != nil || !ref.Replay || ref.Via != "start" {
 			t.Errorf("2 arrives again with 1's code: %+v %v", ref, err)
 		}
 		for _, c := range []struct {
@@ -369,19 +370,19 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 			{"ring", 1, c2, true, ugc.ReasonRing},
 			{"not_new", 4, c3, false, ugc.ReasonNotNew},
 		} {
-			ref, err := s.Attribute(ctx, c.referee, c.code, "start", c.newMember)
+			ref, err := s.Referrals().Attribute(ctx, c.referee, c.code, "start", c.newMember)
 			if err != nil || ref.Status != ugc.RefRejected || ref.Reason != c.reason {
 				t.Errorf("%s: %+v %v, want rejected for %q", c.name, ref, err, c.reason)
 			}
 		}
-		rej, err := s.Rejected(ctx, 3)
+		rej, err := s.Referrals().Rejected(ctx, 3)
 		if err != nil || len(rej) != 3 || rej[0].Reason != ugc.ReasonNotNew || rej[2].Reason != ugc.ReasonReferred {
 			t.Errorf("rejected, newest first = %+v %v", rej, err)
 		}
-		if ref, found, err := s.ReferralOf(ctx, 2); err != nil || !found || ref.Referrer != 1 || ref.Status != ugc.RefPending {
+		if ref, found, err := s.Referrals().Of(ctx, 2); err != nil || !found || ref.Referrer != 1 || ref.Status != ugc.RefPending {
 			t.Errorf("referral of 2 = %+v %v %v: a rejected one must not replace it", ref, found, err)
 		}
-		if _, found, err := s.ReferralOf(ctx, 4); err != nil || found {
+		if _, found, err := s.Referrals().Of(ctx, 4); err != nil || found {
 			t.Errorf("referral of 4 = %v %v", found, err)
 		}
 	})
@@ -389,48 +390,48 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 	t.Run("Qualify", func(t *testing.T) {
 		e := env(t, nil)
 		s := e.UGC
-		code, _ := s.Code(ctx, 1)
+		code, _ := s.Referrals().Code(ctx, 1)
 		for _, referee := range []uint64{2, 3} {
-			if _, err := s.Attribute(ctx, referee, code, "start", true); err != nil {
+			if _, err := s.Referrals().Attribute(ctx, referee, code, "start", true); err != nil {
 				t.Fatal(err)
 			}
 			e.Clock.Advance(time.Minute)
 		}
-		if _, err := s.Attribute(ctx, 1, code, "start", true); err != nil { // rejected: self
+		if _, err := s.Referrals().Attribute(ctx, 1, code, "start", true); err != nil { // rejected: self
 			t.Fatal(err)
 		}
-		ref, paid, err := s.Qualify(ctx, 2)
+		ref, paid, err := s.Referrals().Qualify(ctx, 2)
 		if err != nil || !paid || ref.Status != ugc.RefQualified || ref.Paid != 300 || !ref.Qualified.Equal(e.Clock.Now()) {
 			t.Fatalf("qualify = %+v %v %v", ref, paid, err)
 		}
-		if ref, paid, err := s.Qualify(ctx, 2); err != nil || paid || !ref.Replay {
+		if ref, paid, err := s.Referrals().Qualify(ctx, 2); err != nil || paid || !ref.Replay {
 			t.Errorf("qualify again = %+v %v %v", ref, paid, err)
 		}
-		if _, paid, err := s.Qualify(ctx, 1); err != nil || paid {
+		if _, paid, err := s.Referrals().Qualify(ctx, 1); err != nil || paid {
 			t.Errorf("qualify a self-referral: %v %v", paid, err)
 		}
-		if _, paid, err := s.Qualify(ctx, 9); err != nil || paid {
+		if _, paid, err := s.Referrals().Qualify(ctx, 9); err != nil || paid {
 			t.Errorf("qualify a stranger: %v %v", paid, err)
 		}
 		if b1, b2 := e.Balance(t, 1), e.Balance(t, 2); b1 != 300 || b2 != 100 {
 			t.Errorf("balances %d and %d, want 300 and 100 paid once", b1, b2)
 		}
-		refs, err := s.ReferralsBy(ctx, 1)
+		refs, err := s.Referrals().By(ctx, 1)
 		if err != nil || len(refs) != 2 || refs[0].Referee != 3 || refs[1].Referee != 2 || refs[1].Status != ugc.RefQualified {
 			t.Errorf("referrals by 1, newest first = %+v %v", refs, err)
 		}
-		if refs, err := s.ReferralsBy(ctx, 2); err != nil || len(refs) != 0 {
+		if refs, err := s.Referrals().By(ctx, 2); err != nil || len(refs) != 0 {
 			t.Errorf("referrals by 2 = %+v %v", refs, err)
 		}
 	})
 
 	t.Run("Qualify_RewardsOff", func(t *testing.T) {
 		e := env(t, func(c *ugc.Config) { c.RefereeReward = 0 })
-		code, _ := e.UGC.Code(ctx, 1)
-		if _, err := e.UGC.Attribute(ctx, 2, code, "start", true); err != nil {
+		code, _ := e.UGC.Referrals().Code(ctx, 1)
+		if _, err := e.UGC.Referrals().Attribute(ctx, 2, code, "start", true); err != nil {
 			t.Fatal(err)
 		}
-		if _, paid, err := e.UGC.Qualify(ctx, 2); err != nil || !paid {
+		if _, paid, err := e.UGC.Referrals().Qualify(ctx, 2); err != nil || !paid {
 			t.Fatalf("qualify: %v %v", paid, err)
 		}
 		if b1, b2 := e.Balance(t, 1), e.Balance(t, 2); b1 != 300 || b2 != 0 {
@@ -441,39 +442,39 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 	t.Run("Applications", func(t *testing.T) {
 		e := env(t, nil)
 		s := e.UGC
-		a, err := s.Apply(ctx, 2, "I post daily")
+		a, err := s.Ambassadors().Apply(ctx, 2, "I post daily")
 		if err != nil || a.Status != ugc.AppPending || a.Why != "I post daily" {
 			t.Fatalf("apply = %+v %v", a, err)
 		}
 		e.Clock.Advance(time.Minute)
-		if _, err := s.Apply(ctx, 1, "me too"); err != nil {
+		if _, err := s.Ambassadors().Apply(ctx, 1, "me too"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Apply(ctx, 2, "again"); !errors.Is(err, ugc.ErrApplied) {
+		if _, err := s.Ambassadors().Apply(ctx, 2, "again"); !errors.Is(err, ugc.ErrApplied) {
 			t.Errorf("apply while pending: %v", err)
 		}
-		if apps, err := s.Applications(ctx); err != nil || len(apps) != 2 || apps[0].Member != 2 || apps[1].Member != 1 {
+		if apps, err := s.Ambassadors().Applications(ctx); err != nil || len(apps) != 2 || apps[0].Member != 2 || apps[1].Member != 1 {
 			t.Errorf("applications, oldest first = %+v %v", apps, err)
 		}
-		if got, err := s.Decide(ctx, 2, true, 9); err != nil || got.Status != ugc.AppApproved || got.Reviewer != 9 {
+		if got, err := s.Ambassadors().Decide(ctx, 2, true, 9); err != nil || got.Status != ugc.AppApproved || got.Reviewer != 9 {
 			t.Errorf("approve = %+v %v", got, err)
 		}
-		if _, err := s.Decide(ctx, 2, false, 9); !errors.Is(err, ugc.ErrNotFound) {
+		if _, err := s.Ambassadors().Decide(ctx, 2, false, 9); !errors.Is(err, ugc.ErrNotFound) {
 			t.Errorf("decide a decided application: %v", err)
 		}
-		if _, err := s.Apply(ctx, 2, "again"); !errors.Is(err, ugc.ErrApplied) {
+		if _, err := s.Ambassadors().Apply(ctx, 2, "again"); !errors.Is(err, ugc.ErrApplied) {
 			t.Errorf("apply after approval: %v", err)
 		}
-		if got, err := s.Decide(ctx, 1, false, 9); err != nil || got.Status != ugc.AppRejected {
+		if got, err := s.Ambassadors().Decide(ctx, 1, false, 9); err != nil || got.Status != ugc.AppRejected {
 			t.Errorf("reject = %+v %v", got, err)
 		}
-		if got, err := s.Apply(ctx, 1, "second try"); err != nil || got.Status != ugc.AppPending {
+		if got, err := s.Ambassadors().Apply(ctx, 1, "second try"); err != nil || got.Status != ugc.AppPending {
 			t.Errorf("apply after rejection = %+v %v", got, err)
 		}
-		if apps, err := s.Applications(ctx); err != nil || len(apps) != 1 || apps[0].Why != "second try" {
+		if apps, err := s.Ambassadors().Applications(ctx); err != nil || len(apps) != 1 || apps[0].Why != "second try" {
 			t.Errorf("applications = %+v %v", apps, err)
 		}
-		if _, err := s.Decide(ctx, 7, true, 9); !errors.Is(err, ugc.ErrNotFound) {
+		if _, err := s.Ambassadors().Decide(ctx, 7, true, 9); !errors.Is(err, ugc.ErrNotFound) {
 			t.Errorf("decide for a stranger: %v", err)
 		}
 	})
@@ -487,8 +488,8 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 		if _, err := s.Approve(ctx, a.ID, 9, 0, ""); err != nil {
 			t.Fatal(err)
 		}
-		code, _ := s.Code(ctx, 1)
-		if _, err := s.Apply(ctx, 1, "my secrets"); err != nil {
+		code, _ := s.Referrals().Code(ctx, 1)
+		if _, err := s.Ambassadors().Apply(ctx, 1, "my secrets"); err != nil {
 			t.Fatal(err)
 		}
 		e.Clock.Advance(time.Hour)
@@ -513,16 +514,16 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 		if q, _ := s.Queue(ctx, 10); !slices.Equal(subIDs(q), []uint64{other.ID}) {
 			t.Errorf("queue after erase = %v, want only the other member's", subIDs(q))
 		}
-		if _, err := s.Attribute(ctx, 5, code, "start", true); !errors.Is(err, ugc.ErrNotFound) {
+		if _, err := s.Referrals().Attribute(ctx, 5, code, "start", true); !errors.Is(err, ugc.ErrNotFound) {
 			t.Errorf("the erased member's code still works: %v", err)
 		}
-		if fresh, err := s.Code(ctx, 1); err != nil || fresh == code || len(fresh) != 6 {
+		if fresh, err := s.Referrals().Code(ctx, 1); err != nil || fresh == code || len(fresh) != 6 {
 			t.Errorf("a code after erase = %q %v", fresh, err)
 		}
-		if apps, _ := s.Applications(ctx); len(apps) != 0 {
+		if apps, _ := s.Ambassadors().Applications(ctx); len(apps) != 0 {
 			t.Errorf("applications after erase = %+v", apps)
 		}
-		if _, err := s.Apply(ctx, 1, "back"); err != nil {
+		if _, err := s.Ambassadors().Apply(ctx, 1, "back"); err != nil {
 			t.Errorf("apply after erase: %v", err)
 		}
 		if err := s.Erase(ctx, 1); err != nil {
@@ -534,19 +535,19 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 		e := env(t, nil)
 		s := e.UGC
 		// 9 referred 1 (from); 1 referred 5 and 6; 2 (to) has a post and an application.
-		c9, _ := s.Code(ctx, 9)
-		if _, err := s.Attribute(ctx, 1, c9, "start", true); err != nil {
+		c9, _ := s.Referrals().Code(ctx, 9)
+		if _, err := s.Referrals().Attribute(ctx, 1, c9, "start", true); err != nil {
 			t.Fatal(err)
 		}
-		c1, _ := s.Code(ctx, 1)
+		c1, _ := s.Referrals().Code(ctx, 1)
 		for _, referee := range []uint64{5, 6} {
-			if _, err := s.Attribute(ctx, referee, c1, "start", true); err != nil {
+			if _, err := s.Referrals().Attribute(ctx, referee, c1, "start", true); err != nil {
 				t.Fatal(err)
 			}
 		}
 		mine := submit(t, e, "m", 1, "https://example.com/m")
 		theirs := submit(t, e, "t", 2, "https://example.com/t")
-		if _, err := s.Apply(ctx, 1, "from's application"); err != nil {
+		if _, err := s.Ambassadors().Apply(ctx, 1, "from's application"); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Merge(ctx, 1, 2); err != nil {
@@ -558,31 +559,31 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 		if subs, err := s.List(ctx, ugc.Filter{Member: 1}, 10); err != nil || len(subs) != 0 {
 			t.Errorf("from's submissions = %v %v", subIDs(subs), err)
 		}
-		if refs, err := s.ReferralsBy(ctx, 2); err != nil || len(refs) != 2 || refs[0].Referee != 6 || refs[0].Referrer != 2 {
+		if refs, err := s.Referrals().By(ctx, 2); err != nil || len(refs) != 2 || refs[0].Referee != 6 || refs[0].Referrer != 2 {
 			t.Errorf("referrals by to = %+v %v", refs, err)
 		}
-		if refs, _ := s.ReferralsBy(ctx, 1); len(refs) != 0 {
+		if refs, _ := s.Referrals().By(ctx, 1); len(refs) != 0 {
 			t.Errorf("referrals by from = %+v", refs)
 		}
-		if ref, found, err := s.ReferralOf(ctx, 2); err != nil || !found || ref.Referrer != 9 || ref.Referee != 2 {
+		if ref, found, err := s.Referrals().Of(ctx, 2); err != nil || !found || ref.Referrer != 9 || ref.Referee != 2 {
 			t.Errorf("the referral that brought to = %+v %v %v", ref, found, err)
 		}
-		if _, found, _ := s.ReferralOf(ctx, 1); found {
+		if _, found, _ := s.Referrals().Of(ctx, 1); found {
 			t.Error("from keeps its referral")
 		}
-		if refs, _ := s.ReferralsBy(ctx, 9); len(refs) != 1 || refs[0].Referee != 2 {
+		if refs, _ := s.Referrals().By(ctx, 9); len(refs) != 1 || refs[0].Referee != 2 {
 			t.Errorf("referrals by 9 = %+v", refs)
 		}
-		if code, err := s.Code(ctx, 2); err != nil || code != c1 {
+		if code, err := s.Referrals().Code(ctx, 2); err != nil || code != c1 {
 			t.Errorf("to's code = %q %v, want from's %q", code, err, c1)
 		}
-		if ref, err := s.Attribute(ctx, 7, c1, "start", true); err != nil || ref.Referrer != 2 {
+		if ref, err := s.Referrals().Attribute(ctx, 7, c1, "start", true); err != nil || ref.Referrer != 2 {
 			t.Errorf("from's code credits %+v %v, want to", ref, err)
 		}
-		if apps, _ := s.Applications(ctx); len(apps) != 1 || apps[0].Member != 2 || apps[0].Why != "from's application" {
+		if apps, _ := s.Ambassadors().Applications(ctx); len(apps) != 1 || apps[0].Member != 2 || apps[0].Why != "from's application" {
 			t.Errorf("applications after merge = %+v", apps)
 		}
-		if _, act, err := s.Level(ctx, 2); err != nil || act.Pending != 2 {
+		if _, act, err := s.Ambassadors().Level(ctx, 2); err != nil || act.Pending != 2 {
 			t.Errorf("to's activity = %+v %v", act, err)
 		}
 	})
@@ -590,38 +591,38 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 	t.Run("Merge_KeepsTosOwn", func(t *testing.T) {
 		e := env(t, nil)
 		s := e.UGC
-		c8, _ := s.Code(ctx, 8)
-		c9, _ := s.Code(ctx, 9)
-		if _, err := s.Attribute(ctx, 1, c8, "start", true); err != nil {
+		c8, _ := s.Referrals().Code(ctx, 8)
+		c9, _ := s.Referrals().Code(ctx, 9)
+		if _, err := s.Referrals().Attribute(ctx, 1, c8, "start", true); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Attribute(ctx, 2, c9, "start", true); err != nil {
+		if _, err := s.Referrals().Attribute(ctx, 2, c9, "start", true); err != nil {
 			t.Fatal(err)
 		}
-		c1, _ := s.Code(ctx, 1)
-		c2, _ := s.Code(ctx, 2)
-		if _, err := s.Apply(ctx, 1, "from"); err != nil {
+		c1, _ := s.Referrals().Code(ctx, 1)
+		c2, _ := s.Referrals().Code(ctx, 2)
+		if _, err := s.Ambassadors().Apply(ctx, 1, "from"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Apply(ctx, 2, "to"); err != nil {
+		if _, err := s.Ambassadors().Apply(ctx, 2, "to"); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Merge(ctx, 1, 2); err != nil {
 			t.Fatal(err)
 		}
-		if ref, _, _ := s.ReferralOf(ctx, 2); ref.Referrer != 9 {
+		if ref, _, _ := s.Referrals().Of(ctx, 2); ref.Referrer != 9 {
 			t.Errorf("to's referral = %+v, want 9's kept", ref)
 		}
-		if refs, _ := s.ReferralsBy(ctx, 8); len(refs) != 0 {
+		if refs, _ := s.Referrals().By(ctx, 8); len(refs) != 0 {
 			t.Errorf("referrals by 8 = %+v, want from's dropped", refs)
 		}
-		if code, _ := s.Code(ctx, 2); code != c2 {
+		if code, _ := s.Referrals().Code(ctx, 2); code != c2 {
 			t.Errorf("to's code = %q, want its own %q", code, c2)
 		}
-		if ref, err := s.Attribute(ctx, 7, c1, "start", true); err != nil || ref.Referrer != 2 {
+		if ref, err := s.Referrals().Attribute(ctx, 7, c1, "start", true); err != nil || ref.Referrer != 2 {
 			t.Errorf("from's code credits %+v %v, want to", ref, err)
 		}
-		if apps, _ := s.Applications(ctx); len(apps) != 1 || apps[0].Why != "to" {
+		if apps, _ := s.Ambassadors().Applications(ctx); len(apps) != 1 || apps[0].Why != "to" {
 			t.Errorf("applications = %+v, want to's own", apps)
 		}
 	})
@@ -665,18 +666,18 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 		}, {
 			op: "qualify",
 			setup: func(t *testing.T, e *Env) uint64 {
-				code, err := e.UGC.Code(ctx, 1)
+				code, err := e.UGC.Referrals().Code(ctx, 1)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := e.UGC.Attribute(ctx, 2, code, "start", true); err != nil {
+				if _, err := e.UGC.Referrals().Attribute(ctx, 2, code, "start", true); err != nil {
 					t.Fatal(err)
 				}
 				return 2
 			},
-			act: func(e *Env, id uint64) error { _, _, err := e.UGC.Qualify(ctx, id); return err },
+			act: func(e *Env, id uint64) error { _, _, err := e.UGC.Referrals().Qualify(ctx, id); return err },
 			again: func(t *testing.T, e *Env, id uint64) {
-				if ref, paid, err := e.UGC.Qualify(ctx, id); err != nil || paid || !ref.Replay {
+				if ref, paid, err := e.UGC.Referrals().Qualify(ctx, id); err != nil || paid || !ref.Replay {
 					t.Errorf("qualify again = %+v %v %v", ref, paid, err)
 				}
 			},
@@ -894,7 +895,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) ugc.Store) {
 		if v := look(); v.by9 != nil {
 			t.Errorf("after deleting the referral: %+v", v)
 		}
-		if _, found, err := e.UGC.ReferralOf(ctx, 8); found || err != nil {
+		if _, found, err := e.UGC.Referrals().Of(ctx, 8); found || err != nil {
 			t.Errorf("deleted referral: %v %v", found, err)
 		}
 		err := st.View(ctx, func(tx ugc.ReadTx) error {
