@@ -32,6 +32,10 @@ type Arg struct {
 	Hidden   bool     // left out of usage lines: filled by buttons and deep links
 }
 
+// Literal returns an argument that must be typed as word itself, such as
+// the "unlink" of "/shop unlink @member"; usage lines show it as it is.
+func Literal(word string) Arg { return Arg{Name: word, Choices: []string{word}} }
+
 // MentionResolver finds the member an @mention names on a platform.
 type MentionResolver interface {
 	// LookupMention returns the member for mention ("@alice" or a platform

@@ -30,3 +30,25 @@ func ExampleRouter_Handle() {
 	// (no reply: addressed to another bot)
 	// I don't know /nope. Send /help to see what I can do.
 }
+
+func ExampleVariant() {
+	r := bots.NewRouter()
+	r.Catalog().Add(bots.English, map[string]string{"shop.help": "link your shop account", "shop.unlink_help": "unlink a member's shop account"})
+	r.Handle(bots.Command{
+		Name: "shop", Help: "shop.help", Role: bots.RoleMember, Args: []bots.Arg{{Name: "code"}},
+		Variants: []bots.Variant{{Args: []bots.Arg{bots.Literal("unlink"), {Name: "member", Kind: bots.ArgMember}}, Help: "shop.unlink_help", Role: bots.RoleManager}},
+		Handler:  bots.HandlerFunc(func(context.Context, *bots.Event) ([]bots.Reply, error) { return nil, nil }),
+	})
+	r.Handle(bots.Command{Name: "help", Hidden: true, Handler: bots.HandlerFunc(func(_ context.Context, ev *bots.Event) ([]bots.Reply, error) {
+		return []bots.Reply{{Text: r.Help(ev)}}, nil
+	})})
+	for _, role := range []bots.Role{bots.RoleMember, bots.RoleManager} {
+		fmt.Println(r.Dispatch(context.Background(), &bots.Event{Text: "/help", Role: role})[0].Text)
+	}
+	// Output:
+	// Here is what I can do:
+	// /shop <code> — link your shop account
+	// Here is what I can do:
+	// /shop <code> — link your shop account
+	// /shop unlink @member — unlink a member's shop account (for managers)
+}

@@ -20,27 +20,48 @@ import (
 // Command declares a chat command. Its name, help key, arguments and role
 // drive dispatch, argument parsing, /help and the platforms' command menus.
 type Command struct {
-	Name    string   // lowercase, without "/"
-	Aliases []string // other names that run it
-	Help    string   // catalogue key of a one-line description
-	Args    []Arg
-	Role    Role // minimum role; RoleNone lets anyone run it
-	Hidden  bool // left out of /help and command menus
-	Handler Handler
+	Name     string   // lowercase, without "/"
+	Aliases  []string // other names that run it
+	Help     string   // catalogue key of a one-line description
+	Args     []Arg
+	Role     Role      // minimum role; RoleNone lets anyone run it
+	Hidden   bool      // left out of /help and command menus
+	Variants []Variant // further uses for higher roles, listed in /help to those roles only
+	Handler  Handler
+}
+
+// Variant documents another way to use a command that only a higher role
+// may: "/erase @member [confirm]" for the owner beside a member's "/erase".
+// /help lists it under its command to members with Role and above, so
+// managers can discover it and members never see it. A variant only
+// documents: the command's Args still parse the line, and its handler
+// still checks the role.
+type Variant struct {
+	Args []Arg  // what follows the command name, shown as a usage line (Hidden ones are left out)
+	Help string // catalogue key of a one-line description
+	Role Role   // minimum role that sees it; at least the command's
 }
 
 // Usage returns the command's synopsis, such as "/give @member <amount> <reason>".
-func (c *Command) Usage() string { return c.usage(func(name string) string { return name }) }
+func (c *Command) Usage() string {
+	return usage(c.Name, c.Args, func(name string) string { return name })
+}
 
 // UsageFor returns the synopsis in the event's locale: argument names come
 // from the catalogue ("arg.<name>") where it has them, so a Chinese member
 // reads "/history [页码]".
-func (c *Command) UsageFor(ev *Event) string { return c.usage(ev.argName) }
+func (c *Command) UsageFor(ev *Event) string { return usage(c.Name, c.Args, ev.argName) }
 
-func (c *Command) usage(argName func(string) string) string {
+// VariantUsageFor returns the synopsis of one of the command's variants in
+// the event's locale, such as "/shop unlink @成员".
+func (c *Command) VariantUsageFor(ev *Event, v Variant) string {
+	return usage(c.Name, v.Args, ev.argName)
+}
+
+func usage(name string, args []Arg, argName func(string) string) string {
 	var b strings.Builder
-	b.WriteString("/" + c.Name)
-	for _, a := range c.Args {
+	b.WriteString("/" + name)
+	for _, a := range args {
 		if a.Hidden {
 			continue
 		}
@@ -135,6 +156,11 @@ func (r *Router) Handle(c Command) {
 	if c.Name == "" || c.Handler == nil {
 		panic(fmt.Sprintf("bots: command %q needs a name and a handler", c.Name))
 	}
+	for _, v := range c.Variants {
+		if v.Help == "" || v.Role < c.Role {
+			panic(fmt.Sprintf("bots: a variant of /%s needs a help key and a role of at least %s", c.Name, c.Role))
+		}
+	}
 	cmd := &c
 	for _, n := range append([]string{c.Name}, c.Aliases...) {
 		if n != strings.ToLower(n) {
@@ -194,24 +220,35 @@ func (r *Router) set(slot *Handler, h Handler) {
 }
 
 // Commands returns the visible commands a member with role may run, in
-// registration order or the one Order set.
+// registration order or the one Order set, each with only the variants
+// role may use.
 func (r *Router) Commands(role Role) []Command {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var out []Command
 	for _, c := range r.ordered {
-		if !c.Hidden && c.Role <= role {
-			out = append(out, *c)
+		if c.Hidden || c.Role > role {
+			continue
 		}
+		cmd := *c
+		if len(cmd.Variants) > 0 {
+			cmd.Variants = slices.DeleteFunc(slices.Clone(cmd.Variants), func(v Variant) bool { return v.Role > role })
+		}
+		out = append(out, cmd)
 	}
 	return out
 }
 
-// Help returns the command list for the event's role, in its locale.
+// Help returns the command list for the event's role, in its locale: a
+// line per command, then one per variant the role may use, marked with
+// the role it needs.
 func (r *Router) Help(ev *Event) string {
 	lines := []string{ev.T("help.header")}
 	for _, c := range r.Commands(ev.Role) {
 		lines = append(lines, ev.T("help.line", c.UsageFor(ev), ev.T(c.Help)))
+		for _, v := range c.Variants {
+			lines = append(lines, ev.T("help.variant", c.VariantUsageFor(ev, v), ev.T(v.Help), ev.T("role."+v.Role.String())))
+		}
 	}
 	return strings.Join(lines, "\n")
 }

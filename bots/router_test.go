@@ -193,6 +193,115 @@ func TestRouter_Order(t *testing.T) {
 	}
 }
 
+// newVariantRouter has a member command with an owner variant, another
+// with a manager variant, and /help.
+func newVariantRouter() *bots.Router {
+	r := bots.NewRouter()
+	r.Catalog().Add(bots.English, map[string]string{
+		"t.help": "list commands", "t.erase": "erase your data", "t.erase_member": "erase a member's data",
+		"t.shop": "link your shop account", "t.shop_unlink": "unlink a member's shop account",
+	})
+	r.Catalog().Add(bots.Chinese, map[string]string{
+		"t.help": "列出命令", "t.erase": "删除你的数据", "t.erase_member": "删除成员的数据",
+		"t.shop": "绑定商城账号", "t.shop_unlink": "解绑成员的商城账号", "arg.member": "成员", "arg.proof": "凭证",
+	})
+	r.Handle(bots.Command{Name: "help", Help: "t.help", Handler: bots.HandlerFunc(func(_ context.Context, ev *bots.Event) ([]bots.Reply, error) {
+		return []bots.Reply{{Text: r.Help(ev)}}, nil
+	})})
+	r.Handle(bots.Command{
+		Name: "erase", Help: "t.erase", Role: bots.RoleMember,
+		Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true, Hidden: true}},
+		Variants: []bots.Variant{{
+			Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember}, {Name: "confirm", Choices: []string{"confirm"}, Optional: true}},
+			Help: "t.erase_member", Role: bots.RoleOwner,
+		}},
+		Handler: echo,
+	})
+	r.Handle(bots.Command{
+		Name: "shop", Help: "t.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}},
+		Variants: []bots.Variant{{Args: []bots.Arg{bots.Literal("unlink"), {Name: "member", Kind: bots.ArgMember}}, Help: "t.shop_unlink", Role: bots.RoleManager}},
+		Handler:  echo,
+	})
+	return r
+}
+
+func TestRouter_Help_Variants(t *testing.T) {
+	r := newVariantRouter()
+	tests := []struct {
+		name   string
+		role   bots.Role
+		locale string
+		want   []string
+	}{
+		{"member", bots.RoleMember, "en", []string{
+			"Here is what I can do:", "/help — list commands", "/erase — erase your data", "/shop <proof> — link your shop account",
+		}},
+		{"manager", bots.RoleManager, "en", []string{
+			"Here is what I can do:", "/help — list commands", "/erase — erase your data", "/shop <proof> — link your shop account",
+			"/shop unlink @member — unlink a member's shop account (for managers)",
+		}},
+		{"owner", bots.RoleOwner, "en", []string{
+			"Here is what I can do:", "/help — list commands", "/erase — erase your data",
+			"/erase @member [confirm] — erase a member's data (for the owner)",
+			"/shop <proof> — link your shop account",
+			"/shop unlink @member — unlink a member's shop account (for managers)",
+		}},
+		{"member_zh", bots.RoleMember, "zh", []string{
+			"我可以帮你做这些：", "/help — 列出命令", "/erase — 删除你的数据", "/shop <凭证> — 绑定商城账号",
+		}},
+		{"owner_zh", bots.RoleOwner, "zh", []string{
+			"我可以帮你做这些：", "/help — 列出命令", "/erase — 删除你的数据",
+			"/erase @成员 [confirm] — 删除成员的数据（限创建者）",
+			"/shop <凭证> — 绑定商城账号",
+			"/shop unlink @成员 — 解绑成员的商城账号（限管理员）",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			replies := r.Dispatch(context.Background(), withRole(&bots.Event{Text: "/help", Locale: tt.locale}, tt.role))
+			if len(replies) != 1 {
+				t.Fatalf("replies %+v", replies)
+			}
+			if got, want := replies[0].Text, strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("/help as %s:\n%s\nwant:\n%s", tt.role, got, want)
+			}
+		})
+	}
+}
+
+func TestRouter_Commands_Variants(t *testing.T) {
+	r := newVariantRouter()
+	count := func(role bots.Role) map[string]int {
+		n := map[string]int{}
+		for _, c := range r.Commands(role) {
+			n[c.Name] = len(c.Variants)
+		}
+		return n
+	}
+	if got := count(bots.RoleManager); got["erase"] != 0 || got["shop"] != 1 {
+		t.Errorf("a manager's variants %v, want erase 0, shop 1", got)
+	}
+	if got := count(bots.RoleOwner); got["erase"] != 1 || got["shop"] != 1 { // filtering a copy left the command whole
+		t.Errorf("the owner's variants %v, want erase 1, shop 1", got)
+	}
+}
+
+func TestRouter_Handle_BadVariant(t *testing.T) {
+	for name, v := range map[string]bots.Variant{
+		"no_help":    {Args: []bots.Arg{bots.Literal("all")}, Role: bots.RoleManager},
+		"role_below": {Args: []bots.Arg{bots.Literal("all")}, Help: "help.header", Role: bots.RoleNone},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "a variant of /list") {
+					t.Errorf("panic %v, want one naming /list", p)
+				}
+			}()
+			bots.NewRouter().Handle(bots.Command{Name: "list", Role: bots.RoleMember, Variants: []bots.Variant{v}, Handler: echo})
+		})
+	}
+}
+
 func TestThousands(t *testing.T) {
 	for _, tc := range []struct {
 		n    int64

@@ -3,6 +3,7 @@ package community_test
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -160,6 +161,80 @@ func TestCommunity_Roles(t *testing.T) {
 	h.expect("admin> /audit", "/setup", "/role", "/give")
 }
 
+// TestCommunity_Help_Variants checks that /help lists the managers' and
+// the owner's variants of member commands (/shop unlink, /erase @member,
+// ...) to those roles only, in English and Chinese.
+func TestCommunity_Help_Variants(t *testing.T) {
+	manager := map[string][]string{
+		bots.English: {
+			"/broadcast --segment <segment> <text> — message the members of one customer segment privately; /segments lists them (for managers)",
+			"/submissions [pending|approved|rejected] [@member] [platform] — everyone's submissions, by status, member or platform (for managers)",
+			"/referrals rejected — referrals rejected across the community, and why (for managers)",
+			"/ambassador approve|reject [@member] — open ambassador applications, or approve or reject one (for managers)",
+			"/shop unlink @member — unlink a member's shop account and take back the points its orders earned (for managers)",
+		},
+		bots.Chinese: {
+			"/broadcast --segment <分群> <内容> — 私信发送给某个客户分群的成员，分群见 /segments（限管理员）",
+			"/submissions [pending|approved|rejected] [@成员] [平台] — 所有成员提交的内容，可按状态、成员或平台筛选（限管理员）",
+			"/referrals rejected — 全社区被拒绝的邀请及原因（限管理员）",
+			"/ambassador approve|reject [@成员] — 查看待处理的大使申请，或通过、拒绝某人的申请（限管理员）",
+			"/shop unlink @成员 — 解绑成员的商城账号，并收回其订单所得的积分（限管理员）",
+		},
+	}
+	owner := map[string]string{
+		bots.English: "/erase @member [confirm] — erase a member's data, on their request (for the owner)",
+		bots.Chinese: "/erase @成员 [confirm] — 应成员请求删除其数据（限创建者）",
+	}
+	marked := map[string]*regexp.Regexp{ // how a variant line ends
+		bots.English: regexp.MustCompile(`\(for (managers|the owner)\)$`),
+		bots.Chinese: regexp.MustCompile(`（限(管理员|创建者)）$`),
+	}
+	h := newHarness(t, community.DefaultConfig())
+	for _, u := range []string{"alice", "bob"} {
+		h.send(u + "> /start")
+	}
+	h.expect("admin> /role @bob manager", "bob is now a manager.")
+	for _, locale := range bots.Locales() {
+		for _, u := range []string{"alice", "bob", "admin"} {
+			h.send(u + "> /lang " + locale)
+		}
+		help := func(who string) []string { // the /help lines that are variants
+			var out []string
+			for _, l := range strings.Split(h.send(who+"> /help"), "\n") {
+				if l = strings.TrimSpace(l); marked[locale].MatchString(l) {
+					out = append(out, l)
+				}
+			}
+			return out
+		}
+		t.Run(locale, func(t *testing.T) {
+			if got := help("alice"); len(got) != 0 {
+				t.Errorf("a member's /help lists the variants %q", got)
+			}
+			if got := h.send("alice> /help"); strings.Contains(got, "/shop unlink") || strings.Contains(got, "/erase @") || strings.Contains(got, "--segment") {
+				t.Errorf("a member's /help shows a manager's use:\n%s", got)
+			}
+			if got, want := help("bob"), manager[locale]; !slices.Equal(got, want) {
+				t.Errorf("a manager's /help variants:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			want := append([]string{owner[locale]}, manager[locale]...) // /erase comes first in helpOrder
+			got := help("admin")
+			if !slices.Equal(got, want) {
+				t.Errorf("the owner's /help variants:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if locale != bots.Chinese {
+				return
+			}
+			for _, l := range got { // only what must be typed as is (commands, keywords) stays Latin
+				_, desc, _ := strings.Cut(l, " — ")
+				if latin := regexp.MustCompile(`[A-Za-z]`); latin.MatchString(regexp.MustCompile(`/[a-z-]+`).ReplaceAllString(desc, "")) {
+					t.Errorf("English in a Chinese help line: %s", l)
+				}
+			}
+		})
+	}
+}
+
 func TestCommunity_MessagePoints(t *testing.T) {
 	h := newHarness(t, community.DefaultConfig())
 	h.send("alice> /start")
@@ -277,6 +352,30 @@ func TestMessages_Complete(t *testing.T) {
 	}
 	if m := cat.Missing(); len(m) > 0 {
 		t.Errorf("untranslated messages: %v", m)
+	}
+	// Every help line /help can show, and every argument name in it, has
+	// both languages: a key the catalogue lacks would be shown as the key.
+	has := func(key string) {
+		for _, locale := range bots.Locales() {
+			if !cat.Has(locale, key) {
+				t.Errorf("%s lacks %s", locale, key)
+			}
+		}
+	}
+	args := func(as []bots.Arg) {
+		for _, a := range as {
+			if !a.Hidden && len(a.Choices) == 0 {
+				has("arg." + a.Name)
+			}
+		}
+	}
+	for _, c := range h.router.Commands(bots.RoleOwner) {
+		has(c.Help)
+		args(c.Args)
+		for _, v := range c.Variants {
+			has(v.Help)
+			args(v.Args)
+		}
 	}
 }
 

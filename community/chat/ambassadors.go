@@ -17,7 +17,15 @@ type Ambassadors struct{ *base }
 // Register adds the commands to r.
 func (c *Ambassadors) Register(r *bots.Router) {
 	ambassadorsMessages.addTo(r)
-	r.Handle(bots.Command{Name: "ambassador", Help: "cmd.ambassador", Role: bots.RoleMember, Args: []bots.Arg{{Name: "action", Choices: []string{"apply", "approve", "reject"}}, {Name: "rest", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.ambassador)})
+	r.Handle(bots.Command{
+		Name: "ambassador", Help: "cmd.ambassador", Role: bots.RoleMember,
+		Args: []bots.Arg{{Name: "action", Choices: []string{"apply", "approve", "reject"}}, {Name: "rest", Kind: bots.ArgText, Optional: true}},
+		Variants: []bots.Variant{{
+			Args: []bots.Arg{{Name: "action", Choices: []string{"approve", "reject"}}, {Name: "member", Kind: bots.ArgMember, Optional: true}},
+			Help: "cmd.ambassador_decide", Role: bots.RoleManager,
+		}},
+		Handler: bots.HandlerFunc(c.ambassador),
+	})
 	r.Handle(bots.Command{Name: "ambassadors", Help: "cmd.ambassadors", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.ambassadors)})
 }
 
@@ -108,6 +116,7 @@ func (c *Ambassadors) ambassadors(ctx context.Context, ev *bots.Event) ([]bots.R
 // ambassadorsMessages are the messages ambassadors.go renders.
 var ambassadorsMessages = messages{
 	bots.English: {
+		"cmd.ambassador_decide":     "open ambassador applications, or approve or reject one",
 		"ambassador.already":        "You're already an ambassador. Share your posts with /submit <url>.",
 		"ambassador.pending":        "Your application is already with the team.",
 		"ambassador.applied":        "📨 Thanks! Your application is with the team.",
@@ -121,6 +130,7 @@ var ambassadorsMessages = messages{
 		"ambassadors.line":          "%s (%s): %d approved, %d pending, %s, %s",
 	},
 	bots.Chinese: {
+		"cmd.ambassador_decide":     "查看待处理的大使申请，或通过、拒绝某人的申请",
 		"ambassador.already":        "你已经是品牌大使了。发帖后用 /submit <链接> 提交。",
 		"ambassador.pending":        "你的申请已在审核中。",
 		"ambassador.applied":        "📨 谢谢！你的申请已提交给团队。",

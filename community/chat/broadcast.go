@@ -15,7 +15,14 @@ type Broadcast struct{ *base }
 // Register adds the commands to r.
 func (c *Broadcast) Register(r *bots.Router) {
 	broadcastMessages.addTo(r)
-	r.Handle(bots.Command{Name: "broadcast", Help: "cmd.broadcast", Role: bots.RoleManager, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.broadcast)})
+	cmd := bots.Command{Name: "broadcast", Help: "cmd.broadcast", Role: bots.RoleManager, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.broadcast)}
+	if c.orders != nil { // segments come from the shop's orders
+		cmd.Variants = []bots.Variant{{
+			Args: []bots.Arg{bots.Literal("--segment"), {Name: "segment"}, {Name: "text", Kind: bots.ArgText}},
+			Help: "cmd.broadcast_segment", Role: bots.RoleManager,
+		}}
+	}
+	r.Handle(cmd)
 }
 
 // broadcast sends text to every brand group chat, or with --segment to
@@ -74,12 +81,14 @@ func (c *Broadcast) broadcastSegment(ctx context.Context, ev *bots.Event, rest s
 // broadcastMessages are the messages broadcast.go renders.
 var broadcastMessages = messages{
 	bots.English: {
-		"broadcast.ok#one":   "Broadcast sent to %d of %d group chat.",
-		"broadcast.ok#other": "Broadcast sent to %d of %d group chats.",
-		"broadcast.none":     "There is nowhere to broadcast to yet.",
+		"cmd.broadcast_segment": "message the members of one customer segment privately; /segments lists them",
+		"broadcast.ok#one":      "Broadcast sent to %d of %d group chat.",
+		"broadcast.ok#other":    "Broadcast sent to %d of %d group chats.",
+		"broadcast.none":        "There is nowhere to broadcast to yet.",
 	},
 	bots.Chinese: {
-		"broadcast.ok#other": "广播已发送到 %d/%d 个群。",
-		"broadcast.none":     "还没有可以广播的群。",
+		"cmd.broadcast_segment": "私信发送给某个客户分群的成员，分群见 /segments",
+		"broadcast.ok#other":    "广播已发送到 %d/%d 个群。",
+		"broadcast.none":        "还没有可以广播的群。",
 	},
 }

@@ -19,7 +19,15 @@ func (c *Privacy) Register(r *bots.Router) {
 	privacyMessages.addTo(r)
 	r.Handle(bots.Command{Name: "profile", Help: "cmd.profile", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.profile)})
 	r.Handle(bots.Command{Name: "export", Help: "cmd.export", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.export)})
-	r.Handle(bots.Command{Name: "erase", Help: "cmd.erase", Role: bots.RoleMember, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true, Hidden: true}, {Name: "confirm", Choices: []string{"confirm"}, Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.erase)})
+	r.Handle(bots.Command{
+		Name: "erase", Help: "cmd.erase", Role: bots.RoleMember,
+		Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember, Optional: true, Hidden: true}, {Name: "confirm", Choices: []string{"confirm"}, Optional: true, Hidden: true}},
+		Variants: []bots.Variant{{
+			Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember}, {Name: "confirm", Choices: []string{"confirm"}, Optional: true}},
+			Help: "cmd.erase_member", Role: bots.RoleOwner,
+		}},
+		Handler: bots.HandlerFunc(c.erase),
+	})
 }
 
 // export sends the member everything loyalbot stores about them, as JSON.
@@ -96,6 +104,7 @@ func (c *Privacy) profile(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 // privacyMessages are the messages privacy.go renders.
 var privacyMessages = messages{
 	bots.English: {
+		"cmd.erase_member":    "erase a member's data, on their request",
 		"profile.auto":        "automatic",
 		"profile.text":        "Your profile\nMember id: %d\nName: %s\nRole: %s\nJoined: %s\nLast active: %s\nLanguage: %s\nAccounts: %s\nCheck-in streak: %s\nThat is everything loyalbot stores about you, besides your points history (/history).",
 		"export.header":       "Here is everything loyalbot stores about you:",
@@ -106,6 +115,7 @@ var privacyMessages = messages{
 		"erase.already":       "That member's data was already erased.",
 	},
 	bots.Chinese: {
+		"cmd.erase_member":    "应成员请求删除其数据",
 		"profile.auto":        "自动",
 		"profile.text":        "你的资料\n会员编号：%d\n名字：%s\n角色：%s\n加入时间：%s\n最近活跃：%s\n语言：%s\n账号：%s\n连续签到：%s\n除积分记录（/history）外，这就是 loyalbot 保存的关于你的全部信息。",
 		"export.header":       "以下是 loyalbot 保存的关于你的全部数据：",

@@ -15,7 +15,11 @@ type Referrals struct{ *base }
 func (c *Referrals) Register(r *bots.Router) {
 	referralsMessages.addTo(r)
 	r.Handle(bots.Command{Name: "ref", Help: "cmd.ref", Role: bots.RoleMember, Handler: bots.HandlerFunc(c.ref)})
-	r.Handle(bots.Command{Name: "referrals", Help: "cmd.referrals", Role: bots.RoleMember, Args: []bots.Arg{{Name: "which", Choices: []string{"rejected"}, Optional: true}}, Handler: bots.HandlerFunc(c.referrals)})
+	r.Handle(bots.Command{
+		Name: "referrals", Help: "cmd.referrals", Role: bots.RoleMember, Args: []bots.Arg{{Name: "which", Choices: []string{"rejected"}, Optional: true}},
+		Variants: []bots.Variant{{Args: []bots.Arg{bots.Literal("rejected")}, Help: "cmd.referrals_rejected", Role: bots.RoleManager}},
+		Handler:  bots.HandlerFunc(c.referrals),
+	})
 }
 
 // ref shows the member's referral code and how friends use it.
@@ -78,6 +82,7 @@ func (c *Referrals) listReferrals(ctx context.Context, ev *bots.Event, refs []ug
 // referralsMessages are the messages referrals.go renders.
 var referralsMessages = messages{
 	bots.English: {
+		"cmd.referrals_rejected":    "referrals rejected across the community, and why",
 		"ref.code":                  "Your referral code: %s\nFriends who join with it and check in earn you %s, and they get %s.",
 		"ref.telegram":              "Share this link: %s",
 		"ref.unknown":               "That referral code doesn't exist; welcome anyway!",
@@ -93,6 +98,7 @@ var referralsMessages = messages{
 		"refstatus.rejected":        "rejected",
 	},
 	bots.Chinese: {
+		"cmd.referrals_rejected":    "全社区被拒绝的邀请及原因",
 		"ref.code":                  "你的邀请码：%s\n朋友用它加入并签到后，你获得 %s，朋友获得 %s。",
 		"ref.telegram":              "分享这个链接：%s",
 		"ref.unknown":               "这个邀请码不存在，不过依然欢迎你！",

@@ -18,7 +18,11 @@ type Shop struct{ *base }
 // Register adds the commands to r.
 func (c *Shop) Register(r *bots.Router) {
 	shopMessages.addTo(r)
-	r.Handle(bots.Command{Name: "shop", Help: "cmd.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.shopCmd)})
+	r.Handle(bots.Command{
+		Name: "shop", Help: "cmd.shop", Role: bots.RoleMember, Args: []bots.Arg{{Name: "proof", Kind: bots.ArgText}},
+		Variants: []bots.Variant{{Args: []bots.Arg{bots.Literal("unlink"), {Name: "member", Kind: bots.ArgMember}}, Help: "cmd.shop_unlink", Role: bots.RoleManager}},
+		Handler:  bots.HandlerFunc(c.shopCmd),
+	})
 	r.Handle(bots.Command{Name: "segments", Help: "cmd.segments", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.segments)})
 	r.Handle(bots.Command{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)})
 	r.Handle(bots.Command{Name: "member", Help: "cmd.member", Role: bots.RoleManager, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember}}, Handler: bots.HandlerFunc(c.memberValue)})
@@ -168,6 +172,7 @@ func matchSegment(name string) string {
 // shopMessages are the messages shop.go renders.
 var shopMessages = messages{
 	bots.English: {
+		"cmd.shop_unlink":            "unlink a member's shop account and take back the points its orders earned",
 		"shop.unknown":               "I couldn't find a shop account with that. Use the code from your order confirmation, or an e-mail or phone the shop has confirmed.",
 		"shop.linked_elsewhere":      "That shop account is already linked to another member. If it is yours, ask a manager to unlink it.",
 		"shop.unlinked_by_manager":   "A manager unlinked that shop account from you, so an e-mail or phone number no longer links it. If it is yours, use the one-time code the shop gives you.",
@@ -206,6 +211,7 @@ var shopMessages = messages{
 		"segment.lost":               "Lost",
 	},
 	bots.Chinese: {
+		"cmd.shop_unlink":            "解绑成员的商城账号，并收回其订单所得的积分",
 		"shop.unknown":               "没有找到对应的商城账号。请使用订单确认页上的代码，或商城已验证的邮箱、手机号。",
 		"shop.linked_elsewhere":      "这个商城账号已经绑定了另一位成员。如果是你的账号，请联系管理员解绑。",
 		"shop.unlinked_by_manager":   "管理员已为你解绑这个商城账号，邮箱或手机号不能再绑定它。如果是你的账号，请使用商城提供的一次性绑定码。",

@@ -20,7 +20,14 @@ func (c *Submissions) Register(r *bots.Router) {
 	submissionsMessages.addTo(r)
 	id := bots.Arg{Name: "id", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
 	r.Handle(bots.Command{Name: "submit", Help: "cmd.submit", Role: bots.RoleMember, Args: []bots.Arg{{Name: "url"}, {Name: "note", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.submit)})
-	r.Handle(bots.Command{Name: "submissions", Help: "cmd.submissions", Role: bots.RoleMember, Args: []bots.Arg{{Name: "filter", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.submissions)})
+	r.Handle(bots.Command{
+		Name: "submissions", Help: "cmd.submissions", Role: bots.RoleMember, Args: []bots.Arg{{Name: "filter", Kind: bots.ArgText, Optional: true}},
+		Variants: []bots.Variant{{
+			Args: []bots.Arg{{Name: "status", Choices: []string{"pending", "approved", "rejected"}, Optional: true}, {Name: "member", Kind: bots.ArgMember, Optional: true}, {Name: "platform", Optional: true}},
+			Help: "cmd.submissions_all", Role: bots.RoleManager,
+		}},
+		Handler: bots.HandlerFunc(c.submissions),
+	})
 	r.Handle(bots.Command{Name: "review", Help: "cmd.review", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.review)})
 	r.Handle(bots.Command{Name: "approve", Help: "cmd.approve", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "points", Kind: bots.ArgInt, Min: 1, Max: 100_000, Optional: true}, {Name: "note", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.approve)})
 	r.Handle(bots.Command{Name: "reject", Help: "cmd.reject", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "reason", Kind: bots.ArgText, Optional: true}}, Handler: bots.HandlerFunc(c.reject)})
@@ -191,6 +198,7 @@ func (c *Submissions) reviewError(ev *bots.Event, err error) ([]bots.Reply, bool
 // submissionsMessages are the messages submissions.go renders.
 var submissionsMessages = messages{
 	bots.English: {
+		"cmd.submissions_all":      "everyone's submissions, by status, member or platform",
 		"submit.ambassadors_only":  "Content rewards are for ambassadors. Want to join? Send /ambassador apply and tell us about you.",
 		"submit.bad_url":           "I can't accept that link: %s. Send the full https:// link to your post.",
 		"submit.bad_url.too_long":  "longer than %d characters",
@@ -224,6 +232,7 @@ var submissionsMessages = messages{
 		"review.limit":             "Approving #%d would pay %s, past your daily limit of %s (%s given today). The owner can approve it.",
 	},
 	bots.Chinese: {
+		"cmd.submissions_all":      "所有成员提交的内容，可按状态、成员或平台筛选",
 		"submit.ambassadors_only":  "内容奖励仅限品牌大使。想加入吗？发送 /ambassador apply 并介绍一下你自己。",
 		"submit.bad_url":           "这个链接无法接受：%s。请发送完整的 https:// 帖子链接。",
 		"submit.bad_url.too_long":  "链接超过 %d 个字符",
