@@ -27,7 +27,6 @@ var bboltNotYet = map[string]bool{}
 // shrink.
 var tooManyNotYet = map[string]bool{
 	"loyalty.Ledger":            true,
-	"loyalty/bolt.tx":           true,
 	"loyalty/loyaltytest.suite": true,
 }
 
