@@ -22,7 +22,7 @@ func StoreBenchmarks(b *testing.B, be Backend) {
 	if be.OpenDurable == nil {
 		be.OpenDurable = be.Open
 	}
-	s := suite{b: be}
+	s := benches{suite{b: be}}
 	b.Run("CreditSerial", s.benchCreditSerial)
 	b.Run("CreditConcurrent", s.benchCreditConcurrent)
 	b.Run("BulkImport", s.benchBulkImport)
@@ -30,7 +30,10 @@ func StoreBenchmarks(b *testing.B, be Backend) {
 	b.Run("BalanceMany", s.benchBalanceMany)
 }
 
-func (s suite) benchLedger(b *testing.B, cfg loyalty.Config) *loyalty.Ledger {
+// benches are the store benchmarks, on the suite's backend.
+type benches struct{ suite }
+
+func (s benches) benchLedger(b *testing.B, cfg loyalty.Config) *loyalty.Ledger {
 	b.Helper()
 	return OpenLedger(b, s.storeAt(b, b.TempDir(), s.b.OpenDurable), cfg)
 }
@@ -40,7 +43,7 @@ func reportRate(b *testing.B, n int, start time.Time, unit string) {
 }
 
 // benchCreditSerial is the baseline: one writer, one durable transaction per credit.
-func (s suite) benchCreditSerial(b *testing.B) {
+func (s benches) benchCreditSerial(b *testing.B) {
 	l := s.benchLedger(b, loyalty.Config{})
 	b.ReportAllocs()
 	start := time.Now()
@@ -56,7 +59,7 @@ func (s suite) benchCreditSerial(b *testing.B) {
 
 // benchCreditConcurrent runs 64 writers against a durable ledger; group
 // commit lets one fsync serve many of them.
-func (s suite) benchCreditConcurrent(b *testing.B) {
+func (s benches) benchCreditConcurrent(b *testing.B) {
 	l := s.benchLedger(b, loyalty.Config{})
 	const writers = 64
 	var next atomic.Int64
@@ -99,7 +102,7 @@ func (s suite) benchCreditConcurrent(b *testing.B) {
 
 // benchBulkImport credits 10,000 postings spread over 5,000 members per
 // Import transaction: the chunk size a CSV import should use (see Import).
-func (s suite) benchBulkImport(b *testing.B) {
+func (s benches) benchBulkImport(b *testing.B) {
 	l := s.benchLedger(b, loyalty.Config{})
 	const batch, members = 10000, 5000
 	ps := make([]loyalty.Posting, batch)
@@ -124,7 +127,7 @@ func (s suite) benchBulkImport(b *testing.B) {
 }
 
 // benchBalance reads balances from parallel readers.
-func (s suite) benchBalance(b *testing.B) {
+func (s benches) benchBalance(b *testing.B) {
 	l := s.benchLedger(b, loyalty.Config{})
 	ps := make([]loyalty.Posting, 1000)
 	for i := range ps {
@@ -151,7 +154,7 @@ func (s suite) benchBalance(b *testing.B) {
 // benchBalanceMany reads the balances of 4 times as many members as the
 // balance cache holds, from parallel readers: most reads miss the cache,
 // read the store and make room in the cache.
-func (s suite) benchBalanceMany(b *testing.B) {
+func (s benches) benchBalanceMany(b *testing.B) {
 	const size = 1 << 14
 	members := 4 * size
 	l := s.benchLedger(b, loyalty.Config{CacheSize: size})

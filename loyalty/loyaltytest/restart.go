@@ -21,7 +21,11 @@ import (
 // ledgerReopen closes a ledger and its store and opens them again: every
 // kind of record is read back, keys still replay, merged accounts still
 // redirect and new ids follow the old ones.
-func (s suite) ledgerReopen(t *testing.T) {
+// restarts are the cases that stop a ledger, or kill its process, and
+// open its store again.
+type restarts struct{ suite }
+
+func (s restarts) ledgerReopen(t *testing.T) {
 	dir := t.TempDir()
 	clk := NewClock(t0)
 	cfg := loyalty.Config{Now: clk.Now}
@@ -113,7 +117,7 @@ func crashing() bool { return os.Getenv(crashEnv) != "" }
 
 // ledgerCrash kills a writing process with SIGKILL at random moments and
 // checks that every write it acknowledged survived, in a consistent store.
-func (s suite) ledgerCrash(t *testing.T) {
+func (s restarts) ledgerCrash(t *testing.T) {
 	if spec := os.Getenv(crashEnv); spec != "" {
 		s.crashChild(t, spec)
 		return
@@ -181,7 +185,7 @@ func runPattern(name string) string {
 	return strings.Join(parts, "/")
 }
 
-func (s suite) checkCrash(t *testing.T, dir string, acked map[string]bool) {
+func (s restarts) checkCrash(t *testing.T, dir string, acked map[string]bool) {
 	t.Helper()
 	st, closeStore := s.b.OpenDurable(t, dir)
 	defer func() {
@@ -212,7 +216,7 @@ func (s suite) checkCrash(t *testing.T, dir string, acked map[string]bool) {
 
 // crashChild is the process ledgerCrash kills: 64 goroutines credit and
 // debit, printing "ack <key>" for every write committed, until killed.
-func (s suite) crashChild(t *testing.T, spec string) {
+func (s restarts) crashChild(t *testing.T, spec string) {
 	dir, run, _ := strings.Cut(spec, "|")
 	st, _ := s.b.OpenDurable(t, dir) // never closed: the process is killed
 	l, err := loyalty.Open(st, loyalty.Config{})

@@ -43,7 +43,7 @@ func StoreSuite(t *testing.T, b Backend) {
 	}
 	s := suite{b: b}
 	if crashing() {
-		t.Run("Ledger_Crash", s.ledgerCrash) // a child process of the crash test
+		t.Run("Ledger_Crash", restarts{s}.ledgerCrash) // a child process of the crash test
 		return
 	}
 	for _, c := range []struct {
@@ -74,8 +74,8 @@ func StoreSuite(t *testing.T, b Backend) {
 		{"Ledger_Merge_RedeemCounts", s.ledgerMergeRedeemCounts},
 		{"Ledger_Forfeit", s.ledgerForfeit},
 		{"Ledger_Closed", s.ledgerClosed},
-		{"Ledger_Reopen", s.ledgerReopen},
-		{"Ledger_Crash", s.ledgerCrash},
+		{"Ledger_Reopen", restarts{s}.ledgerReopen},
+		{"Ledger_Crash", restarts{s}.ledgerCrash},
 		{"Open_BadTiers", s.openBadTiers},
 	} {
 		t.Run(c.name, c.fn)
