@@ -36,10 +36,15 @@ type Hold struct {
 	Replay bool `json:"-"`
 }
 
+// Holds reserves a member's points for later: a hold is captured (the
+// points move), captured in part, voided, or lapses at its TTL. It shares
+// its Ledger's store, writer and cache; get it from Ledger.Holds.
+type Holds struct{ *Ledger }
+
 // Hold reserves amount points of member a for ttl. It returns an
 // *InsufficientFundsError when the member's available points do not cover
 // amount. The same key and request return the original hold.
-func (l *Ledger) Hold(ctx context.Context, key string, a AccountID, amount int64, ttl time.Duration, reason string) (Hold, error) {
+func (l *Holds) Hold(ctx context.Context, key string, a AccountID, amount int64, ttl time.Duration, reason string) (Hold, error) {
 	if ttl <= 0 {
 		return Hold{}, fmt.Errorf("%w: ttl %s", ErrInvalidAmount, ttl)
 	}
@@ -51,13 +56,13 @@ func (l *Ledger) Hold(ctx context.Context, key string, a AccountID, amount int64
 // payload is that end, so a retry computed later (a redelivered order whose
 // return window ends at a fixed time) replays instead of conflicting. An end
 // that is not after now returns an error wrapping ErrInvalidAmount.
-func (l *Ledger) HoldUntil(ctx context.Context, key string, a AccountID, amount int64, until time.Time, reason string) (Hold, error) {
+func (l *Holds) HoldUntil(ctx context.Context, key string, a AccountID, amount int64, until time.Time, reason string) (Hold, error) {
 	until = until.UTC()
 	h := hashOf("hold-until", string(a), strconv.FormatInt(amount, 10), until.Format(time.RFC3339Nano), reason)
 	return l.hold(ctx, key, a, amount, reason, h, func(time.Time) time.Time { return until })
 }
 
-func (l *Ledger) hold(ctx context.Context, key string, a AccountID, amount int64, reason string, h [16]byte, end func(now time.Time) time.Time) (Hold, error) {
+func (l *Holds) hold(ctx context.Context, key string, a AccountID, amount int64, reason string, h [16]byte, end func(now time.Time) time.Time) (Hold, error) {
 	switch {
 	case key == "":
 		return Hold{}, ErrEmptyKey
@@ -95,7 +100,7 @@ func (l *Ledger) hold(ctx context.Context, key string, a AccountID, amount int64
 // returns ErrHoldExpired when the hold's TTL has passed, ErrHoldResolved when
 // it was captured or voided under another key, and ErrNotFound for an unknown
 // hold. The same key returns the original receipt.
-func (l *Ledger) Capture(ctx context.Context, key string, holdID uint64, sink AccountID, reason string) (Receipt, error) {
+func (l *Holds) Capture(ctx context.Context, key string, holdID uint64, sink AccountID, reason string) (Receipt, error) {
 	if key == "" {
 		return Receipt{}, ErrEmptyKey
 	}
@@ -143,7 +148,7 @@ type PartialCapture struct {
 // point can be spent in between. Capturing the whole remainder closes the
 // hold. It returns the errors Capture does, and an error wrapping
 // ErrInvalidAmount when Amount exceeds what the hold still holds.
-func (l *Ledger) CapturePart(ctx context.Context, c PartialCapture) (Receipt, error) {
+func (l *Holds) CapturePart(ctx context.Context, c PartialCapture) (Receipt, error) {
 	if c.Key == "" {
 		return Receipt{}, ErrEmptyKey
 	}
@@ -184,7 +189,7 @@ func (l *Ledger) CapturePart(ctx context.Context, c PartialCapture) (Receipt, er
 // Void releases an open hold. It returns ErrHoldResolved when the hold was
 // captured, or voided under another key, and ErrNotFound for an unknown hold.
 // Voiding a hold whose TTL passed succeeds: it is void either way.
-func (l *Ledger) Void(ctx context.Context, key string, holdID uint64) (Hold, error) {
+func (l *Holds) Void(ctx context.Context, key string, holdID uint64) (Hold, error) {
 	if key == "" {
 		return Hold{}, ErrEmptyKey
 	}
@@ -224,7 +229,7 @@ func (l *Ledger) Void(ctx context.Context, key string, holdID uint64) (Hold, err
 }
 
 // HoldByID returns a hold, with an open hold past its TTL reported as voided.
-func (l *Ledger) HoldByID(ctx context.Context, id uint64) (Hold, error) {
+func (l *Holds) HoldByID(ctx context.Context, id uint64) (Hold, error) {
 	var hd Hold
 	err := l.store.View(ctx, func(tx ReadTx) error {
 		var err error
@@ -238,7 +243,7 @@ func (l *Ledger) HoldByID(ctx context.Context, id uint64) (Hold, error) {
 }
 
 // voidExpiredHolds voids every open hold whose TTL passed by now.
-func (l *Ledger) voidExpiredHolds(ctx context.Context, now time.Time) (int, error) {
+func (l *Holds) voidExpiredHolds(ctx context.Context, now time.Time) (int, error) {
 	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
 		var due []Hold
 		if err := s.HoldsDue(now, func(hd Hold) error {

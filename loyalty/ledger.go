@@ -51,8 +51,16 @@ func DefaultConfig() Config {
 // Ledger is a double-entry points ledger kept in a Store. Every write
 // carries an idempotency key and concurrent writes share transactions
 // (group commit). A Ledger is safe for concurrent use.
+//
+// The ledger's points, tiers, expiry and merges are its own methods; its
+// reward catalogue and redemptions are a Catalog and its holds a Holds,
+// both on the same store and writer and reachable as l.Catalog and l.Holds
+// (their methods are the Ledger's too).
 type Ledger struct {
-	store     Store
+	store    Store
+	*Catalog // rewards and redemptions
+	*Holds   // points reserved for later capture or release
+
 	cfg       Config
 	w         *writer
 	cache     *accountCache
@@ -99,8 +107,10 @@ func Open(store Store, cfg Config) (*Ledger, error) {
 		return nil, fmt.Errorf("open ledger: merged accounts: %w", err)
 	}
 	cache := newAccountCache(cfg.CacheSize, cfg.Now)
-	return &Ledger{store: store, cfg: cfg, w: newWriter(store, cfg.MaxBatch, cache.publish), cache: cache, redirects: rd,
-		log: cfg.Logger.With("component", "loyalty")}, nil
+	l := &Ledger{store: store, cfg: cfg, w: newWriter(store, cfg.MaxBatch, cache.publish), cache: cache, redirects: rd,
+		log: cfg.Logger.With("component", "loyalty")}
+	l.Catalog, l.Holds = &Catalog{l}, &Holds{l}
+	return l, nil
 }
 
 // Close waits for queued writes to commit and stops the writer. Later writes

@@ -72,10 +72,16 @@ type Redemption struct {
 	Replay bool `json:"-"`
 }
 
+// Catalog is the ledger's reward catalogue and its redemptions: rewards
+// with stock and per-member limits, redemptions that take points and hand
+// out codes, fulfilment and cancellation with refund. It shares its
+// Ledger's store, writer and cache; get it from Ledger.Catalog.
+type Catalog struct{ *Ledger }
+
 // PutReward adds a reward to the catalogue or updates one. An existing
 // reward keeps its current stock (stock is ledger state: use Restock); a new
 // one starts with r.Stock.
-func (l *Ledger) PutReward(ctx context.Context, r Reward) error {
+func (l *Catalog) PutReward(ctx context.Context, r Reward) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -95,7 +101,7 @@ func (l *Ledger) PutReward(ctx context.Context, r Reward) error {
 
 // Restock adds n items (negative to remove) to a reward's stock, or sets it
 // unlimited when n is Unlimited. It returns the reward as stored.
-func (l *Ledger) Restock(ctx context.Context, id string, n int64) (Reward, error) {
+func (l *Catalog) Restock(ctx context.Context, id string, n int64) (Reward, error) {
 	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
 		r, err := getReward(s, id)
 		if err != nil {
@@ -120,7 +126,7 @@ func (l *Ledger) Restock(ctx context.Context, id string, n int64) (Reward, error
 }
 
 // Rewards returns the catalogue ordered by cost, then id.
-func (l *Ledger) Rewards(ctx context.Context) ([]Reward, error) {
+func (l *Catalog) Rewards(ctx context.Context) ([]Reward, error) {
 	var rs []Reward
 	err := l.store.View(ctx, func(tx ReadTx) error {
 		rs = nil
@@ -134,7 +140,7 @@ func (l *Ledger) Rewards(ctx context.Context) ([]Reward, error) {
 }
 
 // Reward returns one reward, or ErrUnknownReward.
-func (l *Ledger) Reward(ctx context.Context, id string) (Reward, error) {
+func (l *Catalog) Reward(ctx context.Context, id string) (Reward, error) {
 	var r Reward
 	err := l.store.View(ctx, func(tx ReadTx) error {
 		var err error
@@ -149,7 +155,7 @@ func (l *Ledger) Reward(ctx context.Context, id string) (Reward, error) {
 // with a unique code. It returns ErrUnknownReward, ErrRewardInactive,
 // ErrOutOfStock, ErrLimitReached or an *InsufficientFundsError, and writes
 // nothing then. The same key returns the original redemption.
-func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string) (Redemption, error) {
+func (l *Catalog) Redeem(ctx context.Context, key string, a AccountID, id string) (Redemption, error) {
 	if key == "" {
 		return Redemption{}, ErrEmptyKey
 	}
@@ -218,7 +224,7 @@ func (l *Ledger) Redeem(ctx context.Context, key string, a AccountID, id string)
 
 // Fulfil marks a pending redemption as handed over. Fulfilling it again is a
 // replay; a cancelled one returns ErrRedemptionClosed; an unknown code ErrNotFound.
-func (l *Ledger) Fulfil(ctx context.Context, code, note string) (Redemption, error) {
+func (l *Catalog) Fulfil(ctx context.Context, code, note string) (Redemption, error) {
 	return l.closeRedemption(ctx, code, RedemptionFulfilled, note)
 }
 
@@ -227,11 +233,11 @@ func (l *Ledger) Fulfil(ctx context.Context, code, note string) (Redemption, err
 // the redemption no longer counts towards the per-member limit — all exactly
 // once. Cancelling again is a replay; a fulfilled redemption returns
 // ErrRedemptionClosed.
-func (l *Ledger) Cancel(ctx context.Context, code, reason string) (Redemption, error) {
+func (l *Catalog) Cancel(ctx context.Context, code, reason string) (Redemption, error) {
 	return l.closeRedemption(ctx, code, RedemptionCancelled, reason)
 }
 
-func (l *Ledger) closeRedemption(ctx context.Context, code string, to RedemptionState, note string) (Redemption, error) {
+func (l *Catalog) closeRedemption(ctx context.Context, code string, to RedemptionState, note string) (Redemption, error) {
 	code = NormalizeCode(code)
 	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
 		rd, err := redemptionByCode(s, code)
@@ -289,7 +295,7 @@ func (l *Ledger) closeRedemption(ctx context.Context, code string, to Redemption
 }
 
 // RedemptionByCode returns the redemption with the given code, or ErrNotFound.
-func (l *Ledger) RedemptionByCode(ctx context.Context, code string) (Redemption, error) {
+func (l *Catalog) RedemptionByCode(ctx context.Context, code string) (Redemption, error) {
 	var rd Redemption
 	err := l.store.View(ctx, func(tx ReadTx) error {
 		var err error
@@ -302,7 +308,7 @@ func (l *Ledger) RedemptionByCode(ctx context.Context, code string) (Redemption,
 // Redemptions returns up to limit redemptions, newest first: only pending
 // ones when pendingOnly, and only member a's when a is not empty (those of
 // accounts merged into a included).
-func (l *Ledger) Redemptions(ctx context.Context, a AccountID, pendingOnly bool, limit int) ([]Redemption, error) {
+func (l *Catalog) Redemptions(ctx context.Context, a AccountID, pendingOnly bool, limit int) ([]Redemption, error) {
 	if limit <= 0 {
 		limit = 20
 	}
