@@ -95,7 +95,11 @@ func (c *accountCache) get(a AccountID) (cachedBalance, bool) {
 // cache already holds a state at least as new (the same state with its
 // tier window for a later month replaces it).
 func (c *accountCache) put(a AccountID, acc Account, ver uint64) {
-	month := monthIndex(c.now())
+	c.putAt(a, acc, ver, monthIndex(c.now()))
+}
+
+// putAt is put with the tier window for month.
+func (c *accountCache) putAt(a AccountID, acc Account, ver uint64, month uint32) {
 	v := cachedBalance{balance: acc.Balance, held: acc.Held, earned: acc.Earned, window: acc.windowAt(month), month: month}
 	sh := c.shard(a)
 	sh.mu.Lock()
@@ -134,8 +138,9 @@ func (c *accountCache) put(a AccountID, acc Account, ver uint64) {
 // changed, as the next version.
 func (c *accountCache) publish(changed map[AccountID]Account) {
 	ver := c.ver.Add(1)
+	month := monthIndex(c.now())
 	for a, acc := range changed {
-		c.put(a, acc, ver)
+		c.putAt(a, acc, ver, month)
 	}
 }
 
