@@ -4,12 +4,11 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/loyalbot/loyalbot/community"
 	communitybolt "github.com/loyalbot/loyalbot/community/bolt"
 	"github.com/loyalbot/loyalbot/community/communitytest"
-	bbolt "go.etcd.io/bbolt"
+	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 )
 
 func TestConformance(t *testing.T) {
@@ -22,48 +21,28 @@ func TestConformance(t *testing.T) {
 // a restart does.
 type reopenable struct {
 	*communitybolt.Store
-	db   *bbolt.DB
-	path string
+	*bolttest.File
 }
 
 // openStore opens a Store on the bbolt file at path, closed after bbolt's
 // consistency check when the test ends (unless reopened before).
 func openStore(t *testing.T, path string) *reopenable {
 	t.Helper()
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := communitybolt.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeDB(t, db) })
-	return &reopenable{Store: s, db: db, path: path}
+	return storeOn(t, bolttest.OpenFile(t, path))
 }
 
-func closeDB(t *testing.T, db *bbolt.DB) {
+func storeOn(t *testing.T, f *bolttest.File) *reopenable {
 	t.Helper()
-	if db.Path() == "" { // closed already by Reopen
-		return
+	s, err := communitybolt.Open(f.DB)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := db.View(func(tx *bbolt.Tx) error {
-		for err := range tx.Check() {
-			t.Errorf("bbolt check: %v", err)
-		}
-		return nil
-	}); err != nil {
-		t.Error(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Error(err)
-	}
+	return &reopenable{Store: s, File: f}
 }
 
 func (r *reopenable) Reopen(t *testing.T) community.Store {
 	t.Helper()
-	closeDB(t, r.db)
-	return openStore(t, r.path)
+	return storeOn(t, r.File.Reopen(t))
 }
 
 var _ communitytest.Reopener = (*reopenable)(nil)
@@ -75,7 +54,7 @@ func TestOpen_Again(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "community.db"))
 	e := communitytest.NewEnv(t, st, nil)
 	ann := e.Join(t, "ann")
-	if _, err := communitybolt.Open(st.db); err != nil {
+	if _, err := communitybolt.Open(st.DB); err != nil {
 		t.Fatal(err)
 	}
 	e.Restart(t)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 	"github.com/loyalbot/loyalbot/ugc"
 	ugcbolt "github.com/loyalbot/loyalbot/ugc/bolt"
 	"github.com/loyalbot/loyalbot/ugc/ugctest"
@@ -25,48 +26,28 @@ func TestConformance(t *testing.T) {
 // a restart does.
 type reopenable struct {
 	*ugcbolt.Store
-	db   *bbolt.DB
-	path string
+	*bolttest.File
 }
 
 // openStore opens a Store on the bbolt file at path, closed after bbolt's
 // consistency check when the test ends (unless reopened before).
 func openStore(t *testing.T, path string) *reopenable {
 	t.Helper()
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ugcbolt.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeDB(t, db) })
-	return &reopenable{Store: s, db: db, path: path}
+	return storeOn(t, bolttest.OpenFile(t, path))
 }
 
-func closeDB(t *testing.T, db *bbolt.DB) {
+func storeOn(t *testing.T, f *bolttest.File) *reopenable {
 	t.Helper()
-	if db.Path() == "" { // closed already by Reopen
-		return
+	s, err := ugcbolt.Open(f.DB)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := db.View(func(tx *bbolt.Tx) error {
-		for err := range tx.Check() {
-			t.Errorf("bbolt check: %v", err)
-		}
-		return nil
-	}); err != nil {
-		t.Error(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Error(err)
-	}
+	return &reopenable{Store: s, File: f}
 }
 
 func (r *reopenable) Reopen(t *testing.T) ugc.Store {
 	t.Helper()
-	closeDB(t, r.db)
-	return openStore(t, r.path)
+	return storeOn(t, r.File.Reopen(t))
 }
 
 var _ ugctest.Reopener = (*reopenable)(nil)
@@ -80,7 +61,7 @@ func TestOpen_Again(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ugcbolt.Open(st.db); err != nil {
+	if _, err := ugcbolt.Open(st.DB); err != nil {
 		t.Fatal(err)
 	}
 	e.Restart(t, e.Config)

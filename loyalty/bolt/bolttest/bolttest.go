@@ -1,6 +1,7 @@
 // Package bolttest helps tests use the bbolt ledger store: temporary
 // databases checked page by page when the test ends, a ledger on one, and
-// the loyaltytest.Backend that runs the conformance suite on loyalty/bolt.
+// the loyaltytest.Backend that runs the conformance suite on loyalty/bolt,
+// and database files that every bbolt store's tests close and reopen.
 package bolttest
 
 import (
@@ -121,5 +122,44 @@ func open(tb testing.TB, dir string, opts *bbolt.Options) (loyalty.Store, func()
 	}
 	return s, func() error {
 		return errors.Join(check(db), s.Check(context.Background()), db.Close())
+	}
+}
+
+// File is a bbolt database file that a store's tests close and open
+// again, as a restart does.
+type File struct {
+	DB   *bbolt.DB
+	path string
+}
+
+// OpenFile opens the bbolt file at path without fsync. When tb ends it runs
+// bbolt's consistency check and closes the file, unless Reopen closed it
+// first.
+func OpenFile(tb testing.TB, path string) *File {
+	tb.Helper()
+	db, err := bbolt.Open(path, 0o600, fastOptions())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := &File{DB: db, path: path}
+	tb.Cleanup(func() { f.close(tb) })
+	return f
+}
+
+// Reopen checks and closes the file and opens it again.
+func (f *File) Reopen(tb testing.TB) *File {
+	tb.Helper()
+	f.close(tb)
+	return OpenFile(tb, f.path)
+}
+
+func (f *File) close(tb testing.TB) {
+	tb.Helper()
+	if f.DB.Path() == "" { // closed already by Reopen
+		return
+	}
+	CheckDB(tb, f.DB)
+	if err := f.DB.Close(); err != nil {
+		tb.Error(err)
 	}
 }

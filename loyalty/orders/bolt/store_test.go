@@ -30,41 +30,28 @@ func TestConformance(t *testing.T) {
 // a restart does.
 type reopenable struct {
 	*ordersbolt.Store
-	db   *bbolt.DB
-	path string
+	*bolttest.File
 }
 
 // openStore opens a Store on the bbolt file at path, closed after bbolt's
 // consistency check when the test ends (unless reopened before).
 func openStore(t *testing.T, path string) *reopenable {
 	t.Helper()
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ordersbolt.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { closeDB(t, db) })
-	return &reopenable{Store: s, db: db, path: path}
+	return storeOn(t, bolttest.OpenFile(t, path))
 }
 
-func closeDB(t *testing.T, db *bbolt.DB) {
+func storeOn(t *testing.T, f *bolttest.File) *reopenable {
 	t.Helper()
-	if db.Path() == "" { // closed already by Reopen
-		return
+	s, err := ordersbolt.Open(f.DB)
+	if err != nil {
+		t.Fatal(err)
 	}
-	bolttest.CheckDB(t, db)
-	if err := db.Close(); err != nil {
-		t.Error(err)
-	}
+	return &reopenable{Store: s, File: f}
 }
 
 func (r *reopenable) Reopen(t *testing.T) orders.Store {
 	t.Helper()
-	closeDB(t, r.db)
-	return openStore(t, r.path)
+	return storeOn(t, r.File.Reopen(t))
 }
 
 var _ orderstest.Reopener = (*reopenable)(nil)
@@ -80,7 +67,7 @@ func TestOpen_Again(t *testing.T) {
 	if _, err := e.Orders.Link(ctx, 1, "K"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ordersbolt.Open(st.db); err != nil {
+	if _, err := ordersbolt.Open(st.DB); err != nil {
 		t.Fatal(err)
 	}
 	e.Restart(t, e.Config)
@@ -145,7 +132,7 @@ func TestStore_NoRawContacts(t *testing.T) {
 	if _, err := e.Orders.Link(ctx, 1, "li.na@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	err := st.db.View(func(tx *bbolt.Tx) error {
+	err := st.DB.View(func(tx *bbolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
 			return b.ForEach(func(k, v []byte) error {
 				kv := bytes.ToLower(append(append([]byte(nil), k...), v...))
