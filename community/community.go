@@ -134,7 +134,6 @@ type Community struct {
 	activity activity     // each member's last paid message
 	tell     *notices     // notifications and manager alerts
 	insights insightsMemo // the shop analysis
-	boards   boards       // leaderboards, by period
 }
 
 // Admin holds the use cases of managers and owners: adjusting points,

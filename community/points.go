@@ -5,13 +5,9 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
-	"time"
-)
 
-// boardTTL is how long a leaderboard is served from memory: a week's or
-// month's board reads every entry since the period began.
-const boardTTL = time.Minute
+	"github.com/loyalbot/loyalbot/loyalty"
+)
 
 // Standing is a leaderboard row: one person, whatever accounts they linked.
 type Standing struct {
@@ -20,32 +16,12 @@ type Standing struct {
 	Earned int64
 }
 
-// boards remembers each period's leaderboard for boardTTL. It is safe for
-// concurrent use.
-type boards struct {
-	mu  sync.Mutex
-	got map[string]board
-}
-
-type board struct {
-	at    time.Time
-	since time.Time
-	top   []Standing
-}
-
-// TopEarners returns the top ten members by points earned since a time,
-// computed at most once a minute per period (a name for the cache: week,
-// month, all). Accounts /link folded together count as one member, and
-// members who erased their data leave no row.
-func (c *Community) TopEarners(ctx context.Context, period string, since time.Time) ([]Standing, error) {
-	now := c.now()
-	c.boards.mu.Lock()
-	b, ok := c.boards.got[period]
-	c.boards.mu.Unlock()
-	if ok && now.Sub(b.at) < boardTTL && b.since.Equal(since) {
-		return b.top, nil
-	}
-	raw, err := c.ledger.Leaderboard(ctx, since, 50)
+// TopEarners returns the top ten members by points earned in period (this
+// week or month in the community's time zone, or all time). Accounts /link
+// folded together count as one member, and members who erased their data
+// leave no row.
+func (c *Community) TopEarners(ctx context.Context, period loyalty.Period) ([]Standing, error) {
+	raw, err := c.ledger.Leaderboard(ctx, period, 50)
 	if err != nil {
 		return nil, err
 	}
@@ -75,11 +51,5 @@ func (c *Community) TopEarners(ctx context.Context, period string, since time.Ti
 	if len(top) > 10 {
 		top = top[:10]
 	}
-	c.boards.mu.Lock()
-	if c.boards.got == nil {
-		c.boards.got = map[string]board{}
-	}
-	c.boards.got[period] = board{at: now, since: since, top: top}
-	c.boards.mu.Unlock()
 	return top, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -34,6 +35,8 @@ type Config struct {
 	// Import moved a member to another tier (adapters sync chat roles from it).
 	// It runs in the writer's caller, not inside the transaction.
 	OnTierChange func(ctx context.Context, tc TierChange)
+	// Zone is where leaderboard weeks and months begin. Default UTC.
+	Zone *time.Location
 }
 
 // DefaultConfig returns the configuration used for zero fields.
@@ -45,6 +48,7 @@ func DefaultConfig() Config {
 		CacheSize: 1 << 16,
 		Now:       time.Now,
 		Logger:    slog.New(slog.DiscardHandler),
+		Zone:      time.UTC,
 	}
 }
 
@@ -65,6 +69,7 @@ type Ledger struct {
 	w         *writer
 	cache     *accountCache
 	redirects *redirects // merged accounts
+	boards    boardState
 	log       *slog.Logger
 }
 
@@ -102,22 +107,39 @@ func Open(store Store, cfg Config) (*Ledger, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = def.Logger
 	}
+	if cfg.Zone == nil {
+		cfg.Zone = def.Zone
+	}
 	rd := &redirects{}
 	if err := store.View(context.Background(), rd.load); err != nil {
 		return nil, fmt.Errorf("open ledger: merged accounts: %w", err)
 	}
 	cache := newAccountCache(cfg.CacheSize, cfg.Now)
-	l := &Ledger{store: store, cfg: cfg, w: newWriter(store, cfg.MaxBatch, cache.publish), cache: cache, redirects: rd,
-		log: cfg.Logger.With("component", "loyalty")}
+	l := &Ledger{store: store, cfg: cfg, cache: cache, redirects: rd, log: cfg.Logger.With("component", "loyalty")}
+	l.w = newWriter(store, cfg.MaxBatch, func(changed map[AccountID]Account, newest uint64) {
+		cache.publish(changed)
+		l.committed(newest)
+	})
 	l.Catalog, l.Holds = &Catalog{l}, &Holds{l}
+	// Entries the boards lack (a crash, or a database from before them) are applied now.
+	if err := l.UpdateBoards(context.Background()); err != nil {
+		l.w.close()
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
 	return l, nil
 }
 
 // Close waits for queued writes to commit and stops the writer. Later writes
 // return ErrClosed. It does not close the store.
 func (l *Ledger) Close() error {
+	l.boards.wg.Wait()
+	err := l.UpdateBoards(context.Background())
 	l.w.close()
-	return nil
+	l.boards.wg.Wait()
+	if errors.Is(err, ErrClosed) {
+		err = nil
+	}
+	return err
 }
 
 // Tiers returns the tier table in use.
@@ -564,13 +586,13 @@ func (l *Ledger) post(s *wtx, e Entry, o postOpts) (Receipt, error) {
 	if newTo.Balance, err = addChecked(to.Balance, e.Amount); err != nil {
 		return Receipt{}, err
 	}
-	// Earned points: a reversal undoes the original's effect on the original's date.
+	// Earned points: a reversal undoes the original's effect on the
+	// original's date. Its accounts are the original's swapped, through
+	// merges, so earner names the survivor of a merged original.
 	earnAt := now
 	who, sign := earner(e.From, e.To)
 	if o.original != nil {
 		earnAt = o.original.Time
-		who, sign = earner(o.original.From, o.original.To)
-		sign = -sign
 	}
 	var earnAcc *Account
 	switch who {

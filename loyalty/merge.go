@@ -19,8 +19,8 @@ type MergeReport struct {
 // Merge folds member account from into member account to, in one atomic
 // step, for two chat accounts of one person: the whole balance (held points
 // included) moves with one transfer entry, lots keep their expiry dates,
-// open holds now reserve to's points, earned points (tier and all-time
-// leaderboard) and per-member redemption counts add up, and from is
+// open holds now reserve to's points, earned points (tier and
+// leaderboards) and per-member redemption counts add up, and from is
 // recorded as merged: every later write to or from it — a refund of an old
 // order, a cancelled redemption, a late approval — lands on to instead, and
 // reads of it show to. The same key returns a replay; merging an account
@@ -81,6 +81,9 @@ func (l *Ledger) merge(s *wtx, key string, from, to AccountID) (MergeReport, err
 		return MergeReport{}, err
 	}
 	rep := MergeReport{Points: src.Balance, Held: src.Held}
+	if err := l.moveBoards(s, from, to); err != nil {
+		return rep, err
+	}
 	// Read everything that moves first: a store's iteration does not survive writes.
 	var holds []Hold
 	if err := s.HoldsOf(from, func(hd Hold) error {

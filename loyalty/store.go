@@ -117,6 +117,18 @@ type ReadTx interface {
 	MergedInto(a AccountID) (to AccountID, ok bool, err error)
 	// Merges calls fn for every merge, in no particular order.
 	Merges(fn func(from, to AccountID) error) error
+
+	// Board calls fn for every account whose total on board b is
+	// positive, highest total first, then by account id; nothing when
+	// there is no board b.
+	Board(b string, fn func(a AccountID, total int64) error) error
+	// BoardTotal returns account a's total on board b, 0 when it has none.
+	BoardTotal(b string, a AccountID) (int64, error)
+	// Boards calls fn with the name of every board, in no particular order.
+	Boards(fn func(b string) error) error
+	// BoardsApplied returns the id of the newest entry the boards include,
+	// 0 when none.
+	BoardsApplied() (uint64, error)
 }
 
 // Tx reads and writes the ledger's data inside a read-write transaction.
@@ -167,6 +179,14 @@ type Tx interface {
 
 	// PutMerge records that member account from was merged into to.
 	PutMerge(from, to AccountID) error
+
+	// AddToBoard adds delta to account a's total on board b, creating the
+	// board; a total that reaches 0 is forgotten.
+	AddToBoard(b string, a AccountID, delta int64) error
+	// DropBoard deletes board b and every total on it.
+	DropBoard(b string) error
+	// SetBoardsApplied records the id of the newest entry the boards include.
+	SetBoardsApplied(id uint64) error
 }
 
 // Account is the stored state of one account.

@@ -4,10 +4,20 @@ import "fmt"
 
 // wtx is the read-write transaction the rules run in: the store's Tx, plus
 // the account records the transaction changed, which the balance cache
-// publishes once it committed.
+// publishes once it committed, and the newest entry it wrote.
 type wtx struct {
 	Tx
 	changed map[AccountID]Account
+	newest  uint64 // the newest entry written
+}
+
+// PutEntry stores e and remembers the newest entry id for the boards.
+func (s *wtx) PutEntry(e Entry) error {
+	if err := s.Tx.PutEntry(e); err != nil {
+		return err
+	}
+	s.newest = max(s.newest, e.ID)
+	return nil
 }
 
 // PutAccount stores acc and remembers it for the cache.

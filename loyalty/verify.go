@@ -15,7 +15,9 @@ var ErrInvariant = errors.New("loyalty: invariant violated")
 //   - no member balance is negative, and none is below its held points;
 //   - every balance equals the sum of its account's entries;
 //   - a member's lots sum to its balance, and its open holds to its held points;
-//   - every idempotency key points at a stored record.
+//   - every idempotency key points at a stored record;
+//   - the all-time leaderboard, with the entries not applied to it yet,
+//     gives every member its earned points.
 //
 // It reads every entry, so it is O(history): run it from tests and from
 // operators' checks, not on a hot path.
@@ -53,6 +55,24 @@ func (l *Ledger) Verify(ctx context.Context) error {
 		}); err != nil {
 			return err
 		}
+		pending, _, _, err := l.pendingBoards(tx, map[string]bool{string(AllTime): true})
+		if err != nil {
+			return err
+		}
+		onBoard := func(a AccountID) (int64, error) {
+			n, err := tx.BoardTotal(string(AllTime), a)
+			return n + pending[string(AllTime)][a], err
+		}
+		// Members' own records are checked below; here, rows no account has.
+		if err := tx.Board(string(AllTime), func(a AccountID, n int64) error {
+			acc, err := tx.Account(a)
+			if err == nil && acc == (Account{}) {
+				bad("%s has %d points on the all-time leaderboard and no account", a, n)
+			}
+			return err
+		}); err != nil {
+			return err
+		}
 		var sum int64
 		if err := tx.Accounts(func(a AccountID, acc Account) error {
 			sum += acc.Balance
@@ -71,6 +91,13 @@ func (l *Ledger) Verify(ctx context.Context) error {
 				}
 				if held[a] != acc.Held {
 					bad("%s open holds sum to %d, held %d", a, held[a], acc.Held)
+				}
+				n, err := onBoard(a)
+				if err != nil {
+					return err
+				}
+				if n != acc.Earned {
+					bad("%s has %d points on the all-time leaderboard, earned %d", a, n, acc.Earned)
 				}
 			}
 			return nil

@@ -105,14 +105,18 @@ func openApp(ctx context.Context, cfg Config, consoleOwner string, log *slog.Log
 
 func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Time) error {
 	cfg := a.Config
+	// Leaderboard weeks and submission quotas count the same days as check-ins.
+	zone, err := time.LoadLocation(cfg.Points.Timezone)
+	if err != nil {
+		return fmt.Errorf("points.timezone: %w", err)
+	}
 	lc := cfg.ledgerConfig()
-	lc.Now, lc.Logger = now, a.Log
+	lc.Now, lc.Logger, lc.Zone = now, a.Log, zone
 	lc.OnTierChange = func(ctx context.Context, tc loyalty.TierChange) {
 		if a.Community != nil { // chat roles follow tiers, whatever moved the points
 			a.Community.TierChanged(ctx, tc)
 		}
 	}
-	var err error
 	if a.Loyalty, err = loyaltybolt.Open(a.DB); err != nil {
 		return err
 	}
@@ -139,10 +143,7 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	}
 	uc := cfg.UGC
 	uc.StepHook = cfg.stepHook
-	// Submission quotas count the same days as check-ins.
-	if uc.Location, err = time.LoadLocation(cfg.Points.Timezone); err != nil {
-		return fmt.Errorf("points.timezone: %w", err)
-	}
+	uc.Location = zone
 	ustore, err := ugcbolt.Open(a.DB)
 	if err != nil {
 		return err
@@ -181,12 +182,18 @@ func (a *App) jobs() []schedule.Job {
 			a.Log.InfoContext(ctx, "points expired", "points", r.Points, "lots", r.Lots, "holds", r.Holds)
 		}
 		return err
+	}}, {Name: "update-leaderboards", Every: boardUpdate, Run: func(ctx context.Context, _ time.Time) error {
+		return a.Ledger.UpdateBoards(ctx)
 	}}}
 	if a.Config.Support.FAQ != "" && a.Assistant != nil {
 		jobs = append(jobs, schedule.Job{Name: "reload-faq", Every: faqCheck, Run: a.reloadFAQ})
 	}
 	return jobs
 }
+
+// boardUpdate is how often the entries written since are applied to the
+// stored leaderboards (reads add what waits, so this bounds their work).
+const boardUpdate = 30 * time.Second
 
 // faqCheck is how often the FAQ file is checked for changes.
 const faqCheck = 5 * time.Second

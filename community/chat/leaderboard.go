@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/loyalty"
 )
 
 // Leaderboard is /leaderboard: top members by points earned, or ambassadors.
@@ -33,16 +33,7 @@ func (c *Leaderboard) leaderboard(ctx context.Context, ev *bots.Event) ([]bots.R
 	if period == "ambassadors" {
 		return c.ambassadorBoard(ctx, ev)
 	}
-	now := c.now().In(c.loc)
-	var since time.Time
-	switch period {
-	case "week":
-		midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, c.loc)
-		since = midnight.AddDate(0, 0, -((int(now.Weekday()) + 6) % 7)) // Monday
-	case "month":
-		since = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, c.loc)
-	}
-	top, err := c.community.TopEarners(ctx, period, since)
+	top, err := c.community.TopEarners(ctx, loyalty.Period(period))
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
 	}

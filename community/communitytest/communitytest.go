@@ -74,7 +74,11 @@ func NewWith(tb testing.TB, cfg community.Config, owners []string, extra func(*S
 	clk := loyaltytest.NewClock(Start)
 	db := bolttest.OpenDB(tb)
 	st := &Stack{Clock: clk, ticketStore: func() (*supportbolt.Store, error) { return supportbolt.Open(db) }}
-	l := bolttest.OpenLedgerOn(tb, db, loyalty.Config{Now: clk.Now, OnTierChange: func(ctx context.Context, tc loyalty.TierChange) {
+	zone, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l := bolttest.OpenLedgerOn(tb, db, loyalty.Config{Now: clk.Now, Zone: zone, OnTierChange: func(ctx context.Context, tc loyalty.TierChange) {
 		if st.Community != nil {
 			st.Community.TierChanged(ctx, tc)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty/bolt/bolttest"
 
@@ -62,7 +63,12 @@ const ManagerLimit = 1000
 func NewEnv(tb testing.TB, store community.Store, set func(*community.Config)) *Env {
 	tb.Helper()
 	clk := loyaltytest.NewClock(Start)
-	e := &Env{Store: store, Clock: clk, Config: Config(set), Ledger: bolttest.OpenLedger(tb, loyalty.Config{Now: clk.Now})}
+	cfg := Config(set)
+	zone, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &Env{Store: store, Clock: clk, Config: cfg, Ledger: bolttest.OpenLedger(tb, loyalty.Config{Now: clk.Now, Zone: zone})}
 	e.build(tb)
 	tb.Cleanup(func() { e.verify(tb) })
 	return e

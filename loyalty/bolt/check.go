@@ -28,7 +28,7 @@ func (s *Store) Check(ctx context.Context) error {
 	}
 	err := s.db.View(func(btx *bbolt.Tx) error {
 		t := newTx(btx)
-		for _, c := range []func(*tx, func(string, ...any)) error{checkLots, checkHolds, checkRedemptions, checkHistory} {
+		for _, c := range []func(*tx, func(string, ...any)) error{checkLots, checkHolds, checkRedemptions, checkHistory, checkBoards} {
 			if err := c(t, bad); err != nil {
 				return err
 			}

@@ -43,6 +43,7 @@ const (
 	bPending             // redemption id → nil while pending
 	bMerged              // member account → the member account it was merged into
 	bRedeemIndex         // member\0 redemption id → nil
+	bBoards              // leaderboards: one nested bucket per board (see boardTx), and the newest entry applied
 	nBuckets
 )
 
@@ -54,6 +55,7 @@ var bucketNames = [nBuckets][]byte{
 	bRewards: []byte("loyalty.rewards"), bRedemptions: []byte("loyalty.redemptions"), bCodes: []byte("loyalty.redemption_codes"),
 	bRedeemCounts: []byte("loyalty.redemption_counts"), bPending: []byte("loyalty.redemptions_open"),
 	bMerged: []byte("loyalty.merged"), bRedeemIndex: []byte("loyalty.redemptions_by_account"),
+	bBoards: []byte("loyalty.boards"),
 }
 
 // Store is a loyalty.Store on a bbolt database. It is safe for concurrent

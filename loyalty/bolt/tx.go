@@ -14,12 +14,14 @@ import (
 // one issuance account writes that account once, not a thousand times.
 //
 // tx itself keeps accounts, entries, idempotency keys and merges; the
-// types it embeds keep lots, holds and rewards, all on the one txn.
+// types it embeds keep lots, holds, rewards and leaderboards, all on the
+// one txn.
 type tx struct {
 	txn
 	lotTx
 	holdTx
 	rewardTx
+	boardTx
 }
 
 // txn is the state every part of a tx shares: the bbolt transaction, its
@@ -33,7 +35,7 @@ type txn struct {
 
 func newTx(btx *bbolt.Tx) *tx {
 	t := &tx{txn: txn{btx: btx}}
-	t.lotTx.txn, t.holdTx.txn, t.rewardTx.txn = &t.txn, &t.txn, &t.txn
+	t.lotTx.txn, t.holdTx.txn, t.rewardTx.txn, t.boardTx.txn = &t.txn, &t.txn, &t.txn, &t.txn
 	return t
 }
 

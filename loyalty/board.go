@@ -1,0 +1,288 @@
+package loyalty
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Period is the span a leaderboard counts earned points over.
+type Period string
+
+// Leaderboard periods. Weeks start on Monday and months on the 1st, at
+// midnight in Config.Zone.
+const (
+	AllTime   Period = "all"
+	ThisWeek  Period = "week"
+	ThisMonth Period = "month"
+)
+
+var periods = []Period{AllTime, ThisWeek, ThisMonth}
+
+// boardFlushEvery is how many entries may wait for the boards before a
+// commit starts applying them, which bounds what a Leaderboard read adds
+// up on the fly.
+const boardFlushEvery = 20_000
+
+// Standing is one row of a leaderboard.
+type Standing struct {
+	Account AccountID
+	Earned  int64
+}
+
+// The leaderboards are a projection of the entries, kept by the store as
+// one board per period (all time, and this and the previous week and
+// month) with a rank index, plus the id of the newest entry they include.
+// Commits do not write them: that would double the pages a credit writes.
+// Instead the entries after that id are applied in one write, batched with
+// other writes, when boardFlushEvery of them wait, when UpdateBoards runs
+// (the scheduler's job), on Open and Close, and before a merge. A read adds
+// the waiting entries on the fly, so it is always exact, and a crash loses
+// nothing: the entries are the truth and the applied id says where the
+// boards stand.
+
+// boardName returns the board that counts, for period p, points earned at t.
+func (l *Ledger) boardName(p Period, t time.Time) string {
+	t = t.In(l.cfg.Zone)
+	switch p {
+	case ThisWeek:
+		monday := time.Date(t.Year(), t.Month(), t.Day()-(int(t.Weekday())+6)%7, 0, 0, 0, 0, l.cfg.Zone)
+		return "week:" + monday.Format(time.DateOnly)
+	case ThisMonth:
+		return "month:" + t.Format("2006-01")
+	}
+	return string(AllTime)
+}
+
+// liveBoards returns the boards kept at now: all time, and this and the
+// previous week and month (a reversal counts against its original's
+// period, so last week's board is still corrected on Monday).
+func (l *Ledger) liveBoards(now time.Time) map[string]bool {
+	now = now.In(l.cfg.Zone)
+	prevMonth := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, l.cfg.Zone).AddDate(0, -1, 0)
+	return map[string]bool{
+		string(AllTime):                              true,
+		l.boardName(ThisWeek, now):                   true,
+		l.boardName(ThisWeek, now.AddDate(0, 0, -7)): true,
+		l.boardName(ThisMonth, now):                  true,
+		l.boardName(ThisMonth, prevMonth):            true,
+	}
+}
+
+// boardDeltas is what the entries after the boards' applied id add to each
+// live board: board → account → points.
+type boardDeltas map[string]map[AccountID]int64
+
+// pendingBoards reads the entries the boards do not include yet and
+// returns what they add to the live boards, the applied id and the newest
+// entry id. Points earned count on the boards of the time they were
+// earned; a reversal counts against its original's time.
+func (l *Ledger) pendingBoards(tx ReadTx, live map[string]bool) (d boardDeltas, applied, newest uint64, err error) {
+	if applied, err = tx.BoardsApplied(); err != nil {
+		return nil, 0, 0, err
+	}
+	d, newest = boardDeltas{}, applied
+	err = stopped(tx.Entries(func(e Entry) error {
+		if e.ID <= applied {
+			return errStop
+		}
+		newest = max(newest, e.ID)
+		who, sign := earner(e.From, e.To)
+		if sign == 0 {
+			return nil
+		}
+		at := e.Time
+		if e.Reverses != 0 {
+			orig, err := getEntry(tx, e.Reverses)
+			if err != nil {
+				return err
+			}
+			at = orig.Time
+		}
+		for _, p := range periods {
+			if b := l.boardName(p, at); live[b] {
+				if d[b] == nil {
+					d[b] = map[AccountID]int64{}
+				}
+				d[b][who] += sign * e.Amount
+			}
+		}
+		return nil
+	}))
+	return d, applied, newest, err
+}
+
+// Leaderboard returns the top limit members (all when limit is 0) by
+// points earned in period p, which for a week or a month is the current
+// one at Config.Now. A reversal counts against the period of the entry it
+// reverses. It reads the top of a stored board and the few entries not
+// applied to it yet.
+func (l *Ledger) Leaderboard(ctx context.Context, p Period, limit int) ([]Standing, error) {
+	if !slices.Contains(periods, p) {
+		return nil, fmt.Errorf("leaderboard: unknown period %q", p)
+	}
+	now := l.cfg.Now()
+	b := l.boardName(p, now)
+	var out []Standing
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		d, _, _, err := l.pendingBoards(tx, map[string]bool{b: true})
+		if err != nil {
+			return err
+		}
+		out, err = topOf(tx, b, d[b], limit)
+		return err
+	})
+	return out, err
+}
+
+// topOf returns the top limit accounts of board b with delta added. An
+// account the delta changes is ranked by its new total; of the others,
+// those past the first limit on the stored board cannot make the top.
+func topOf(tx ReadTx, b string, delta map[AccountID]int64, limit int) ([]Standing, error) {
+	var out []Standing
+	kept := 0
+	err := stopped(tx.Board(b, func(a AccountID, total int64) error {
+		if _, ok := delta[a]; ok {
+			return nil
+		}
+		if limit > 0 && kept == limit {
+			return errStop
+		}
+		kept++
+		out = append(out, Standing{Account: a, Earned: total})
+		return nil
+	}))
+	if err != nil {
+		return nil, err
+	}
+	for a, n := range delta {
+		total, err := tx.BoardTotal(b, a)
+		if err != nil {
+			return nil, err
+		}
+		if total+n > 0 {
+			out = append(out, Standing{Account: a, Earned: total + n})
+		}
+	}
+	slices.SortFunc(out, func(x, y Standing) int {
+		return cmp.Or(cmp.Compare(y.Earned, x.Earned), cmp.Compare(x.Account, y.Account))
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// UpdateBoards applies the entries written since the last update to the
+// stored leaderboards and drops the boards of past periods, in one write
+// batched with others. The scheduler runs it; reads are exact without it.
+func (l *Ledger) UpdateBoards(ctx context.Context) error {
+	_, err := l.w.do(ctx, func(s *wtx) (any, error) { return nil, l.applyBoards(s) })
+	if err != nil {
+		return fmt.Errorf("update leaderboards: %w", err)
+	}
+	return nil
+}
+
+// applyBoards applies the waiting entries to the boards inside s, in key
+// order, and drops boards no longer live. It writes nothing when the
+// boards are up to date.
+func (l *Ledger) applyBoards(s *wtx) error {
+	live := l.liveBoards(l.cfg.Now())
+	d, applied, newest, err := l.pendingBoards(s, live)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	if err := s.Boards(func(b string) error {
+		if !live[b] {
+			stale = append(stale, b)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, b := range slices.Sorted(maps.Keys(d)) {
+		for _, a := range slices.Sorted(maps.Keys(d[b])) {
+			if err := s.AddToBoard(b, a, d[b][a]); err != nil {
+				return err
+			}
+		}
+	}
+	for _, b := range stale {
+		if err := s.DropBoard(b); err != nil {
+			return err
+		}
+	}
+	if newest != applied {
+		if err := s.SetBoardsApplied(newest); err != nil {
+			return err
+		}
+	}
+	l.boards.applied.Store(newest)
+	if newest > l.boards.newest.Load() {
+		l.boards.newest.Store(newest)
+	}
+	return nil
+}
+
+// boardState is what the ledger knows in memory about its boards: the
+// newest entry committed and the newest applied, to start an update once
+// enough wait.
+type boardState struct {
+	newest, applied atomic.Uint64
+	updating        atomic.Bool
+	wg              sync.WaitGroup // the background update, which Close waits for
+}
+
+// committed notes the newest entry of a commit and starts a board update
+// in the background when boardFlushEvery entries wait. At most one runs.
+func (l *Ledger) committed(newest uint64) {
+	if newest <= l.boards.newest.Load() {
+		return
+	}
+	l.boards.newest.Store(newest)
+	if newest-l.boards.applied.Load() < boardFlushEvery || !l.boards.updating.CompareAndSwap(false, true) {
+		return
+	}
+	l.boards.wg.Go(func() {
+		defer l.boards.updating.Store(false)
+		if err := l.UpdateBoards(context.Background()); err != nil && !errors.Is(err, ErrClosed) {
+			l.log.Error("update leaderboards", "err", err)
+		}
+	})
+}
+
+// moveBoards moves every board total of member from to member to, inside a
+// merge, after applying the waiting entries so none still names from.
+func (l *Ledger) moveBoards(s *wtx, from, to AccountID) error {
+	if err := l.applyBoards(s); err != nil {
+		return err
+	}
+	var names []string
+	if err := s.Boards(func(b string) error { names = append(names, b); return nil }); err != nil {
+		return err
+	}
+	for _, b := range names {
+		n, err := s.BoardTotal(b, from)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		if err := s.AddToBoard(b, from, -n); err != nil {
+			return err
+		}
+		if err := s.AddToBoard(b, to, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
