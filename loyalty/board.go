@@ -28,7 +28,7 @@ var periods = []Period{AllTime, ThisWeek, ThisMonth}
 // boardFlushEvery is how many entries may wait for the boards before a
 // commit starts applying them, which bounds what a Leaderboard read adds
 // up on the fly.
-const boardFlushEvery = 20_000
+const boardFlushEvery = 100_000
 
 // Standing is one row of a leaderboard.
 type Standing struct {
@@ -180,9 +180,41 @@ func topOf(tx ReadTx, b string, delta map[AccountID]int64, limit int) ([]Standin
 }
 
 // UpdateBoards applies the entries written since the last update to the
-// stored leaderboards and drops the boards of past periods, in one write
-// batched with others. The scheduler runs it; reads are exact without it.
+// stored leaderboards and drops the boards of past periods. It works the
+// update out from a snapshot, outside the writer, so the writer only pays
+// for the board writes, batched with other writes; if the boards moved in
+// between (another update, or a merge, which applies what waits before it
+// moves the merged account's totals), it works the update out again. The scheduler runs it, and so does
+// a commit after which boardFlushEvery entries wait; reads are exact
+// without it.
 func (l *Ledger) UpdateBoards(ctx context.Context) error {
+	for range 3 {
+		var p boardPlan
+		err := l.store.View(ctx, func(tx ReadTx) (err error) {
+			p, err = l.planBoards(tx)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("update leaderboards: %w", err)
+		}
+		if p.upTo == p.base && len(p.stale) == 0 {
+			return nil
+		}
+		out, err := l.w.do(ctx, func(s *wtx) (any, error) {
+			applied, err := s.BoardsApplied()
+			if err != nil || applied != p.base {
+				return false, err // another update or a merge came first
+			}
+			return true, l.writeBoards(s, p)
+		})
+		if err != nil {
+			return fmt.Errorf("update leaderboards: %w", err)
+		}
+		if out.(bool) {
+			l.boards.applied.Store(p.upTo)
+			return nil
+		}
+	}
 	_, err := l.w.do(ctx, func(s *wtx) (any, error) { return nil, l.applyBoards(s) })
 	if err != nil {
 		return fmt.Errorf("update leaderboards: %w", err)
@@ -190,46 +222,71 @@ func (l *Ledger) UpdateBoards(ctx context.Context) error {
 	return nil
 }
 
-// applyBoards applies the waiting entries to the boards inside s, in key
-// order, and drops boards no longer live. It writes nothing when the
-// boards are up to date.
-func (l *Ledger) applyBoards(s *wtx) error {
+// boardPlan is an update of the stored boards: the writes that bring them
+// from entry base to entry upTo, by board and then account (key order,
+// which bbolt writes fastest), and the boards of past periods to drop.
+type boardPlan struct {
+	base, upTo uint64
+	writes     []boardWrite
+	stale      []string
+}
+
+type boardWrite struct {
+	board   string
+	account AccountID
+	delta   int64
+}
+
+// planBoards works out the update of the boards from what tx holds.
+func (l *Ledger) planBoards(tx ReadTx) (boardPlan, error) {
 	live := l.liveBoards(l.cfg.Now())
-	d, applied, newest, err := l.pendingBoards(s, live)
+	d, applied, newest, err := l.pendingBoards(tx, live)
 	if err != nil {
-		return err
+		return boardPlan{}, err
 	}
-	var stale []string
-	if err := s.Boards(func(b string) error {
+	p := boardPlan{base: applied, upTo: newest}
+	if err := tx.Boards(func(b string) error {
 		if !live[b] {
-			stale = append(stale, b)
+			p.stale = append(p.stale, b)
 		}
 		return nil
 	}); err != nil {
-		return err
+		return boardPlan{}, err
 	}
 	for _, b := range slices.Sorted(maps.Keys(d)) {
 		for _, a := range slices.Sorted(maps.Keys(d[b])) {
-			if err := s.AddToBoard(b, a, d[b][a]); err != nil {
-				return err
-			}
+			p.writes = append(p.writes, boardWrite{b, a, d[b][a]})
 		}
 	}
-	for _, b := range stale {
+	return p, nil
+}
+
+// writeBoards writes plan p.
+func (l *Ledger) writeBoards(s *wtx, p boardPlan) error {
+	for _, w := range p.writes {
+		if err := s.AddToBoard(w.board, w.account, w.delta); err != nil {
+			return err
+		}
+	}
+	for _, b := range p.stale {
 		if err := s.DropBoard(b); err != nil {
 			return err
 		}
 	}
-	if newest != applied {
-		if err := s.SetBoardsApplied(newest); err != nil {
-			return err
-		}
+	if p.upTo == p.base {
+		return nil
 	}
-	l.boards.applied.Store(newest)
-	if newest > l.boards.newest.Load() {
-		l.boards.newest.Store(newest)
+	return s.SetBoardsApplied(p.upTo)
+}
+
+// applyBoards brings the boards up to date inside s, which a merge does
+// before it moves the merged account's totals.
+func (l *Ledger) applyBoards(s *wtx) error {
+	p, err := l.planBoards(s)
+	if err != nil {
+		return err
 	}
-	return nil
+	return l.writeBoards(s, p)
 }
 
 // boardState is what the ledger knows in memory about its boards: the
@@ -241,9 +298,10 @@ type boardState struct {
 	wg              sync.WaitGroup // the background update, which Close waits for
 }
 
-// committed notes the newest entry of a commit and starts a board update
-// in the background when boardFlushEvery entries wait. At most one runs.
-func (l *Ledger) committed(newest uint64) {
+// committed notes the newest entry of a commit. It starts a board update
+// in the background when boardFlushEvery entries wait; at most one runs.
+func (l *Ledger) committed(s *wtx) {
+	newest := s.newest
 	if newest <= l.boards.newest.Load() {
 		return
 	}

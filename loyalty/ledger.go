@@ -116,9 +116,11 @@ func Open(store Store, cfg Config) (*Ledger, error) {
 	}
 	cache := newAccountCache(cfg.CacheSize, cfg.Now)
 	l := &Ledger{store: store, cfg: cfg, cache: cache, redirects: rd, log: cfg.Logger.With("component", "loyalty")}
-	l.w = newWriter(store, cfg.MaxBatch, func(changed map[AccountID]Account, newest uint64) {
-		cache.publish(changed)
-		l.committed(newest)
+	l.w = newWriter(store, cfg.MaxBatch, func(s *wtx) {
+		if len(s.changed) > 0 {
+			cache.publish(s.changed)
+		}
+		l.committed(s)
 	})
 	l.Catalog, l.Holds = &Catalog{l}, &Holds{l}
 	// Entries the boards lack (a crash, or a database from before them) are applied now.

@@ -29,9 +29,9 @@ type writer struct {
 	store    Store
 	maxBatch int
 	// onCommit runs after each successful commit, before callers hear of
-	// it, with the account records the transaction wrote and the newest
-	// entry id it wrote (0 when none).
-	onCommit func(changed map[AccountID]Account, newest uint64)
+	// it, with the transaction: the account records it wrote and the newest
+	// entry.
+	onCommit func(s *wtx)
 
 	mu     sync.RWMutex // guards closed and sends on reqs
 	closed bool
@@ -39,7 +39,7 @@ type writer struct {
 	exited chan struct{}
 }
 
-func newWriter(store Store, maxBatch int, onCommit func(map[AccountID]Account, uint64)) *writer {
+func newWriter(store Store, maxBatch int, onCommit func(*wtx)) *writer {
 	w := &writer{store: store, maxBatch: maxBatch, onCommit: onCommit, reqs: make(chan *request, maxBatch), exited: make(chan struct{})}
 	go w.run()
 	return w
@@ -115,8 +115,8 @@ func (w *writer) commit(batch []*request) {
 		}
 		return
 	}
-	if err == nil && (len(s.changed) > 0 || s.newest > 0) {
-		w.onCommit(s.changed, s.newest)
+	if err == nil {
+		w.onCommit(s)
 	}
 	for _, r := range batch {
 		if err != nil {

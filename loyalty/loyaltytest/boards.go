@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -218,4 +219,66 @@ func modelBoard(earned []earning, resolve func(loyalty.AccountID) loyalty.Accoun
 		return cmp.Or(cmp.Compare(y.Earned, x.Earned), cmp.Compare(x.Account, y.Account))
 	})
 	return out[:min(len(out), 4)]
+}
+
+// ledgerLeaderboardConcurrent credits, merges and updates the boards from
+// several goroutines at once; afterwards every board agrees with what each
+// survivor earned.
+func (s boards) ledgerLeaderboardConcurrent(t *testing.T) {
+	l, _ := s.ledger(t)
+	const members, writers, credits = 24, 4, 300
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range credits {
+				a := loyalty.Member(uint64(1 + (w*7+i*5)%members))
+				if _, err := l.Credit(ctx, a, "checkin", int64(1+i%9), fmt.Sprintf("w%d:%d", w, i), ""); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() { // fold member 2k into 2k-1, one pair at a time
+		for k := uint64(1); k <= members/2; k++ {
+			if _, err := l.Merge(ctx, fmt.Sprintf("m%d", k), loyalty.Member(2*k), loyalty.Member(2*k-1)); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Go(func() {
+		for range 50 {
+			if err := l.UpdateBoards(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	for _, update := range []bool{false, true} {
+		if update {
+			if err := l.UpdateBoards(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, err := l.Leaderboard(ctx, loyalty.AllTime, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		week, err := l.Leaderboard(ctx, loyalty.ThisWeek, 0)
+		if err != nil || !slices.Equal(all, week) {
+			t.Errorf("this week's board %v %v, all time %v: everything was earned this week", week, err, all)
+		}
+		var want []loyalty.Standing
+		for k := uint64(1); k <= members; k += 2 {
+			if b := balance(t, l, loyalty.Member(k)); b.Earned > 0 {
+				want = append(want, loyalty.Standing{Account: loyalty.Member(k), Earned: b.Earned})
+			}
+		}
+		slices.SortFunc(want, func(x, y loyalty.Standing) int {
+			return cmp.Or(cmp.Compare(y.Earned, x.Earned), cmp.Compare(x.Account, y.Account))
+		})
+		if !slices.Equal(all, want) {
+			t.Errorf("board %v, survivors earned %v", all, want)
+		}
+	}
 }
