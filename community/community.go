@@ -42,6 +42,10 @@ type Config struct {
 	// AnswerGroupQuestions lets customer service answer any group message
 	// that ends with a question mark, not only those that mention the bot.
 	AnswerGroupQuestions bool `yaml:"answer_group_questions"`
+	// SyncFitCustomers is the most shop customers whose value models a
+	// /segments or /member waits for; above it they are fitted in the
+	// background. Default 5,000.
+	SyncFitCustomers int `yaml:"-"`
 }
 
 // DefaultConfig returns the default point rules.
@@ -49,7 +53,7 @@ func DefaultConfig() Config {
 	return Config{
 		SignupBonus: 100, CheckinPoints: 10, StreakDays: 7, StreakBonus: 50,
 		MessagePoints: 1, MessageCooldown: time.Minute, MessageMinLength: 5,
-		Timezone: "UTC", LinkTTL: 10 * time.Minute,
+		Timezone: "UTC", LinkTTL: 10 * time.Minute, SyncFitCustomers: syncFitCustomers,
 	}
 }
 
@@ -90,6 +94,9 @@ func (c *Config) fill() {
 	}
 	if c.LinkTTL == 0 {
 		c.LinkTTL = d.LinkTTL
+	}
+	if c.SyncFitCustomers == 0 {
+		c.SyncFitCustomers = d.SyncFitCustomers
 	}
 }
 

@@ -2,6 +2,7 @@ package community_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -124,4 +125,42 @@ func TestShop_UnlinkTakesBackPoints(t *testing.T) {
 	if done := shop[1]; done.Amount != 150 || !strings.Contains(done.Effect, "150") {
 		t.Errorf("audit of the unlink: amount %d, effect %q; want the 150 points taken back", done.Amount, done.Effect)
 	}
+}
+
+// TestShop_ValueFittedInBackground: above Config.SyncFitCustomers, /member
+// answers with the RFM scores at once and says the customer value is being
+// worked out; once the background fit is done it shows it.
+func TestShop_ValueFittedInBackground(t *testing.T) {
+	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.SyncFitCustomers = 10 }))
+	ctx := context.Background()
+	for c := 1; c <= 40; c++ {
+		for k := 0; k < 1+c%5; k++ {
+			o := orders.Order{ID: fmt.Sprintf("o-%d-%d", c, k), Customer: fmt.Sprintf("cust-%d", c), Amount: int64(1000 + 100*c),
+				Created: communitytest.Start.AddDate(0, 0, -(c*7 + k*20)), Status: orders.Paid}
+			contact := orders.Contact{}
+			if c == 1 {
+				contact.Email, contact.EmailVerified = "alice@example.com", true
+			}
+			if _, err := h.stack.Orders.Ingest(ctx, o, contact); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	h.send("alice> /start")
+	h.expect("alice> /shop alice@example.com", "Shop account linked")
+	got := h.expect("admin> /member @alice", "RFM ", "Customer value is being worked out for 40 customers")
+	if strings.Contains(got, "P(alive)") {
+		t.Errorf("a value before the fit:\n%s", got)
+	}
+	for {
+		a, err := h.stack.Community.ShopInsights(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !errors.Is(a.ModelErr, community.ErrModelPending) {
+			break
+		}
+		time.Sleep(time.Millisecond) // the fit runs on another goroutine; the test's deadline bounds this
+	}
+	h.expect("admin> /member @alice", "RFM ", "P(alive)", "12-month value")
 }

@@ -30,6 +30,10 @@ var periods = []Period{AllTime, ThisWeek, ThisMonth}
 // up on the fly.
 const boardFlushEvery = 100_000
 
+// Boards are the ledger's leaderboards (see Leaderboard). Their methods
+// are the Ledger's too.
+type Boards struct{ *Ledger }
+
 // Standing is one row of a leaderboard.
 type Standing struct {
 	Account AccountID
@@ -48,7 +52,7 @@ type Standing struct {
 // boards stand.
 
 // boardName returns the board that counts, for period p, points earned at t.
-func (l *Ledger) boardName(p Period, t time.Time) string {
+func (l *Boards) boardName(p Period, t time.Time) string {
 	t = t.In(l.cfg.Zone)
 	switch p {
 	case ThisWeek:
@@ -63,7 +67,7 @@ func (l *Ledger) boardName(p Period, t time.Time) string {
 // liveBoards returns the boards kept at now: all time, and this and the
 // previous week and month (a reversal counts against its original's
 // period, so last week's board is still corrected on Monday).
-func (l *Ledger) liveBoards(now time.Time) map[string]bool {
+func (l *Boards) liveBoards(now time.Time) map[string]bool {
 	now = now.In(l.cfg.Zone)
 	prevMonth := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, l.cfg.Zone).AddDate(0, -1, 0)
 	return map[string]bool{
@@ -83,7 +87,7 @@ type boardDeltas map[string]map[AccountID]int64
 // returns what they add to the live boards, the applied id and the newest
 // entry id. Points earned count on the boards of the time they were
 // earned; a reversal counts against its original's time.
-func (l *Ledger) pendingBoards(tx ReadTx, live map[string]bool) (d boardDeltas, applied, newest uint64, err error) {
+func (l *Boards) pendingBoards(tx ReadTx, live map[string]bool) (d boardDeltas, applied, newest uint64, err error) {
 	if applied, err = tx.BoardsApplied(); err != nil {
 		return nil, 0, 0, err
 	}
@@ -123,7 +127,7 @@ func (l *Ledger) pendingBoards(tx ReadTx, live map[string]bool) (d boardDeltas, 
 // one at Config.Now. A reversal counts against the period of the entry it
 // reverses. It reads the top of a stored board and the few entries not
 // applied to it yet.
-func (l *Ledger) Leaderboard(ctx context.Context, p Period, limit int) ([]Standing, error) {
+func (l *Boards) Leaderboard(ctx context.Context, p Period, limit int) ([]Standing, error) {
 	if !slices.Contains(periods, p) {
 		return nil, fmt.Errorf("leaderboard: unknown period %q", p)
 	}
@@ -187,7 +191,7 @@ func topOf(tx ReadTx, b string, delta map[AccountID]int64, limit int) ([]Standin
 // moves the merged account's totals), it works the update out again. The scheduler runs it, and so does
 // a commit after which boardFlushEvery entries wait; reads are exact
 // without it.
-func (l *Ledger) UpdateBoards(ctx context.Context) error {
+func (l *Boards) UpdateBoards(ctx context.Context) error {
 	for range 3 {
 		var p boardPlan
 		err := l.store.View(ctx, func(tx ReadTx) (err error) {
@@ -238,7 +242,7 @@ type boardWrite struct {
 }
 
 // planBoards works out the update of the boards from what tx holds.
-func (l *Ledger) planBoards(tx ReadTx) (boardPlan, error) {
+func (l *Boards) planBoards(tx ReadTx) (boardPlan, error) {
 	live := l.liveBoards(l.cfg.Now())
 	d, applied, newest, err := l.pendingBoards(tx, live)
 	if err != nil {
@@ -262,7 +266,7 @@ func (l *Ledger) planBoards(tx ReadTx) (boardPlan, error) {
 }
 
 // writeBoards writes plan p.
-func (l *Ledger) writeBoards(s *wtx, p boardPlan) error {
+func (l *Boards) writeBoards(s *wtx, p boardPlan) error {
 	for _, w := range p.writes {
 		if err := s.AddToBoard(w.board, w.account, w.delta); err != nil {
 			return err
@@ -281,7 +285,7 @@ func (l *Ledger) writeBoards(s *wtx, p boardPlan) error {
 
 // applyBoards brings the boards up to date inside s, which a merge does
 // before it moves the merged account's totals.
-func (l *Ledger) applyBoards(s *wtx) error {
+func (l *Boards) applyBoards(s *wtx) error {
 	p, err := l.planBoards(s)
 	if err != nil {
 		return err
@@ -300,7 +304,7 @@ type boardState struct {
 
 // committed notes the newest entry of a commit. It starts a board update
 // in the background when boardFlushEvery entries wait; at most one runs.
-func (l *Ledger) committed(s *wtx) {
+func (l *Boards) committed(s *wtx) {
 	newest := s.newest
 	if newest <= l.boards.newest.Load() {
 		return
@@ -319,7 +323,7 @@ func (l *Ledger) committed(s *wtx) {
 
 // moveBoards moves every board total of member from to member to, inside a
 // merge, after applying the waiting entries so none still names from.
-func (l *Ledger) moveBoards(s *wtx, from, to AccountID) error {
+func (l *Boards) moveBoards(s *wtx, from, to AccountID) error {
 	if err := l.applyBoards(s); err != nil {
 		return err
 	}

@@ -57,13 +57,14 @@ func DefaultConfig() Config {
 // (group commit). A Ledger is safe for concurrent use.
 //
 // The ledger's points, tiers, expiry and merges are its own methods; its
-// reward catalogue and redemptions are a Catalog and its holds a Holds,
-// both on the same store and writer and reachable as l.Catalog and l.Holds
-// (their methods are the Ledger's too).
+// reward catalogue and redemptions are a Catalog, its holds a Holds and
+// its leaderboards Boards, all on the same store and writer and reachable
+// as l.Catalog, l.Holds and l.Boards (their methods are the Ledger's too).
 type Ledger struct {
 	store    Store
 	*Catalog // rewards and redemptions
 	*Holds   // points reserved for later capture or release
+	*Boards  // leaderboards
 
 	cfg       Config
 	w         *writer
@@ -122,7 +123,7 @@ func Open(store Store, cfg Config) (*Ledger, error) {
 		}
 		l.committed(s)
 	})
-	l.Catalog, l.Holds = &Catalog{l}, &Holds{l}
+	l.Catalog, l.Holds, l.Boards = &Catalog{l}, &Holds{l}, &Boards{l}
 	// Entries the boards lack (a crash, or a database from before them) are applied now.
 	if err := l.UpdateBoards(context.Background()); err != nil {
 		l.w.close()

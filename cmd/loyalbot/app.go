@@ -182,7 +182,7 @@ func (a *App) jobs() []schedule.Job {
 			a.Log.InfoContext(ctx, "points expired", "points", r.Points, "lots", r.Lots, "holds", r.Holds)
 		}
 		return err
-	}}, {Name: "update-leaderboards", Every: boardUpdate, Run: func(ctx context.Context, _ time.Time) error {
+	}}, {Name: "update-leaderboards", Every: boardUpdate, Quiet: true, Run: func(ctx context.Context, _ time.Time) error {
 		return a.Ledger.UpdateBoards(ctx)
 	}}}
 	if a.Config.Support.FAQ != "" && a.Assistant != nil {

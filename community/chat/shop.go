@@ -124,6 +124,9 @@ func (c *Shop) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 	}
 	text := ev.T("member.rfm", rfm.R, rfm.F, rfm.M, segmentName(ev, rfm.Segment), ev.TN("n.days", int64(rfm.RecencyDays), rfm.RecencyDays),
 		ev.TN("n.orders", int64(rfm.Frequency), rfm.Frequency), rfm.Monetary)
+	if errors.Is(a.ModelErr, community.ErrModelPending) {
+		text += "\n" + ev.TN("member.clv_pending", int64(len(a.Summaries)), len(a.Summaries))
+	}
 	if a.ModelErr == nil {
 		text += "\n" + ev.T("member.clv", 100*a.BG.PAlive(mine), a.BG.ExpectedPurchases(mine, 52), insights.CLV(a.BG, a.GG, mine, 12, 0.01))
 	}
@@ -191,6 +194,8 @@ var shopMessages = messages{
 		"member.no_orders":           "That member has no paid orders yet.",
 		"member.rfm":                 "RFM %d-%d-%d: %s (last order %s ago, %s, %.2f spent)",
 		"member.clv":                 "P(alive) %.0f%%, expected orders next year %.1f, 12-month value %.2f",
+		"member.clv_pending#one":     "Customer value is being worked out for %d customer; ask again in a few minutes.",
+		"member.clv_pending#other":   "Customer value is being worked out for %d customers; ask again in a few minutes.",
 		"marketing.on":               "You'll hear about offers from us again.",
 		"marketing.off":              "Done: no more offers. Points and service messages still reach you.",
 		"segment.usage":              "Usage: /broadcast --segment <segment> <text>. Segments: %s",
@@ -225,6 +230,7 @@ var shopMessages = messages{
 		"member.no_orders":           "该成员还没有已付款订单。",
 		"member.rfm":                 "RFM %d-%d-%d：%s（上次下单 %s 前，%s，消费 %.2f）",
 		"member.clv":                 "活跃概率 %.0f%%，预计明年下单 %.1f 次，12 个月价值 %.2f",
+		"member.clv_pending#other":   "正在为 %d 位顾客计算顾客价值，请过几分钟再问。",
 		"marketing.on":               "好的，之后会继续给你发送优惠消息。",
 		"marketing.off":              "已关闭优惠消息。积分和服务通知仍会照常发送。",
 		"segment.usage":              "用法：/broadcast --segment <分群> <内容>。分群：%s",

@@ -21,6 +21,9 @@ type Job struct {
 	// Run does the work due at now. An error is logged and the job runs
 	// again at its next time.
 	Run func(ctx context.Context, now time.Time) error
+	// Quiet marks housekeeping that RunDue runs but does not name (the
+	// console's !clock lists what a jump in time made happen).
+	Quiet bool
 }
 
 // Status is what the scheduler knows of a job.
@@ -72,7 +75,7 @@ func New(now func() time.Time, log *slog.Logger, jobs ...Job) (*Scheduler, error
 }
 
 // RunDue runs, in list order, every job due at the clock's time, and
-// returns the names of those it ran. A job that missed several intervals
+// returns the names of those it ran, but for quiet ones. A job that missed several intervals
 // (the process was down, the clock jumped) runs once.
 func (s *Scheduler) RunDue(ctx context.Context) []string {
 	s.run.Lock()
@@ -102,7 +105,9 @@ func (s *Scheduler) RunDue(ctx context.Context) []string {
 		}
 		e.status.Next = now.Add(e.job.Every)
 		s.mu.Unlock()
-		ran = append(ran, e.job.Name)
+		if !e.job.Quiet {
+			ran = append(ran, e.job.Name)
+		}
 	}
 	return ran
 }

@@ -22,8 +22,10 @@ func TestScheduler_RunDue(t *testing.T) {
 			return err
 		}}
 	}
+	quiet := job("boards", time.Hour, nil)
+	quiet.Quiet = true // runs, but RunDue does not name it
 	s, err := schedule.New(clk.Now, slog.New(slog.DiscardHandler),
-		job("expire", time.Hour, nil), job("faq", 10*time.Minute, errors.New("bad yaml")), job("daily", 24*time.Hour, nil))
+		job("expire", time.Hour, nil), job("faq", 10*time.Minute, errors.New("bad yaml")), job("daily", 24*time.Hour, nil), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +46,7 @@ func TestScheduler_RunDue(t *testing.T) {
 			t.Errorf("step %d: ran %v, want %v", i, got, st.want)
 		}
 	}
-	if len(seen) != 9 || seen[3] != "faq@00:10" {
+	if len(seen) != 12 || seen[4] != "faq@00:10" || seen[3] != "boards@00:00" {
 		t.Errorf("runs %v", seen)
 	}
 	st := s.Status()

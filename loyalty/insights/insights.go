@@ -46,48 +46,74 @@ func day(t time.Time) time.Time {
 // are left out. The result is sorted by customer.
 func Summarize(purchases []Purchase, end time.Time) []Summary {
 	end = day(end)
+	kept := make([]Purchase, 0, len(purchases))
+	for _, p := range purchases {
+		if !day(p.At).After(end) {
+			kept = append(kept, p)
+		}
+	}
+	tally := Tally(kept)
+	out := make([]Summary, len(tally))
+	for i, t := range tally {
+		out[i] = t.Summary(end)
+	}
+	return out
+}
+
+// Totals is one customer's purchases in brief: enough to build their
+// Summary for any end on or after their last purchase without the
+// purchases, so a store can keep it per customer in step with the orders.
+type Totals struct {
+	Customer    string
+	First, Last time.Time // UTC days of the first and last purchase
+	Days        int       // distinct days with a purchase
+	Orders      int
+	Amount      float64 // total spend
+	FirstDay    float64 // of which on the first day
+}
+
+// Tally reduces purchases to each customer's Totals, sorted by customer.
+func Tally(purchases []Purchase) []Totals {
 	type acc struct {
 		days   map[time.Time]float64
 		orders int
 	}
 	by := map[string]*acc{}
 	for _, p := range purchases {
-		d := day(p.At)
-		if d.After(end) {
-			continue
-		}
 		a := by[p.Customer]
 		if a == nil {
 			a = &acc{days: map[time.Time]float64{}}
 			by[p.Customer] = a
 		}
-		a.days[d] += p.Amount
+		a.days[day(p.At)] += p.Amount
 		a.orders++
 	}
-	out := make([]Summary, 0, len(by))
+	out := make([]Totals, 0, len(by))
 	for c, a := range by {
 		days := make([]time.Time, 0, len(a.days))
 		for d := range a.days {
 			days = append(days, d)
 		}
 		sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
-		s := Summary{Customer: c, First: days[0], Last: days[len(days)-1], Frequency: len(days) - 1, Orders: a.orders}
-		s.Recency = weeks(days[len(days)-1].Sub(days[0]))
-		s.T = weeks(end.Sub(days[0]))
-		var repeat float64
-		for i, d := range days {
-			s.Monetary += a.days[d]
-			if i > 0 {
-				repeat += a.days[d]
-			}
+		t := Totals{Customer: c, First: days[0], Last: days[len(days)-1], Days: len(days), Orders: a.orders, FirstDay: a.days[days[0]]}
+		for _, d := range days {
+			t.Amount += a.days[d]
 		}
-		if s.Frequency > 0 {
-			s.MeanValue = repeat / float64(s.Frequency)
-		}
-		out = append(out, s)
+		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Customer < out[j].Customer })
 	return out
+}
+
+// Summary is the customer's Summary as of the day of end.
+func (t Totals) Summary(end time.Time) Summary {
+	s := Summary{Customer: t.Customer, First: t.First, Last: t.Last, Frequency: t.Days - 1, Orders: t.Orders, Monetary: t.Amount}
+	s.Recency = weeks(t.Last.Sub(t.First))
+	s.T = weeks(day(end).Sub(t.First))
+	if s.Frequency > 0 {
+		s.MeanValue = (t.Amount - t.FirstDay) / float64(s.Frequency)
+	}
+	return s
 }
 
 func weeks(d time.Duration) float64 { return d.Hours() / 24 / 7 }

@@ -48,7 +48,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -308,6 +310,7 @@ type stored struct {
 func (s *Service) put(ctx context.Context, os []Order, cs []Contact) ([]stored, error) {
 	out := make([]stored, len(os))
 	err := s.store.Update(ctx, func(tx Tx) error {
+		customers := map[string]bool{} // whose totals change
 		for i, o := range os {
 			changed := true
 			prev, found, err := tx.Order(o.ID)
@@ -349,8 +352,11 @@ func (s *Service) put(ctx context.Context, os []Order, cs []Contact) ([]stored, 
 				}
 			}
 			out[i] = stored{IngestResult: IngestResult{Order: o, Changed: changed, Member: member}, settle: need}
+			if changed {
+				customers[o.Customer] = true
+			}
 		}
-		return nil
+		return putTotals(tx, customers)
 	})
 	return out, err
 }
@@ -395,24 +401,31 @@ func mergeOrder(prev, o Order) (Order, bool) {
 // Orders returns a customer's orders, through the index by customer.
 func (s *Service) Orders(ctx context.Context, customer string) ([]Order, error) {
 	var out []Order
-	err := s.store.View(ctx, func(tx ReadTx) error {
-		ids, err := orderIDsOf(tx, customer)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			o, ok, err := tx.Order(id)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("customer %s's index names missing order %s", customer, id)
-			}
-			out = append(out, o)
-		}
-		return nil
+	err := s.store.View(ctx, func(tx ReadTx) (err error) {
+		out, err = ordersOf(tx, customer)
+		return err
 	})
 	return out, err
+}
+
+// ordersOf reads customer's orders through the index by customer.
+func ordersOf(tx ReadTx, customer string) ([]Order, error) {
+	ids, err := orderIDsOf(tx, customer)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Order, 0, len(ids))
+	for _, id := range ids {
+		o, ok, err := tx.Order(id)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("customer %s's index names missing order %s", customer, id)
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // Order returns one order, and false when it is unknown.
@@ -432,13 +445,72 @@ func (s *Service) Purchases(ctx context.Context) ([]insights.Purchase, error) {
 	var out []insights.Purchase
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		return tx.Orders(func(o Order) error {
-			if net := o.Amount - o.refundTotal(); net > 0 {
-				out = append(out, insights.Purchase{Customer: o.Customer, At: o.Created, Amount: float64(net) / 100})
+			if p, ok := o.purchase(); ok {
+				out = append(out, p)
 			}
 			return nil
 		})
 	})
 	return out, err
+}
+
+// purchase is the paid part of o; ok is false when nothing is left paid.
+func (o Order) purchase() (p insights.Purchase, ok bool) {
+	net := o.Amount - o.refundTotal()
+	return insights.Purchase{Customer: o.Customer, At: o.Created, Amount: float64(net) / 100}, net > 0
+}
+
+// TotalsOf reduces one customer's orders to their insights.Totals; ok is
+// false when none of them is paid. The store keeps the result per
+// customer (see Tx.PutTotals), in step with the orders.
+func TotalsOf(os []Order) (t insights.Totals, ok bool) {
+	var ps []insights.Purchase
+	for _, o := range os {
+		if p, paid := o.purchase(); paid {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		return insights.Totals{}, false
+	}
+	return insights.Tally(ps)[0], true
+}
+
+// Summaries returns every paying customer's summary as of end, from the
+// totals kept per customer: it reads no orders. Customers whose first
+// purchase is after end are left out. The result is sorted by customer.
+func (s *Service) Summaries(ctx context.Context, end time.Time) ([]insights.Summary, error) {
+	var out []insights.Summary
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		return tx.AllTotals(func(t insights.Totals) error {
+			if !t.First.After(end) {
+				out = append(out, t.Summary(end))
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// putTotals brings the stored totals of customers up to date with their
+// orders, inside tx.
+func putTotals(tx Tx, customers map[string]bool) error {
+	for _, c := range slices.Sorted(maps.Keys(customers)) {
+		os, err := ordersOf(tx, c)
+		if err != nil {
+			return err
+		}
+		t, ok := TotalsOf(os)
+		if !ok {
+			err = tx.DeleteTotals(c)
+		} else {
+			err = tx.PutTotals(t)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Cents converts currency units to cents; amounts too large for an int64

@@ -1,6 +1,10 @@
 package orders
 
-import "context"
+import (
+	"context"
+
+	"github.com/loyalbot/loyalbot/loyalty/insights"
+)
 
 // Store is where the shop integration keeps its data. loyalty/orders/bolt
 // implements it on bbolt. An implementation is safe for concurrent use.
@@ -66,6 +70,11 @@ type ReadTx interface {
 	UnsettledOrders(fn func(id string, member uint64) error) error
 	// UnsettledCount returns how many orders are marked unsettled.
 	UnsettledCount() (int, error)
+
+	// Totals returns customer's stored totals; ok is false when none are.
+	Totals(customer string) (t insights.Totals, ok bool, err error)
+	// AllTotals walks every customer's stored totals, by customer.
+	AllTotals(fn func(insights.Totals) error) error
 }
 
 // Tx reads and writes the shop data inside a read-write transaction.
@@ -74,6 +83,11 @@ type Tx interface {
 	// PutOrder stores o under o.ID, replacing what was there, and adds it
 	// to the index by customer. An order's customer never changes.
 	PutOrder(o Order) error
+	// PutTotals stores t as its customer's totals (see TotalsOf), which
+	// the service keeps in step with the customer's orders.
+	PutTotals(t insights.Totals) error
+	// DeleteTotals forgets customer's totals.
+	DeleteTotals(customer string) error
 
 	// PutLink links customer to member, replacing the link it had, and
 	// keeps the index by member in step.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/loyalbot/loyalbot/loyalty/insights"
 )
 
 // ErrInvariant is wrapped by the errors Verify returns.
@@ -12,6 +14,8 @@ var ErrInvariant = errors.New("orders: invariant violated")
 // Verify checks the shop data's invariants and returns every violation
 // found, joined, each wrapping ErrInvariant:
 //   - every order is in the customer index, and every index entry names an order;
+//   - every paying customer's stored totals are what their orders give, and
+//     no other customer has any;
 //   - every link is in the member index, and the other way round;
 //   - a settlement round that credited points has its ledger entry (under
 //     the round's key), of that amount, and refunds and an unlink took back
@@ -54,6 +58,32 @@ func (s *Service) Verify(ctx context.Context) error {
 		for p := range indexed {
 			if !stored[p.b] {
 				bad("customer index names missing order %s", p.b)
+			}
+		}
+		customers := map[string]bool{}
+		for p := range indexed {
+			customers[p.a] = true
+		}
+		if err := tx.AllTotals(func(t insights.Totals) error {
+			if !customers[t.Customer] {
+				bad("customer %s has totals and no orders", t.Customer)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for c := range customers {
+			os, err := ordersOf(tx, c)
+			if err != nil {
+				return err
+			}
+			want, paid := TotalsOf(os)
+			got, ok, err := tx.Totals(c)
+			if err != nil {
+				return err
+			}
+			if ok != paid || got != want {
+				bad("customer %s's totals %+v (%v), their orders give %+v (%v)", c, got, ok, want, paid)
 			}
 		}
 		type link struct {

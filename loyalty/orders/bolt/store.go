@@ -14,10 +14,12 @@
 //	orders.unlinked          customer id \0 member id (big-endian) → nil
 //	orders.settlements       order id → Settlement
 //	orders.unsettled         order id → member id (big-endian)
+//	orders.totals            customer id → insights.Totals (fixed binary, see encodeTotals)
 //
 // The index by customer is kept by PutOrder, and the one by member by
-// PutLink and DeleteLink, in the transaction that writes the record. Open
-// builds both for a database written before they existed.
+// PutLink and DeleteLink, in the transaction that writes the record; the
+// service keeps the totals with PutTotals. Open builds all three for a
+// database written before they existed.
 package bolt
 
 import (
@@ -48,21 +50,27 @@ type Store struct {
 }
 
 // Open creates the shop buckets in db and, when the indexes by customer
-// and by member are missing (a database written before them), builds them
-// from the orders and links, all in one transaction: opening again changes
+// and by member or the customers' totals are missing (a database written
+// before them), builds them from the orders and links, all in one
+// transaction: opening again changes
 // nothing. It returns an error wrapping the decode error when a stored
 // order does not decode.
 func Open(db *bbolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bbolt.Tx) error {
-		fresh := tx.Bucket(bucketByCustomer) == nil
+		fresh, noTotals := tx.Bucket(bucketByCustomer) == nil, tx.Bucket(bucketTotals) == nil
 		for _, b := range [][]byte{bucketOrders, bucketLinks, bucketContacts, bucketByCustomer, bucketMemberLinks,
-			bucketSettlements, bucketUnsettled, bucketUnlinked} {
+			bucketSettlements, bucketUnsettled, bucketUnlinked, bucketTotals} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		if fresh {
-			return buildIndexes(tx)
+			if err := buildIndexes(tx); err != nil {
+				return err
+			}
+		}
+		if noTotals {
+			return buildTotals(tx)
 		}
 		return nil
 	})
