@@ -1,7 +1,8 @@
 package insights
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"time"
 )
 
@@ -103,7 +104,7 @@ func quintiles(v []float64) []int {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return v[idx[a]] < v[idx[b]] })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(v[a], v[b]) })
 	out := make([]int, n)
 	for rank := 0; rank < n; {
 		end := rank
