@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,8 +42,8 @@ type Standing struct {
 }
 
 // The leaderboards are a projection of the entries, kept by the store as
-// one board per period (all time, and this and the previous week and
-// month) with a rank index, plus the id of the newest entry they include.
+// one board per period (all time, and every week and month from the
+// previous one on) with a rank index, plus the id of the newest entry they include.
 // Commits do not write them: that would double the pages a credit writes.
 // Instead the entries after that id are applied in one write, batched with
 // other writes, when boardFlushEvery of them wait, when UpdateBoards runs
@@ -64,36 +65,51 @@ func (l *Boards) boardName(p Period, t time.Time) string {
 	return string(AllTime)
 }
 
-// liveBoards returns the boards kept at now: all time, and this and the
-// previous week and month (a reversal counts against its original's
-// period, so last week's board is still corrected on Monday).
-func (l *Boards) liveBoards(now time.Time) map[string]bool {
+// kept returns which boards are kept at now: all time, and every week
+// and month from the previous one on (a reversal counts against its
+// original's period, so last week's board is still corrected on Monday).
+// Boards of later periods are kept too: a clock that is behind at start
+// must not cost the boards it wrote while it was right.
+func (l *Boards) kept(now time.Time) func(board string) bool {
 	now = now.In(l.cfg.Zone)
 	prevMonth := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, l.cfg.Zone).AddDate(0, -1, 0)
-	return map[string]bool{
-		string(AllTime):                              true,
-		l.boardName(ThisWeek, now):                   true,
-		l.boardName(ThisWeek, now.AddDate(0, 0, -7)): true,
-		l.boardName(ThisMonth, now):                  true,
-		l.boardName(ThisMonth, prevMonth):            true,
+	oldestWeek, oldestMonth := l.boardName(ThisWeek, now.AddDate(0, 0, -7)), l.boardName(ThisMonth, prevMonth)
+	return func(b string) bool {
+		switch {
+		case b == string(AllTime):
+			return true
+		case strings.HasPrefix(b, "week:"):
+			return b >= oldestWeek // names sort by date
+		case strings.HasPrefix(b, "month:"):
+			return b >= oldestMonth
+		}
+		return false
 	}
 }
 
 // boardDeltas is what the entries after the boards' applied id add to each
-// live board: board → account → points.
+// board kept: board → account → points.
 type boardDeltas map[string]map[AccountID]int64
 
 // pendingBoards reads the entries the boards do not include yet and
-// returns what they add to the live boards, the applied id and the newest
+// returns what they add to the boards keep accepts, the applied id and the newest
 // entry id. Points earned count on the boards of the time they were
 // earned; a reversal counts against its original's time.
-func (l *Boards) pendingBoards(tx ReadTx, live map[string]bool) (d boardDeltas, applied, newest uint64, err error) {
+func (l *Boards) pendingBoards(tx ReadTx, keep func(string) bool) (d boardDeltas, applied, newest uint64, err error) {
 	if applied, err = tx.BoardsApplied(); err != nil {
 		return nil, 0, 0, err
 	}
-	d, newest = boardDeltas{}, applied
+	d, newest, err = l.deltasAfter(tx, applied, keep, l.redirects.resolve)
+	return d, applied, newest, err
+}
+
+// deltasAfter returns what the entries after entry id after add to the
+// boards keep accepts, with accounts merged since resolved to their
+// survivors by resolve, and the newest entry id (after when there is none).
+func (l *Boards) deltasAfter(tx ReadTx, after uint64, keep func(string) bool, resolve func(AccountID) AccountID) (d boardDeltas, newest uint64, err error) {
+	d, newest = boardDeltas{}, after
 	err = stopped(tx.Entries(func(e Entry) error {
-		if e.ID <= applied {
+		if e.ID <= after {
 			return errStop
 		}
 		newest = max(newest, e.ID)
@@ -101,6 +117,7 @@ func (l *Boards) pendingBoards(tx ReadTx, live map[string]bool) (d boardDeltas, 
 		if sign == 0 {
 			return nil
 		}
+		who = resolve(who)
 		at := e.Time
 		if e.Reverses != 0 {
 			orig, err := getEntry(tx, e.Reverses)
@@ -110,7 +127,7 @@ func (l *Boards) pendingBoards(tx ReadTx, live map[string]bool) (d boardDeltas, 
 			at = orig.Time
 		}
 		for _, p := range periods {
-			if b := l.boardName(p, at); live[b] {
+			if b := l.boardName(p, at); keep(b) {
 				if d[b] == nil {
 					d[b] = map[AccountID]int64{}
 				}
@@ -119,7 +136,7 @@ func (l *Boards) pendingBoards(tx ReadTx, live map[string]bool) (d boardDeltas, 
 		}
 		return nil
 	}))
-	return d, applied, newest, err
+	return d, newest, err
 }
 
 // Leaderboard returns the top limit members (all when limit is 0) by
@@ -135,7 +152,7 @@ func (l *Boards) Leaderboard(ctx context.Context, p Period, limit int) ([]Standi
 	b := l.boardName(p, now)
 	var out []Standing
 	err := l.store.View(ctx, func(tx ReadTx) error {
-		d, _, _, err := l.pendingBoards(tx, map[string]bool{b: true})
+		d, _, _, err := l.pendingBoards(tx, func(name string) bool { return name == b })
 		if err != nil {
 			return err
 		}
@@ -243,14 +260,14 @@ type boardWrite struct {
 
 // planBoards works out the update of the boards from what tx holds.
 func (l *Boards) planBoards(tx ReadTx) (boardPlan, error) {
-	live := l.liveBoards(l.cfg.Now())
-	d, applied, newest, err := l.pendingBoards(tx, live)
+	keep := l.kept(l.cfg.Now())
+	d, applied, newest, err := l.pendingBoards(tx, keep)
 	if err != nil {
 		return boardPlan{}, err
 	}
 	p := boardPlan{base: applied, upTo: newest}
 	if err := tx.Boards(func(b string) error {
-		if !live[b] {
+		if !keep(b) {
 			p.stale = append(p.stale, b)
 		}
 		return nil

@@ -33,6 +33,7 @@ func (l *Ledger) Merge(ctx context.Context, key string, from, to AccountID) (Mer
 		return MergeReport{}, fmt.Errorf("merge %s into %s: %w", from, to, ErrUnknownAccount)
 	}
 	h := hashOf("merge", string(from), string(to))
+	var src, dst AccountID // from and to through earlier merges
 	out, err := l.w.do(ctx, func(s *wtx) (any, error) {
 		if _, ok, err := s.replay(key, KeyMerge, h); err != nil || ok {
 			return MergeReport{Replay: ok}, err
@@ -45,6 +46,7 @@ func (l *Ledger) Merge(ctx context.Context, key string, from, to AccountID) (Mer
 		if err != nil {
 			return nil, err
 		}
+		src, dst = from, to
 		if from == to {
 			return nil, fmt.Errorf("merge %s: %w", from, ErrSameAccount)
 		}
@@ -62,7 +64,7 @@ func (l *Ledger) Merge(ctx context.Context, key string, from, to AccountID) (Mer
 	}
 	rep := out.(MergeReport)
 	if !rep.Replay {
-		l.redirects.add(from, to)
+		l.redirects.add(src, dst) // as stored: an account merged before redirects through its survivor
 		if rep.TierChange != nil && l.cfg.OnTierChange != nil {
 			l.cfg.OnTierChange(ctx, *rep.TierChange)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 )
 
 // ErrInvariant is wrapped by the errors Verify returns.
@@ -17,7 +18,9 @@ var ErrInvariant = errors.New("loyalty: invariant violated")
 //   - a member's lots sum to its balance, and its open holds to its held points;
 //   - every idempotency key points at a stored record;
 //   - the all-time leaderboard, with the entries not applied to it yet,
-//     gives every member its earned points.
+//     gives every member its earned points;
+//   - every kept leaderboard, with the entries not applied to it yet, is
+//     what all the entries give.
 //
 // It reads every entry, so it is O(history): run it from tests and from
 // operators' checks, not on a hot path.
@@ -55,8 +58,11 @@ func (l *Ledger) Verify(ctx context.Context) error {
 		}); err != nil {
 			return err
 		}
-		pending, _, _, err := l.pendingBoards(tx, map[string]bool{string(AllTime): true})
+		pending, _, _, err := l.pendingBoards(tx, func(b string) bool { return b == string(AllTime) })
 		if err != nil {
+			return err
+		}
+		if err := l.verifyBoards(tx, bad); err != nil {
 			return err
 		}
 		onBoard := func(a AccountID) (int64, error) {
@@ -138,4 +144,57 @@ func (l *Ledger) Verify(ctx context.Context) error {
 		return fmt.Errorf("verify: %w", err)
 	}
 	return errors.Join(errs...)
+}
+
+// verifyBoards checks every kept board, with the entries not applied to
+// it yet, against one built from all the entries.
+func (l *Ledger) verifyBoards(tx ReadTx, bad func(string, ...any)) error {
+	keep := l.kept(l.cfg.Now())
+	rd := &redirects{} // the stored merges, whatever this ledger saw
+	if err := rd.load(tx); err != nil {
+		return err
+	}
+	want, _, err := l.deltasAfter(tx, 0, keep, rd.resolve)
+	if err != nil {
+		return err
+	}
+	pending, _, _, err := l.pendingBoards(tx, keep)
+	if err != nil {
+		return err
+	}
+	names := map[string]bool{}
+	if err := tx.Boards(func(b string) error { names[b] = keep(b); return nil }); err != nil {
+		return err
+	}
+	for b := range want {
+		names[b] = true
+	}
+	for b, kept := range names {
+		if !kept {
+			continue // a past period's board, dropped at the next update
+		}
+		accounts := maps.Clone(want[b])
+		if accounts == nil {
+			accounts = map[AccountID]int64{}
+		}
+		if err := tx.Board(b, func(a AccountID, _ int64) error {
+			accounts[a] += 0
+			return nil
+		}); err != nil {
+			return err
+		}
+		for a := range pending[b] {
+			accounts[a] += 0
+		}
+		for a := range accounts {
+			n, err := tx.BoardTotal(b, a)
+			if err != nil {
+				return err
+			}
+			if got := n + pending[b][a]; got != want[b][a] {
+				bad("%s has %d points on board %s, the entries give %d", a, got, b, want[b][a])
+			}
+		}
+	}
+	return nil
 }

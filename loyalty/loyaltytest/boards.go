@@ -282,3 +282,34 @@ func (s boards) ledgerLeaderboardConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// ledgerLeaderboardClockBehind: a ledger started with its clock behind
+// (a server whose clock is not set yet) keeps the boards of the weeks and
+// months it has not reached.
+func (s boards) ledgerLeaderboardClockBehind(t *testing.T) {
+	store := s.store(t)
+	clk := NewClock(t0.AddDate(0, 1, 0))
+	cfg := loyalty.Config{Now: clk.Now}
+	l := OpenLedger(t, store, cfg)
+	mustCredit(t, l, alice, 40, "ahead")
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0) // a month behind
+	l = OpenLedger(t, store, cfg)
+	mustCredit(t, l, bob, 5, "behind")
+	if err := l.UpdateBoards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.AddDate(0, 1, 0)) // right again
+	l = OpenLedger(t, store, cfg)
+	want := []loyalty.Standing{{Account: alice, Earned: 40}}
+	for _, p := range []loyalty.Period{loyalty.ThisWeek, loyalty.ThisMonth} {
+		if got, err := l.Leaderboard(ctx, p, 10); err != nil || !slices.Equal(got, want) {
+			t.Errorf("Leaderboard(%s) = %v %v, want %v", p, got, err, want)
+		}
+	}
+}

@@ -121,6 +121,17 @@ func (s suite) ledgerMerge(t *testing.T) {
 	if _, err := l.Merge(ctx, "self", alice, bob); !errors.Is(err, loyalty.ErrSameAccount) {
 		t.Errorf("merging into an account merged into it: %v", err)
 	}
+	// Merging the merged bob again folds his survivor, alice, into carol:
+	// both now read as carol, without a restart.
+	carol := loyalty.Member(3)
+	if _, err := l.Merge(ctx, "again", bob, carol); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []loyalty.AccountID{alice, bob} {
+		if b := balance(t, l, a); b.Account != carol || b.Balance != 155 {
+			t.Errorf("%s after its survivor merged into carol: %+v, want carol's 155", a, b)
+		}
+	}
 }
 
 func (s suite) ledgerForfeit(t *testing.T) {
