@@ -310,7 +310,7 @@ type stored struct {
 func (s *Service) put(ctx context.Context, os []Order, cs []Contact) ([]stored, error) {
 	out := make([]stored, len(os))
 	err := s.store.Update(ctx, func(tx Tx) error {
-		customers := map[string]bool{} // whose totals change
+		paid := paidDays{tx: tx}
 		for i, o := range os {
 			changed := true
 			prev, found, err := tx.Order(o.ID)
@@ -325,6 +325,13 @@ func (s *Service) put(ctx context.Context, os []Order, cs []Contact) ([]stored, 
 			}
 			if changed {
 				if err := tx.PutOrder(o); err != nil {
+					return err
+				}
+				var was *Order
+				if found {
+					was = &prev
+				}
+				if err := paid.change(was, o); err != nil {
 					return err
 				}
 			}
@@ -352,11 +359,8 @@ func (s *Service) put(ctx context.Context, os []Order, cs []Contact) ([]stored, 
 				}
 			}
 			out[i] = stored{IngestResult: IngestResult{Order: o, Changed: changed, Member: member}, settle: need}
-			if changed {
-				customers[o.Customer] = true
-			}
 		}
-		return putTotals(tx, customers)
+		return paid.put()
 	})
 	return out, err
 }
@@ -460,30 +464,14 @@ func (o Order) purchase() (p insights.Purchase, ok bool) {
 	return insights.Purchase{Customer: o.Customer, At: o.Created, Amount: float64(net) / 100}, net > 0
 }
 
-// TotalsOf reduces one customer's orders to their insights.Totals; ok is
-// false when none of them is paid. The store keeps the result per
-// customer (see Tx.PutTotals), in step with the orders.
-func TotalsOf(os []Order) (t insights.Totals, ok bool) {
-	var ps []insights.Purchase
-	for _, o := range os {
-		if p, paid := o.purchase(); paid {
-			ps = append(ps, p)
-		}
-	}
-	if len(ps) == 0 {
-		return insights.Totals{}, false
-	}
-	return insights.Tally(ps)[0], true
-}
-
 // Summaries returns every paying customer's summary as of end, from the
-// totals kept per customer: it reads no orders. Customers whose first
+// PaidDays kept per customer: it reads no orders. Customers whose first
 // purchase is after end are left out. The result is sorted by customer.
 func (s *Service) Summaries(ctx context.Context, end time.Time) ([]insights.Summary, error) {
 	var out []insights.Summary
 	err := s.store.View(ctx, func(tx ReadTx) error {
-		return tx.AllTotals(func(t insights.Totals) error {
-			if !t.First.After(end) {
+		return tx.AllPaidDays(func(p PaidDays) error {
+			if t, ok := p.Totals(); ok && !t.First.After(end) {
 				out = append(out, t.Summary(end))
 			}
 			return nil
@@ -492,21 +480,38 @@ func (s *Service) Summaries(ctx context.Context, end time.Time) ([]insights.Summ
 	return out, err
 }
 
-// putTotals brings the stored totals of customers up to date with their
-// orders, inside tx.
-func putTotals(tx Tx, customers map[string]bool) error {
-	for _, c := range slices.Sorted(maps.Keys(customers)) {
-		os, err := ordersOf(tx, c)
+// paidDays keeps the customers' PaidDays in step with the orders one
+// transaction writes: each change takes the order's old paid part away and
+// adds its new one; put writes them all at the end.
+type paidDays struct {
+	tx Tx
+	by map[string]*PaidDays
+}
+
+func (p *paidDays) change(prev *Order, next Order) error {
+	if p.by == nil {
+		p.by = map[string]*PaidDays{}
+	}
+	pd := p.by[next.Customer]
+	if pd == nil {
+		got, _, err := p.tx.PaidDays(next.Customer)
 		if err != nil {
 			return err
 		}
-		t, ok := TotalsOf(os)
-		if !ok {
-			err = tx.DeleteTotals(c)
-		} else {
-			err = tx.PutTotals(t)
-		}
-		if err != nil {
+		got.Customer = next.Customer
+		pd = &got
+		p.by[next.Customer] = pd
+	}
+	if prev != nil {
+		pd.add(*prev, -1)
+	}
+	pd.add(next, 1)
+	return nil
+}
+
+func (p *paidDays) put() error {
+	for _, c := range slices.Sorted(maps.Keys(p.by)) {
+		if err := p.tx.PutPaidDays(*p.by[c]); err != nil {
 			return err
 		}
 	}

@@ -2,8 +2,6 @@ package orders
 
 import (
 	"context"
-
-	"github.com/loyalbot/loyalbot/loyalty/insights"
 )
 
 // Store is where the shop integration keeps its data. loyalty/orders/bolt
@@ -71,10 +69,11 @@ type ReadTx interface {
 	// UnsettledCount returns how many orders are marked unsettled.
 	UnsettledCount() (int, error)
 
-	// Totals returns customer's stored totals; ok is false when none are.
-	Totals(customer string) (t insights.Totals, ok bool, err error)
-	// AllTotals walks every customer's stored totals, by customer.
-	AllTotals(fn func(insights.Totals) error) error
+	// PaidDays returns customer's stored PaidDays; ok is false when none
+	// are stored.
+	PaidDays(customer string) (p PaidDays, ok bool, err error)
+	// AllPaidDays walks every customer's stored PaidDays, by customer.
+	AllPaidDays(fn func(PaidDays) error) error
 }
 
 // Tx reads and writes the shop data inside a read-write transaction.
@@ -83,11 +82,10 @@ type Tx interface {
 	// PutOrder stores o under o.ID, replacing what was there, and adds it
 	// to the index by customer. An order's customer never changes.
 	PutOrder(o Order) error
-	// PutTotals stores t as its customer's totals (see TotalsOf), which
-	// the service keeps in step with the customer's orders.
-	PutTotals(t insights.Totals) error
-	// DeleteTotals forgets customer's totals.
-	DeleteTotals(customer string) error
+	// PutPaidDays stores p as its customer's PaidDays, which the service
+	// keeps in step with the customer's orders; with no days it forgets
+	// them.
+	PutPaidDays(p PaidDays) error
 
 	// PutLink links customer to member, replacing the link it had, and
 	// keeps the index by member in step.

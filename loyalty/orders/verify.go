@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/loyalbot/loyalbot/loyalty/insights"
+	"slices"
 )
 
 // ErrInvariant is wrapped by the errors Verify returns.
@@ -14,8 +13,8 @@ var ErrInvariant = errors.New("orders: invariant violated")
 // Verify checks the shop data's invariants and returns every violation
 // found, joined, each wrapping ErrInvariant:
 //   - every order is in the customer index, and every index entry names an order;
-//   - every paying customer's stored totals are what their orders give, and
-//     no other customer has any;
+//   - every customer's stored PaidDays are what their orders give, and no
+//     other customer has any;
 //   - every link is in the member index, and the other way round;
 //   - a settlement round that credited points has its ledger entry (under
 //     the round's key), of that amount, and refunds and an unlink took back
@@ -64,9 +63,9 @@ func (s *Service) Verify(ctx context.Context) error {
 		for p := range indexed {
 			customers[p.a] = true
 		}
-		if err := tx.AllTotals(func(t insights.Totals) error {
-			if !customers[t.Customer] {
-				bad("customer %s has totals and no orders", t.Customer)
+		if err := tx.AllPaidDays(func(p PaidDays) error {
+			if !customers[p.Customer] {
+				bad("customer %s has paid days and no orders", p.Customer)
 			}
 			return nil
 		}); err != nil {
@@ -77,13 +76,14 @@ func (s *Service) Verify(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			want, paid := TotalsOf(os)
-			got, ok, err := tx.Totals(c)
+			want := PaidDaysOf(c, os)
+			got, _, err := tx.PaidDays(c)
 			if err != nil {
 				return err
 			}
-			if ok != paid || got != want {
-				bad("customer %s's totals %+v (%v), their orders give %+v (%v)", c, got, ok, want, paid)
+			got.Customer = c
+			if !slices.Equal(got.Days, want.Days) {
+				bad("customer %s's paid days %v, their orders give %v", c, got.Days, want.Days)
 			}
 		}
 		type link struct {

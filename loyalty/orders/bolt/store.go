@@ -14,11 +14,11 @@
 //	orders.unlinked          customer id \0 member id (big-endian) → nil
 //	orders.settlements       order id → Settlement
 //	orders.unsettled         order id → member id (big-endian)
-//	orders.totals            customer id → insights.Totals (fixed binary, see encodeTotals)
+//	orders.paid_days         customer id → orders.PaidDays (fixed binary, see encodePaidDays)
 //
 // The index by customer is kept by PutOrder, and the one by member by
 // PutLink and DeleteLink, in the transaction that writes the record; the
-// service keeps the totals with PutTotals. Open builds all three for a
+// service keeps the paid days with PutPaidDays. Open builds all three for a
 // database written before they existed.
 package bolt
 
@@ -50,16 +50,16 @@ type Store struct {
 }
 
 // Open creates the shop buckets in db and, when the indexes by customer
-// and by member or the customers' totals are missing (a database written
+// and by member or the customers' paid days are missing (a database written
 // before them), builds them from the orders and links, all in one
 // transaction: opening again changes
 // nothing. It returns an error wrapping the decode error when a stored
 // order does not decode.
 func Open(db *bbolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bbolt.Tx) error {
-		fresh, noTotals := tx.Bucket(bucketByCustomer) == nil, tx.Bucket(bucketTotals) == nil
+		fresh, noPaidDays := tx.Bucket(bucketByCustomer) == nil, tx.Bucket(bucketPaidDays) == nil
 		for _, b := range [][]byte{bucketOrders, bucketLinks, bucketContacts, bucketByCustomer, bucketMemberLinks,
-			bucketSettlements, bucketUnsettled, bucketUnlinked, bucketTotals} {
+			bucketSettlements, bucketUnsettled, bucketUnlinked, bucketPaidDays} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -69,8 +69,8 @@ func Open(db *bbolt.DB) (*Store, error) {
 				return err
 			}
 		}
-		if noTotals {
-			return buildTotals(tx)
+		if noPaidDays {
+			return buildPaidDays(tx)
 		}
 		return nil
 	})
