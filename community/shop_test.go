@@ -75,6 +75,20 @@ func TestShop_SegmentBroadcast(t *testing.T) {
 	}
 	h.expect("admin> /broadcast --segment nosuch hi", "Segments: champions (Champions)")
 	h.expect("admin> /broadcast --segment", "Segments: champions (Champions)")
+	h.expect("admin> /broadcast --segment lost", "Segments: champions (Champions)") // no message
+	// A quoted name, --segment=, and a message quoted whole reach the
+	// segment with the message as written, and nothing reaches the groups.
+	for _, line := range []string{
+		`/broadcast --segment "Lost" Come back, it's been a while`,
+		`/broadcast --segment 'lost' Come back, it's been a while`,
+		`/broadcast --segment=lost Come back, it's been a while`,
+		`/broadcast --segment lost "Come back, it's been a while"`,
+	} {
+		got := h.expect("admin> "+line, "Sent to 1 member in Lost", "(to alice, privately) Come back, it's been a while")
+		if strings.Contains(got, "Lost\"") || strings.Contains(got, "--segment") || strings.Contains(got, "(in ") {
+			t.Errorf("%s:\n%s", line, got)
+		}
+	}
 }
 
 // TestShop_UnlinkTakesBackPoints is the regression test for /shop unlink

@@ -32,7 +32,11 @@ func (c *Broadcast) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply
 		return bots.Say(ev, "broadcast.none"), nil
 	}
 	text := ev.Arg("text")
-	if first, rest, _ := strings.Cut(strings.TrimSpace(text), " "); first == "--segment" {
+	first, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	if seg, ok := strings.CutPrefix(first, "--segment="); ok { // --segment=at-risk
+		first, rest = "--segment", seg+" "+rest
+	}
+	if first == "--segment" {
 		if c.orders == nil {
 			return bots.Say(ev, "segment.no_shop"), nil
 		}
@@ -48,6 +52,32 @@ func (c *Broadcast) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply
 	return []bots.Reply{{Text: ev.TN("broadcast.ok", int64(total), sent, total)}}, nil
 }
 
+// cutSegment splits "at-risk We miss you" or "\"Can't Lose Them\" Come
+// back" into the segment as typed and the message, which loses the quotes
+// around it when it is quoted whole.
+func cutSegment(rest string) (name, text string) {
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return "", ""
+	}
+	if q := rest[0]; q == '"' || q == '\'' {
+		// A quoted name may hold the other quote: "Can't Lose Them".
+		if end := strings.IndexByte(rest[1:], q); end >= 0 {
+			name, text = rest[1:1+end], rest[2+end:]
+		}
+	} else {
+		name, text, _ = strings.Cut(rest, " ")
+	}
+	text = strings.TrimSpace(text)
+	for _, q := range [][2]string{{`"`, `"`}, {`'`, `'`}, {"“", "”"}, {"「", "」"}} {
+		if len(text) >= len(q[0])+len(q[1]) && strings.HasPrefix(text, q[0]) && strings.HasSuffix(text, q[1]) {
+			text = strings.TrimSpace(text[len(q[0]) : len(text)-len(q[1])])
+			break
+		}
+	}
+	return name, text
+}
+
 // segmentUsage lists the segments as typed, with their names.
 func (c *Broadcast) segmentUsage(ev *bots.Event) []bots.Reply {
 	var names []string
@@ -61,16 +91,11 @@ func (c *Broadcast) segmentUsage(ev *bots.Event) []bots.Reply {
 // in one RFM segment: "/broadcast --segment at-risk We miss you!". Members
 // who turned marketing off are left out.
 func (c *Broadcast) broadcastSegment(ctx context.Context, ev *bots.Event, rest string) ([]bots.Reply, error) {
-	toks, _ := bots.Tokenize(rest)
-	if len(toks) < 2 {
+	name, text := cutSegment(rest)
+	segment := matchSegment(name)
+	if segment == "" || text == "" {
 		return c.segmentUsage(ev), nil
 	}
-	segment := matchSegment(toks[0])
-	if segment == "" {
-		return c.segmentUsage(ev), nil
-	}
-	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), toks[0]))
-	text = strings.Trim(text, `"' `)
 	sent, optedOut, err := c.admin.BroadcastSegment(ctx, community.ActorOf(ev), segment, segmentCode(segment), text)
 	if err != nil {
 		return nil, err
