@@ -121,22 +121,11 @@ func (c *Community) Link(ctx context.Context, actor Actor, code string) (LinkRes
 	return res, nil
 }
 
-// finishLink moves what other domains hold of member from to member to.
-// Every step is idempotent; the ledger moves last, so anything the steps
-// before credit to from still reaches to (the ledger also redirects from).
+// finishLink moves what other domains hold of member from to member to,
+// then takes back from's signup bonus. Every step is idempotent; the
+// ledger moves after the other domains, so anything the steps before
+// credit to from still reaches to (the ledger also redirects from).
 func (c *Community) finishLink(ctx context.Context, from, to uint64) error {
-	fromKey := "signup:" + strconv.FormatUint(from, 10)
-	if _, err := c.ledger.EntryByKey(ctx, fromKey); err == nil {
-		// One person, one signup bonus: the folded account's goes back.
-		_, err := c.ledger.Reverse(ctx, "link-signup:"+strconv.FormatUint(from, 10), fromKey, "one signup bonus per member")
-		var short *loyalty.InsufficientFundsError
-		switch {
-		case errors.As(err, &short):
-			c.log.InfoContext(ctx, "second signup bonus already spent; kept", "member", from)
-		case err != nil && !errors.Is(err, loyalty.ErrAlreadyReversed):
-			return fmt.Errorf("revoke second signup bonus: %w", err)
-		}
-	}
 	if err := c.step("link", 1); err != nil {
 		return err
 	}
@@ -161,6 +150,20 @@ func (c *Community) finishLink(ctx context.Context, from, to uint64) error {
 	if _, err := c.ledger.Merge(ctx, "link:"+strconv.FormatUint(from, 10)+":"+strconv.FormatUint(to, 10),
 		loyalty.Member(from), loyalty.Member(to)); err != nil && !errors.Is(err, loyalty.ErrSameAccount) {
 		return fmt.Errorf("move points: %w", err)
+	}
+	// One person, one signup bonus: the folded account's goes back, from
+	// the merged balance, so it goes back even when the folded account had
+	// spent it.
+	fromKey := "signup:" + strconv.FormatUint(from, 10)
+	if _, err := c.ledger.EntryByKey(ctx, fromKey); err == nil {
+		_, err := c.ledger.Reverse(ctx, "link-signup:"+strconv.FormatUint(from, 10), fromKey, "one signup bonus per member")
+		var short *loyalty.InsufficientFundsError
+		switch {
+		case errors.As(err, &short):
+			c.log.InfoContext(ctx, "second signup bonus already spent; kept", "member", to, "merged", from)
+		case err != nil && !errors.Is(err, loyalty.ErrAlreadyReversed):
+			return fmt.Errorf("revoke second signup bonus: %w", err)
+		}
 	}
 	return c.step("link", 3)
 }

@@ -487,3 +487,21 @@ func TestMembers_CreateWithoutAChat(t *testing.T) {
 	}
 	h.expect("imported> /points", "余额")
 }
+
+// TestLink_SpentBonusStillGoesBack is the regression test for /link
+// keeping the folded account's signup bonus when that account had spent
+// it: it goes back from the merged balance.
+func TestLink_SpentBonusStillGoesBack(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	h.send("alice> /start")
+	h.send("bob> /start") // alice's second account
+	h.send("admin> /give @bob 50 welcome")
+	for range 3 {
+		h.expect("bob> /redeem sticker confirm", "Redeemed Sticker")
+	}
+	h.wantBalance("bob", 0)
+	code := regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /link"))[1]
+	h.expect("bob> /link "+code, "Linked!")
+	h.wantBalance("alice", 0) // 100 + 0, less bob's 100 bonus
+	h.expect("alice> /leaderboard all", "alice", "150 points")
+}
