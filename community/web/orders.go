@@ -14,6 +14,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -131,7 +132,7 @@ func OrderWebhook(shop OrderIngester, secret string, now func() time.Time, log *
 func decodeOrder(body []byte) (orders.Order, orders.Contact, error) {
 	var e orderEvent
 	if err := json.Unmarshal(body, &e); err != nil {
-		return orders.Order{}, orders.Contact{}, fmt.Errorf("%w: %v", orders.ErrBadOrder, err)
+		return orders.Order{}, orders.Contact{}, fmt.Errorf("%w: %s", orders.ErrBadOrder, jsonProblem(err))
 	}
 	at, err := time.Parse(time.RFC3339, e.Created)
 	if err != nil {
@@ -141,4 +142,36 @@ func decodeOrder(body []byte) (orders.Order, orders.Contact, error) {
 		Currency: e.Currency, Status: orders.Status(e.Status)}
 	c := orders.Contact{Email: e.Email, EmailVerified: e.EmailVerified, Phone: e.Phone, PhoneVerified: e.PhoneVerified, LinkCode: e.LinkCode}
 	return o, c, o.Validate()
+}
+
+// jsonProblem says what is wrong with a JSON body in the sender's terms
+// (the field and the JSON type it needs), not in Go's.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		want := jsonKind(te.Type.Kind().String())
+		if want == "number" && strings.HasPrefix(te.Value, "number") {
+			return fmt.Sprintf("field %s: the number is not one it can hold", te.Field)
+		}
+		got, _, _ := strings.Cut(te.Value, " ")
+		return fmt.Sprintf("field %s: want a %s, got a %s", te.Field, want, got)
+	case errors.As(err, &se):
+		return fmt.Sprintf("the body is not valid JSON (at byte %d)", se.Offset)
+	}
+	return "the body is not a JSON object of an order event"
+}
+
+// jsonKind names a Go kind as the JSON type that decodes into it.
+func jsonKind(k string) string {
+	switch {
+	case k == "string":
+		return "string"
+	case k == "bool":
+		return "boolean"
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
+		return "number"
+	}
+	return k
 }

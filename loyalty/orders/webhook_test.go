@@ -322,3 +322,21 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(code int)        { r.code = code }
+
+// TestWebhook_BadJSONSaysWhatInSendersTerms: a body that does not decode
+// is refused with the field and the JSON type, never Go's type names.
+func TestWebhook_BadJSONSaysWhatInSendersTerms(t *testing.T) {
+	r := newRig(t)
+	tests := []struct{ body, want string }{
+		{`{"order_id":"J1","customer_id":"c","amount":1e400,"created_at":"2026-03-10T10:00:00Z","status":"paid"}`, "field amount: the number is not one it can hold"},
+		{`{"order_id":"J2","customer_id":"c","amount":"12","created_at":"2026-03-10T10:00:00Z","status":"paid"}`, "field amount: want a number, got a string"},
+		{`{"order_id":7}`, "field order_id: want a string, got a number"},
+		{`{"order_id":`, "not valid JSON"},
+	}
+	for _, tt := range tests {
+		code, body := r.postRaw(t, tt.body)
+		if code != http.StatusBadRequest || !strings.Contains(body, tt.want) || strings.Contains(body, "Go struct") || strings.Contains(body, "float64") {
+			t.Errorf("%s: %d %q, want 400 with %q", tt.body, code, body, tt.want)
+		}
+	}
+}
