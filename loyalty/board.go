@@ -71,9 +71,7 @@ func (l *Boards) boardName(p Period, t time.Time) string {
 // Boards of later periods are kept too: a clock that is behind at start
 // must not cost the boards it wrote while it was right.
 func (l *Boards) kept(now time.Time) func(board string) bool {
-	now = now.In(l.cfg.Zone)
-	prevMonth := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, l.cfg.Zone).AddDate(0, -1, 0)
-	oldestWeek, oldestMonth := l.boardName(ThisWeek, now.AddDate(0, 0, -7)), l.boardName(ThisMonth, prevMonth)
+	oldestWeek, oldestMonth := l.oldest(now)
 	return func(b string) bool {
 		switch {
 		case b == string(AllTime):
@@ -87,6 +85,29 @@ func (l *Boards) kept(now time.Time) func(board string) bool {
 	}
 }
 
+// oldest returns the names of the oldest week and month boards kept at now.
+func (l *Boards) oldest(now time.Time) (week, month string) {
+	now = now.In(l.cfg.Zone)
+	prevMonth := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, l.cfg.Zone).AddDate(0, -1, 0)
+	return l.boardName(ThisWeek, now.AddDate(0, 0, -7)), l.boardName(ThisMonth, prevMonth)
+}
+
+// mustRebuild reports whether the stored boards cannot be brought up to
+// date from where they stand and are built again from every entry: their
+// weeks are in another time zone (points.timezone changed), or the clock
+// is back before boards it dropped (it was ahead, and was put right).
+func (l *Boards) mustRebuild(st BoardsState, now time.Time) bool {
+	if st.Applied == 0 || st.Zone == "" {
+		return false
+	}
+	if st.Zone != l.cfg.Zone.String() {
+		return true
+	}
+	droppedWeek, droppedMonth := l.oldest(st.At)
+	week, month := l.oldest(now)
+	return week < droppedWeek || month < droppedMonth
+}
+
 // boardDeltas is what the entries after the boards' applied id add to each
 // board kept: board → account → points.
 type boardDeltas map[string]map[AccountID]int64
@@ -96,8 +117,13 @@ type boardDeltas map[string]map[AccountID]int64
 // entry id. Points earned count on the boards of the time they were
 // earned; a reversal counts against its original's time.
 func (l *Boards) pendingBoards(tx ReadTx, keep func(string) bool) (d boardDeltas, applied, newest uint64, err error) {
-	if applied, err = tx.BoardsApplied(); err != nil {
+	st, err := tx.BoardsState()
+	if err != nil {
 		return nil, 0, 0, err
+	}
+	applied = st.Applied
+	if l.mustRebuild(st, l.cfg.Now()) {
+		applied = 0 // the stored boards are rebuilt: read as if empty
 	}
 	d, newest, err = l.deltasAfter(tx, applied, keep, l.redirects.resolve)
 	return d, applied, newest, err
@@ -152,14 +178,30 @@ func (l *Boards) Leaderboard(ctx context.Context, p Period, limit int) ([]Standi
 	b := l.boardName(p, now)
 	var out []Standing
 	err := l.store.View(ctx, func(tx ReadTx) error {
-		d, _, _, err := l.pendingBoards(tx, func(name string) bool { return name == b })
+		d, applied, _, err := l.pendingBoards(tx, func(name string) bool { return name == b })
 		if err != nil {
 			return err
 		}
-		out, err = topOf(tx, b, d[b], limit)
+		out, err = topOf(storedBoards(tx, applied), b, d[b], limit)
 		return err
 	})
 	return out, err
+}
+
+// withoutBoards is a ReadTx whose boards are empty.
+type withoutBoards struct{ ReadTx }
+
+func (withoutBoards) Board(string, func(AccountID, int64) error) error { return nil }
+func (withoutBoards) BoardTotal(string, AccountID) (int64, error)      { return 0, nil }
+
+// storedBoards returns tx, or tx without its boards when pendingBoards
+// returned applied 0: every entry is pending, as the stored boards are
+// empty or are about to be rebuilt.
+func storedBoards(tx ReadTx, applied uint64) ReadTx {
+	if applied == 0 {
+		return withoutBoards{tx}
+	}
+	return tx
 }
 
 // topOf returns the top limit accounts of board b with delta added. An
@@ -205,8 +247,10 @@ func topOf(tx ReadTx, b string, delta map[AccountID]int64, limit int) ([]Standin
 // update out from a snapshot, outside the writer, so the writer only pays
 // for the board writes, batched with other writes; if the boards moved in
 // between (another update, or a merge, which applies what waits before it
-// moves the merged account's totals), it works the update out again. The scheduler runs it, and so does
-// a commit after which boardFlushEvery entries wait; reads are exact
+// moves the merged account's totals), it works the update out again.
+// Boards in another time zone, or dropped by a clock that was ahead, are
+// built again from every entry. The scheduler runs it, and so does a
+// commit after which boardFlushEvery entries wait; reads are exact
 // without it.
 func (l *Boards) UpdateBoards(ctx context.Context) error {
 	for range 3 {
@@ -218,12 +262,12 @@ func (l *Boards) UpdateBoards(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("update leaderboards: %w", err)
 		}
-		if p.upTo == p.base && len(p.stale) == 0 {
+		if p.upTo == p.base && len(p.stale) == 0 && !p.rebuild {
 			return nil
 		}
 		out, err := l.w.do(ctx, func(s *wtx) (any, error) {
-			applied, err := s.BoardsApplied()
-			if err != nil || applied != p.base {
+			st, err := s.BoardsState()
+			if err != nil || st.Applied != p.base {
 				return false, err // another update or a merge came first
 			}
 			return true, l.writeBoards(s, p)
@@ -247,7 +291,8 @@ func (l *Boards) UpdateBoards(ctx context.Context) error {
 // from entry base to entry upTo, by board and then account (key order,
 // which bbolt writes fastest), and the boards of past periods to drop.
 type boardPlan struct {
-	base, upTo uint64
+	base, upTo uint64 // the stored applied id, and the newest entry
+	rebuild    bool   // drop every board and write them from all entries
 	writes     []boardWrite
 	stale      []string
 }
@@ -260,14 +305,24 @@ type boardWrite struct {
 
 // planBoards works out the update of the boards from what tx holds.
 func (l *Boards) planBoards(tx ReadTx) (boardPlan, error) {
-	keep := l.kept(l.cfg.Now())
-	d, applied, newest, err := l.pendingBoards(tx, keep)
+	now := l.cfg.Now()
+	keep := l.kept(now)
+	st, err := tx.BoardsState()
 	if err != nil {
 		return boardPlan{}, err
 	}
-	p := boardPlan{base: applied, upTo: newest}
+	p := boardPlan{base: st.Applied, rebuild: l.mustRebuild(st, now)}
+	from := st.Applied
+	if p.rebuild {
+		from = 0
+	}
+	d, newest, err := l.deltasAfter(tx, from, keep, l.redirects.resolve)
+	if err != nil {
+		return boardPlan{}, err
+	}
+	p.upTo = max(newest, st.Applied)
 	if err := tx.Boards(func(b string) error {
-		if !keep(b) {
+		if p.rebuild || !keep(b) {
 			p.stale = append(p.stale, b)
 		}
 		return nil
@@ -282,22 +337,26 @@ func (l *Boards) planBoards(tx ReadTx) (boardPlan, error) {
 	return p, nil
 }
 
-// writeBoards writes plan p.
+// writeBoards writes plan p: the boards it drops first, then its totals,
+// then the boards' state.
 func (l *Boards) writeBoards(s *wtx, p boardPlan) error {
-	for _, w := range p.writes {
-		if err := s.AddToBoard(w.board, w.account, w.delta); err != nil {
-			return err
-		}
-	}
 	for _, b := range p.stale {
 		if err := s.DropBoard(b); err != nil {
 			return err
 		}
 	}
-	if p.upTo == p.base {
+	for _, w := range p.writes {
+		if err := s.AddToBoard(w.board, w.account, w.delta); err != nil {
+			return err
+		}
+	}
+	if p.upTo == p.base && len(p.stale) == 0 && !p.rebuild {
 		return nil
 	}
-	return s.SetBoardsApplied(p.upTo)
+	if p.rebuild {
+		l.log.Info("leaderboards rebuilt from the entries", "zone", l.cfg.Zone.String(), "entries", p.upTo)
+	}
+	return s.SetBoardsState(BoardsState{Applied: p.upTo, Zone: l.cfg.Zone.String(), At: l.cfg.Now().UTC().Truncate(time.Second)})
 }
 
 // applyBoards brings the boards up to date inside s, which a merge does

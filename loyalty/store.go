@@ -126,9 +126,9 @@ type ReadTx interface {
 	BoardTotal(b string, a AccountID) (int64, error)
 	// Boards calls fn with the name of every board, in no particular order.
 	Boards(fn func(b string) error) error
-	// BoardsApplied returns the id of the newest entry the boards include,
-	// 0 when none.
-	BoardsApplied() (uint64, error)
+	// BoardsState returns what the boards were last brought up to (the
+	// zero BoardsState before the first update).
+	BoardsState() (BoardsState, error)
 }
 
 // Tx reads and writes the ledger's data inside a read-write transaction.
@@ -185,8 +185,15 @@ type Tx interface {
 	AddToBoard(b string, a AccountID, delta int64) error
 	// DropBoard deletes board b and every total on it.
 	DropBoard(b string) error
-	// SetBoardsApplied records the id of the newest entry the boards include.
-	SetBoardsApplied(id uint64) error
+	// SetBoardsState records what the boards were brought up to.
+	SetBoardsState(st BoardsState) error
+}
+
+// BoardsState is what the stored leaderboards were last brought up to.
+type BoardsState struct {
+	Applied uint64    // the newest entry they include
+	Zone    string    // the time zone their weeks and months are in
+	At      time.Time // the clock then, whole seconds: boards before its previous week and month were dropped
 }
 
 // Account is the stored state of one account.

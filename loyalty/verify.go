@@ -58,19 +58,20 @@ func (l *Ledger) Verify(ctx context.Context) error {
 		}); err != nil {
 			return err
 		}
-		pending, _, _, err := l.pendingBoards(tx, func(b string) bool { return b == string(AllTime) })
+		pending, applied, _, err := l.pendingBoards(tx, func(b string) bool { return b == string(AllTime) })
 		if err != nil {
 			return err
 		}
+		boards := storedBoards(tx, applied)
 		if err := l.verifyBoards(tx, bad); err != nil {
 			return err
 		}
 		onBoard := func(a AccountID) (int64, error) {
-			n, err := tx.BoardTotal(string(AllTime), a)
+			n, err := boards.BoardTotal(string(AllTime), a)
 			return n + pending[string(AllTime)][a], err
 		}
 		// Members' own records are checked below; here, rows no account has.
-		if err := tx.Board(string(AllTime), func(a AccountID, n int64) error {
+		if err := boards.Board(string(AllTime), func(a AccountID, n int64) error {
 			acc, err := tx.Account(a)
 			if err == nil && acc == (Account{}) {
 				bad("%s has %d points on the all-time leaderboard and no account", a, n)
@@ -158,10 +159,11 @@ func (l *Ledger) verifyBoards(tx ReadTx, bad func(string, ...any)) error {
 	if err != nil {
 		return err
 	}
-	pending, _, _, err := l.pendingBoards(tx, keep)
+	pending, applied, _, err := l.pendingBoards(tx, keep)
 	if err != nil {
 		return err
 	}
+	tx = storedBoards(tx, applied)
 	names := map[string]bool{}
 	if err := tx.Boards(func(b string) error { names[b] = keep(b); return nil }); err != nil {
 		return err

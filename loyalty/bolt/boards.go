@@ -3,6 +3,7 @@ package bolt
 import (
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/loyalbot/loyalbot/loyalty"
 	bbolt "go.etcd.io/bbolt"
@@ -12,10 +13,17 @@ import (
 // in bBoards holding, per account, its total ('t' account → int64) and,
 // while the total is positive, a rank key ('r' ^total account → nil) so
 // that the board reads highest first with one cursor. bBoards also keeps
-// the id of the newest entry the boards include (boardsApplied).
+// the boards' state: the newest entry they include, their zone and when
+// they were last updated.
 type boardTx struct{ *txn }
 
-var boardsApplied = []byte("applied")
+// The keys of the boards' state in bBoards (boards are nested buckets,
+// named "all", "week:…" and "month:…", so these never clash).
+var (
+	boardsApplied = []byte("applied")
+	boardsZone    = []byte("zone")
+	boardsAt      = []byte("at")
+)
 
 const (
 	boardTotal = 't'
@@ -62,8 +70,13 @@ func (t *boardTx) Boards(fn func(string) error) error {
 	return t.bucket(bBoards).ForEachBucket(func(k []byte) error { return fn(string(k)) })
 }
 
-func (t *boardTx) BoardsApplied() (uint64, error) {
-	return getU64(t.bucket(bBoards).Get(boardsApplied)), nil
+func (t *boardTx) BoardsState() (loyalty.BoardsState, error) {
+	b := t.bucket(bBoards)
+	st := loyalty.BoardsState{Applied: getU64(b.Get(boardsApplied)), Zone: string(b.Get(boardsZone))}
+	if v := b.Get(boardsAt); len(v) == 8 {
+		st.At = time.Unix(int64(getU64(v)), 0).UTC()
+	}
+	return st, nil
 }
 
 func (t *boardTx) AddToBoard(b string, a loyalty.AccountID, delta int64) error {
@@ -101,8 +114,15 @@ func (t *boardTx) DropBoard(b string) error {
 	return err
 }
 
-func (t *boardTx) SetBoardsApplied(id uint64) error {
-	return t.bucket(bBoards).Put(boardsApplied, u64(id))
+func (t *boardTx) SetBoardsState(st loyalty.BoardsState) error {
+	b := t.bucket(bBoards)
+	if err := b.Put(boardsApplied, u64(st.Applied)); err != nil {
+		return err
+	}
+	if err := b.Put(boardsZone, []byte(st.Zone)); err != nil {
+		return err
+	}
+	return b.Put(boardsAt, u64(uint64(st.At.Unix())))
 }
 
 // checkBoards checks that every board's rank keys name exactly its

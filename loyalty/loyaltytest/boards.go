@@ -313,3 +313,51 @@ func (s boards) ledgerLeaderboardClockBehind(t *testing.T) {
 		}
 	}
 }
+
+// ledgerLeaderboardClockPutRight: a clock that was ahead (and dropped the
+// boards of the weeks it thought were past) and is put right, and a change
+// of time zone, get boards built again from the entries.
+func (s boards) ledgerLeaderboardClockPutRight(t *testing.T) {
+	carol := loyalty.Member(3)
+	store := s.store(t)
+	clk := NewClock(t0)
+	cfg := loyalty.Config{Now: clk.Now}
+	l := OpenLedger(t, store, cfg)
+	mustCredit(t, l, alice, 100, "now")
+	clk.Set(t0.AddDate(0, 2, 0)) // two months ahead
+	mustCredit(t, l, bob, 7, "ahead")
+	if err := l.Close(); err != nil { // updates the boards: drops March's
+		t.Fatal(err)
+	}
+	clk.Set(t0) // put right
+	l = OpenLedger(t, store, cfg)
+	check := func(name string, l *loyalty.Ledger, p loyalty.Period, want []loyalty.Standing) {
+		t.Helper()
+		if got, err := l.Leaderboard(ctx, p, 10); err != nil || !slices.Equal(got, want) {
+			t.Errorf("%s: Leaderboard(%s) = %v %v, want %v", name, p, got, err, want)
+		}
+	}
+	check("clock put right", l, loyalty.ThisWeek, []loyalty.Standing{{Account: alice, Earned: 100}})
+	check("clock put right", l, loyalty.ThisMonth, []loyalty.Standing{{Account: alice, Earned: 100}})
+	check("clock put right", l, loyalty.AllTime, []loyalty.Standing{{Account: alice, Earned: 100}, {Account: bob, Earned: 7}})
+	if err := l.Verify(ctx); err != nil {
+		t.Error(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Sunday 20:00 UTC is Monday 04:00 in Shanghai: a new week there.
+	clk.Set(time.Date(2026, 3, 15, 20, 0, 0, 0, time.UTC))
+	l = OpenLedger(t, store, cfg)
+	mustCredit(t, l, carol, 3, "sunday-utc")
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	l = OpenLedger(t, store, loyalty.Config{Now: clk.Now, Zone: shanghai})
+	check("zone changed", l, loyalty.ThisWeek, []loyalty.Standing{{Account: carol, Earned: 3}})
+	check("zone changed", l, loyalty.ThisMonth, []loyalty.Standing{{Account: alice, Earned: 100}, {Account: carol, Earned: 3}})
+}

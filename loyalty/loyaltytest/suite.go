@@ -69,6 +69,7 @@ func StoreSuite(t *testing.T, b Backend) {
 		{"Ledger_Leaderboard_Model", boards{s}.ledgerLeaderboardModel},
 		{"Ledger_Leaderboard_Concurrent", boards{s}.ledgerLeaderboardConcurrent},
 		{"Ledger_Leaderboard_ClockBehind", boards{s}.ledgerLeaderboardClockBehind},
+		{"Ledger_Leaderboard_ClockPutRight", boards{s}.ledgerLeaderboardClockPutRight},
 		{"Ledger_Redeem", s.ledgerRedeem},
 		{"Ledger_Redeem_Race", s.ledgerRedeemRace},
 		{"Ledger_Redemptions", s.ledgerRedemptions},
