@@ -83,11 +83,20 @@ func TestShop_SegmentBroadcast(t *testing.T) {
 		`/broadcast --segment 'lost' Come back, it's been a while`,
 		`/broadcast --segment=lost Come back, it's been a while`,
 		`/broadcast --segment lost "Come back, it's been a while"`,
+		"/broadcast --Segment lost Come back, it's been a while",
+		"/broadcast —segment lost Come back, it's been a while",
+		"/broadcast --segment\tlost\tCome back, it's been a while",
 	} {
 		got := h.expect("admin> "+line, "Sent to 1 member in Lost", "(to alice, privately) Come back, it's been a while")
-		if strings.Contains(got, "Lost\"") || strings.Contains(got, "--segment") || strings.Contains(got, "(in ") {
+		if strings.Contains(got, "Lost\"") || strings.Contains(got, "segment") || strings.Contains(got, "(to group)") {
 			t.Errorf("%s:\n%s", line, got)
 		}
+	}
+	// An option it does not know sends nothing anywhere; a message that
+	// merely starts with a dash goes to the groups as ever.
+	got = h.expect("admin> /broadcast --segmnet lost hi", "I don't know the option --segmnet, so I sent nothing")
+	if strings.Contains(got, "(in ") || strings.Contains(got, "(to ") {
+		t.Errorf("a mistyped option was sent:\n%s", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"strings"
+	"unicode"
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
@@ -32,7 +33,7 @@ func (c *Broadcast) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply
 		return bots.Say(ev, "broadcast.none"), nil
 	}
 	text := ev.Arg("text")
-	first, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	first, rest := cutFlag(text)
 	if seg, ok := strings.CutPrefix(first, "--segment="); ok { // --segment=at-risk
 		first, rest = "--segment", seg+" "+rest
 	}
@@ -42,6 +43,9 @@ func (c *Broadcast) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply
 		}
 		return c.broadcastSegment(ctx, ev, rest)
 	}
+	if isFlag(first) { // a flag mistyped must not reach every group
+		return bots.Say(ev, "broadcast.unknown_flag", first), nil
+	}
 	sent, total, err := c.admin.Broadcast(ctx, community.ActorOf(ev), text)
 	if err != nil {
 		return nil, err
@@ -50,6 +54,37 @@ func (c *Broadcast) broadcast(ctx context.Context, ev *bots.Event) ([]bots.Reply
 		return bots.Say(ev, "broadcast.none"), nil
 	}
 	return []bots.Reply{{Text: ev.TN("broadcast.ok", int64(total), sent, total)}}, nil
+}
+
+// cutFlag splits off the first word of a broadcast, read as a flag the way
+// phones and hurried managers type it: any case, an em or en dash for the
+// two hyphens autocorrect joins, any white space after it.
+func cutFlag(text string) (first, rest string) {
+	text = strings.TrimSpace(text)
+	i := strings.IndexFunc(text, unicode.IsSpace)
+	if i < 0 {
+		i = len(text)
+	}
+	first, rest = text[:i], strings.TrimSpace(text[i:])
+	for _, dash := range []string{"—", "–", "−"} {
+		if r, ok := strings.CutPrefix(first, dash); ok {
+			first = "--" + strings.TrimLeft(r, "-")
+		}
+	}
+	if strings.HasPrefix(first, "--") {
+		flag, value, hasValue := strings.Cut(first, "=")
+		first = strings.ToLower(flag)
+		if hasValue {
+			first += "=" + value
+		}
+	}
+	return first, rest
+}
+
+// isFlag reports whether word reads as an option: two dashes and a letter.
+func isFlag(word string) bool {
+	r, ok := strings.CutPrefix(word, "--")
+	return ok && r != "" && unicode.IsLetter([]rune(r)[0])
 }
 
 // cutSegment splits "at-risk We miss you" or "\"Can't Lose Them\" Come
@@ -65,8 +100,10 @@ func cutSegment(rest string) (name, text string) {
 		if end := strings.IndexByte(rest[1:], q); end >= 0 {
 			name, text = rest[1:1+end], rest[2+end:]
 		}
+	} else if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
+		name, text = rest[:i], rest[i:]
 	} else {
-		name, text, _ = strings.Cut(rest, " ")
+		name = rest
 	}
 	text = strings.TrimSpace(text)
 	for _, q := range [][2]string{{`"`, `"`}, {`'`, `'`}, {"“", "”"}, {"「", "」"}} {
@@ -106,14 +143,16 @@ func (c *Broadcast) broadcastSegment(ctx context.Context, ev *bots.Event, rest s
 // broadcastMessages are the messages broadcast.go renders.
 var broadcastMessages = messages{
 	bots.English: {
-		"cmd.broadcast_segment": "message the members of one customer segment privately; /segments lists them",
-		"broadcast.ok#one":      "Broadcast sent to %d of %d group chat.",
-		"broadcast.ok#other":    "Broadcast sent to %d of %d group chats.",
-		"broadcast.none":        "There is nowhere to broadcast to yet.",
+		"cmd.broadcast_segment":  "message the members of one customer segment privately; /segments lists them",
+		"broadcast.unknown_flag": "I don't know the option %s, so I sent nothing. To message a segment: /broadcast --segment <segment> <text>.",
+		"broadcast.ok#one":       "Broadcast sent to %d of %d group chat.",
+		"broadcast.ok#other":     "Broadcast sent to %d of %d group chats.",
+		"broadcast.none":         "There is nowhere to broadcast to yet.",
 	},
 	bots.Chinese: {
-		"cmd.broadcast_segment": "私信发送给某个客户分群的成员，分群见 /segments",
-		"broadcast.ok#other":    "广播已发送到 %d/%d 个群。",
-		"broadcast.none":        "还没有可以广播的群。",
+		"cmd.broadcast_segment":  "私信发送给某个客户分群的成员，分群见 /segments",
+		"broadcast.unknown_flag": "不认识选项 %s，所以什么都没有发送。发给某个分群：/broadcast --segment <分群> <内容>。",
+		"broadcast.ok#other":     "广播已发送到 %d/%d 个群。",
+		"broadcast.none":         "还没有可以广播的群。",
 	},
 }
