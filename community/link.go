@@ -154,16 +154,38 @@ func (c *Community) finishLink(ctx context.Context, from, to uint64) error {
 	// One person, one signup bonus: the folded account's goes back, from
 	// the merged balance, so it goes back even when the folded account had
 	// spent it.
-	fromKey := "signup:" + strconv.FormatUint(from, 10)
-	if _, err := c.ledger.EntryByKey(ctx, fromKey); err == nil {
-		_, err := c.ledger.Reverse(ctx, "link-signup:"+strconv.FormatUint(from, 10), fromKey, "one signup bonus per member")
-		var short *loyalty.InsufficientFundsError
-		switch {
-		case errors.As(err, &short):
-			c.log.InfoContext(ctx, "second signup bonus already spent; kept", "member", to, "merged", from)
-		case err != nil && !errors.Is(err, loyalty.ErrAlreadyReversed):
-			return fmt.Errorf("revoke second signup bonus: %w", err)
-		}
+	if err := c.takeBackBonus(ctx, from, to); err != nil {
+		return err
 	}
 	return c.step("link", 3)
+}
+
+// takeBackBonus takes member from's signup bonus back from to, which from
+// was folded into: all of it, or when to has fewer points available, what
+// there is (once: a later top-up takes no more). Idempotent.
+func (c *Community) takeBackBonus(ctx context.Context, from, to uint64) error {
+	id := strconv.FormatUint(from, 10)
+	bonusKey, partKey := "signup:"+id, "link-signup-part:"+id
+	if _, err := c.ledger.EntryByKey(ctx, bonusKey); err != nil {
+		return nil // from had no bonus
+	}
+	if _, err := c.ledger.EntryByKey(ctx, partKey); err == nil {
+		return nil // part was taken back before
+	}
+	_, err := c.ledger.Reverse(ctx, "link-signup:"+id, bonusKey, "one signup bonus per member")
+	var short *loyalty.InsufficientFundsError
+	switch {
+	case errors.As(err, &short):
+		if short.Available > 0 {
+			if _, err := c.ledger.Post(ctx, loyalty.Posting{Key: partKey, From: loyalty.Member(to), To: loyalty.Issuance("signup"),
+				Amount: short.Available, Reason: "one signup bonus per member"}); err != nil {
+				return fmt.Errorf("take back part of the second signup bonus: %w", err)
+			}
+		}
+		c.log.InfoContext(ctx, "second signup bonus partly spent: took back what was available", "member", to, "merged", from,
+			"taken", short.Available, "short", short.Required-short.Available)
+	case err != nil && !errors.Is(err, loyalty.ErrAlreadyReversed):
+		return fmt.Errorf("revoke second signup bonus: %w", err)
+	}
+	return nil
 }

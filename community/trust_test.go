@@ -504,4 +504,16 @@ func TestLink_SpentBonusStillGoesBack(t *testing.T) {
 	h.expect("bob> /link "+code, "Linked!")
 	h.wantBalance("alice", 0) // 100 + 0, less bob's 100 bonus
 	h.expect("alice> /leaderboard all", "alice", "150 points")
+
+	// Both accounts spent down first: what there is goes back.
+	h.send("carol> /start")
+	h.send("dave> /start") // carol's second account
+	h.expect("carol> /redeem sticker confirm", "Redeemed Sticker")
+	h.expect("dave> /redeem sticker confirm", "Redeemed Sticker")
+	h.expect("dave> /redeem sticker confirm", "Redeemed Sticker")
+	code = regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("carol> /link"))[1]
+	h.expect("dave> /link "+code, "Linked!")
+	h.wantBalance("carol", 0) // 50 + 0: the 50 there was went back
+	h.send("admin> /give @carol 500 prize")
+	h.wantBalance("carol", 500) // a later top-up takes no more
 }
