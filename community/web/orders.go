@@ -33,18 +33,18 @@ type OrderIngester interface {
 
 // orderEvent is the order webhook's JSON body.
 type orderEvent struct {
-	OrderID       string  `json:"order_id"`
-	Customer      string  `json:"customer_id"`
-	Created       string  `json:"created_at"`
-	Amount        float64 `json:"amount"` // currency units, such as 12.50
-	Refunded      float64 `json:"refunded_amount"`
-	Currency      string  `json:"currency"`
-	Status        string  `json:"status"`
-	Email         string  `json:"email"`
-	EmailVerified bool    `json:"email_verified"`
-	Phone         string  `json:"phone"`
-	PhoneVerified bool    `json:"phone_verified"`
-	LinkCode      string  `json:"link_code"`
+	OrderID       string   `json:"order_id"`
+	Customer      string   `json:"customer_id"`
+	Created       string   `json:"created_at"`
+	Amount        *float64 `json:"amount"` // currency units, such as 12.50; required
+	Refunded      float64  `json:"refunded_amount"`
+	Currency      string   `json:"currency"`
+	Status        string   `json:"status"`
+	Email         string   `json:"email"`
+	EmailVerified bool     `json:"email_verified"`
+	Phone         string   `json:"phone"`
+	PhoneVerified bool     `json:"phone_verified"`
+	LinkCode      string   `json:"link_code"`
 }
 
 // Sign returns the order webhook signature of body at Unix time ts: hex
@@ -134,11 +134,16 @@ func decodeOrder(body []byte) (orders.Order, orders.Contact, error) {
 	if err := json.Unmarshal(body, &e); err != nil {
 		return orders.Order{}, orders.Contact{}, fmt.Errorf("%w: %s", orders.ErrBadOrder, jsonProblem(err))
 	}
+	if e.Amount == nil {
+		// A missing amount would store the order at 0.00, and the event
+		// with the real amount would then conflict with it for good.
+		return orders.Order{}, orders.Contact{}, fmt.Errorf("%w: amount is required", orders.ErrBadOrder)
+	}
 	at, err := time.Parse(time.RFC3339, e.Created)
 	if err != nil {
 		return orders.Order{}, orders.Contact{}, fmt.Errorf("%w: created_at %q is not RFC 3339", orders.ErrBadOrder, e.Created)
 	}
-	o := orders.Order{ID: e.OrderID, Customer: e.Customer, Created: at, Amount: orders.Cents(e.Amount), Refunded: orders.Cents(e.Refunded),
+	o := orders.Order{ID: e.OrderID, Customer: e.Customer, Created: at, Amount: orders.Cents(*e.Amount), Refunded: orders.Cents(e.Refunded),
 		Currency: e.Currency, Status: orders.Status(e.Status)}
 	c := orders.Contact{Email: e.Email, EmailVerified: e.EmailVerified, Phone: e.Phone, PhoneVerified: e.PhoneVerified, LinkCode: e.LinkCode}
 	return o, c, o.Validate()
@@ -156,7 +161,7 @@ func jsonProblem(err error) string {
 			return fmt.Sprintf("field %s: the number is not one it can hold", te.Field)
 		}
 		got, _, _ := strings.Cut(te.Value, " ")
-		return fmt.Sprintf("field %s: want a %s, got a %s", te.Field, want, got)
+		return fmt.Sprintf("field %s: want %s, got %s", te.Field, withArticle(want), withArticle(got))
 	case errors.As(err, &se):
 		return fmt.Sprintf("the body is not valid JSON (at byte %d)", se.Offset)
 	}
@@ -174,4 +179,12 @@ func jsonKind(k string) string {
 		return "number"
 	}
 	return k
+}
+
+// withArticle puts "a" or "an" before a JSON type's name.
+func withArticle(name string) string {
+	if name != "" && strings.ContainsRune("aeiou", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
 }

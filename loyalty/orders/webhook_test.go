@@ -331,7 +331,10 @@ func TestWebhook_BadJSONSaysWhatInSendersTerms(t *testing.T) {
 		{`{"order_id":"J1","customer_id":"c","amount":1e400,"created_at":"2026-03-10T10:00:00Z","status":"paid"}`, "field amount: the number is not one it can hold"},
 		{`{"order_id":"J2","customer_id":"c","amount":"12","created_at":"2026-03-10T10:00:00Z","status":"paid"}`, "field amount: want a number, got a string"},
 		{`{"order_id":7}`, "field order_id: want a string, got a number"},
+		{`{"order_id":["x"]}`, "field order_id: want a string, got an array"},
 		{`{"order_id":`, "not valid JSON"},
+		{`{"order_id":"J3","customer_id":"c","created_at":"2026-03-10T10:00:00Z","status":"paid"}`, "amount is required"},
+		{`{"order_id":"J4","customer_id":"c","amount":null,"created_at":"2026-03-10T10:00:00Z","status":"paid"}`, "amount is required"},
 	}
 	for _, tt := range tests {
 		code, body := r.postRaw(t, tt.body)
