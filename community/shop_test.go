@@ -14,11 +14,11 @@ import (
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 )
 
-func TestShop_LinkSegmentsAndValue(t *testing.T) {
-	h := newHarness(t, community.DefaultConfig())
-	st := h.stack
-	ctx := context.Background()
-	// A shop with 40 customers; alice is cust-1, who ordered often and lately.
+// fortyCustomers gives the shop 40 customers, cust-1 to cust-40, with one
+// to five orders each; cust-1 (alice@example.com, verified) ordered often
+// and lately.
+func fortyCustomers(t *testing.T, h *harness) {
+	t.Helper()
 	for c := 1; c <= 40; c++ {
 		for k := 0; k < 1+c%5; k++ {
 			o := orders.Order{ID: fmt.Sprintf("o-%d-%d", c, k), Customer: fmt.Sprintf("cust-%d", c), Amount: int64(1000 + 100*c),
@@ -27,11 +27,17 @@ func TestShop_LinkSegmentsAndValue(t *testing.T) {
 			if c == 1 {
 				contact.Email, contact.EmailVerified = "alice@example.com", true
 			}
-			if _, err := st.Orders.Ingest(ctx, o, contact); err != nil {
+			if _, err := h.stack.Orders.Ingest(context.Background(), o, contact); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+}
+
+func TestShop_LinkSegmentsAndValue(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	// A shop with 40 customers; alice is cust-1, who ordered often and lately.
+	fortyCustomers(t, h)
 	h.send("alice> /start")
 	h.expect("alice> /shop bob@example.com", "(to alice, privately) I couldn't find a shop account")
 	h.expect("alice> /shop Alice@Example.com", "(to alice, privately) 🛍️ Shop account linked: 2 orders")
@@ -156,19 +162,7 @@ func TestShop_UnlinkTakesBackPoints(t *testing.T) {
 func TestShop_ValueFittedInBackground(t *testing.T) {
 	h := newHarness(t, communitytest.Config(func(c *community.Config) { c.SyncFitCustomers = 10 }))
 	ctx := context.Background()
-	for c := 1; c <= 40; c++ {
-		for k := 0; k < 1+c%5; k++ {
-			o := orders.Order{ID: fmt.Sprintf("o-%d-%d", c, k), Customer: fmt.Sprintf("cust-%d", c), Amount: int64(1000 + 100*c),
-				Created: communitytest.Start.AddDate(0, 0, -(c*7 + k*20)), Status: orders.Paid}
-			contact := orders.Contact{}
-			if c == 1 {
-				contact.Email, contact.EmailVerified = "alice@example.com", true
-			}
-			if _, err := h.stack.Orders.Ingest(ctx, o, contact); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	fortyCustomers(t, h)
 	h.send("alice> /start")
 	h.expect("alice> /shop alice@example.com", "Shop account linked")
 	got := h.expect("admin> /member @alice", "RFM ", "Customer value is being worked out for 40 customers")
