@@ -43,14 +43,16 @@ type Standing struct {
 
 // The leaderboards are a projection of the entries, kept by the store as
 // one board per period (all time, and every week and month from the
-// previous one on) with a rank index, plus the id of the newest entry they include.
-// Commits do not write them: that would double the pages a credit writes.
-// Instead the entries after that id are applied in one write, batched with
-// other writes, when boardFlushEvery of them wait, when UpdateBoards runs
-// (the scheduler's job), on Open and Close, and before a merge. A read adds
-// the waiting entries on the fly, so it is always exact, and a crash loses
-// nothing: the entries are the truth and the applied id says where the
-// boards stand.
+// previous one on) with a rank index, and a state: the id of the newest
+// entry they include, their time zone and when they were updated. Commits
+// do not write them: that would double the pages a credit writes. Instead
+// the entries after that id are applied in one write, batched with other
+// writes, when boardFlushEvery of them wait, when UpdateBoards runs (the
+// scheduler's job), on Open and Close, and before a merge. A read adds the
+// waiting entries on the fly, so it is always exact, and a crash loses
+// nothing: the entries are the truth and the state says where the boards
+// stand. Boards in another zone, or dropped by a clock that was ahead,
+// are built again from every entry.
 
 // boardName returns the board that counts, for period p, points earned at t.
 func (l *Boards) boardName(p Period, t time.Time) string {
