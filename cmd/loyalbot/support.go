@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	_ "embed"
+	"fmt"
 	"os"
 	"time"
 
 	"github.com/loyalbot/loyalbot/community/support"
 	supportbolt "github.com/loyalbot/loyalbot/community/support/bolt"
 	openai "github.com/sashabaranov/go-openai"
+	"github.com/spf13/cobra"
 )
 
 //go:embed faq.yaml
@@ -73,4 +75,55 @@ func (a *App) reloadFAQ(ctx context.Context, _ time.Time) error {
 	a.Assistant.SetKB(kb)
 	a.Log.InfoContext(ctx, "FAQ reloaded", "file", path, "entries", len(kb.Entries))
 	return nil
+}
+
+func newFAQCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "faq", Short: "The customer-service FAQ: evaluate how it answers"}
+	var faqFile string
+	eval := &cobra.Command{
+		Use:   "eval <file.jsonl> [--faq <faq.yaml>]",
+		Short: "Answer an evaluation set offline and count right, declined and wrong answers",
+		Long: `eval answers every question of an evaluation set the way the bot answers a
+member offline, and prints per language how many in-scope questions got
+the right entry, none, or a wrong one, and how many out-of-scope ones were
+declined, then each confusion. The set is JSON Lines, one question a line:
+
+  {"q": "do points ever run out", "lang": "en", "expect": "points-expiry"}
+  {"q": "明天上海天气怎么样", "lang": "zh", "expect": null}
+
+expect names the FAQ entry that answers the question, or null when the
+FAQ does not (the bot should decline). The FAQ is --faq, else the
+configuration's support.faq, else the built-in one.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := faqFile
+			if path == "" {
+				cfg, err := g.load()
+				if err != nil {
+					return err
+				}
+				path = cfg.Support.FAQ
+			}
+			kb, err := support.LoadKB(defaultFAQ)
+			if path != "" {
+				kb, err = support.LoadKBFile(path)
+			}
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			cases, err := support.ReadEvalCases(f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			return support.Evaluate(kb, cases).Write(g.stdout)
+		},
+	}
+	eval.Flags().StringVar(&faqFile, "faq", "", "the FAQ file to evaluate (default: support.faq, else the built-in FAQ)")
+	cmd.AddCommand(eval)
+	return cmd
 }

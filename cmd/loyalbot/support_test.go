@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -58,5 +59,35 @@ func TestWatchFAQ(t *testing.T) {
 	app.Scheduler.RunDue(ctx)
 	if id := app.Assistant.KB().Entries[0].ID; id != "shipping" {
 		t.Errorf("after the reload the FAQ starts with %s", id)
+	}
+}
+
+// TestFAQEval_Command: "loyalbot faq eval" reads a JSON Lines set, answers
+// it with the FAQ named by --faq, and prints the counts; a bad line is an
+// error naming it.
+func TestFAQEval_Command(t *testing.T) {
+	dir := t.TempDir()
+	set := filepath.Join(dir, "set.jsonl")
+	if err := os.WriteFile(set, []byte(`{"q": "How long does shipping take?", "lang": "en", "expect": "shipping-time"}
+{"q": "qwzx vbnm", "lang": "en", "expect": null}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	root := newRootCmd(strings.NewReader(""), &out, io.Discard, func(string) string { return "" })
+	root.SetArgs([]string{"faq", "eval", set, "--faq", "../../community/support/testdata/lumen-tea.yaml", "--db", filepath.Join(dir, "x.db")})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "all  in scope   1: right   1 100.0%") || !strings.Contains(out.String(), "out of scope   1: declined   1 100.0%") {
+		t.Errorf("faq eval printed:\n%s", out.String())
+	}
+	if err := os.WriteFile(set, []byte("{\"q\": \"x\", \"lang\": \"de\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root = newRootCmd(strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" })
+	root.SetArgs([]string{"faq", "eval", set, "--faq", "../../community/support/testdata/lumen-tea.yaml"})
+	if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("a bad line: %v", err)
 	}
 }
