@@ -212,3 +212,58 @@ func TestSupport_EraseEverywhere(t *testing.T) {
 		t.Errorf("the referral code survived: %v", err)
 	}
 }
+
+// TestHelpdesk_OwnData: questions about the asker's own account, in
+// either language, are answered from their data — balance, pending points
+// and their release, expiry, tier and the gap to the next, check-in
+// streak, referrals, open ticket — and never from another member's.
+func TestHelpdesk_OwnData(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	h.send("alice> /start")
+	h.send("bob> /start")
+	h.send("alice> /checkin")
+	h.send("admin> /give @alice 50 prize")
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"how many pts do i have rn", []string{"Balance: 160 points"}},
+		{"我还有多少积分", []string{"余额：160 积分"}},
+		{"do i have any pending points?", []string{"None of your points are pending"}},
+		{"when do my points expire", []string{"160 points expire on 2027-"}},
+		{"我的积分什么时候过期", []string{"160 积分将于 2027-", "过期"}},
+		{"what tier am i on", []string{"Tier: Leaf", "more points to reach Bud"}},
+		{"我现在是什么等级", []string{"等级：", "即可升级到"}},
+		{"whats my streak", []string{"Your check-in streak: 1 day, today included"}},
+		{"我连续签到几天了", []string{"你已连续签到 1 天（含今天）"}},
+		{"how many friends have i referred", []string{"You haven't referred anyone yet"}},
+		{"我邀请了几个人", []string{"你还没有邀请过朋友"}},
+		{"whats the status of my ticket", []string{"You have no open request"}},
+	}
+	for _, tt := range tests {
+		got := h.expect("dm alice> "+tt.q, tt.want...)
+		if strings.Contains(got, "100 points") || strings.Contains(got, "100 积分") {
+			t.Errorf("%q answered with bob's balance:\n%s", tt.q, got)
+		}
+	}
+	h.expect("dm bob> how many pts do i have", "Balance: 100 points")
+	// Another member's account is never read: the question goes to the FAQ.
+	got := h.send("dm bob> how many points does alice have?")
+	if strings.Contains(got, "160") {
+		t.Errorf("bob was told alice's balance:\n%s", got)
+	}
+	// A question about how things work stays the FAQ's.
+	h.expect("dm alice> do my points expire?", "expire")
+	if got := h.send("dm alice> will i get a reminder before my points expire?"); strings.Contains(got, "160 points expire on") {
+		t.Errorf("a question about reminders got the balance:\n%s", got)
+	}
+	// Points held through a shop order's return window, and when they are released.
+	ctx := context.Background()
+	o := orders.Order{ID: "own-1", Customer: "c-own", Amount: 5000, Created: communitytest.Start, Status: orders.Paid}
+	if _, err := h.stack.Orders.Ingest(ctx, o, orders.Contact{Email: "alice@example.com", EmailVerified: true}); err != nil {
+		t.Fatal(err)
+	}
+	h.expect("dm alice> /shop alice@example.com", "Shop account linked")
+	h.expect("dm alice> any of my points still pending?", "pending until", "(the return window)")
+	h.expect("dm alice> 我有多少积分还没到账", "待入账", "退货期结束后即可使用")
+}

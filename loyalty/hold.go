@@ -228,6 +228,24 @@ func (l *Holds) Void(ctx context.Context, key string, holdID uint64) (Hold, erro
 	return out.(Hold), nil
 }
 
+// OpenOf returns member a's open holds, oldest first: the points they
+// reserve are released (become available) at their Expires unless
+// captured first. Holds past their TTL are left out.
+func (l *Holds) OpenOf(ctx context.Context, a AccountID) ([]Hold, error) {
+	a = l.redirects.resolve(a)
+	now := l.cfg.Now()
+	var out []Hold
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		return tx.HoldsOf(a, func(hd Hold) error {
+			if now.Before(hd.Expires) {
+				out = append(out, hd)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
 // HoldByID returns a hold, with an open hold past its TTL reported as voided.
 func (l *Holds) HoldByID(ctx context.Context, id uint64) (Hold, error) {
 	var hd Hold

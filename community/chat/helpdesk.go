@@ -22,6 +22,7 @@ type Helpdesk struct{ *base }
 // Register adds the commands to r.
 func (c *Helpdesk) Register(r *bots.Router) {
 	helpdeskMessages.addTo(r)
+	ownMessages.addTo(r)
 	id := bots.Arg{Name: "ticket", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
 	r.Handle(bots.Command{Name: "human", Aliases: []string{"人工"}, Help: "cmd.human", Role: bots.RoleMember, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Optional: true, Max: 3500}}, Handler: bots.HandlerFunc(c.human)})
 	r.Handle(bots.Command{Name: "tickets", Help: "cmd.tickets", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.listTickets)})
@@ -38,6 +39,11 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return nil, nil
+	}
+	if topic, ok := support.OwnTopic(q); ok {
+		if rs, err := c.ownAnswer(ctx, ev, q, topic); err != nil || rs != nil {
+			return rs, err
+		}
 	}
 	a, err := c.assistant.Answer(ctx, ev.Member, q, memberTools{c: c, ev: ev})
 	if err != nil {

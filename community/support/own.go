@@ -1,0 +1,102 @@
+package support
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Topic is what a question about the asker's own account asks.
+type Topic string
+
+// Topics of questions about the asker's own account.
+const (
+	TopicBalance   Topic = "balance"   // "how many pts do i have rn"
+	TopicExpiry    Topic = "expiry"    // "我的积分什么时候过期"
+	TopicPending   Topic = "pending"   // points held (a return window) and when they are released
+	TopicTier      Topic = "tier"      // the member's tier and the distance to the next
+	TopicStreak    Topic = "streak"    // the check-in streak
+	TopicReferrals Topic = "referrals" // friends referred and their status
+	TopicTicket    Topic = "ticket"    // the member's open hand-off ticket
+)
+
+// ownTopics lists, most specific first, the words that name each topic.
+// A topic needs one of its words and a sign that the asker means their
+// own account (see isAboutSelf); "do points expire" is the FAQ's.
+var ownTopics = []struct {
+	topic Topic
+	words []string
+}{
+	{TopicExpiry, []string{"expir", "run out", "lapse", "过期", "到期", "失效", "清零"}},
+	{TopicPending, []string{"pending", "on hold", "held", "frozen", "冻结", "待入账", "没到账", "未到账", "待确认", "在途"}},
+	{TopicStreak, []string{"streak", "in a row", "consecutive", "连续签到", "连签", "签到几天", "签了几天"}},
+	{TopicReferrals, []string{"referr", "invited", "my link", "my code", "邀请了", "邀请的", "推荐了", "推荐的", "邀请码", "我的链接"}},
+	{TopicTicket, []string{"ticket", "my request", "工单", "人工客服回复"}},
+	{TopicTier, []string{"tier", "my level", "what level", "which level", "等级", "级别", "升级还差", "下一级"}},
+	{TopicBalance, []string{"balance", "how many point", "how many pts", "how much point", "how much pts", "points do i have",
+		"pts do i have", "points i have", "my points", "my pts", "余额", "多少积分", "几分", "积分有多少", "积分还有", "有多少分", "我的积分"}},
+}
+
+// selfEN are the English words by which a question speaks of the asker.
+var selfEN = []string{"i", "my", "me", "mine", "im", "i'm", "ive", "i've", "myself"}
+
+// earnWords mark a question about how points are earned or what a thing
+// is worth, which the FAQ answers: "how many points do i get for a review".
+var earnWords = []string{"get for", "earn", "per ", "for a ", "for each", "for every", "reward for", "送多少", "能得", "可以得", "得多少", "怎么赚", "怎么获得", "奖励多少"}
+
+// queryWords mark a question asking for a value now: "how many", "when
+// do my…", "多少", "什么时候".
+var queryWords = []string{"how many", "how much", "what's my", "whats my", "what is my", "what's the status", "status of my",
+	"when do my", "when will my", "when does my", "when are my", "check my", "show my", "see my", "do i have", "have i got",
+	"i have left", "i got left", "my balance", "any of my", "are my", "is my", "still pending", "what tier am i", "what level am i", "which tier am i", "am i on",
+	"多少", "几", "什么时候", "什么等级", "哪个等级", "哪一级", "啥时候", "哪天", "查", "看下", "看看", "还有", "还差", "到哪", "怎么样了"}
+
+// ifWords mark a question about what would happen, which the FAQ answers:
+// "will i get a reminder before points expire", "如果取消订单积分还在吗".
+var ifWords = []string{"if ", "will i ", "would ", "do i still", "did i ", "what happens", "can i ", "should i", "could i",
+	"如果", "会不会", "是不是", "还能", "能不能", "可以", "为什么", "为啥"}
+
+// OwnTopic returns the topic of a question about the asker's own account,
+// which is answered from their data rather than from the FAQ; ok is false
+// for every other question. It never names whose account: the caller
+// answers for the member who asked, whatever the question says.
+func OwnTopic(question string) (Topic, bool) {
+	q := " " + strings.ToLower(strings.Join(strings.Fields(question), " ")) + " "
+	if !isAboutSelf(q) {
+		return "", false
+	}
+	if containsAny(q, earnWords) || containsAny(q, ifWords) || !containsAny(q, queryWords) {
+		return "", false
+	}
+	for _, t := range ownTopics {
+		if containsAny(q, t.words) {
+			return t.topic, true
+		}
+	}
+	return "", false
+}
+
+func containsAny(q string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(q, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isAboutSelf reports whether q (lower case, padded with spaces) speaks of
+// the asker: I, my, me… or 我.
+func isAboutSelf(q string) bool {
+	if strings.Contains(q, "我") {
+		return true
+	}
+	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' })
+	for _, w := range words {
+		for _, s := range selfEN {
+			if w == s {
+				return true
+			}
+		}
+	}
+	return false
+}

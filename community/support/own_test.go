@@ -1,0 +1,42 @@
+package support_test
+
+import (
+	"testing"
+
+	"github.com/loyalbot/loyalbot/community/support"
+)
+
+func TestOwnTopic(t *testing.T) {
+	tests := []struct {
+		q    string
+		want support.Topic // "" for a question the FAQ answers
+	}{
+		{"how many points have i got", support.TopicBalance},
+		{"pls check my balance", support.TopicBalance},
+		{"我的积分还有多少", support.TopicBalance},
+		{"when will my pts expire??", support.TopicExpiry},
+		{"我的积分哪天到期", support.TopicExpiry},
+		{"are my points from the order still pending", support.TopicPending},
+		{"which tier am i in", support.TopicTier},
+		{"我升级还差多少分", support.TopicTier},
+		{"how many days in a row have i checked in", support.TopicStreak},
+		{"how many people have i invited", support.TopicReferrals},
+		{"what's the status of my ticket", support.TopicTicket},
+		// How things work, or someone else's account: the FAQ's.
+		{"do points expire", ""},
+		{"how do i earn points", ""},
+		{"how many points do i get for a review", ""},
+		{"if i cancel my order what happens to my points", ""},
+		{"will my points expire if i dont log in", ""},
+		{"how many points does bob have", ""},
+		{"积分有什么用", ""},
+		{"如果我退货积分会怎么样", ""},
+		{"写评价能得多少积分", ""},
+	}
+	for _, tt := range tests {
+		got, ok := support.OwnTopic(tt.q)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("OwnTopic(%q) = %q, %v; want %q", tt.q, got, ok, tt.want)
+		}
+	}
+}
