@@ -97,7 +97,7 @@ func (c *Community) ShopInsights(ctx context.Context) (*Insights, error) {
 	} else {
 		a.ModelErr = ErrModelPending
 	}
-	if !m.fitting {
+	if !m.fitting && (m.model == nil || now.Sub(m.model.at) >= insightsTTL) {
 		m.fitting = true
 		go func() {
 			f := fitModels(now, ss)
