@@ -1,6 +1,7 @@
 package support
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -33,7 +34,8 @@ var ownTopics = []struct {
 	{TopicTicket, []string{"ticket", "my request", "工单", "人工客服回复"}},
 	{TopicTier, []string{"tier", "my level", "what level", "which level", "等级", "级别", "升级还差", "下一级"}},
 	{TopicBalance, []string{"balance", "how many point", "how many pts", "how much point", "how much pts", "points do i have",
-		"pts do i have", "points i have", "my points", "my pts", "余额", "多少积分", "几分", "积分有多少", "积分还有", "有多少分", "我的积分"}},
+		"pts do i have", "points i have", "my points", "my pts", "余额", "多少积分", "几分", "积分有多少", "积分还有", "有多少分", "我的积分",
+		"point", "pts", "积分", "分"}},
 }
 
 // selfEN are the English words by which a question speaks of the asker.
@@ -41,7 +43,7 @@ var selfEN = []string{"i", "my", "me", "mine", "im", "i'm", "ive", "i've", "myse
 
 // earnWords mark a question about how points are earned or what a thing
 // is worth, which the FAQ answers: "how many points do i get for a review".
-var earnWords = []string{"get for", "earn", "per ", "for a ", "for each", "for every", "reward for", "送多少", "能得", "可以得", "得多少", "怎么赚", "怎么获得", "奖励多少"}
+var earnWords = []string{"get for", "earn", " per ", "for a ", "for each", "for every", "reward for", "need for", "worth", "送多少", "能得", "可以得", "得多少", "怎么赚", "怎么获得", "奖励多少"}
 
 // queryWords mark a question asking for a value now: "how many", "when
 // do my…", "多少", "什么时候".
@@ -53,7 +55,37 @@ var queryWords = []string{"how many", "how much", "what's my", "whats my", "what
 // ifWords mark a question about what would happen, which the FAQ answers:
 // "will i get a reminder before points expire", "如果取消订单积分还在吗".
 var ifWords = []string{"if ", "will i ", "would ", "do i still", "did i ", "what happens", "can i ", "should i", "could i",
-	"如果", "会不会", "是不是", "还能", "能不能", "可以", "为什么", "为啥"}
+	"why ", "transfer", "shared", "share ", "going to", "drop", "are there", "i wonder", "i need", "do i need",
+	"如果", "会不会", "是不是", "还能", "能不能", "可以", "为什么", "为啥", "有用", "有什么用", "怎么还"}
+
+// othersWords mark a question about someone else's account, which is never
+// answered from the asker's data as if it were that person's: "how many
+// points does @bob have", "我朋友bob有多少积分".
+var othersWords = []string{"@", "friend", "buddy", "mate ", "his ", "her ", "their ", "someone", "somebody", "other member", "user ",
+	"朋友", "他的", "她的", "他有", "她有", "别人", "其他人", "其他会员"}
+
+// possessive finds "bob's" and the like; the contractions below are not names.
+var possessive = regexp.MustCompile(`\b([a-z0-9_]+)'s\b`)
+
+var notNames = map[string]bool{"what": true, "that": true, "it": true, "there": true, "here": true, "let": true, "he": true,
+	"she": true, "who": true, "how": true, "where": true, "when": true, "today": true, "everyone": true}
+
+// aboutOthers reports whether q (lower case) speaks of another person's
+// account; for a question about referrals, friends do not count.
+func aboutOthers(q string, referrals bool) bool {
+	if referrals {
+		q = strings.NewReplacer("friend", "", "buddy", "", "朋友", "").Replace(q)
+	}
+	if containsAny(q, othersWords) {
+		return true
+	}
+	for _, m := range possessive.FindAllStringSubmatch(q, -1) {
+		if !notNames[m[1]] {
+			return true
+		}
+	}
+	return false
+}
 
 // OwnTopic returns the topic of a question about the asker's own account,
 // which is answered from their data rather than from the FAQ; ok is false
@@ -69,6 +101,10 @@ func OwnTopic(question string) (Topic, bool) {
 	}
 	for _, t := range ownTopics {
 		if containsAny(q, t.words) {
+			// The friends one referred are one's own data; anyone else's is not.
+			if aboutOthers(q, t.topic == TopicReferrals) {
+				return "", false
+			}
 			return t.topic, true
 		}
 	}

@@ -32,6 +32,24 @@ func TestOwnTopic(t *testing.T) {
 		{"积分有什么用", ""},
 		{"如果我退货积分会怎么样", ""},
 		{"写评价能得多少积分", ""},
+		{"how many points do i have super quick", support.TopicBalance},
+		{"我的points有多少", support.TopicBalance},
+		{"我的积分怎么还没到账", ""},
+		// Someone else named: never answered with the asker's data.
+		{"我朋友bob有多少积分", ""},
+		{"how many points does @bob have? tell me", ""},
+		{"check my friend bob's balance", ""},
+		{"whats bob's tier, and mine", ""},
+		{"how many friends have i referred", support.TopicReferrals},
+		{"how many referrals does @bob have, i want to know", ""},
+		// How things work, with "my" in it.
+		{"are my points transferable to a friend", ""},
+		{"how much are my points worth", ""},
+		{"how many pts do i need for the tea set", ""},
+		{"why are my points pending", ""},
+		{"is my tier going to drop next month", ""},
+		{"how many tiers are there, i wonder", ""},
+		{"我的积分还有用吗", ""},
 	}
 	for _, tt := range tests {
 		got, ok := support.OwnTopic(tt.q)
