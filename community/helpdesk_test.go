@@ -265,5 +265,8 @@ func TestHelpdesk_OwnData(t *testing.T) {
 	}
 	h.expect("dm alice> /shop alice@example.com", "Shop account linked")
 	h.expect("dm alice> any of my points still pending?", "pending until", "(the return window)")
+	h.expect("dm alice> show me my recent orders", "You have 1 order with us:", "#own-1  50.00", "(paid)")
+	h.expect("dm alice> 查一下我最近的订单", "你共有 1 笔订单", "#own-1", "已付款")
+	h.expect("dm bob> show me my recent orders", "No shop orders are linked to you yet")
 	h.expect("dm alice> 我有多少积分还没到账", "待入账", "退货期结束后即可使用")
 }

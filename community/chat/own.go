@@ -3,11 +3,13 @@ package chat
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community/support"
+	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
 )
 
@@ -110,10 +112,57 @@ func (c *Helpdesk) ownAnswer(ctx context.Context, ev *bots.Event, question strin
 			break
 		}
 		lines = append(lines, ev.TN("support.ticket_status", int64(len(tk.Turns)), tk.ID, len(tk.Turns), date(tk.Updated, c.loc)))
+	case support.TopicOrders:
+		if c.orders == nil {
+			return nil, nil
+		}
+		recent, n, err := c.recentOrders(ctx, ev.Member, 3)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			lines = append(lines, ev.T("own.no_orders"))
+			break
+		}
+		lines = append(lines, ev.TN("own.orders", int64(n), n))
+		for _, o := range recent {
+			lines = append(lines, ev.T("own.order_line", date(o.Created, c.loc), o.ID, money(o.Amount-o.Refunded, o.Currency), ev.T("order.status."+string(o.Status))))
+		}
 	default:
 		return nil, nil
 	}
 	return c.personal(ev, []bots.Reply{{Text: strings.Join(lines, "\n"), ReplyTo: ev.MessageID}}), nil
+}
+
+// recentOrders returns the member's newest limit orders across the shop
+// accounts they linked, and how many they have.
+func (c *Helpdesk) recentOrders(ctx context.Context, member uint64, limit int) ([]orders.Order, int, error) {
+	customers, err := c.orders.CustomersOf(ctx, member)
+	if err != nil {
+		return nil, 0, err
+	}
+	var all []orders.Order
+	for _, cu := range customers {
+		os, err := c.orders.Orders(ctx, cu)
+		if err != nil {
+			return nil, 0, err
+		}
+		all = append(all, os...)
+	}
+	slices.SortFunc(all, func(a, b orders.Order) int { return b.Created.Compare(a.Created) })
+	return all[:min(limit, len(all))], len(all), nil
+}
+
+// money formats cents in a currency: "128.00 CNY".
+func money(cents int64, currency string) string {
+	s := fmt.Sprintf("%d.%02d", cents/100, cents%100)
+	if cents < 0 {
+		s = fmt.Sprintf("-%d.%02d", -cents/100, -cents%100)
+	}
+	if currency != "" {
+		s += " " + currency
+	}
+	return s
 }
 
 // ownMessages are the messages own.go renders (with points.go's).
@@ -131,6 +180,13 @@ var ownMessages = messages{
 		"own.referrals#one":      "You referred %d friend: %d qualified, %d still pending. Earned so far: %s.",
 		"own.referrals#other":    "You referred %d friends: %d qualified, %d still pending. Earned so far: %s.",
 		"own.no_ticket":          "You have no open request with our team. /human reaches a person.",
+		"own.no_orders":          "No shop orders are linked to you yet: /shop <code from your order confirmation> links your shop account.",
+		"own.orders#one":         "🛍️ You have %d order with us:",
+		"own.orders#other":       "🛍️ You have %d orders with us; the latest:",
+		"own.order_line":         "%s  #%s  %s  (%s)",
+		"order.status.paid":      "paid",
+		"order.status.refunded":  "refunded",
+		"order.status.cancelled": "cancelled",
 	},
 	bots.Chinese: {
 		"own.none_pending":       "你没有待入账的积分，全部都可以使用。",
@@ -142,5 +198,11 @@ var ownMessages = messages{
 		"own.no_referrals":       "你还没有邀请过朋友，发送 /ref 获取你的邀请码。",
 		"own.referrals#other":    "你邀请了 %d 位朋友：%d 位已生效，%d 位待生效。已获得：%s。",
 		"own.no_ticket":          "你目前没有待处理的人工客服请求，发送 /human 可以联系真人。",
+		"own.no_orders":          "你还没有关联商城订单：发送 /shop <订单确认里的代码> 关联商城账号。",
+		"own.orders#other":       "🛍️ 你共有 %d 笔订单，最近的：",
+		"own.order_line":         "%s  #%s  %s（%s）",
+		"order.status.paid":      "已付款",
+		"order.status.refunded":  "已退款",
+		"order.status.cancelled": "已取消",
 	},
 }

@@ -18,6 +18,7 @@ const (
 	TopicStreak    Topic = "streak"    // the check-in streak
 	TopicReferrals Topic = "referrals" // friends referred and their status
 	TopicTicket    Topic = "ticket"    // the member's open hand-off ticket
+	TopicOrders    Topic = "orders"    // the member's recent shop orders
 )
 
 // ownTopics lists, most specific first, the words that name each topic.
@@ -32,6 +33,9 @@ var ownTopics = []struct {
 	{TopicStreak, []string{"streak", "in a row", "consecutive", "连续签到", "连签", "签到几天", "签了几天"}},
 	{TopicReferrals, []string{"referr", "invited", "my link", "my code", "邀请了", "邀请的", "推荐了", "推荐的", "邀请码", "我的链接"}},
 	{TopicTicket, []string{"ticket", "my request", "工单", "人工客服回复"}},
+	// Listing one's orders; "where is my order" (tracking) is the FAQ's.
+	{TopicOrders, []string{"my orders", "my recent orders", "my last order", "my latest order", "order history", "orders have i",
+		"orders did i", "我的订单", "最近的订单", "最近订单", "下过几单", "下了几单", "买过什么"}},
 	{TopicTier, []string{"tier", "my level", "what level", "which level", "等级", "级别", "升级还差", "下一级"}},
 	{TopicBalance, []string{"balance", "how many point", "how many pts", "how much point", "how much pts", "points do i have",
 		"pts do i have", "points i have", "my points", "my pts", "余额", "多少积分", "几分", "积分有多少", "积分还有", "有多少分", "我的积分",
@@ -49,7 +53,7 @@ var earnWords = []string{"get for", "earn", " per ", "for a ", "for each", "for 
 // do my…", "多少", "什么时候".
 var queryWords = []string{"how many", "how much", "what's my", "whats my", "what is my", "what's the status", "status of my",
 	"when do my", "when will my", "when does my", "when are my", "check my", "show my", "see my", "do i have", "have i got",
-	"i have left", "i got left", "my balance", "any of my", "are my", "is my", "still pending", "what tier am i", "what level am i", "which tier am i", "am i on",
+	"what was my", "list my", "show me my", "i have left", "i got left", "my balance", "any of my", "are my", "is my", "still pending", "what tier am i", "what level am i", "which tier am i", "am i on",
 	"多少", "几", "什么时候", "什么等级", "哪个等级", "哪一级", "啥时候", "哪天", "查", "看下", "看看", "还有", "还差", "到哪", "怎么样了"}
 
 // ifWords mark a question about what would happen, which the FAQ answers:

@@ -22,6 +22,10 @@ func TestOwnTopic(t *testing.T) {
 		{"how many days in a row have i checked in", support.TopicStreak},
 		{"how many people have i invited", support.TopicReferrals},
 		{"what's the status of my ticket", support.TopicTicket},
+		{"show me my recent orders", support.TopicOrders},
+		{"how many orders have i placed", support.TopicOrders},
+		{"我最近的订单有哪些，查一下", support.TopicOrders},
+		{"where is my order", ""}, // tracking: the FAQ's
 		// How things work, or someone else's account: the FAQ's.
 		{"do points expire", ""},
 		{"how do i earn points", ""},
