@@ -2,7 +2,6 @@ package support_test
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,14 +12,7 @@ import (
 // its entry and wrong for another, gibberish is declined (rightly when out
 // of scope), and an out-of-scope question answered is a confusion.
 func TestEvaluate_CountsEveryOutcome(t *testing.T) {
-	data, err := os.ReadFile("testdata/lumen-tea.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := support.LoadKB(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kb := loadLumen(t)
 	set := `{"q": "How long does shipping take?", "lang": "en", "expect": "shipping-time"}
 {"q": "How long does shipping take?", "lang": "en", "expect": "allergens"}
 

@@ -14,14 +14,7 @@ import (
 // out of scope declined 69.2%), rounded down; issue 14 raises it to right
 // ≥ 85% (each language ≥ 80%), wrong ≤ 5%, out of scope declined ≥ 90%.
 func TestHeldOut_Floor(t *testing.T) {
-	data, err := os.ReadFile("testdata/lumen-tea.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := support.LoadKB(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kb := loadLumen(t)
 	f, err := os.Open("testdata/eval/heldout.jsonl")
 	if err != nil {
 		t.Fatal(err)
