@@ -164,8 +164,12 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if err != nil {
 		return err
 	}
+	hours, err := cfg.officeHours()
+	if err != nil {
+		return err
+	}
 	if err := chat.Mount(a.Router, chat.Deps{Config: cfg.Points, Community: a.Community, Members: a.Members, Ledger: a.Ledger,
-		UGC: a.UGC, Assistant: a.Assistant, Tickets: tickets, Orders: a.Orders, Notifier: a.Hub, Log: a.Log, Now: now},
+		UGC: a.UGC, Assistant: a.Assistant, Tickets: tickets, OfficeHours: hours, Orders: a.Orders, Notifier: a.Hub, Log: a.Log, Now: now},
 		chatOnly(bots.RateLimit(cfg.RateLimit.Burst, cfg.RateLimit.Interval, now))); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -76,6 +77,12 @@ type SupportConfig struct {
 	Timeout time.Duration `yaml:"timeout"` // per question
 	// DailyTokens caps model tokens per member and day.
 	DailyTokens int `yaml:"daily_tokens"`
+	// OfficeHours are when people answer /human tickets, such as "Mon-Fri
+	// 09:00-18:00, Sat 10:00-14:00"; outside them members are told when to
+	// expect a reply. Empty: always.
+	OfficeHours string `yaml:"office_hours"`
+	// Timezone is the office hours' zone. Empty: points.timezone.
+	Timezone string `yaml:"timezone"`
 
 	// From the environment only.
 	APIKey  Secret `yaml:"-"` // OPENAI_API_KEY
@@ -194,6 +201,9 @@ func (c Config) validate() error {
 	if c.ExpiryInterval <= 0 {
 		errs = append(errs, errors.New("expiry_interval: must be positive"))
 	}
+	if _, err := c.officeHours(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := c.Points.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -248,4 +258,22 @@ func (c Config) ledgerConfig() loyalty.Config {
 		lc.Expiry = time.Duration(c.Loyalty.ExpiryDays) * 24 * time.Hour
 	}
 	return lc
+}
+
+// officeHours parses support.office_hours in support.timezone (or
+// points.timezone); nil means always open.
+func (c Config) officeHours() (*support.OfficeHours, error) {
+	tz := c.Support.Timezone
+	if tz == "" {
+		tz = c.Points.Timezone
+	}
+	zone, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("support.timezone: %w", err)
+	}
+	h, err := support.ParseOfficeHours(c.Support.OfficeHours, zone)
+	if err != nil {
+		return nil, fmt.Errorf("support.office_hours: %w", err)
+	}
+	return h, nil
 }

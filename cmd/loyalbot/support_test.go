@@ -91,3 +91,42 @@ func TestFAQEval_Command(t *testing.T) {
 		t.Errorf("a bad line: %v", err)
 	}
 }
+
+// TestOfficeHours_HumanSaysWhenToExpectAReply: with support.office_hours
+// set, /human outside them tells the member when people are back, in the
+// office hours' zone and the member's language; inside them it does not.
+func TestOfficeHours_HumanSaysWhenToExpectAReply(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Support.OfficeHours, cfg.Support.Timezone = "Mon-Fri 09:00-18:00", "Asia/Shanghai"
+	clk := loyaltytest.NewClock(time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC)) // Saturday noon in Shanghai
+	app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	run := func(script string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := runShell(context.Background(), app, strings.NewReader(script), &out, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	got := run("alice> /start\ndm alice> /human my parcel never came\nbob> /start\ndm bob> /lang zh\ndm bob> /human 包裹没收到\n")
+	for _, want := range []string{
+		"Our team is offline now; expect a reply from 2026-12-07 09:00 (Asia/Shanghai).",
+		"客服现在不在线，预计 2026-12-07 09:00（Asia/Shanghai）起回复你。",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in:\n%s", want, got)
+		}
+	}
+	clk.Set(time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)) // Monday 10:00 in Shanghai
+	if got := run("carol> /start\ndm carol> /human where is my refund\n"); !strings.Contains(got, "ticket #") || strings.Contains(got, "offline") {
+		t.Errorf("inside office hours:\n%s", got)
+	}
+	cfg.Support.OfficeHours = "weekdays 9-5"
+	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "support.office_hours") {
+		t.Errorf("a bad office_hours: %v", err)
+	}
+}

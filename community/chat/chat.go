@@ -30,10 +30,12 @@ type Deps struct {
 	UGC       *ugc.Service       // optional: the ambassador programme
 	Assistant *support.Assistant // optional, with Tickets: customer service
 	Tickets   *support.Tickets
-	Orders    *orders.Service    // optional: the shop
-	Notifier  community.Notifier // how broadcasts go out; deep links for /ref
-	Log       *slog.Logger
-	Now       func() time.Time
+	// OfficeHours are when people answer tickets; nil: always.
+	OfficeHours *support.OfficeHours
+	Orders      *orders.Service    // optional: the shop
+	Notifier    community.Notifier // how broadcasts go out; deep links for /ref
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 // base is what every feature shares: the dependencies and the renderers.
@@ -47,6 +49,7 @@ type base struct {
 	ugc       *ugc.Service
 	assistant *support.Assistant
 	tickets   *support.Tickets
+	hours     *support.OfficeHours // nil: always open
 	orders    *orders.Service
 	router    *bots.Router
 	log       *slog.Logger
@@ -133,7 +136,7 @@ func newBase(d Deps) (*base, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return &base{cfg: d.Config, loc: loc, community: d.Community, admin: d.Community.Admin(), members: d.Members, ledger: d.Ledger, ugc: d.UGC,
-		assistant: d.Assistant, tickets: d.Tickets, orders: d.Orders, notify: d.Notifier, log: d.Log.With("component", "chat"), now: d.Now}, nil
+		assistant: d.Assistant, tickets: d.Tickets, hours: d.OfficeHours, orders: d.Orders, notify: d.Notifier, log: d.Log.With("component", "chat"), now: d.Now}, nil
 }
 
 // freeText handles messages that are not commands: activity points for

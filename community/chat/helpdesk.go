@@ -79,10 +79,16 @@ func (c *Helpdesk) human(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 	if err != nil {
 		return nil, err
 	}
+	key := "support.ticket_opened"
 	if !isNew {
-		return bots.Say(ev, "support.ticket_added", tk.ID), nil
+		key = "support.ticket_added"
 	}
-	return bots.Say(ev, "support.ticket_opened", tk.ID), nil
+	reply := ev.T(key, tk.ID)
+	if now := c.now(); !c.hours.Open(now) {
+		next := c.hours.NextOpen(now)
+		reply += "\n" + ev.T("support.offline", next.Format("2006-01-02 15:04"), next.Location().String())
+	}
+	return []bots.Reply{{Text: reply}}, nil
 }
 
 func (c *Helpdesk) openTicket(ctx context.Context, ev *bots.Event, text string) (support.Ticket, bool, error) {
@@ -244,6 +250,7 @@ var helpdeskMessages = messages{
 	bots.English: {
 		"support.dont_know":           "I'm not sure about that one, and I'd rather not guess. Type /human and a person from our team will help you.",
 		"support.ticket_opened":       "🙋 I've passed this to our team (ticket #%d). A person will answer you here privately.",
+		"support.offline":             "Our team is offline now; expect a reply from %s (%s).",
 		"support.ticket_added":        "I've added that to your open ticket #%d.",
 		"support.ticket_status#one":   "Your ticket #%d is open (%d message, last update %s). Our team will answer here privately.",
 		"support.ticket_status#other": "Your ticket #%d is open (%d messages, last update %s). Our team will answer here privately.",
@@ -259,6 +266,7 @@ var helpdeskMessages = messages{
 	bots.Chinese: {
 		"support.dont_know":           "这个问题我不太确定，不想乱回答。输入 /human，我们的客服会来帮你。",
 		"support.ticket_opened":       "🙋 已转给人工客服（工单 #%d），客服会在这里私信回复你。",
+		"support.offline":             "客服现在不在线，预计 %s（%s）起回复你。",
 		"support.ticket_added":        "已补充到你的工单 #%d。",
 		"support.ticket_status#other": "你的工单 #%d 处理中（%d 条消息，最近更新 %s）。客服会在这里私信回复你。",
 		"tickets.empty":               "没有待处理的工单。🎉",
