@@ -189,6 +189,15 @@ func (a *App) jobs() []schedule.Job {
 	}}, {Name: "update-leaderboards", Every: boardUpdate, Quiet: true, Run: func(ctx context.Context, _ time.Time) error {
 		return a.Ledger.UpdateBoards(ctx)
 	}}}
+	if every := a.Config.Support.NotifyEvery; every > 0 && a.Assistant != nil {
+		since := a.now().Add(-every) // what opened while loyalbot was down, within one interval
+		var after uint64             // the newest ticket told
+		jobs = append(jobs, schedule.Job{Name: "ticket-digest", Every: every, Quiet: true, Run: func(ctx context.Context, _ time.Time) error {
+			var err error
+			after, err = a.Community.Admin().TicketDigest(ctx, after, since)
+			return err
+		}})
+	}
 	if a.Config.Support.FAQ != "" && a.Assistant != nil {
 		jobs = append(jobs, schedule.Job{Name: "reload-faq", Every: faqCheck, Run: a.reloadFAQ})
 	}

@@ -83,6 +83,9 @@ type SupportConfig struct {
 	OfficeHours string `yaml:"office_hours"`
 	// Timezone is the office hours' zone. Empty: points.timezone.
 	Timezone string `yaml:"timezone"`
+	// NotifyEvery is how often managers get one private digest of the
+	// tickets opened since the last. Default 5 minutes.
+	NotifyEvery time.Duration `yaml:"notify_every"`
 
 	// From the environment only.
 	APIKey  Secret `yaml:"-"` // OPENAI_API_KEY

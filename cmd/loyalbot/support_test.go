@@ -130,3 +130,33 @@ func TestOfficeHours_HumanSaysWhenToExpectAReply(t *testing.T) {
 		t.Errorf("a bad office_hours: %v", err)
 	}
 }
+
+// TestTicketDigest_ManagersHearOncePerInterval: tickets opened are sent to
+// managers privately in one digest when support.notify_every comes round,
+// each ticket once.
+func TestTicketDigest_ManagersHearOncePerInterval(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Support.NotifyEvery = 5 * time.Minute
+	clk := loyaltytest.NewClock(time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC))
+	app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	run := func(script string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := runShell(context.Background(), app, strings.NewReader(script), &out, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	run("admin> /start\n!clock +1m\n") // the scheduler's first round, at start: nothing new
+	got := run("alice> /start\ndm alice> /human my parcel never came\nbob> /start\ndm bob> /human wrong tea in the box\n!clock +5m\n")
+	if !strings.Contains(got, "New requests for a person (2):") || !strings.Contains(got, "#1 alice: my parcel never came") || !strings.Contains(got, "#2 bob: wrong tea in the box") {
+		t.Errorf("no digest of the two tickets:\n%s", got)
+	}
+	if got := run("!clock +5m\n"); strings.Contains(got, "New requests") {
+		t.Errorf("the same tickets again:\n%s", got)
+	}
+}
