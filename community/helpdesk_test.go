@@ -270,3 +270,28 @@ func TestHelpdesk_OwnData(t *testing.T) {
 	h.expect("dm bob> show me my recent orders", "No shop orders are linked to you yet")
 	h.expect("dm alice> 我有多少积分还没到账", "待入账", "退货期结束后即可使用")
 }
+
+// TestSupport_FalsePromiseNotSent: a model answer that promises a refund,
+// compensation and points the FAQ passages and the member's data do not
+// contain is not sent; the member gets the offline answer (here: a person
+// is offered). A grounded answer, drawn from a tool result, is sent.
+func TestSupport_FalsePromiseNotSent(t *testing.T) {
+	h, _ := supportHarness(t, func(n int, req openai.ChatCompletionRequest) string {
+		last := req.Messages[len(req.Messages)-1]
+		switch {
+		case last.Role == "tool":
+			return completion("You have 100 points right now.")
+		case strings.Contains(last.Content, "balance thing"):
+			return toolCall("get_my_points", `{}`)
+		default:
+			return completion("So sorry! We will refund ¥73 and add 730 points to your account as compensation.")
+		}
+	})
+	h.send("alice> /start")
+	got := h.expect("dm alice> the courier was super rude to me yesterday, what are you going to do about it", "/human")
+	if strings.Contains(got, "¥73") || strings.Contains(got, "730") || strings.Contains(got, "compensation") {
+		t.Errorf("the unfounded promise was sent:\n%s", got)
+	}
+	h.wantBalance("alice", 100)
+	h.expect("dm alice> uh the balance thing, quick", "You have 100 points right now.")
+}

@@ -211,6 +211,10 @@ func (a *Assistant) Answer(ctx context.Context, member uint64, question string, 
 
 var errLeak = errors.New("support: answer repeated the system prompt")
 
+// errPromise is an answer that promises money, points, compensation or
+// dates that neither the FAQ passages nor the tools' results contain.
+var errPromise = errors.New("support: answer makes an unfounded promise")
+
 func (a *Assistant) ask(ctx context.Context, member uint64, question, lang string, hits []Passage, tools Tools) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
@@ -221,6 +225,13 @@ func (a *Assistant) ask(ctx context.Context, member uint64, question, lang strin
 	}
 	a.mu.Unlock()
 	msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: question})
+	// What the answer may draw on: the passages (both languages) and the tools' results.
+	var evidence strings.Builder
+	for _, h := range hits {
+		for _, text := range h.Entry.Answer {
+			evidence.WriteString(text + "\n")
+		}
+	}
 	for round := 0; round < 4; round++ {
 		resp, err := a.complete(ctx, openai.ChatCompletionRequest{Model: a.cfg.Model, Messages: msgs, Tools: toolDefs, Temperature: 0.2})
 		if err != nil {
@@ -235,11 +246,16 @@ func (a *Assistant) ask(ctx context.Context, member uint64, question, lang strin
 			if strings.Contains(msg.Content, a.canary) {
 				return "", errLeak
 			}
+			if bad := unfounded(msg.Content, evidence.String()); len(bad) > 0 {
+				a.log.WarnContext(ctx, "model answer not sent: it promises what the FAQ and the member's data do not say", "member", member, "unfounded", bad)
+				return "", errPromise
+			}
 			return strings.TrimSpace(msg.Content), nil
 		}
 		msgs = append(msgs, msg)
 		for _, call := range msg.ToolCalls {
 			out := a.runTool(ctx, member, call, tools)
+			evidence.WriteString(out + "\n")
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: call.ID, Name: call.Function.Name, Content: out})
 		}
 	}
