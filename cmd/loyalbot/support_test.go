@@ -92,19 +92,17 @@ func TestFAQEval_Command(t *testing.T) {
 	}
 }
 
-// TestOfficeHours_HumanSaysWhenToExpectAReply: with support.office_hours
-// set, /human outside them tells the member when people are back, in the
-// office hours' zone and the member's language; inside them it does not.
-func TestOfficeHours_HumanSaysWhenToExpectAReply(t *testing.T) {
-	cfg := testConfig(t)
-	cfg.Support.OfficeHours, cfg.Support.Timezone = "Mon-Fri 09:00-18:00", "Asia/Shanghai"
-	clk := loyaltytest.NewClock(time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC)) // Saturday noon in Shanghai
+// shellOn opens the app on cfg with clk (closed when t ends) and returns a
+// function that runs a shell script as the console owner "admin" and
+// returns the transcript.
+func shellOn(t *testing.T, cfg Config, clk *loyaltytest.Clock) func(script string) string {
+	t.Helper()
 	app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer app.Close()
-	run := func(script string) string {
+	t.Cleanup(func() { app.Close() })
+	return func(script string) string {
 		t.Helper()
 		var out bytes.Buffer
 		if err := runShell(context.Background(), app, strings.NewReader(script), &out, "admin"); err != nil {
@@ -112,6 +110,16 @@ func TestOfficeHours_HumanSaysWhenToExpectAReply(t *testing.T) {
 		}
 		return out.String()
 	}
+}
+
+// TestOfficeHours_HumanSaysWhenToExpectAReply: with support.office_hours
+// set, /human outside them tells the member when people are back, in the
+// office hours' zone and the member's language; inside them it does not.
+func TestOfficeHours_HumanSaysWhenToExpectAReply(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Support.OfficeHours, cfg.Support.Timezone = "Mon-Fri 09:00-18:00", "Asia/Shanghai"
+	clk := loyaltytest.NewClock(time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC)) // Saturday noon in Shanghai
+	run := shellOn(t, cfg, clk)
 	got := run("alice> /start\ndm alice> /human my parcel never came\nbob> /start\ndm bob> /lang zh\ndm bob> /human 包裹没收到\n")
 	for _, want := range []string{
 		"Our team is offline now; expect a reply from 2026-12-07 09:00 (Asia/Shanghai).",
@@ -138,19 +146,7 @@ func TestTicketDigest_ManagersHearOncePerInterval(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Support.NotifyEvery = 5 * time.Minute
 	clk := loyaltytest.NewClock(time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC))
-	app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	run := func(script string) string {
-		t.Helper()
-		var out bytes.Buffer
-		if err := runShell(context.Background(), app, strings.NewReader(script), &out, "admin"); err != nil {
-			t.Fatal(err)
-		}
-		return out.String()
-	}
+	run := shellOn(t, cfg, clk)
 	run("admin> /start\n!clock +1m\n") // the scheduler's first round, at start: nothing new
 	got := run("alice> /start\ndm alice> /human my parcel never came\nbob> /start\ndm bob> /human wrong tea in the box\n!clock +5m\n")
 	if !strings.Contains(got, "New requests for a person (2):") || !strings.Contains(got, "#1 alice: my parcel never came") || !strings.Contains(got, "#2 bob: wrong tea in the box") {
