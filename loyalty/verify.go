@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 )
 
 // ErrInvariant is wrapped by the errors Verify returns.
@@ -58,12 +57,13 @@ func (l *Ledger) Verify(ctx context.Context) error {
 		}); err != nil {
 			return err
 		}
-		pending, applied, _, err := l.pendingBoards(tx, func(b string) bool { return b == string(AllTime) })
+		keep := l.kept(l.cfg.Now())
+		pending, applied, _, err := l.pendingBoards(tx, keep)
 		if err != nil {
 			return err
 		}
 		boards := storedBoards(tx, applied)
-		if err := l.verifyBoards(tx, bad); err != nil {
+		if err := l.verifyBoards(tx, boards, keep, pending, bad); err != nil {
 			return err
 		}
 		onBoard := func(a AccountID) (int64, error) {
@@ -147,10 +147,10 @@ func (l *Ledger) Verify(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// verifyBoards checks every kept board, with the entries not applied to
-// it yet, against one built from all the entries.
-func (l *Ledger) verifyBoards(tx ReadTx, bad func(string, ...any)) error {
-	keep := l.kept(l.cfg.Now())
+// verifyBoards checks every kept board of boards, with pending (the
+// entries not applied to it yet) added, against one built from all the
+// entries in tx.
+func (l *Ledger) verifyBoards(tx, boards ReadTx, keep func(string) bool, pending boardDeltas, bad func(string, ...any)) error {
 	rd := &redirects{} // the stored merges, whatever this ledger saw
 	if err := rd.load(tx); err != nil {
 		return err
@@ -159,13 +159,8 @@ func (l *Ledger) verifyBoards(tx ReadTx, bad func(string, ...any)) error {
 	if err != nil {
 		return err
 	}
-	pending, applied, _, err := l.pendingBoards(tx, keep)
-	if err != nil {
-		return err
-	}
-	tx = storedBoards(tx, applied)
 	names := map[string]bool{}
-	if err := tx.Boards(func(b string) error { names[b] = keep(b); return nil }); err != nil {
+	if err := boards.Boards(func(b string) error { names[b] = keep(b); return nil }); err != nil {
 		return err
 	}
 	for b := range want {
@@ -175,21 +170,21 @@ func (l *Ledger) verifyBoards(tx ReadTx, bad func(string, ...any)) error {
 		if !kept {
 			continue // a past period's board, dropped at the next update
 		}
-		accounts := maps.Clone(want[b])
-		if accounts == nil {
-			accounts = map[AccountID]int64{}
+		accounts := map[AccountID]bool{} // on either side
+		for a := range want[b] {
+			accounts[a] = true
 		}
-		if err := tx.Board(b, func(a AccountID, _ int64) error {
-			accounts[a] += 0
+		for a := range pending[b] {
+			accounts[a] = true
+		}
+		if err := boards.Board(b, func(a AccountID, _ int64) error {
+			accounts[a] = true
 			return nil
 		}); err != nil {
 			return err
 		}
-		for a := range pending[b] {
-			accounts[a] += 0
-		}
 		for a := range accounts {
-			n, err := tx.BoardTotal(b, a)
+			n, err := boards.BoardTotal(b, a)
 			if err != nil {
 				return err
 			}

@@ -126,7 +126,7 @@ func (c *Helpdesk) ownAnswer(ctx context.Context, ev *bots.Event, question strin
 		}
 		lines = append(lines, ev.TN("own.orders", int64(n), n))
 		for _, o := range recent {
-			lines = append(lines, ev.T("own.order_line", date(o.Created, c.loc), o.ID, money(o.Amount-o.Refunded, o.Currency), ev.T("order.status."+string(o.Status))))
+			lines = append(lines, ev.T("own.order_line", date(o.Created, c.loc), o.ID, strings.TrimSpace(orders.Units(o.Amount-o.Refunded)+" "+o.Currency), ev.T("order.status."+string(o.Status))))
 		}
 	default:
 		return nil, nil
@@ -151,18 +151,6 @@ func (c *Helpdesk) recentOrders(ctx context.Context, member uint64, limit int) (
 	}
 	slices.SortFunc(all, func(a, b orders.Order) int { return b.Created.Compare(a.Created) })
 	return all[:min(limit, len(all))], len(all), nil
-}
-
-// money formats cents in a currency: "128.00 CNY".
-func money(cents int64, currency string) string {
-	s := fmt.Sprintf("%d.%02d", cents/100, cents%100)
-	if cents < 0 {
-		s = fmt.Sprintf("-%d.%02d", -cents/100, -cents%100)
-	}
-	if currency != "" {
-		s += " " + currency
-	}
-	return s
 }
 
 // ownMessages are the messages own.go renders (with points.go's).

@@ -65,10 +65,11 @@ func ParseOfficeHours(spec string, zone *time.Location) (*OfficeHours, error) {
 
 // minuteOf reads "09:30" (or "24:00") as minutes after midnight.
 func minuteOf(s string) (int, error) {
-	t, err := time.Parse("15:04", strings.TrimSpace(s))
-	if strings.TrimSpace(s) == "24:00" {
+	s = strings.TrimSpace(s)
+	if s == "24:00" {
 		return 24 * 60, nil
 	}
+	t, err := time.Parse("15:04", s)
 	if err != nil {
 		return 0, err
 	}

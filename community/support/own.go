@@ -2,6 +2,7 @@ package support
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -131,12 +132,5 @@ func isAboutSelf(q string) bool {
 		return true
 	}
 	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' })
-	for _, w := range words {
-		for _, s := range selfEN {
-			if w == s {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(words, func(w string) bool { return slices.Contains(selfEN, w) })
 }

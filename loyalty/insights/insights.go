@@ -52,9 +52,9 @@ func Summarize(purchases []Purchase, end time.Time) []Summary {
 			kept = append(kept, p)
 		}
 	}
-	tally := Tally(kept)
-	out := make([]Summary, len(tally))
-	for i, t := range tally {
+	totals := tally(kept)
+	out := make([]Summary, len(totals))
+	for i, t := range totals {
 		out[i] = t.Summary(end)
 	}
 	return out
@@ -72,8 +72,8 @@ type Totals struct {
 	FirstDay    float64 // of which on the first day
 }
 
-// Tally reduces purchases to each customer's Totals, sorted by customer.
-func Tally(purchases []Purchase) []Totals {
+// tally reduces purchases to each customer's Totals, sorted by customer.
+func tally(purchases []Purchase) []Totals {
 	type acc struct {
 		days   map[time.Time]float64
 		orders int

@@ -100,15 +100,15 @@ func (o Order) Validate() error {
 	case o.Created.IsZero():
 		return fmt.Errorf("%w: created_at missing", ErrBadOrder)
 	case o.Amount < 0 || o.Refunded < 0 || o.Refunded > o.Amount:
-		return fmt.Errorf("%w: amount %s, refunded %s", ErrBadOrder, units(o.Amount), units(o.Refunded))
+		return fmt.Errorf("%w: amount %s, refunded %s", ErrBadOrder, Units(o.Amount), Units(o.Refunded))
 	case o.Status != Paid && o.Status != Refunded && o.Status != Cancelled:
 		return fmt.Errorf("%w: status %q (want paid, refunded or cancelled)", ErrBadOrder, o.Status)
 	}
 	return nil
 }
 
-// units formats cents as currency units: -1000 is "-10.00".
-func units(cents int64) string {
+// Units formats cents as currency units: -1000 is "-10.00".
+func Units(cents int64) string {
 	sign, u := "", uint64(cents)
 	if cents < 0 {
 		sign, u = "-", uint64(-(cents+1))+1

@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -38,9 +39,8 @@ func (p *PaidDays) add(o Order, sign int64) {
 	if net <= 0 {
 		return
 	}
-	day := o.Created.UTC().Unix()
-	day = (day - ((day%86400)+86400)%86400) / 86400 // floor, for days before 1970 too
-	i, found := slices.BinarySearchFunc(p.Days, day, func(d PaidDay, day int64) int { return cmpInt(d.Day, day) })
+	day := o.Created.UTC().Truncate(24*time.Hour).Unix() / 86400 // midnight: exact, before 1970 too
+	i, found := slices.BinarySearchFunc(p.Days, day, func(d PaidDay, day int64) int { return cmp.Compare(d.Day, day) })
 	if !found {
 		p.Days = slices.Insert(p.Days, i, PaidDay{Day: day})
 	}
@@ -49,16 +49,6 @@ func (p *PaidDays) add(o Order, sign int64) {
 	if p.Days[i].Orders == 0 {
 		p.Days = slices.Delete(p.Days, i, i+1)
 	}
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Totals reduces p to the insights' Totals; ok is false when the customer
