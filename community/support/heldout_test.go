@@ -8,11 +8,14 @@ import (
 )
 
 // TestHeldOut_Floor answers the held-out half of the evaluation set
-// (testdata/eval, written by someone who saw only the FAQ) and fails when
-// the offline answers get worse than the floor below. The floor is where
-// retrieval stood when the set was written (right 59.7%, wrong 16.7%,
-// out of scope declined 69.2%), rounded down; issue 14 raises it to right
-// ≥ 85% (each language ≥ 80%), wrong ≤ 5%, out of scope declined ≥ 90%.
+// (testdata/eval, written by someone who saw only the FAQ; never tuned on)
+// and fails when the offline answers get worse than the floor below. When
+// the set was written retrieval stood at right 59.7%, wrong 16.7%, out of
+// scope declined 69.2%; with gse words, WordNet and CC-CEDICT expansions,
+// per-question documents and the calibrated threshold it stands at right
+// 61.8%, wrong 7.6%, declined 88.5% (the floor is that, rounded). Issue
+// 14's target is right ≥ 85% (each language ≥ 80%), wrong ≤ 5%, out of
+// scope declined ≥ 90%.
 func TestHeldOut_Floor(t *testing.T) {
 	kb := loadLumen(t)
 	f, err := os.Open("testdata/eval/heldout.jsonl")
@@ -29,8 +32,8 @@ func TestHeldOut_Floor(t *testing.T) {
 	wrong := float64(tot.Wrong) / float64(tot.InScope)
 	oos := float64(tot.OOSDeclined) / float64(tot.OutOfScope)
 	t.Logf("held out: right %.1f%%, wrong %.1f%%, out of scope declined %.1f%% (%d in scope, %d out)", 100*right, 100*wrong, 100*oos, tot.InScope, tot.OutOfScope)
-	if right < 0.59 || wrong > 0.17 || oos < 0.69 {
-		t.Errorf("offline answers got worse on the held-out set: right %.1f%% (floor 59%%), wrong %.1f%% (ceiling 17%%), out of scope declined %.1f%% (floor 69%%)",
+	if right < 0.61 || wrong > 0.08 || oos < 0.88 {
+		t.Errorf("offline answers got worse on the held-out set: right %.1f%% (floor 61%%), wrong %.1f%% (ceiling 8%%), out of scope declined %.1f%% (floor 88%%)",
 			100*right, 100*wrong, 100*oos)
 	}
 }

@@ -15,9 +15,8 @@ const (
 
 // Field weights: a match in a listed question says more than one in the answer.
 const (
-	weightQuestion = 3
-	weightTag      = 2
-	weightAnswer   = 0.5
+	weightQuestion = 1
+	weightAnswer   = 1.0
 )
 
 type posting struct {
@@ -25,52 +24,93 @@ type posting struct {
 	tf  float64
 }
 
-// index is a BM25 index over the entries. Each entry is one document made
-// of its questions (weighted), tags and answers, in both languages.
+// index is a BM25 index over the entries. Each of an entry's questions is
+// a document of its own, and its answer with its tags is one more: a
+// question is scored against the entry's closest question plus its answer,
+// so a paraphrase of one listed question is not outweighed by an entry
+// that shares a word with each of several.
 type index struct {
 	entries  []Entry
+	docEntry []int  // document → entry
+	docQ     []bool // the document is a question (else the answer and tags)
 	postings map[string][]posting
+	df       map[string]int // entries containing the term
 	docLen   []float64
-	avgLen   float64
-	n        int
+	avgLen   [2]float64 // answers, questions
+	n        int        // entries
+	vocab    *vocabulary
 	pool     sync.Pool // of *accumulator
 }
 
 func buildIndex(entries []Entry) *index {
-	ix := &index{entries: entries, postings: map[string][]posting{}, docLen: make([]float64, len(entries)), n: len(entries)}
-	var total float64
-	for d, e := range entries {
+	ix := &index{entries: entries, postings: map[string][]posting{}, n: len(entries)}
+	var total [2]float64
+	var count [2]float64
+	addDoc := func(entry int, question bool, texts ...string) {
 		tf := map[string]float64{}
-		add := func(text string, w float64) {
-			for _, t := range tokens(text) {
-				tf[t] += w
+		for _, text := range texts {
+			for _, t := range tokens(text, false, nil) {
+				tf[t]++
 			}
 		}
-		for _, qs := range e.Questions {
-			for _, q := range qs {
-				add(q, weightQuestion)
-			}
-		}
-		for _, t := range e.Tags {
-			add(strings.ReplaceAll(t, "-", " "), weightTag)
-		}
-		for _, a := range e.Answer {
-			add(a, weightAnswer)
-		}
+		d := len(ix.docEntry)
+		ix.docEntry = append(ix.docEntry, entry)
+		ix.docQ = append(ix.docQ, question)
 		var l float64
 		for t, f := range tf {
 			ix.postings[t] = append(ix.postings[t], posting{doc: d, tf: f})
 			l += f
 		}
-		ix.docLen[d] = l
-		total += l
+		ix.docLen = append(ix.docLen, l)
+		k := b2i(question)
+		total[k] += l
+		count[k]++
 	}
-	ix.avgLen = total / float64(len(entries))
-	n := len(entries)
+	for i, e := range entries {
+		for _, qs := range e.Questions {
+			for _, q := range qs {
+				addDoc(i, true, q)
+			}
+		}
+		texts := make([]string, 0, len(e.Answer)+len(e.Tags))
+		for _, a := range e.Answer {
+			texts = append(texts, a)
+		}
+		for _, t := range e.Tags {
+			texts = append(texts, strings.ReplaceAll(t, "-", " "))
+		}
+		addDoc(i, false, texts...)
+	}
+	for k := range total {
+		ix.avgLen[k] = total[k] / max(count[k], 1)
+	}
+	ix.df = map[string]int{}
+	terms := make([]string, 0, len(ix.postings))
+	for t, ps := range ix.postings {
+		terms = append(terms, t)
+		last := -1
+		for _, p := range ps {
+			if e := ix.docEntry[p.doc]; e != last {
+				ix.df[t]++
+				last = e
+			}
+		}
+	}
+	ix.vocab = newVocabulary(terms)
+	n, docs := len(entries), len(ix.docEntry)
 	ix.pool.New = func() any {
-		return &accumulator{score: make([]float64, n), covered: make([]float64, n), terms: make([]int, n)}
+		return &accumulator{score: make([]float64, docs), docCovered: make([]float64, docs),
+			covered: make([]float64, n), bestQ: make([]float64, n), answer: make([]float64, n), qCovered: make([]float64, n), terms: make([]int, n),
+			gScore: make([]float64, docs), gCov: make([]float64, docs), gEntry: make([]float64, n)}
 	}
 	return ix
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (ix *index) idf(df int) float64 {
@@ -78,37 +118,106 @@ func (ix *index) idf(df int) float64 {
 }
 
 // search scores every entry sharing a term with the question. Confidence
-// divides the best score by the most the question could score — every
-// term matched — so a question made mostly of words the FAQ never uses
-// gets a low confidence even when one common word matches.
+// divides what the entry covers by the most the question could score —
+// every term matched — so a question made mostly of words the FAQ never
+// uses gets a low confidence even when one common word matches.
 func (ix *index) search(question string, k int) []Passage {
-	qt := tokens(question)
+	qt := tokens(question, true, ix.vocab)
 	if len(qt) == 0 {
 		return nil
 	}
 	acc := ix.pool.Get().(*accumulator)
 	defer ix.pool.Put(acc)
 	acc.reset()
-	var mass float64
+	var mass, groupMass float64
 	seen := map[string]bool{}
+	// A word and its synonyms and related words ("=", "%" terms after it)
+	// are one group: the question's mass counts the word once, and a
+	// document or entry scores the best member it contains.
+	flush := func() {
+		for _, d := range acc.gDocs {
+			acc.addDoc(d, acc.gScore[d], acc.gCov[d])
+			acc.gScore[d], acc.gCov[d] = 0, 0
+		}
+		for _, e := range acc.gEntries {
+			acc.cover(e, acc.gEntry[e], true)
+			acc.gEntry[e] = 0
+		}
+		acc.gDocs, acc.gEntries = acc.gDocs[:0], acc.gEntries[:0]
+	}
 	for _, t := range qt {
+		member := t[0] == '=' || t[0] == '%'
+		if !member {
+			flush()
+		}
 		if seen[t] {
 			continue
 		}
 		seen[t] = true
-		ps := ix.postings[t]
-		idf := ix.idf(len(ps))
+		key := t
+		if member {
+			key = t[1:]
+		}
+		ps := ix.postings[key]
+		idf := ix.idf(ix.df[key])
 		w := termWeight(t)
-		mass += idf * w
+		fallback := t[0] == '#' || t[0] == '~'
+		switch {
+		case member:
+		case fallback && len(ps) == 0:
+			groupMass = 0 // a typo trigram or Chinese bigram is evidence when it matches, not a word to explain
+		default:
+			groupMass = idf * w
+			mass += groupMass
+		}
+		covered := idf * w
+		switch t[0] {
+		case '=':
+			covered = groupMass * w
+		case '%':
+			covered = 0 // a related word suggests the entry, it does not explain the question
+		}
+		whole := t[0] != '#'
 		for _, p := range ps {
-			norm := p.tf * (bm25K1 + 1) / (p.tf + bm25K1*(1-bm25B+bm25B*ix.docLen[p.doc]/ix.avgLen))
-			acc.add(p.doc, idf*norm*w, idf*w, !strings.HasPrefix(t, "#"))
+			q := b2i(ix.docQ[p.doc])
+			norm := p.tf * (bm25K1 + 1) / (p.tf + bm25K1*(1-bm25B+bm25B*ix.docLen[p.doc]/ix.avgLen[q]))
+			score := idf * norm * w
+			e := ix.docEntry[p.doc]
+			if !whole {
+				acc.addDoc(p.doc, score, 0)
+				acc.cover(e, covered, false)
+				continue
+			}
+			if acc.gScore[p.doc] == 0 && acc.gCov[p.doc] == 0 {
+				acc.gDocs = append(acc.gDocs, p.doc)
+			}
+			acc.gScore[p.doc] = max(acc.gScore[p.doc], score)
+			acc.gCov[p.doc] = max(acc.gCov[p.doc], covered)
+			if covered == 0 {
+				continue // a related word only: it adds to the score, not to what the entry explains
+			}
+			if acc.gEntry[e] == 0 {
+				acc.gEntries = append(acc.gEntries, e)
+			}
+			acc.gEntry[e] = max(acc.gEntry[e], covered)
+		}
+	}
+	flush()
+	// An entry's score: its closest question plus its answer.
+	for _, d := range acc.docs {
+		e := ix.docEntry[d]
+		if ix.docQ[d] {
+			acc.bestQ[e] = max(acc.bestQ[e], acc.score[d])
+			acc.qCovered[e] = max(acc.qCovered[e], acc.docCovered[d])
+		} else {
+			acc.answer[e] = acc.score[d]
 		}
 	}
 	// Keep the k best without sorting every matching entry.
 	top := make([]Passage, 0, k+1)
-	for _, d := range acc.touched {
-		p := Passage{Entry: ix.entries[d], Score: acc.score[d], Confidence: acc.covered[d] / mass, Strength: acc.score[d] / ix.idf(1), Terms: acc.terms[d]}
+	for _, e := range acc.touched {
+		score := weightQuestion*acc.bestQ[e] + weightAnswer*acc.answer[e]
+		p := Passage{Entry: ix.entries[e], Score: score, Confidence: acc.covered[e] / mass, Strength: score / ix.idf(1), Terms: acc.terms[e], QuestionMatch: acc.qCovered[e] / mass}
 		i := len(top)
 		for i > 0 && better(p, top[i-1]) {
 			i--
@@ -133,31 +242,47 @@ func better(a, b Passage) bool {
 	return a.Entry.ID < b.Entry.ID
 }
 
-// accumulator holds per-entry sums for one search; pooled, as a 10,000-entry
-// index would otherwise allocate two large maps per question.
+// accumulator holds per-document and per-entry sums for one search;
+// pooled, as a 10,000-entry index would otherwise allocate large maps per
+// question.
 type accumulator struct {
-	score, covered []float64
-	terms          []int
-	touched        []int
+	score, docCovered                []float64 // by document
+	docs                             []int     // documents with a score
+	covered, bestQ, answer, qCovered []float64 // by entry
+	terms                            []int
+	touched                          []int // entries with a term
+	// The best member of the current word group, by document and entry.
+	gScore, gCov, gEntry []float64
+	gDocs, gEntries      []int
 }
 
 func (a *accumulator) reset() {
-	for _, d := range a.touched {
-		a.score[d], a.covered[d], a.terms[d] = 0, 0, 0
+	for _, d := range a.docs {
+		a.score[d], a.docCovered[d] = 0, 0
 	}
-	a.touched = a.touched[:0]
+	for _, e := range a.touched {
+		a.covered[e], a.bestQ[e], a.answer[e], a.qCovered[e], a.terms[e] = 0, 0, 0, 0, 0
+	}
+	a.docs, a.touched = a.docs[:0], a.touched[:0]
 }
 
-// add adds a matched term's contribution to doc; whole counts whole words
-// and Chinese n-grams, not typo trigrams.
-func (a *accumulator) add(doc int, score, covered float64, whole bool) {
-	if a.score[doc] == 0 && a.covered[doc] == 0 {
-		a.touched = append(a.touched, doc)
+func (a *accumulator) addDoc(d int, score, covered float64) {
+	if a.score[d] == 0 {
+		a.docs = append(a.docs, d)
 	}
-	a.score[doc] += score
-	a.covered[doc] += covered
+	a.score[d] += score
+	a.docCovered[d] += covered
+}
+
+// cover adds a matched term to an entry's coverage; whole counts words and
+// Chinese words, not typo trigrams.
+func (a *accumulator) cover(e int, covered float64, whole bool) {
+	if a.covered[e] == 0 && a.terms[e] == 0 {
+		a.touched = append(a.touched, e)
+	}
+	a.covered[e] += covered
 	if whole {
-		a.terms[doc]++
+		a.terms[e]++
 	}
 }
 
@@ -167,77 +292,65 @@ func termWeight(t string) float64 {
 	switch {
 	case strings.HasPrefix(t, "#"): // trigram of an English word
 		return 0.25
+	case strings.HasPrefix(t, "="): // a synonym of a question's word
+		return 0.5
+	case strings.HasPrefix(t, "%"): // a word related to a question's word
+		return 0.3
 	case len([]rune(t)) == 1 && isHan([]rune(t)[0]):
 		return 0.3
-	case strings.HasPrefix(t, "^"): // Chinese trigram
-		return 0.5
+	case strings.HasPrefix(t, "~"): // Chinese character bigram
+		return 0.4
 	}
 	return 1
 }
 
-// tokens splits text into search terms: English words (lower case, stop
-// words dropped, stemmed) plus their character trigrams for typos, and
-// Chinese characters plus their bigrams.
-func tokens(text string) []string {
+// tokens splits text into search terms: English words (lower case,
+// chat-speak spelled out, stop words dropped, stemmed) plus their character
+// trigrams for typos, and Chinese words, characters and bigrams. A
+// question's terms (query true) also carry the synonyms of its words and
+// its misspellings corrected to the FAQ's words (vocab); an entry's terms
+// are only its own.
+func tokens(text string, query bool, vocab *vocabulary) []string {
 	var out []string
 	var word []rune
+	var words []string
 	var han []rune
 	flushWord := func() {
-		if len(word) == 0 {
-			return
-		}
-		w := strings.ToLower(string(word))
-		word = word[:0]
-		if stopWords[w] {
-			return
-		}
-		w = stem(w)
-		out = append(out, w)
-		out = append(out, stemmedSynonyms[w]...)
-		if r := []rune(w); len(r) >= 5 {
-			padded := "<" + w + ">"
-			pr := []rune(padded)
-			for i := 0; i+3 <= len(pr); i++ {
-				out = append(out, "#"+string(pr[i:i+3]))
-			}
+		if len(word) > 0 {
+			words = append(words, strings.ReplaceAll(string(word), "'", "")) // pu'er → puer, don't → dont
+			word = word[:0]
 		}
 	}
+	flushWords := func() {
+		flushWord()
+		out = appendEnglish(out, words, query, vocab)
+		words = words[:0]
+	}
 	flushHan := func() {
-		// A stop word is a word boundary: no bigram straddles one.
-		boundary := func(i int) bool { // is han[i] part of a stop word?
-			return zhStop[han[i]] || i+1 < len(han) && zhStopBigrams[string(han[i:i+2])] || i > 0 && zhStopBigrams[string(han[i-1:i+1])]
+		if len(han) > 0 {
+			out = appendHan(out, string(han), query, vocab)
+			han = han[:0]
 		}
-		for i, r := range han {
-			if !zhStop[r] {
-				out = append(out, string(r))
-			}
-			if i+1 < len(han) {
-				if bi := string(han[i : i+2]); !boundary(i) && !boundary(i+1) {
-					out = append(out, bi)
-					out = append(out, zhSynonyms[bi]...)
-				}
-			}
-			if i+2 < len(han) && !zhStop[r] && !zhStop[han[i+1]] && !zhStop[han[i+2]] &&
-				!zhStopBigrams[string(han[i:i+2])] && !zhStopBigrams[string(han[i+1:i+3])] {
-				out = append(out, "^"+string(han[i:i+3])) // trigrams reward longer matches: 礼品卡, 增值税
-			}
-		}
-		han = han[:0]
 	}
 	for _, r := range text {
 		switch {
 		case isHan(r):
-			flushWord()
+			flushWords()
 			han = append(han, r)
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || (r == '\'' || r == '’') && len(word) > 0:
 			flushHan()
-			word = append(word, r)
-		default:
+			if r == '’' {
+				r = '\''
+			}
+			word = append(word, unicode.ToLower(r))
+		case unicode.IsSpace(r):
 			flushWord()
+		default:
+			flushWords()
 			flushHan()
 		}
 	}
-	flushWord()
+	flushWords()
 	flushHan()
 	return out
 }
@@ -269,8 +382,14 @@ func stem(w string) string {
 var stopWords = wordSet(`a an the and or but if of to in on at by for from with about as into is are was were be been
 	being am do does did done have has had having i me my mine we our you your he she it its they them their this that these
 	those what which who whom when where why how can could would should will shall may might must not no yes so than too very
-	just there here any some all also up out get got please hi hello hey thanks thank pls u ur im i'm it's don't dont
-	tell something anything thing things stuff know want need like say said really still yet now ok okay one`)
+	just there here any some all also up out get got please hi hello hey thanks thank pls u ur im dont
+	tell something anything thing things stuff know want need like say said really still yet now ok okay one
+	till until while since because though although whether either neither nor both each every few more most other such
+	only own same then once again further off over under above below between through during before after am isnt arent
+	wasnt werent hasnt havent hadnt doesnt didnt wont wouldnt shouldnt couldnt cant cannot mustnt lets thats theres
+	heres whats whos hows wheres whens whys ive youre youve theyre weve id youd hed shed itd ill youll hell shell well
+	guys guy someone anyone everyone somebody anybody maybe pretty quite rather much many lot lots bit kinda sorta
+	actually basically literally honestly seriously ever even already always usually sometimes often`)
 
 func wordSet(words string) map[string]bool {
 	m := map[string]bool{}
@@ -319,13 +438,10 @@ var stemmedSynonyms = func() map[string][]string {
 	return m
 }()
 
-// zhSynonyms expand a Chinese bigram the same way.
+// zhSynonyms expand a Chinese word the same way.
 var zhSynonyms = map[string][]string{
 	"到期": {"过期"}, "清零": {"过期"}, "包裹": {"快递"}, "破了": {"碎了"}, "坏了": {"碎了"},
 }
-
-// zhStopBigrams are character pairs that appear in almost any question.
-var zhStopBigrams = map[string]bool{"时候": true, "什么": true, "怎么": true, "可以": true, "哪里": true, "一下": true, "还是": true, "的话": true, "么时": true}
 
 // zhStop are Chinese characters too common to mean anything alone.
 var zhStop = func() map[rune]bool {

@@ -1,6 +1,8 @@
 // Package support is loyalbot's customer service: a FAQ knowledge base
-// searched offline (BM25 over English words and Chinese character
-// bigrams), an agent on any OpenAI-compatible endpoint whose tools only
+// searched offline (BM25 over each entry's questions and answer: English
+// words with chat-speak, typo correction and WordNet synonyms, Chinese
+// words from gse with CC-CEDICT glosses; answered above a threshold
+// calibrated on data), an agent on any OpenAI-compatible endpoint whose tools only
 // ever see the member who asked, and hand-off tickets for humans.
 package support
 
@@ -123,6 +125,9 @@ type Passage struct {
 	// the same in a 10-entry FAQ and a 10,000-entry one.
 	Strength float64
 	Terms    int // distinct words and Chinese n-grams of the question the entry contains
+	// QuestionMatch is how much of the question one of the entry's listed
+	// questions explains: near 1, the member asked that question.
+	QuestionMatch float64
 }
 
 // Search returns up to k entries for the question, best first.
