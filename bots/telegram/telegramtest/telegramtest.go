@@ -189,14 +189,14 @@ func (f *Server) Push(updates ...map[string]any) {
 // Wait returns the calls to method once there are at least n of them.
 func (f *Server) Wait(method string, n int) []Call {
 	f.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: serve loads the Chinese dictionary (~1.5 s, more on a loaded machine)
 	for {
 		got := f.CallsTo(method)
 		if len(got) >= n {
 			return got
 		}
 		if time.Now().After(deadline) {
-			f.t.Fatalf("%d %s calls after 10s, want %d; calls: %v", len(got), method, n, f.methods())
+			f.t.Fatalf("%d %s calls after 30s, want %d; calls: %v", len(got), method, n, f.methods())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -206,7 +206,7 @@ func (f *Server) Wait(method string, n int) []Call {
 // confirmed: the adapter handled it (replies sent) and asked for the next.
 func (f *Server) WaitConfirmed(id int64) {
 	f.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: serve loads the Chinese dictionary (~1.5 s, more on a loaded machine)
 	for f.Confirmed() <= id {
 		if time.Now().After(deadline) {
 			f.t.Fatalf("update %d not confirmed after 10s (offset %d)", id, f.Confirmed())
@@ -218,7 +218,7 @@ func (f *Server) WaitConfirmed(id int64) {
 // WaitAny waits for the first call to any of methods.
 func (f *Server) WaitAny(methods ...string) {
 	f.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: serve loads the Chinese dictionary (~1.5 s, more on a loaded machine)
 	for time.Now().Before(deadline) {
 		for _, m := range methods {
 			if len(f.CallsTo(m)) > 0 {
