@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -76,29 +77,14 @@ func main() {
 // addPOS adds the synonyms and related words of every lemma of one part
 // of speech.
 func addPOS(dir, pos string, synsets map[string]*synset, out map[string]*entry) error {
-	f, err := os.Open(filepath.Join(dir, "index."+pos))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, " ") {
-			continue // licence header
-		}
-		fs := strings.Fields(line)
-		if len(fs) < 4 {
-			continue
-		}
+	return eachRecord(filepath.Join(dir, "index."+pos), func(fs []string) {
 		lemma := fs[0]
 		if strings.Count(lemma, "_") > 1 || !plain(strings.ReplaceAll(lemma, "_", "")) {
-			continue // only words and two-word phrases: what a question's words can meet
+			return // only words and two-word phrases: what a question's words can meet
 		}
 		pcnt, err := strconv.Atoi(fs[3])
 		if err != nil || len(fs) < 6+pcnt {
-			continue
+			return
 		}
 		e := out[lemma]
 		if e == nil {
@@ -136,8 +122,7 @@ func addPOS(dir, pos string, synsets map[string]*synset, out map[string]*entry) 
 				}
 			}
 		}
-	}
-	return sc.Err()
+	})
 }
 
 // addWord adds w to set unless it is the lemma itself; of a compound only
@@ -166,25 +151,10 @@ func plain(w string) bool {
 
 // readData adds the synsets of one data file, keyed by pos letter and offset.
 func readData(path string, out map[string]*synset) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, " ") {
-			continue
-		}
-		fs := strings.Fields(line)
-		if len(fs) < 4 {
-			continue
-		}
+	return eachRecord(path, func(fs []string) {
 		n, err := strconv.ParseInt(fs[3], 16, 32)
 		if err != nil || len(fs) < 5+2*int(n) {
-			continue
+			return
 		}
 		pos := fs[2]
 		if pos == "s" {
@@ -203,7 +173,7 @@ func readData(path string, out map[string]*synset) error {
 		k := 4 + 2*int(n)
 		pn, err := strconv.Atoi(fs[k])
 		if err != nil || len(fs) < k+1+4*pn {
-			continue
+			return
 		}
 		for i := 0; i < pn; i++ {
 			f := fs[k+1+4*i : k+5+4*i]
@@ -215,6 +185,28 @@ func readData(path string, out map[string]*synset) error {
 			ss.ptrs = append(ss.ptrs, pointer{symbol: f[0], target: tpos + f[1], src: int(st >> 8), dst: int(st & 0xff)})
 		}
 		out[pos+fs[0]] = ss
+	})
+}
+
+// eachRecord calls fn with the fields of every record of a WordNet index
+// or data file: lines not starting with a space (the licence) and with at
+// least four fields.
+func eachRecord(path string, fn func(fields []string)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, " ") {
+			continue
+		}
+		if fs := strings.Fields(line); len(fs) >= 4 {
+			fn(fs)
+		}
 	}
 	return sc.Err()
 }
@@ -235,20 +227,11 @@ func write(w io.Writer, syn map[string]*entry) error {
 	}
 	slices.Sort(lemmas)
 	for _, l := range lemmas {
-		fmt.Fprintf(bw, "%s %s", l, strings.Join(sorted(syn[l].syn), " "))
+		fmt.Fprintf(bw, "%s %s", l, strings.Join(slices.Sorted(maps.Keys(syn[l].syn)), " "))
 		if len(syn[l].rel) > 0 {
-			fmt.Fprintf(bw, " | %s", strings.Join(sorted(syn[l].rel), " "))
+			fmt.Fprintf(bw, " | %s", strings.Join(slices.Sorted(maps.Keys(syn[l].rel)), " "))
 		}
 		fmt.Fprintln(bw)
 	}
 	return bw.Flush()
-}
-
-func sorted(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for w := range set {
-		out = append(out, w)
-	}
-	slices.Sort(out)
-	return out
 }
