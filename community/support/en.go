@@ -37,10 +37,10 @@ func appendEnglish(out []string, words []string, query bool, vocab *vocabulary) 
 		if query && i+1 < len(ws) {
 			out = appendRelated(out, syn, w+"_"+ws[i+1]) // phrasal verbs: "hook up" → attach
 		}
-		if inFAQ && query {
-			continue // the FAQ's own word: its synonyms would only add noise
-		}
 		if query {
+			if inFAQ {
+				continue // the FAQ's own word: its synonyms would only add noise
+			}
 			out = appendRelated(out, syn, w) // a word the FAQ does not use: try the words it might use
 		}
 		if r := []rune(s); len(r) >= 5 {
@@ -181,11 +181,8 @@ func newVocabulary(terms []string) *vocabulary {
 			continue
 		}
 		v.words[t] = true
-		if !isLatinWord(t) {
-			continue
-		}
-		if len(t) < 4 {
-			continue
+		if !isLatinWord(t) || len(t) < 4 {
+			continue // correct only to English words of four letters or more
 		}
 		for _, d := range deletes1(t) {
 			v.deletes[d] = append(v.deletes[d], t)
