@@ -349,21 +349,36 @@ func (c *Admin) ReplyTicket(ctx context.Context, actor Actor, id uint64, text, k
 	return tk, true, nil
 }
 
-// CloseTicket closes a support ticket. It returns a *ForbiddenError below
+// Closed is a ticket that was closed, and the FAQ entry proposed from it.
+type Closed struct {
+	Ticket     support.Ticket
+	Suggestion *support.Suggestion // nil when no manager answered
+	// Similar is the FAQ entry that already answers the suggested
+	// question offline, if one does.
+	Similar string
+}
+
+// CloseTicket closes a support ticket and, when a manager answered it,
+// proposes an FAQ entry from it (names, order numbers and contact
+// details taken out) for /faq accept. It returns a *ForbiddenError below
 // manager, support.ErrNoTicket, and support.ErrClosed for a ticket closed
 // before (nothing is audited then).
-func (c *Admin) CloseTicket(ctx context.Context, actor Actor, id uint64, key string) (support.Ticket, error) {
+func (c *Admin) CloseTicket(ctx context.Context, actor Actor, id uint64, key string) (Closed, error) {
 	if err := actor.require("close", bots.RoleManager); err != nil {
-		return support.Ticket{}, err
+		return Closed{}, err
 	}
-	tk, err := c.tickets.Close(ctx, id)
+	tk, s, proposed, err := c.tickets.Close(ctx, id)
 	if err != nil {
-		return tk, err
+		return Closed{Ticket: tk}, err
+	}
+	out := Closed{Ticket: tk}
+	if proposed {
+		out.Suggestion, out.Similar = &s, c.similar(s)
 	}
 	e := actor.entry("close", tk.Member)
 	e.Args, e.Key = map[string]string{"ticket": strconv.FormatUint(tk.ID, 10)}, key
 	_, _, err = c.audit(ctx, e, 0)
-	return tk, err
+	return out, err
 }
 
 // BroadcastSegment sends text privately to every member linked to a shop

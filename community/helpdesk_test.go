@@ -295,3 +295,44 @@ func TestSupport_FalsePromiseNotSent(t *testing.T) {
 	h.wantBalance("alice", 100)
 	h.expect("dm alice> uh the balance thing, quick", "You have 100 points right now.")
 }
+
+// TestSupport_FAQLearnsFromHandOff: a question the FAQ cannot answer goes
+// to a person; closing the answered ticket proposes an entry without the
+// member's name, order number or e-mail; once a manager accepts it, the
+// next member asking gets that answer offline, and it is in nobody's
+// export. Rejecting takes it out again.
+func TestSupport_FAQLearnsFromHandOff(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	const q = "can I bring my own cup for a discount?"
+	h.send("bob> /start")
+	h.send("carol> /start")
+	h.expect("dm bob> "+q, "I'm not sure about that one")
+	h.expect("dm bob> /human", "ticket #1")
+	h.expect("admin> /faq", "No FAQ suggestions waiting")
+	h.expect("admin> /reply 1 Hi bob! Yes: bring your own cup to any Lumen shop and get 5 yuan off. Your order #10234 is unaffected, and care@lumen.example can help with it.",
+		"delivered to bob privately")
+	got := h.expect("admin> /close 1", "Ticket #1 closed", "Suggestion 1 (ticket #1, en)", "❓ "+q,
+		"💬 Hi! Yes: bring your own cup to any Lumen shop and get 5 yuan off. Your order *** is unaffected, and *** can help with it.", "/faq accept 1")
+	if strings.Contains(got, "10234") || strings.Contains(got, "care@") || strings.Contains(got, "bob!") {
+		t.Errorf("the suggestion kept personal data: %s", got)
+	}
+	h.expect("carol> /faq", "managers and above")
+	h.expect("carol> /faq accept 1", "managers and above")
+	h.expect("admin> /faq", "1 FAQ suggestion from answered tickets", "Suggestion 1")
+	h.expect("dm carol> "+q, "I'm not sure about that one") // not before it is accepted
+	h.expect("admin> /faq accept 1", "still has *** where personal data was taken out", "/faq accept 1 <answer>")
+	h.expect("admin> /faq accept 1 Yes: bring your own cup to any Lumen shop and get 5 yuan off your drink.", "Suggestion 1 is in the FAQ now (entry learned-1)")
+	h.expect("admin> /faq accept 1", "in the FAQ already")
+	h.expect("admin> /faq accept 7", "There is no FAQ suggestion 7")
+	h.expect("admin> /faq", "No FAQ suggestions waiting")
+	h.expect("dm carol> "+q, "get 5 yuan off your drink")
+	h.expect("dm carol> do you give a discount if i bring my own cup", "get 5 yuan off your drink")
+	h.expect("admin> /audit", "/faq-accept", `"learned-1"`)
+	for _, who := range []string{"bob", "carol"} {
+		if got := h.send("dm " + who + "> /export"); strings.Contains(got, "5 yuan off your drink") || strings.Contains(got, "learned-1") {
+			t.Errorf("%s's export holds the FAQ entry: %s", who, got)
+		}
+	}
+	h.expect("admin> /faq reject 1", "Suggestion 1 rejected")
+	h.expect("dm carol> "+q, "I'm not sure about that one")
+}

@@ -164,6 +164,9 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if err != nil {
 		return err
 	}
+	if err := a.Community.LoadLearnedFAQ(ctx); err != nil {
+		return err
+	}
 	hours, err := cfg.officeHours()
 	if err != nil {
 		return err

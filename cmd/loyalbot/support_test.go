@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 )
 
@@ -154,5 +157,76 @@ func TestTicketDigest_ManagersHearOncePerInterval(t *testing.T) {
 	}
 	if got := run("!clock +5m\n"); strings.Contains(got, "New requests") {
 		t.Errorf("the same tickets again:\n%s", got)
+	}
+}
+
+// TestLearnedFAQ_KeptAcrossRestartAndReload: an FAQ entry accepted from a
+// ticket is answered after a restart and after the FAQ file is reloaded.
+func TestLearnedFAQ_KeptAcrossRestartAndReload(t *testing.T) {
+	dir := t.TempDir()
+	faq := filepath.Join(dir, "faq.yaml")
+	body := "brand: T\nentries:\n  - id: hours\n    questions: {en: [\"When are you open?\"]}\n    answer: {en: \"Nine to five.\"}\n"
+	if err := os.WriteFile(faq, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Support.FAQ = faq
+	ctx := context.Background()
+	clk := loyaltytest.NewClock(testNow)
+	open := func() *App {
+		t.Helper()
+		app, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app
+	}
+	const q = "can my dog come into the tea house with me"
+	answer := func(app *App) string { return support.Offline(app.Assistant.KB(), q).Text }
+
+	app := open()
+	_, tickets := app.Community.Support()
+	tk, _, err := tickets.Open(ctx, support.Ticket{Member: 1, Name: "Bob", Platform: bots.Console, UserID: "bob", Turns: []support.Turn{{From: "member", Text: q}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := community.Actor{Member: 2, Role: bots.RoleOwner, Name: "admin"}
+	admin := app.Community.Admin()
+	if _, _, err := admin.ReplyTicket(ctx, owner, tk.ID, "Dogs on a lead are welcome, Bob.", "k1"); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := admin.CloseTicket(ctx, owner, tk.ID, "k2")
+	if err != nil || cl.Suggestion == nil {
+		t.Fatalf("close: %+v %v", cl, err)
+	}
+	if got := answer(app); got != "" {
+		t.Fatalf("answered %q before the suggestion was accepted", got)
+	}
+	if _, err := admin.DecideFAQ(ctx, owner, cl.Suggestion.ID, true, "", "k3"); err != nil {
+		t.Fatal(err)
+	}
+	if got := answer(app); got != "Dogs on a lead are welcome." {
+		t.Fatalf("after accepting: %q", got)
+	}
+	app.Close()
+
+	app = open()
+	defer app.Close()
+	if got := answer(app); got != "Dogs on a lead are welcome." {
+		t.Errorf("after a restart: %q", got)
+	}
+	if err := os.WriteFile(faq, []byte(strings.Replace(body, "Nine to five.", "Ten to six.", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(faq, future, future)
+	clk.Advance(faqCheck)
+	app.Scheduler.RunDue(ctx)
+	kb := app.Assistant.KB()
+	if got := support.Offline(kb, "When are you open?").Text; got != "Ten to six." {
+		t.Errorf("the file was not reloaded: %q", got)
+	}
+	if got := answer(app); got != "Dogs on a lead are welcome." {
+		t.Errorf("after reloading the FAQ file: %q", got)
 	}
 }

@@ -91,7 +91,7 @@ var helpOrder = []string{
 	"start", "help", "points", "history", "checkin", "leaderboard", "rewards", "redeem", "link", "lang", "profile", "export", "erase",
 	"give", "take", "role", "redemptions", "fulfil", "cancel", "broadcast", "grants", "approve-grant", "reject-grant", "audit", "setup",
 	"submit", "submissions", "ref", "referrals", "ambassador", "review", "approve", "reject", "feature", "ambassadors",
-	"human", "tickets", "reply", "close", "shop", "segments", "marketing", "member",
+	"human", "tickets", "reply", "close", "faq", "shop", "segments", "marketing", "member",
 }
 
 // Mount installs on r the middleware every chat update goes through —

@@ -28,6 +28,17 @@ func (c *Helpdesk) Register(r *bots.Router) {
 	r.Handle(bots.Command{Name: "tickets", Help: "cmd.tickets", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.listTickets)})
 	r.Handle(bots.Command{Name: "reply", Help: "cmd.reply", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.replyTicket)})
 	r.Handle(bots.Command{Name: "close", Help: "cmd.close", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.closeTicket)})
+	r.Handle(bots.Command{
+		Name: "faq", Help: "cmd.faq", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.faq),
+		Args: []bots.Arg{{Name: "action", Choices: []string{"suggestions", "accept", "reject"}, Optional: true},
+			{Name: "suggestion", Kind: bots.ArgInt, Min: 1, Max: 1 << 53, Optional: true, Hidden: true},
+			{Name: "answer", Kind: bots.ArgText, Optional: true, Hidden: true, Max: 3500}},
+		Variants: []bots.Variant{{
+			Args: []bots.Arg{{Name: "action", Choices: []string{"accept", "reject"}}, {Name: "suggestion", Kind: bots.ArgInt, Min: 1, Max: 1 << 53},
+				{Name: "answer", Kind: bots.ArgText, Optional: true, Max: 3500}},
+			Help: "cmd.faq_decide", Role: bots.RoleManager,
+		}},
+	})
 }
 
 // answer replies to a question asked privately or by mentioning the bot.
@@ -146,17 +157,77 @@ func (c *Helpdesk) replyTicket(ctx context.Context, ev *bots.Event) ([]bots.Repl
 	return bots.Say(ev, "reply.ok", tk.ID, tk.Name), nil
 }
 
+// closeTicket closes a ticket and shows the FAQ entry proposed from it.
 func (c *Helpdesk) closeTicket(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
-	tk, err := c.admin.CloseTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Key("close"))
+	cl, err := c.admin.CloseTicket(ctx, community.ActorOf(ev), uint64(ev.ArgInt("ticket")), ev.Key("close"))
 	switch {
 	case errors.Is(err, support.ErrNoTicket):
 		return bots.Say(ev, "ticket.unknown", ev.ArgInt("ticket")), nil
 	case errors.Is(err, support.ErrClosed):
-		return bots.Say(ev, "close.already", tk.ID), nil
+		return bots.Say(ev, "close.already", cl.Ticket.ID), nil
 	case err != nil:
 		return nil, err
 	}
-	return bots.Say(ev, "close.ok", tk.ID), nil
+	text := ev.T("close.ok", cl.Ticket.ID)
+	if s := cl.Suggestion; s != nil {
+		text += "\n\n" + suggestionText(ev, community.FAQSuggestion{Suggestion: *s, Similar: cl.Similar}) + "\n" + ev.T("faq.how", s.ID)
+	}
+	return []bots.Reply{{Text: text}}, nil
+}
+
+// faq is /faq [suggestions] and /faq accept|reject <id> [answer]: the FAQ
+// entries proposed from answered tickets, for managers.
+func (c *Helpdesk) faq(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	actor := community.ActorOf(ev)
+	action := ev.Arg("action")
+	if action == "" || action == "suggestions" {
+		ss, err := c.admin.FAQSuggestions(ctx, actor)
+		if err != nil {
+			return nil, err
+		}
+		if len(ss) == 0 {
+			return bots.Say(ev, "faq.none"), nil
+		}
+		parts := []string{ev.TN("faq.header", int64(len(ss)), len(ss))}
+		for _, s := range ss {
+			parts = append(parts, suggestionText(ev, s))
+		}
+		parts = append(parts, ev.T("faq.how", ss[0].ID))
+		return []bots.Reply{{Text: strings.Join(parts, "\n\n")}}, nil
+	}
+	id := uint64(ev.ArgInt("suggestion"))
+	if id == 0 {
+		return bots.Say(ev, "faq.which", action), nil
+	}
+	accept := action == "accept"
+	s, err := c.admin.DecideFAQ(ctx, actor, id, accept, ev.Arg("answer"), ev.Key("faq"))
+	switch {
+	case errors.Is(err, support.ErrNoSuggestion):
+		return bots.Say(ev, "faq.unknown", id), nil
+	case errors.Is(err, support.ErrRedacted):
+		return bots.Say(ev, "faq.redacted", id), nil
+	case errors.Is(err, support.ErrDecided):
+		return bots.Say(ev, "faq.already_"+s.Status, id), nil
+	case err != nil:
+		return nil, err
+	case accept:
+		return bots.Say(ev, "faq.accepted", id, support.LearnedID(id)), nil
+	}
+	return bots.Say(ev, "faq.rejected", id), nil
+}
+
+// suggestionText shows a suggestion: its number, language, questions and
+// answer, and the FAQ entry that answers it already, if one does.
+func suggestionText(ev *bots.Event, s community.FAQSuggestion) string {
+	lines := []string{ev.T("faq.suggestion", s.ID, s.Ticket, s.Lang)}
+	for _, q := range s.Questions {
+		lines = append(lines, "❓ "+q)
+	}
+	lines = append(lines, "💬 "+s.Answer)
+	if s.Similar != "" {
+		lines = append(lines, ev.T("faq.similar", s.Similar))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func jsonOf(v any) (string, error) {
@@ -262,6 +333,19 @@ var helpdeskMessages = messages{
 		"reply.undelivered":           "I couldn't deliver the reply to ticket #%d; the member may have blocked the bot.",
 		"close.ok":                    "Ticket #%d closed.",
 		"close.already":               "Ticket #%d was closed already.",
+		"faq.none":                    "No FAQ suggestions waiting. When you close a ticket you answered, I propose an FAQ entry from it.",
+		"faq.header#one":              "%d FAQ suggestion from answered tickets (names, order numbers and contact details are taken out as ***):",
+		"faq.header#other":            "%d FAQ suggestions from answered tickets (names, order numbers and contact details are taken out as ***):",
+		"faq.suggestion":              "📝 Suggestion %d (ticket #%d, %s):",
+		"faq.similar":                 "ℹ️ The FAQ entry %s already answers this offline.",
+		"faq.how":                     "/faq accept %[1]d adds it to the FAQ (add your own wording after the number to change the answer); /faq reject %[1]d drops it.",
+		"faq.which":                   "Which suggestion? Write /faq %s <number>; /faq lists them.",
+		"faq.redacted":                "The answer of suggestion %[1]d still has *** where personal data was taken out. Write the answer members should see: /faq accept %[1]d <answer>.",
+		"faq.unknown":                 "There is no FAQ suggestion %d. /faq lists them.",
+		"faq.already_accepted":        "FAQ suggestion %d is in the FAQ already.",
+		"faq.already_rejected":        "FAQ suggestion %d was rejected already.",
+		"faq.accepted":                "✅ Suggestion %d is in the FAQ now (entry %s); the next member who asks gets this answer. /faq reject %[1]d takes it out again.",
+		"faq.rejected":                "Suggestion %d rejected; it is not in the FAQ.",
 	},
 	bots.Chinese: {
 		"support.dont_know":           "这个问题我不太确定，不想乱回答。输入 /human，我们的客服会来帮你。",
@@ -277,5 +361,17 @@ var helpdeskMessages = messages{
 		"reply.undelivered":           "工单 #%d 的回复发送失败，对方可能屏蔽了机器人。",
 		"close.ok":                    "工单 #%d 已关闭。",
 		"close.already":               "工单 #%d 之前已经关闭。",
+		"faq.none":                    "暂无待处理的 FAQ 建议。你关闭一个回复过的工单时，我会据此建议一条 FAQ。",
+		"faq.header#other":            "来自已回复工单的 FAQ 建议 %d 条（姓名、订单号和联系方式已替换为 ***）：",
+		"faq.suggestion":              "📝 建议 %d（工单 #%d，%s）：",
+		"faq.similar":                 "ℹ️ FAQ 条目 %s 已经能离线回答这个问题。",
+		"faq.how":                     "/faq accept %[1]d 加入 FAQ（在编号后写上你的措辞可替换回答）；/faq reject %[1]d 放弃。",
+		"faq.which":                   "哪一条建议？请输入 /faq %s <编号>；/faq 可查看列表。",
+		"faq.redacted":                "建议 %[1]d 的回答里还有 ***（个人信息已被去除）。请写出成员应看到的回答：/faq accept %[1]d <回答>。",
+		"faq.unknown":                 "没有编号为 %d 的 FAQ 建议。/faq 可查看列表。",
+		"faq.already_accepted":        "FAQ 建议 %d 已经在 FAQ 里了。",
+		"faq.already_rejected":        "FAQ 建议 %d 之前已被拒绝。",
+		"faq.accepted":                "✅ 建议 %d 已加入 FAQ（条目 %s），下一位成员问到时就会得到这个回答。/faq reject %[1]d 可撤下。",
+		"faq.rejected":                "已拒绝建议 %d，它不会出现在 FAQ 中。",
 	},
 }

@@ -73,8 +73,11 @@ func (c *Config) fill() {
 // own data, and from the FAQ again when the model is slow, down or over
 // budget. It is safe for concurrent use.
 type Assistant struct {
-	kb     atomic.Pointer[KB]
-	client Completer // nil: offline only
+	kb     atomic.Pointer[KB] // base with learned merged in
+	kbMu   sync.Mutex         // serialises SetKB and SetLearned
+	base   *KB                // the FAQ file
+	learnt []Entry            // accepted suggestions
+	client Completer          // nil: offline only
 	cfg    Config
 	log    *slog.Logger
 	canary string // planted in the system prompt; an answer that repeats it is refused
@@ -113,15 +116,31 @@ func NewAssistant(kb *KB, client Completer, cfg Config, log *slog.Logger) *Assis
 	_, _ = rand.Read(b[:])
 	a := &Assistant{client: client, cfg: cfg, log: log.With("component", "support"), canary: "LB-" + hex.EncodeToString(b[:]),
 		memory: map[uint64]*conversation{}, spent: map[uint64]int{}}
+	a.base = kb
 	a.kb.Store(kb)
 	return a
 }
 
-// KB returns the knowledge base in use.
+// KB returns the knowledge base in use: the FAQ with the learned entries.
 func (a *Assistant) KB() *KB { return a.kb.Load() }
 
-// SetKB swaps in a new knowledge base; questions in flight finish on the old one.
-func (a *Assistant) SetKB(kb *KB) { a.kb.Store(kb) }
+// SetKB swaps in a new FAQ, keeping the learned entries; questions in
+// flight finish on the old one.
+func (a *Assistant) SetKB(kb *KB) {
+	a.kbMu.Lock()
+	defer a.kbMu.Unlock()
+	a.base = kb
+	a.kb.Store(a.base.With(a.learnt, a.log))
+}
+
+// SetLearned replaces the entries learned from hand-offs (accepted FAQ
+// suggestions), merged after the FAQ's own.
+func (a *Assistant) SetLearned(entries []Entry) {
+	a.kbMu.Lock()
+	defer a.kbMu.Unlock()
+	a.learnt = entries
+	a.kb.Store(a.base.With(a.learnt, a.log))
+}
 
 // Online reports whether a model is configured.
 func (a *Assistant) Online() bool { return a.client != nil }

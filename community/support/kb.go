@@ -10,7 +10,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -79,6 +81,30 @@ func LoadKB(data []byte) (*KB, error) {
 	}
 	kb.index = buildIndex(kb.Entries)
 	return kb, nil
+}
+
+// With returns kb with extra entries after its own, indexed afresh, or kb
+// itself when there are none. An extra entry whose id the FAQ uses is
+// left out and logged.
+func (kb *KB) With(extra []Entry, log *slog.Logger) *KB {
+	if len(extra) == 0 {
+		return kb
+	}
+	out := &KB{Brand: kb.Brand, Entries: slices.Clip(kb.Entries)}
+	ids := map[string]bool{}
+	for _, e := range kb.Entries {
+		ids[e.ID] = true
+	}
+	for _, e := range extra {
+		if ids[e.ID] {
+			log.Warn("learned FAQ entry left out: the FAQ file has an entry with its id", "id", e.ID)
+			continue
+		}
+		ids[e.ID] = true
+		out.Entries = append(out.Entries, e)
+	}
+	out.index = buildIndex(out.Entries)
+	return out
 }
 
 // LoadKBFile reads and loads a FAQ file.

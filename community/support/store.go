@@ -26,6 +26,12 @@ type TicketReadTx interface {
 	// Tickets returns up to limit tickets, oldest first: only the open ones
 	// when openOnly is set (from an index of open tickets).
 	Tickets(openOnly bool, limit int) ([]Ticket, error)
+	// Suggestion returns the FAQ suggestion with id; ok is false when
+	// there is none.
+	Suggestion(id uint64) (s Suggestion, ok bool, err error)
+	// Suggestions returns up to limit FAQ suggestions with status (every
+	// one when status is empty), oldest first.
+	Suggestions(status string, limit int) ([]Suggestion, error)
 }
 
 // TicketTx reads and writes tickets inside a read-write transaction.
@@ -39,4 +45,11 @@ type TicketTx interface {
 	DeleteTicket(id uint64) error
 	// NextTicketID returns a ticket id never returned before.
 	NextTicketID() (uint64, error)
+	// PutSuggestion stores s under s.ID, replacing what was there.
+	PutSuggestion(s Suggestion) error
+	// DeleteSuggestion deletes the suggestion with id; nothing for an
+	// unknown id.
+	DeleteSuggestion(id uint64) error
+	// NextSuggestionID returns a suggestion id never returned before.
+	NextSuggestionID() (uint64, error)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -15,9 +16,10 @@ var ErrClosed = errors.New("support: ticket already closed")
 
 // Turn is one line of a conversation.
 type Turn struct {
-	From string    `json:"from"` // "member", "bot" or a manager's name
-	Text string    `json:"text"`
-	At   time.Time `json:"at"`
+	From  string    `json:"from"` // "member", "bot" or a manager's name
+	Text  string    `json:"text"`
+	At    time.Time `json:"at"`
+	Staff bool      `json:"staff,omitempty"` // a manager wrote it
 }
 
 // Ticket is a conversation handed to humans.
@@ -105,25 +107,105 @@ func (t *Tickets) List(ctx context.Context, openOnly bool, limit int) ([]Ticket,
 // Reply adds a manager's answer to a ticket and returns it, so the caller
 // can deliver the text. It returns ErrNoTicket for an unknown ticket.
 func (t *Tickets) Reply(ctx context.Context, id uint64, from, text string) (Ticket, error) {
-	return t.update(ctx, id, func(tk *Ticket) error {
-		tk.Turns = append(tk.Turns, Turn{From: from, Text: text, At: t.now()})
+	return t.update(ctx, id, func(_ TicketTx, tk *Ticket) error {
+		tk.Turns = append(tk.Turns, Turn{From: from, Text: text, At: t.now(), Staff: true})
 		return nil
 	})
 }
 
-// Close closes a ticket. It returns ErrClosed, changing nothing, for a
-// ticket closed before, and ErrNoTicket for an unknown ticket.
-func (t *Tickets) Close(ctx context.Context, id uint64) (Ticket, error) {
-	return t.update(ctx, id, func(tk *Ticket) error {
+// Close closes a ticket and, when a manager answered it, proposes an FAQ
+// entry from it in the same transaction (proposed is false when there is
+// none). It returns ErrClosed, changing nothing, for a ticket closed
+// before, and ErrNoTicket for an unknown ticket.
+func (t *Tickets) Close(ctx context.Context, id uint64) (tk Ticket, s Suggestion, proposed bool, err error) {
+	tk, err = t.update(ctx, id, func(tx TicketTx, tk *Ticket) error {
 		if !tk.Open {
 			return ErrClosed
 		}
 		tk.Open = false
-		return nil
+		if s, proposed = propose(*tk); !proposed {
+			return nil
+		}
+		if s.ID, err = tx.NextSuggestionID(); err != nil {
+			return err
+		}
+		s.Created = t.now()
+		return tx.PutSuggestion(s)
 	})
+	if err != nil {
+		return tk, Suggestion{}, false, err
+	}
+	return tk, s, proposed, nil
 }
 
-func (t *Tickets) update(ctx context.Context, id uint64, fn func(*Ticket) error) (Ticket, error) {
+// Suggestions returns up to limit FAQ suggestions with status (any when
+// empty), oldest first.
+func (t *Tickets) Suggestions(ctx context.Context, status string, limit int) ([]Suggestion, error) {
+	var out []Suggestion
+	err := t.store.View(ctx, func(tx TicketReadTx) error {
+		var err error
+		out, err = tx.Suggestions(status, limit)
+		return err
+	})
+	return out, err
+}
+
+// maxLearned bounds the accepted suggestions merged into the FAQ.
+const maxLearned = 100_000
+
+// Learned returns the FAQ entries of the accepted suggestions.
+func (t *Tickets) Learned(ctx context.Context) ([]Entry, error) {
+	ss, err := t.Suggestions(ctx, SuggestionAccepted, maxLearned)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, len(ss))
+	for i, s := range ss {
+		out[i] = s.Entry()
+	}
+	return out, nil
+}
+
+// Decide accepts a suggestion into the FAQ, or rejects it (which also
+// retires an accepted one), recording the manager who did. A non-empty
+// answer replaces the proposed one on acceptance. It returns
+// ErrNoSuggestion for an unknown id, ErrDecided when the suggestion has
+// that status already, and ErrRedacted for accepting an answer that still
+// has "***" in it; each changes nothing.
+func (t *Tickets) Decide(ctx context.Context, id uint64, accept bool, answer string, by uint64) (Suggestion, error) {
+	if err := ctx.Err(); err != nil {
+		return Suggestion{}, err
+	}
+	var s Suggestion
+	err := t.store.Update(ctx, func(tx TicketTx) error {
+		var ok bool
+		var err error
+		if s, ok, err = tx.Suggestion(id); err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("suggestion %d: %w", id, ErrNoSuggestion)
+		}
+		status := SuggestionRejected
+		if accept {
+			status = SuggestionAccepted
+		}
+		if s.Status == status {
+			return fmt.Errorf("suggestion %d is %s: %w", id, s.Status, ErrDecided)
+		}
+		if accept && strings.TrimSpace(answer) != "" {
+			s.Answer = strings.TrimSpace(answer)
+		}
+		if accept && Redacted(s.Answer) {
+			return fmt.Errorf("suggestion %d: %w", id, ErrRedacted)
+		}
+		s.Status, s.Decided, s.DecidedBy = status, t.now(), by
+		return tx.PutSuggestion(s)
+	})
+	return s, err
+}
+
+func (t *Tickets) update(ctx context.Context, id uint64, fn func(TicketTx, *Ticket) error) (Ticket, error) {
 	if err := ctx.Err(); err != nil {
 		return Ticket{}, err
 	}
@@ -137,7 +219,7 @@ func (t *Tickets) update(ctx context.Context, id uint64, fn func(*Ticket) error)
 		if !ok {
 			return fmt.Errorf("ticket #%d: %w", id, ErrNoTicket)
 		}
-		if err := fn(&tk); err != nil {
+		if err := fn(tx, &tk); err != nil {
 			return err
 		}
 		tk.Updated = t.now()
@@ -157,7 +239,9 @@ func (t *Tickets) Of(ctx context.Context, member uint64) ([]Ticket, error) {
 	return out, err
 }
 
-// Erase deletes every ticket of member, with the conversations in them.
+// Erase deletes every ticket of member, with the conversations in them,
+// and the FAQ suggestions from those tickets that no manager has decided
+// (an accepted one is the brand's text now, a rejected one is never shown).
 func (t *Tickets) Erase(ctx context.Context, member uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -167,9 +251,25 @@ func (t *Tickets) Erase(ctx context.Context, member uint64) error {
 		if err != nil {
 			return err
 		}
+		theirs := map[uint64]bool{}
 		for _, tk := range tks {
+			theirs[tk.ID] = true
 			if err := tx.DeleteTicket(tk.ID); err != nil {
 				return err
+			}
+		}
+		if len(theirs) == 0 {
+			return nil
+		}
+		pending, err := tx.Suggestions(SuggestionPending, maxLearned)
+		if err != nil {
+			return err
+		}
+		for _, s := range pending {
+			if theirs[s.Ticket] {
+				if err := tx.DeleteSuggestion(s.ID); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

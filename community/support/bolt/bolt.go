@@ -9,6 +9,7 @@
 //	support.tickets            id → Ticket
 //	support.tickets_by_member  member id, ticket id → nil
 //	support.open_tickets       ticket id → nil while the ticket is open
+//	support.faq_suggestions    id → Suggestion (FAQ entries proposed from tickets)
 //
 // The two indexes are kept in the same transaction as the ticket. Open
 // builds them for a database written before they existed.
@@ -29,6 +30,7 @@ var (
 	bucketTickets  = []byte("support.tickets")           // id → Ticket
 	bucketByMember = []byte("support.tickets_by_member") // member id, ticket id → nil
 	bucketOpen     = []byte("support.open_tickets")      // ticket id → nil while open
+	bucketSuggest  = []byte("support.faq_suggestions")   // id → Suggestion
 )
 
 // Store is a support.TicketStore on a bbolt database. It is safe for
@@ -43,6 +45,9 @@ type Store struct {
 // wrapping the decode error when a stored ticket does not decode.
 func Open(db *bbolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bbolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketSuggest); err != nil {
+			return err
+		}
 		b, err := tx.CreateBucketIfNotExists(bucketTickets)
 		if err != nil {
 			return err
@@ -97,11 +102,12 @@ func (s *Store) View(ctx context.Context, fn func(tx support.TicketReadTx) error
 // txn is a support.TicketTx on the buckets of a bbolt transaction; in a
 // read-only transaction only its read methods are called.
 type txn struct {
-	tickets, byMember, open *bbolt.Bucket
+	tickets, byMember, open, suggestions *bbolt.Bucket
 }
 
 func newTxn(tx *bbolt.Tx) *txn {
-	return &txn{tickets: tx.Bucket(bucketTickets), byMember: tx.Bucket(bucketByMember), open: tx.Bucket(bucketOpen)}
+	return &txn{tickets: tx.Bucket(bucketTickets), byMember: tx.Bucket(bucketByMember), open: tx.Bucket(bucketOpen),
+		suggestions: tx.Bucket(bucketSuggest)}
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
@@ -221,6 +227,45 @@ func (t *txn) unindex(tk support.Ticket) error {
 	}
 	return t.open.Delete(u64(tk.ID))
 }
+
+func (t *txn) Suggestion(id uint64) (support.Suggestion, bool, error) {
+	v := t.suggestions.Get(u64(id))
+	if v == nil {
+		return support.Suggestion{}, false, nil
+	}
+	var s support.Suggestion
+	if err := json.Unmarshal(v, &s); err != nil {
+		return support.Suggestion{}, false, fmt.Errorf("decode FAQ suggestion %d: %w", id, err)
+	}
+	return s, true, nil
+}
+
+func (t *txn) Suggestions(status string, limit int) ([]support.Suggestion, error) {
+	var out []support.Suggestion
+	c := t.suggestions.Cursor()
+	for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+		var s support.Suggestion
+		if err := json.Unmarshal(v, &s); err != nil {
+			return nil, fmt.Errorf("decode FAQ suggestion %x: %w", k, err)
+		}
+		if status == "" || s.Status == status {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (t *txn) PutSuggestion(s support.Suggestion) error {
+	v, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode FAQ suggestion %d: %w", s.ID, err)
+	}
+	return t.suggestions.Put(u64(s.ID), v)
+}
+
+func (t *txn) DeleteSuggestion(id uint64) error { return t.suggestions.Delete(u64(id)) }
+
+func (t *txn) NextSuggestionID() (uint64, error) { return t.suggestions.NextSequence() }
 
 // Interface guards.
 var (

@@ -96,7 +96,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 		if got, ok, err := tks.OpenFor(ctx, 1); !ok || err != nil || got.ID != a.ID || got.Member != 1 {
 			t.Fatalf("open for 1 = %+v %v %v, want #%d", got, ok, err, a.ID)
 		}
-		if _, err := tks.Close(ctx, a.ID); err != nil {
+		if _, _, _, err := tks.Close(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		if got, ok, err := tks.OpenFor(ctx, 1); ok || err != nil {
@@ -118,7 +118,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 			all = append(all, mustOpen(t, tks, ask(m, "q")).ID)
 		}
 		for _, id := range []uint64{all[1], all[3]} {
-			if _, err := tks.Close(ctx, id); err != nil {
+			if _, _, _, err := tks.Close(ctx, id); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -151,7 +151,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 		tk := mustOpen(t, tks, ask(1, "q"))
 		clk.advance(time.Hour)
 		got, err := tks.Reply(ctx, tk.ID, "carol", "on its way")
-		if err != nil || len(got.Turns) != 2 || got.Turns[1] != (support.Turn{From: "carol", Text: "on its way", At: start.Add(time.Hour)}) ||
+		if err != nil || len(got.Turns) != 2 || got.Turns[1] != (support.Turn{From: "carol", Text: "on its way", At: start.Add(time.Hour), Staff: true}) ||
 			!got.Updated.Equal(start.Add(time.Hour)) || got.Platform != "telegram" || got.UserID != "101" {
 			t.Fatalf("reply = %+v, %v", got, err)
 		}
@@ -167,18 +167,18 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 		tks, _, clk := setup(t)
 		tk := mustOpen(t, tks, ask(1, "q"))
 		clk.advance(time.Hour)
-		got, err := tks.Close(ctx, tk.ID)
+		got, _, _, err := tks.Close(ctx, tk.ID)
 		if err != nil || got.Open || !got.Updated.Equal(start.Add(time.Hour)) {
 			t.Fatalf("close = %+v, %v", got, err)
 		}
 		clk.advance(time.Hour)
-		if _, err := tks.Close(ctx, tk.ID); !errors.Is(err, support.ErrClosed) {
+		if _, _, _, err := tks.Close(ctx, tk.ID); !errors.Is(err, support.ErrClosed) {
 			t.Errorf("close again: %v, want ErrClosed", err)
 		}
 		if of, _ := tks.Of(ctx, 1); len(of) != 1 || of[0].Open || !of[0].Updated.Equal(start.Add(time.Hour)) {
 			t.Errorf("closing twice changed the ticket: %+v", of)
 		}
-		if _, err := tks.Close(ctx, tk.ID+100); !errors.Is(err, support.ErrNoTicket) {
+		if _, _, _, err := tks.Close(ctx, tk.ID+100); !errors.Is(err, support.ErrNoTicket) {
 			t.Errorf("close an unknown ticket: %v", err)
 		}
 	})
@@ -193,7 +193,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 			tk := mustOpen(t, tks, ask(1, fmt.Sprint("q", i)))
 			want = append(want, tk.ID)
 			mustOpen(t, tks, ask(2, "other"))
-			if _, err := tks.Close(ctx, tk.ID); err != nil {
+			if _, _, _, err := tks.Close(ctx, tk.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -214,7 +214,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 	t.Run("Erase", func(t *testing.T) {
 		tks, _, _ := setup(t)
 		a := mustOpen(t, tks, ask(1, "a"))
-		if _, err := tks.Close(ctx, a.ID); err != nil {
+		if _, _, _, err := tks.Close(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		b := mustOpen(t, tks, ask(1, "b"))
@@ -242,10 +242,92 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 		}
 	})
 
+	t.Run("Suggestions", func(t *testing.T) {
+		tks, _, clk := setup(t)
+		answered := func(member uint64, q, a string) support.Ticket {
+			t.Helper()
+			tk := mustOpen(t, tks, ask(member, q))
+			if _, err := tks.Reply(ctx, tk.ID, "carol", a); err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		// Unanswered: nothing to learn.
+		bare := mustOpen(t, tks, ask(1, "is anyone there at all"))
+		if _, _, proposed, err := tks.Close(ctx, bare.ID); err != nil || proposed {
+			t.Fatalf("closing an unanswered ticket proposed %v (%v)", proposed, err)
+		}
+		a := answered(1, "do you ship to Macau, member1?", "Yes, member1: Macau takes 5 days, see https://shop.example/o/55.")
+		clk.advance(time.Minute)
+		_, s, proposed, err := tks.Close(ctx, a.ID)
+		if err != nil || !proposed || s.ID == 0 || s.Ticket != a.ID || s.Status != support.SuggestionPending || !s.Created.Equal(start.Add(time.Minute)) ||
+			len(s.Questions) != 1 || s.Questions[0] != "do you ship to Macau?" || s.Answer != "Yes: Macau takes 5 days, see ***." || s.Lang != "en" {
+			t.Fatalf("close proposed %+v %v (%v)", s, proposed, err)
+		}
+		b := answered(2, "积分可以转给朋友吗", "不可以，积分不能转让。")
+		_, s2, _, err := tks.Close(ctx, b.ID)
+		if err != nil || s2.ID <= s.ID || s2.Lang != "zh" {
+			t.Fatalf("second suggestion %+v (%v)", s2, err)
+		}
+		list := func(status string) []uint64 {
+			t.Helper()
+			ss, err := tks.Suggestions(ctx, status, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []uint64
+			for _, s := range ss {
+				out = append(out, s.ID)
+			}
+			return out
+		}
+		if got := list(support.SuggestionPending); !slices.Equal(got, []uint64{s.ID, s2.ID}) {
+			t.Errorf("pending %v, want [%d %d]", got, s.ID, s2.ID)
+		}
+		if _, err := tks.Decide(ctx, s.ID, true, "", 7); !errors.Is(err, support.ErrRedacted) {
+			t.Errorf("accepting an answer with *** in it: %v, want ErrRedacted", err)
+		}
+		if got := list(support.SuggestionPending); len(got) != 2 {
+			t.Errorf("a refused accept changed the suggestion: pending %v", got)
+		}
+		if got, err := tks.Decide(ctx, s.ID, true, "  Yes: Macau takes 5 working days.  ", 7); err != nil || got.Status != support.SuggestionAccepted ||
+			got.Answer != "Yes: Macau takes 5 working days." || got.DecidedBy != 7 || !got.Decided.Equal(start.Add(time.Minute)) {
+			t.Errorf("accept = %+v, %v", got, err)
+		}
+		if _, err := tks.Decide(ctx, s.ID, true, "", 7); !errors.Is(err, support.ErrDecided) {
+			t.Errorf("accept twice: %v, want ErrDecided", err)
+		}
+		if _, err := tks.Decide(ctx, 999, false, "", 7); !errors.Is(err, support.ErrNoSuggestion) {
+			t.Errorf("decide an unknown suggestion: %v", err)
+		}
+		learned, err := tks.Learned(ctx)
+		if err != nil || len(learned) != 1 || learned[0].ID != support.LearnedID(s.ID) || learned[0].Answer["en"] != "Yes: Macau takes 5 working days." {
+			t.Errorf("learned %+v (%v)", learned, err)
+		}
+		// Erasing member 2 takes their pending suggestion; member 1's
+		// accepted one stays (it is the brand's text now, and has no name).
+		if err := tks.Erase(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := tks.Erase(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(""); !slices.Equal(got, []uint64{s.ID}) {
+			t.Errorf("after erasing both members suggestions %v, want the accepted [%d]", got, s.ID)
+		}
+		// Rejecting retires an accepted entry.
+		if _, err := tks.Decide(ctx, s.ID, false, "", 8); err != nil {
+			t.Fatal(err)
+		}
+		if learned, err := tks.Learned(ctx); err != nil || len(learned) != 0 {
+			t.Errorf("a rejected suggestion is still learned: %+v %v", learned, err)
+		}
+	})
+
 	t.Run("Merge", func(t *testing.T) {
 		tks, _, _ := setup(t)
 		old := mustOpen(t, tks, ask(1, "old"))
-		if _, err := tks.Close(ctx, old.ID); err != nil {
+		if _, _, _, err := tks.Close(ctx, old.ID); err != nil {
 			t.Fatal(err)
 		}
 		from := mustOpen(t, tks, ask(1, "from"))

@@ -1,0 +1,240 @@
+package support
+
+import (
+	"errors"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Suggestion is an FAQ entry proposed from a ticket a manager answered:
+// the member's question and the manager's answer, with names, order
+// numbers and contact details taken out. It holds no member id, so it
+// belongs to nobody's export; a manager accepts it into the FAQ or
+// rejects it.
+type Suggestion struct {
+	ID        uint64    `json:"id"`
+	Ticket    uint64    `json:"ticket"` // the ticket it came from (erased with the member while pending)
+	Lang      string    `json:"lang"`
+	Questions []string  `json:"questions"`
+	Answer    string    `json:"answer"`
+	Status    string    `json:"status"` // SuggestionPending, SuggestionAccepted or SuggestionRejected
+	Created   time.Time `json:"created"`
+	Decided   time.Time `json:"decided,omitzero"`
+	DecidedBy uint64    `json:"decided_by,omitempty"` // the manager's member id
+}
+
+// Suggestion statuses.
+const (
+	SuggestionPending  = "pending"
+	SuggestionAccepted = "accepted"
+	SuggestionRejected = "rejected"
+)
+
+// ErrNoSuggestion is returned for an unknown suggestion.
+var ErrNoSuggestion = errors.New("support: no such FAQ suggestion")
+
+// ErrRedacted is returned for accepting a suggestion whose answer still
+// has "***" where personal data was taken out: the manager writes the
+// answer instead.
+var ErrRedacted = errors.New("support: the answer still has *** where personal data was")
+
+// ErrDecided is returned for accepting or rejecting a suggestion decided before.
+var ErrDecided = errors.New("support: FAQ suggestion already decided")
+
+// LearnedID is the FAQ entry id an accepted suggestion gets.
+func LearnedID(suggestion uint64) string { return "learned-" + strconv.FormatUint(suggestion, 10) }
+
+// Entry is the FAQ entry an accepted suggestion becomes.
+func (s Suggestion) Entry() Entry {
+	return Entry{ID: LearnedID(s.ID), Questions: map[string][]string{s.Lang: s.Questions},
+		Answer: map[string]string{s.Lang: s.Answer}, Tags: []string{"learned"}}
+}
+
+// maxSuggestedQuestions bounds the member lines a suggestion keeps.
+const maxSuggestedQuestions = 3
+
+// propose makes a suggestion from a closed ticket, or returns false when
+// no manager answered it or nothing of the question is left once personal
+// data is out. The managers' lines are the answer; the question is what
+// the member wrote last before the first answer (see asked).
+func propose(tk Ticket) (Suggestion, bool) {
+	names := []string{tk.Name}
+	first := -1
+	var answers []string
+	for i, t := range tk.Turns {
+		if t.staff() {
+			names = append(names, t.From)
+			answers = append(answers, t.Text)
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if first < 0 {
+		return Suggestion{}, false
+	}
+	var questions []string
+	for _, q := range asked(tk.Turns[:first]) {
+		q = Redact(q, names...)
+		if meaningful(q) && !slices.Contains(questions, q) {
+			questions = append(questions, q)
+		}
+	}
+	answer := Redact(strings.Join(answers, "\n\n"), names...)
+	if len(questions) == 0 || !meaningful(answer) {
+		return Suggestion{}, false
+	}
+	return Suggestion{Ticket: tk.ID, Lang: LangOf(strings.Join(questions, " ")), Questions: questions, Answer: answer, Status: SuggestionPending}, true
+}
+
+// asked returns what the member asked the team, from the turns before the
+// first answer: the lines they wrote after the bot last spoke (/human with
+// a text, and any added to it), or, when the bot spoke last (/human right
+// after an answer the member did not take, or after "I'm not sure"), the
+// line the bot was answering. Earlier questions the bot dealt with are
+// not part of it.
+func asked(turns []Turn) []string {
+	var run []string
+	i := len(turns) - 1
+	for ; i >= 0 && turns[i].From == "member"; i-- {
+		run = append(run, turns[i].Text)
+	}
+	if len(run) == 0 {
+		for ; i >= 0 && turns[i].From != "member"; i-- {
+		}
+		if i >= 0 {
+			run = append(run, turns[i].Text)
+		}
+	}
+	slices.Reverse(run)
+	if len(run) > maxSuggestedQuestions {
+		run = run[len(run)-maxSuggestedQuestions:]
+	}
+	return run
+}
+
+// meaningful reports whether text says something: at least two words, or
+// four Chinese characters, once redaction marks are gone.
+func meaningful(text string) bool {
+	text = strings.ReplaceAll(text, redacted, " ")
+	han, words := 0, 0
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		words++
+		for _, r := range f {
+			if isHan(r) {
+				han++
+			}
+		}
+	}
+	return words >= 2 || han >= 4
+}
+
+// redacted replaces what Redact takes out, in either language.
+const redacted = "***"
+
+// contacts and numbers are personal data Redact takes out: contacts
+// first, so an address's digits do not read as a code, then the names,
+// then codes (see codes), then numbers.
+var (
+	contacts = []*regexp.Regexp{
+		regexp.MustCompile(`(?i)[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}`), // e-mail
+		regexp.MustCompile(`(?i)\bhttps?://\S*[^\s.,!?;:)\]}'"，。！？]`),                          // links carry ids and tokens
+		regexp.MustCompile(`@[\p{L}\p{N}_.]{2,}`),                         // @handles
+	}
+	numbers = []*regexp.Regexp{
+		regexp.MustCompile(`\+?\d[\d\s\-().]{6,}\d`), // phone numbers, long numbers written in groups
+		regexp.MustCompile(`#\s?\d+`),                // #1043: an order or ticket
+		regexp.MustCompile(`\d{5,}`),                 // any other long number
+	}
+)
+
+// Redact takes personal data out of text for an FAQ entry. E-mail
+// addresses, links, @handles, phone numbers, order, tracking and coupon
+// codes and long numbers become "***" for the manager who reviews it; the
+// given names (whole words, or as written for names in Chinese) are
+// dropped, with the punctuation around them mended ("Hi Bob!" → "Hi!").
+func Redact(text string, names ...string) string {
+	for _, re := range contacts {
+		text = re.ReplaceAllString(text, redacted)
+	}
+	for _, name := range names { // before codes: "member1" is a name, not a code
+		for _, part := range nameParts(name) {
+			text = dropName(text, part)
+		}
+	}
+	text = codes.ReplaceAllStringFunc(text, func(tok string) string {
+		if strings.ContainsFunc(tok, unicode.IsDigit) && strings.ContainsFunc(tok, unicode.IsLetter) {
+			return redacted
+		}
+		return tok
+	})
+	for _, re := range numbers {
+		text = re.ReplaceAllString(text, redacted)
+	}
+	return tidy(text)
+}
+
+// nameParts splits a display name into the parts to take out: the whole
+// name and each word of two letters or more.
+func nameParts(name string) []string {
+	name = strings.TrimSpace(strings.TrimPrefix(name, "@"))
+	if utf8.RuneCountInString(name) < 2 {
+		return nil
+	}
+	parts := []string{name}
+	for _, w := range strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if utf8.RuneCountInString(w) >= 2 && w != name {
+			parts = append(parts, w)
+		}
+	}
+	return parts
+}
+
+func dropName(text, name string) string {
+	if strings.ContainsFunc(name, isHan) {
+		return strings.ReplaceAll(text, name, "")
+	}
+	re := regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])` + regexp.QuoteMeta(name) + `($|[^\p{L}\p{N}])`)
+	for { // overlapping matches ("Ann Ann") need a second pass
+		next := re.ReplaceAllString(text, "${1}${2}")
+		if next == text {
+			return text
+		}
+		text = next
+	}
+}
+
+// codes are the tokens that may be order, tracking or coupon codes: those
+// with letters and digits both are taken out.
+var codes = regexp.MustCompile(`\b[A-Za-z0-9][A-Za-z0-9\-]{4,}\b`)
+
+var (
+	marks       = regexp.MustCompile(`\*\*\*(?:[\s,，]*\*\*\*)+`)  // "*** ***"
+	spaceBefore = regexp.MustCompile(`[ \t]+([,.!?;:，。！？；：])`)    // "Hi !"
+	commaBefore = regexp.MustCompile(`[,，]\s*([,.!?;:，。！？；：])`)   // "Yes, :"
+	leading     = regexp.MustCompile(`(?m)^[ \t]*[,，;；:：][ \t]*`) // ", your order"
+	spaces      = regexp.MustCompile(`[ \t]{2,}`)
+)
+
+// tidy folds runs of marks into one and mends the punctuation a dropped
+// name leaves behind.
+func tidy(text string) string {
+	text = marks.ReplaceAllString(text, redacted)
+	text = spaceBefore.ReplaceAllString(text, "$1")
+	text = commaBefore.ReplaceAllString(text, "$1")
+	text = leading.ReplaceAllString(text, "")
+	return strings.TrimSpace(spaces.ReplaceAllString(text, " "))
+}
+
+// Redacted reports whether text still has a mark where Redact took
+// personal data out.
+func Redacted(text string) bool { return strings.Contains(text, redacted) }
+
+// staff reports whether a turn is a manager's: written by someone other
+// than the member or the bot.
+func (t Turn) staff() bool { return t.Staff || (t.From != "member" && t.From != "bot") }

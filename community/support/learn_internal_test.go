@@ -1,0 +1,79 @@
+package support
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRedact(t *testing.T) {
+	tests := []struct {
+		name, in string
+		names    []string
+		want     string
+	}{
+		{"email", "write to anna.lee+tea@example.com please", nil, "write to *** please"},
+		{"email with digits", "mail anna2@example.com", nil, "mail ***"},
+		{"phone", "call me on +86 138-1234-5678 tonight", nil, "call me on *** tonight"},
+		{"cn mobile", "我的手机13812345678", nil, "我的手机***"},
+		{"order number", "order #10234 is late", nil, "order *** is late"},
+		{"tracking code", "tracking SF1234567890CN says lost", nil, "tracking *** says lost"},
+		{"coupon code", "my code LUMEN-7K2Q didn't work", nil, "my code *** didn't work"},
+		{"link", "see https://shop.example/orders/77?token=abc for it", nil, "see *** for it"},
+		{"handle", "ask @lisa_w about it", nil, "ask *** about it"},
+		{"names, whole words only", "Hi Anna Lee! Annabel's tin is fine, anna.", []string{"Anna Lee"}, "Hi! Annabel's tin is fine."},
+		{"name before a colon", "Yes, Bob: Macau takes 5 days.", []string{"Bob"}, "Yes: Macau takes 5 days."},
+		{"name first", "Bob, your tin is on its way", []string{"Bob"}, "your tin is on its way"},
+		{"chinese name", "王小明你好，已经给你补发了", []string{"王小明"}, "你好，已经给你补发了"},
+		{"marks run together", "call 138 1234 5678, or anna@x.com @anna", nil, "call ***, or ***"},
+		{"hours, prices and days stay", "Open 10:00–21:00, free shipping over ¥99, 3-5 days, 满99元包邮", nil, "Open 10:00–21:00, free shipping over ¥99, 3-5 days, 满99元包邮"},
+		{"one-letter names are not taken out", "a cup", []string{"a"}, "a cup"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Redact(tt.in, tt.names...); got != tt.want {
+				t.Errorf("Redact(%q, %q) = %q, want %q", tt.in, tt.names, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPropose(t *testing.T) {
+	at := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	turn := func(from, text string, staff bool) Turn { return Turn{From: from, Text: text, At: at, Staff: staff} }
+	tests := []struct {
+		name          string
+		turns         []Turn
+		ok            bool
+		lang, answer  string
+		questionCount int
+	}{
+		{"no answer", []Turn{turn("member", "where is my parcel please", false)}, false, "", "", 0},
+		{"answered", []Turn{turn("member", "where is my parcel please", false), turn("bot", "", false), turn("Carol", "It ships in 2 days.", true)},
+			true, "en", "It ships in 2 days.", 1},
+		{"old ticket without the staff mark", []Turn{turn("member", "积分可以转给朋友吗", false), turn("Carol", "不可以，积分不能转让。", false)},
+			true, "zh", "不可以，积分不能转让。", 1},
+		{"lines after the answer are not questions", []Turn{turn("member", "do you ship to Macau", false), turn("Carol", "Yes, in 5 days.", true),
+			turn("member", "thanks a lot", false), turn("Carol", "You're welcome!", true)}, true, "en", "Yes, in 5 days.\n\nYou're welcome!", 1},
+		{"questions the bot answered are not asked again", []Turn{turn("member", "what's the capital of brazil", false), turn("bot", "", false),
+			turn("member", "how do I invite friends", false), turn("bot", "Send /ref.", false), turn("member", "I can't find my reward code", false),
+			turn("Carol", "It is under /points.", true)}, true, "en", "It is under /points.", 1},
+		{"human after a decline asks the declined question", []Turn{turn("member", "how do I invite friends", false), turn("bot", "Send /ref.", false),
+			turn("member", "can I bring my own cup", false), turn("bot", "", false), turn("Carol", "Yes, you can.", true)}, true, "en", "Yes, you can.", 1},
+		{"several lines in a row", []Turn{turn("member", "my parcel is late", false), turn("member", "it was due on monday", false),
+			turn("Carol", "Sorry, it ships today.", true)}, true, "en", "Sorry, it ships today.", 2},
+		{"greetings and repeats dropped", []Turn{turn("member", "hi", false), turn("member", "do you ship to Macau", false),
+			turn("member", "do you ship to Macau", false), turn("Carol", "Yes, in 5 days.", true)}, true, "en", "Yes, in 5 days.", 1},
+		{"nothing left once personal data is out", []Turn{turn("member", "SF1234567890CN", false), turn("Carol", "Found it.", true)}, false, "", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, ok := propose(Ticket{ID: 4, Name: "Bob", Turns: tt.turns})
+			if ok != tt.ok {
+				t.Fatalf("proposed %v (%+v), want %v", ok, s, tt.ok)
+			}
+			if ok && (s.Lang != tt.lang || s.Answer != tt.answer || len(s.Questions) != tt.questionCount || s.Ticket != 4 || s.Status != SuggestionPending) {
+				t.Errorf("suggestion %+v; want lang %s, answer %q, %d questions", s, tt.lang, tt.answer, tt.questionCount)
+			}
+		})
+	}
+}
