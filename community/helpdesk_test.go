@@ -336,3 +336,32 @@ func TestSupport_FAQLearnsFromHandOff(t *testing.T) {
 	h.expect("admin> /faq reject 1", "Suggestion 1 rejected")
 	h.expect("dm carol> "+q, "I'm not sure about that one")
 }
+
+// TestSupport_ModelNamesItsSources: the model's answer names the FAQ
+// entries it used; the member sees their questions in their language, not
+// the bracketed ids, and an id the model was not given is dropped.
+func TestSupport_ModelNamesItsSources(t *testing.T) {
+	tagged := regexp.MustCompile(`\n\[([a-z0-9-]+)\] Q:`)
+	h, _ := supportHarness(t, func(n int, req openai.ChatCompletionRequest) string {
+		first := tagged.FindStringSubmatch(req.Messages[0].Content)[1]
+		return completion("Here is how it works. [" + first + "] [made-up-entry]")
+	})
+	data, _ := os.ReadFile("support/testdata/lumen-tea.yaml")
+	kb, err := support.LoadKB(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ q, lang, label string }{
+		{"my parcel and my points and my tier all seem odd today, explain please", "en", "📖 From our FAQ: "},
+		{"包裹和积分今天都怪怪的，帮我解释一下", "zh", "📖 参考 FAQ："},
+	} {
+		if support.Offline(kb, tc.q).Source != "none" {
+			t.Fatalf("%q is answered offline; the test needs the model", tc.q)
+		}
+		want := kb.Search(tc.q, 3)[0].Entry.QuestionIn(tc.lang)
+		got := h.expect("dm alice> "+tc.q, "Here is how it works.", tc.label+want)
+		if strings.Contains(got, "[") || strings.Contains(got, "made-up") {
+			t.Errorf("the member sees the model's tags: %s", got)
+		}
+	}
+}

@@ -60,9 +60,9 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	if err != nil {
 		return nil, fmt.Errorf("answer: %w", err)
 	}
-	if a.Source == "none" {
-		// Decline in the language of the question, unless the member chose
-		// one with /lang.
+	if a.Source == "none" || len(a.Sources) > 0 {
+		// Speak the language of the question, unless the member chose one
+		// with /lang.
 		m, err := c.members.Get(ctx, ev.Member)
 		if err != nil {
 			return nil, err
@@ -70,9 +70,15 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 		if m.Locale == "" {
 			ev.Locale = a.Lang
 		}
+	}
+	if a.Source == "none" {
 		return []bots.Reply{{Text: ev.T("support.dont_know"), ReplyTo: ev.MessageID}}, nil
 	}
-	return []bots.Reply{{Text: a.Text, ReplyTo: ev.MessageID}}, nil
+	text := a.Text
+	if len(a.Sources) > 0 {
+		text += "\n\n" + ev.T("support.sources", strings.Join(a.Sources, " · "))
+	}
+	return []bots.Reply{{Text: text, ReplyTo: ev.MessageID}}, nil
 }
 
 // human opens a hand-off ticket with the conversation so far, or shows
@@ -333,6 +339,7 @@ var helpdeskMessages = messages{
 		"reply.undelivered":           "I couldn't deliver the reply to ticket #%d; the member may have blocked the bot.",
 		"close.ok":                    "Ticket #%d closed.",
 		"close.already":               "Ticket #%d was closed already.",
+		"support.sources":             "📖 From our FAQ: %s",
 		"faq.none":                    "No FAQ suggestions waiting. When you close a ticket you answered, I propose an FAQ entry from it.",
 		"faq.header#one":              "%d FAQ suggestion from answered tickets (names, order numbers and contact details are taken out as ***):",
 		"faq.header#other":            "%d FAQ suggestions from answered tickets (names, order numbers and contact details are taken out as ***):",
@@ -361,6 +368,7 @@ var helpdeskMessages = messages{
 		"reply.undelivered":           "工单 #%d 的回复发送失败，对方可能屏蔽了机器人。",
 		"close.ok":                    "工单 #%d 已关闭。",
 		"close.already":               "工单 #%d 之前已经关闭。",
+		"support.sources":             "📖 参考 FAQ：%s",
 		"faq.none":                    "暂无待处理的 FAQ 建议。你关闭一个回复过的工单时，我会据此建议一条 FAQ。",
 		"faq.header#other":            "来自已回复工单的 FAQ 建议 %d 条（姓名、订单号和联系方式已替换为 ***）：",
 		"faq.suggestion":              "📝 建议 %d（工单 #%d，%s）：",

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -128,6 +129,20 @@ func (e Entry) AnswerIn(lang string) string {
 	}
 	for _, a := range e.Answer {
 		return a
+	}
+	return ""
+}
+
+// QuestionIn returns the entry's first question in lang, or in the other
+// language when it has none in lang.
+func (e Entry) QuestionIn(lang string) string {
+	if qs := e.Questions[lang]; len(qs) > 0 {
+		return qs[0]
+	}
+	for _, l := range slices.Sorted(maps.Keys(e.Questions)) {
+		if qs := e.Questions[l]; len(qs) > 0 {
+			return qs[0]
+		}
 	}
 	return ""
 }

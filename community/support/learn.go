@@ -143,7 +143,7 @@ const redacted = "***"
 var (
 	contacts = []*regexp.Regexp{
 		regexp.MustCompile(`(?i)[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}`), // e-mail
-		regexp.MustCompile(`(?i)\bhttps?://\S*[^\s.,!?;:)\]}'"，。！？]`),                          // links carry ids and tokens
+		regexp.MustCompile(`(?i)\bhttps?://\S*[^\s.,!?;:)\]}'"，。！？]`),     // links carry ids and tokens
 		regexp.MustCompile(`@[\p{L}\p{N}_.]{2,}`),                         // @handles
 	}
 	numbers = []*regexp.Regexp{

@@ -6,7 +6,11 @@ type Answer struct {
 	Lang    string
 	Source  string // "faq", "ai" or "none"
 	EntryID string // the FAQ entry answered from, if any
-	Handoff bool   // the member was offered (or given) a human
+	// Entries are the FAQ entries the model says it used, and Sources
+	// their first question in the answer's language, for the member.
+	Entries []string
+	Sources []string
+	Handoff bool // the member was offered (or given) a human
 }
 
 // Offline answers from the FAQ alone: the best entry's answer verbatim
