@@ -34,6 +34,7 @@ type App struct {
 	Community *community.Community
 	UGC       *ugc.Service
 	Assistant *support.Assistant
+	Semantic  *support.Semantic // nil unless support.embeddings_model is set
 	Orders    *orders.Service
 	Router    *bots.Router
 	Scheduler *schedule.Scheduler
@@ -200,6 +201,9 @@ func (a *App) jobs() []schedule.Job {
 			after, err = a.Community.Admin().TicketDigest(ctx, after, since)
 			return err
 		}})
+	}
+	if a.Semantic != nil {
+		jobs = append(jobs, schedule.Job{Name: "index-faq-embeddings", Every: faqCheck, Quiet: true, Run: a.indexEmbeddings})
 	}
 	if a.Config.Support.FAQ != "" && a.Assistant != nil {
 		jobs = append(jobs, schedule.Job{Name: "reload-faq", Every: faqCheck, Run: a.reloadFAQ})

@@ -86,6 +86,17 @@ type SupportConfig struct {
 	// NotifyEvery is how often managers get one private digest of the
 	// tickets opened since the last. Default 5 minutes.
 	NotifyEvery time.Duration `yaml:"notify_every"`
+	// EmbeddingsModel turns on semantic retrieval: FAQ entries and
+	// questions are embedded with this model through /v1/embeddings and
+	// fused with the offline ranking. Empty: offline only.
+	EmbeddingsModel string `yaml:"embeddings_model"`
+	// EmbeddingsURL is the OpenAI-compatible endpoint for embeddings, such
+	// as a local Ollama's http://localhost:11434/v1. Empty: OPENAI_BASE_URL.
+	EmbeddingsURL string `yaml:"embeddings_base_url"`
+	// EmbeddingsThreshold is the cosine from which the closest entry is
+	// answered on embeddings alone. Zero: fitted on the FAQ's own
+	// questions whenever it is indexed.
+	EmbeddingsThreshold float64 `yaml:"embeddings_threshold"`
 
 	// From the environment only.
 	APIKey  Secret `yaml:"-"` // OPENAI_API_KEY

@@ -41,6 +41,11 @@ bot's replies, each starting with "bot> ".`,
 				return err
 			}
 			defer app.Close()
+			if app.Semantic != nil { // serve's scheduler does this at start; the shell runs none
+				if err := app.indexEmbeddings(cmd.Context(), app.now()); err != nil {
+					log.Error("FAQ embeddings not indexed; answering offline", "err", err)
+				}
+			}
 			return runShell(cmd.Context(), app, g.stdin, g.stdout, owner)
 		},
 	}

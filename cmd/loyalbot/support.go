@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -38,8 +40,34 @@ func (a *App) newAssistant() (*support.Assistant, *support.Tickets, error) {
 		return nil, nil, err
 	}
 	tickets := support.NewTickets(store, a.now)
-	as := support.NewAssistant(kb, client, support.Config{Brand: kb.Brand, Model: cfg.Model, Timeout: cfg.Timeout, DailyTokens: cfg.DailyTokens, Now: a.now}, a.Log)
+	scfg := support.Config{Brand: kb.Brand, Model: cfg.Model, Timeout: cfg.Timeout, DailyTokens: cfg.DailyTokens, Now: a.now}
+	if a.Semantic = newSemantic(cfg, store, a.Log); a.Semantic != nil {
+		scfg.Semantic = a.Semantic
+	}
+	as := support.NewAssistant(kb, client, scfg, a.Log)
 	return as, tickets, nil
+}
+
+// newSemantic returns semantic retrieval when support.embeddings_model is
+// set, caching vectors in store; nil otherwise.
+func newSemantic(cfg SupportConfig, store support.VectorStore, log *slog.Logger) *support.Semantic {
+	if cfg.EmbeddingsModel == "" {
+		return nil
+	}
+	oc := openai.DefaultConfig(string(cfg.APIKey))
+	if url := cmp.Or(cfg.EmbeddingsURL, cfg.BaseURL); url != "" {
+		oc.BaseURL = url
+	}
+	log.Info("customer service uses embeddings", "model", cfg.EmbeddingsModel, "base_url", oc.BaseURL)
+	return support.NewSemantic(openai.NewClientWithConfig(oc), store,
+		support.SemanticConfig{Model: cfg.EmbeddingsModel, Threshold: cfg.EmbeddingsThreshold}, log)
+}
+
+// indexEmbeddings is the "index-faq-embeddings" job: it embeds the FAQ in
+// use when it changed (a reload, an accepted suggestion) and retries after
+// a failure; until then answers come from the offline index alone.
+func (a *App) indexEmbeddings(ctx context.Context, _ time.Time) error {
+	return a.Semantic.Index(ctx, a.Assistant.KB())
 }
 
 func (a *App) loadFAQ() (*support.KB, error) {
@@ -96,20 +124,31 @@ FAQ does not (the bot should decline). The FAQ is --faq, else the
 configuration's support.faq, else the built-in one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := faqFile
-			if path == "" {
-				cfg, err := g.load()
-				if err != nil {
-					return err
-				}
-				path = cfg.Support.FAQ
+			cfg, err := g.load()
+			if err != nil {
+				return err
 			}
+			path := cmp.Or(faqFile, cfg.Support.FAQ)
 			kb, err := support.LoadKB(defaultFAQ)
 			if path != "" {
 				kb, err = support.LoadKBFile(path)
 			}
 			if err != nil {
 				return err
+			}
+			answer := func(q string) string { return support.Offline(kb, q).EntryID }
+			if sem := newSemantic(cfg.Support, &support.MemoryVectors{}, slog.New(slog.DiscardHandler)); sem != nil {
+				ctx := cmd.Context()
+				if err := sem.Index(ctx, kb); err != nil {
+					return err
+				}
+				if th := sem.Threshold(); th > 1 {
+					fmt.Fprintf(g.stdout, "embeddings: %s; no threshold helps on this FAQ's own questions, so they only rank passages\n", cfg.Support.EmbeddingsModel)
+				} else {
+					fmt.Fprintf(g.stdout, "embeddings: %s; the nearest entry is answered alone from cosine %.3f\n", cfg.Support.EmbeddingsModel, th)
+				}
+				as := support.NewAssistant(kb, nil, support.Config{Semantic: sem}, nil)
+				answer = func(q string) string { a, _ := as.FAQAnswer(ctx, q); return a.EntryID }
 			}
 			f, err := os.Open(args[0])
 			if err != nil {
@@ -120,7 +159,7 @@ configuration's support.faq, else the built-in one.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			return support.Evaluate(kb, cases).Write(g.stdout)
+			return support.EvaluateWith(answer, cases).Write(g.stdout)
 		},
 	}
 	eval.Flags().StringVar(&faqFile, "faq", "", "the FAQ file to evaluate (default: support.faq, else the built-in FAQ)")

@@ -15,6 +15,7 @@ import (
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/support"
+	"github.com/loyalbot/loyalbot/community/support/supporttest"
 	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 )
 
@@ -228,5 +229,51 @@ func TestLearnedFAQ_KeptAcrossRestartAndReload(t *testing.T) {
 	}
 	if got := answer(app); got != "Dogs on a lead are welcome." {
 		t.Errorf("after reloading the FAQ file: %q", got)
+	}
+}
+
+// TestEmbeddings_ThroughChat: with support.embeddings_model set, serve's
+// start indexes the FAQ through the endpoint, and a member's question in
+// words the FAQ does not use is answered from the entry nearest in
+// meaning; "loyalbot faq eval" measures the same path.
+func TestEmbeddings_ThroughChat(t *testing.T) {
+	f := supporttest.NewFakeEmbeddings(t)
+	cfg := testConfig(t)
+	cfg.Support.FAQ = "../../community/support/testdata/lumen-tea.yaml"
+	cfg.Support.EmbeddingsModel, cfg.Support.EmbeddingsURL, cfg.Support.APIKey = supporttest.FakeEmbeddingsModel, f.URL, "test-key"
+	cfg.Support.EmbeddingsThreshold = 0.8
+	ctx := context.Background()
+	app, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), loyaltytest.NewClock(testNow).Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	const q = "what perks come with each level"
+	shell := func() string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := runShell(ctx, app, strings.NewReader("dm alice> "+q+"\n"), &out, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	if got := shell(); !strings.Contains(got, "I'm not sure") {
+		t.Fatalf("answered before the FAQ was embedded: %s", got)
+	}
+	app.Scheduler.RunDue(ctx) // everything is due at start
+	if f.Embedded() == 0 {
+		t.Fatal("start embedded nothing")
+	}
+	if got := shell(); !strings.Contains(got, "Leaf: standard 1× purchase points") {
+		t.Errorf("with embeddings: %s", got)
+	}
+
+	dir := t.TempDir()
+	conf, set := filepath.Join(dir, "loyalbot.yaml"), filepath.Join(dir, "set.jsonl")
+	os.WriteFile(conf, []byte("support:\n  embeddings_model: "+supporttest.FakeEmbeddingsModel+"\n  embeddings_base_url: "+f.URL+"\n  embeddings_threshold: 0.8\n"), 0o600)
+	os.WriteFile(set, []byte(`{"q": "`+q+`", "lang": "en", "expect": "tier-benefits"}`+"\n"), 0o600)
+	out, err := run(t, map[string]string{"OPENAI_API_KEY": "test-key"}, "faq", "eval", set, "--config", conf, "--faq", cfg.Support.FAQ)
+	if err != nil || !strings.Contains(out, "embeddings: fake-embed; the nearest entry is answered alone from cosine 0.800") || !strings.Contains(out, "right   1 100.0%") {
+		t.Errorf("faq eval with embeddings: %v\n%s", err, out)
 	}
 }

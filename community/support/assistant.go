@@ -45,6 +45,9 @@ type Config struct {
 	DailyTokens int           // per member and day; default 20,000
 	Memory      int           // turns of conversation remembered per member; default 6
 	Now         func() time.Time
+	// Semantic, when set, is fused with the FAQ's lexical index (see
+	// FAQAnswer): a *Semantic over an embeddings endpoint.
+	Semantic Retriever
 }
 
 func (c *Config) fill() {
@@ -205,10 +208,8 @@ func (a *Assistant) forgetOldest(now time.Time) {
 // Answer answers question for member, whose data tools expose. An Answer
 // with Source "none" means nobody knows: the caller offers a human.
 func (a *Assistant) Answer(ctx context.Context, member uint64, question string, tools Tools) (Answer, error) {
-	kb := a.kb.Load()
 	lang := LangOf(question)
-	hits := kb.Search(question, 3)
-	offline := Offline(kb, question)
+	offline, hits := a.FAQAnswer(ctx, question)
 	a.log.DebugContext(ctx, "question", "member", member, "text", Mask(question), "lang", lang)
 	a.note(member, question, offline.Source != "faq")
 	if offline.Source == "faq" || a.client == nil {
@@ -236,6 +237,53 @@ func (a *Assistant) Answer(ctx context.Context, member uint64, question string, 
 		}
 	}
 	return out, nil
+}
+
+// retrieveDepth is how many passages each retriever gives the fusion.
+const retrieveDepth = 10
+
+// FAQAnswer answers from the FAQ alone, without the model, and returns
+// the passages the model would be given. Offline, that is Offline's
+// answer. With semantic retrieval too, each retriever that is confident
+// names its first entry: one name, or two that agree, is answered; two
+// that disagree are declined (a wrong answer is worse than a person). The
+// passages are the two rankings fused (see Fuse). When the embeddings
+// endpoint fails, the lexical answer stands.
+func (a *Assistant) FAQAnswer(ctx context.Context, question string) (Answer, []Passage) {
+	kb := a.kb.Load()
+	lang := LangOf(question)
+	none := Answer{Lang: lang, Source: "none", Handoff: true}
+	lex, lexSure, _ := kb.Retrieve(ctx, question, retrieveDepth)
+	hits := lex[:min(3, len(lex))]
+	var sure []string
+	if lexSure {
+		sure = append(sure, lex[0].Entry.ID)
+	}
+	if a.cfg.Semantic != nil {
+		sem, semSure, err := a.cfg.Semantic.Retrieve(ctx, question, retrieveDepth)
+		switch {
+		case errors.Is(err, ErrNotIndexed):
+			a.log.DebugContext(ctx, "no FAQ embeddings yet; answering from the lexical index")
+		case err != nil:
+			a.log.WarnContext(ctx, "embeddings unavailable; answering from the lexical index", "err", err)
+		default:
+			hits = Fuse(3, lex, sem)
+			if semSure && !slices.Contains(sure, sem[0].Entry.ID) {
+				sure = append(sure, sem[0].Entry.ID)
+			}
+		}
+	}
+	if len(sure) != 1 {
+		if len(sure) > 1 {
+			a.log.InfoContext(ctx, "retrievers disagree; declining", "entries", sure)
+		}
+		return none, hits
+	}
+	e, ok := kb.Entry(sure[0])
+	if !ok { // semantic retrieval still on an FAQ that had it
+		return none, hits
+	}
+	return Answer{Text: e.AnswerIn(lang), Lang: lang, Source: "faq", EntryID: e.ID}, hits
 }
 
 var errLeak = errors.New("support: answer repeated the system prompt")

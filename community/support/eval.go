@@ -86,9 +86,15 @@ func (r EvalReport) Total() EvalCounts {
 // Evaluate answers every case offline, as a member asking in chat would
 // be answered, and counts the outcomes.
 func Evaluate(kb *KB, cases []EvalCase) EvalReport {
+	return EvaluateWith(func(q string) string { return Offline(kb, q).EntryID }, cases)
+}
+
+// EvaluateWith counts the outcomes of answer, which returns the FAQ entry
+// a question is answered with ("" for none), over cases.
+func EvaluateWith(answer func(question string) string, cases []EvalCase) EvalReport {
 	r := EvalReport{ByLang: map[string]EvalCounts{}}
 	for _, c := range cases {
-		got := Offline(kb, c.Q).EntryID
+		got := answer(c.Q)
 		n := r.ByLang[c.Lang]
 		switch {
 		case c.Expect == nil:

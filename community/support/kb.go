@@ -133,6 +133,16 @@ func (e Entry) AnswerIn(lang string) string {
 	return ""
 }
 
+// Entry returns the entry with id.
+func (kb *KB) Entry(id string) (Entry, bool) {
+	for _, e := range kb.Entries {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
 // QuestionIn returns the entry's first question in lang, or in the other
 // language when it has none in lang.
 func (e Entry) QuestionIn(lang string) string {

@@ -1,5 +1,5 @@
-// Package bolt keeps customer-service tickets in bbolt: it implements
-// support.TicketStore.
+// Package bolt keeps customer-service tickets and the FAQ's embeddings in
+// bbolt: it implements support.TicketStore and support.VectorStore.
 //
 // # Layout
 //
@@ -10,6 +10,7 @@
 //	support.tickets_by_member  member id, ticket id → nil
 //	support.open_tickets       ticket id → nil while the ticket is open
 //	support.faq_suggestions    id → Suggestion (FAQ entries proposed from tickets)
+//	support.embeddings         SHA-256 of model and text → float32s, little-endian
 //
 // The two indexes are kept in the same transaction as the ticket. Open
 // builds them for a database written before they existed.
@@ -21,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/loyalbot/loyalbot/community/support"
 	bbolt "go.etcd.io/bbolt"
@@ -31,6 +33,7 @@ var (
 	bucketByMember = []byte("support.tickets_by_member") // member id, ticket id → nil
 	bucketOpen     = []byte("support.open_tickets")      // ticket id → nil while open
 	bucketSuggest  = []byte("support.faq_suggestions")   // id → Suggestion
+	bucketVectors  = []byte("support.embeddings")        // support.VectorKey → float32s
 )
 
 // Store is a support.TicketStore on a bbolt database. It is safe for
@@ -45,8 +48,10 @@ type Store struct {
 // wrapping the decode error when a stored ticket does not decode.
 func Open(db *bbolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bbolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(bucketSuggest); err != nil {
-			return err
+		for _, name := range [][]byte{bucketSuggest, bucketVectors} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
 		}
 		b, err := tx.CreateBucketIfNotExists(bucketTickets)
 		if err != nil {
@@ -267,8 +272,56 @@ func (t *txn) DeleteSuggestion(id uint64) error { return t.suggestions.Delete(u6
 
 func (t *txn) NextSuggestionID() (uint64, error) { return t.suggestions.NextSequence() }
 
+// Vectors returns the stored vectors of keys.
+func (s *Store) Vectors(ctx context.Context, keys []support.VectorKey) (map[support.VectorKey][]float32, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := map[support.VectorKey][]float32{}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketVectors)
+		for _, k := range keys {
+			v := b.Get(k[:])
+			if v == nil {
+				continue
+			}
+			if len(v)%4 != 0 {
+				return fmt.Errorf("embedding %x: %d bytes is not a whole number of float32s", k[:4], len(v))
+			}
+			vec := make([]float32, len(v)/4)
+			for i := range vec {
+				vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(v[4*i:]))
+			}
+			out[k] = vec
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PutVectors stores vectors in one transaction.
+func (s *Store) PutVectors(ctx context.Context, vs map[support.VectorKey][]float32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketVectors)
+		for k, vec := range vs {
+			v := make([]byte, 0, 4*len(vec))
+			for _, x := range vec {
+				v = binary.LittleEndian.AppendUint32(v, math.Float32bits(x))
+			}
+			if err := b.Put(k[:], v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Interface guards.
 var (
+	_ support.VectorStore = (*Store)(nil)
 	_ support.TicketStore = (*Store)(nil)
 	_ support.TicketTx    = (*txn)(nil)
 )

@@ -16,6 +16,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	supporttest.StoreSuite(t, func(t *testing.T) support.TicketStore { return openStore(t, openDB(t)) })
+	supporttest.VectorSuite(t, func(t *testing.T) support.VectorStore { return openStore(t, openDB(t)) })
 }
 
 // openDB opens a bbolt file in t.TempDir(), closed after bbolt's

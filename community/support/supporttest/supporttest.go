@@ -1,5 +1,6 @@
-// Package supporttest provides helpers for tests of customer service: a
-// conformance suite that any support.TicketStore must pass.
+// Package supporttest provides helpers for tests of customer service:
+// conformance suites that any support.TicketStore and support.VectorStore
+// must pass.
 package supporttest
 
 import (
@@ -506,6 +507,51 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// VectorSuite runs the support.VectorStore contract over stores that open
+// returns, each on fresh, empty storage.
+func VectorSuite(t *testing.T, open func(t *testing.T) support.VectorStore) {
+	t.Helper()
+	ctx := context.Background()
+	key := func(b byte) support.VectorKey { return support.VectorKey{b, 1, 2} }
+	t.Run("PutThenGet", func(t *testing.T) {
+		st := open(t)
+		if got, err := st.Vectors(ctx, []support.VectorKey{key(1)}); err != nil || len(got) != 0 {
+			t.Fatalf("empty store: %v %v", got, err)
+		}
+		err := st.PutVectors(ctx, map[support.VectorKey][]float32{key(1): {0.5, -0.25, 1e-7}, key(2): {1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Vectors(ctx, []support.VectorKey{key(1), key(3), key(2)})
+		if err != nil || len(got) != 2 || !slices.Equal(got[key(1)], []float32{0.5, -0.25, 1e-7}) || !slices.Equal(got[key(2)], []float32{1}) {
+			t.Errorf("vectors = %v, %v", got, err)
+		}
+		if _, ok := got[key(3)]; ok {
+			t.Error("a key never put has a vector")
+		}
+		if err := st.PutVectors(ctx, map[support.VectorKey][]float32{key(1): {2, 3}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.Vectors(ctx, []support.VectorKey{key(1)}); !slices.Equal(got[key(1)], []float32{2, 3}) {
+			t.Errorf("after replacing: %v", got[key(1)])
+		}
+	})
+	t.Run("Canceled", func(t *testing.T) {
+		st := open(t)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := st.PutVectors(cctx, map[support.VectorKey][]float32{key(1): {1}}); !errors.Is(err, context.Canceled) {
+			t.Errorf("put: %v", err)
+		}
+		if got, _ := st.Vectors(ctx, []support.VectorKey{key(1)}); len(got) != 0 {
+			t.Errorf("a canceled put stored %v", got)
+		}
+		if _, err := st.Vectors(cctx, []support.VectorKey{key(1)}); !errors.Is(err, context.Canceled) {
+			t.Errorf("get: %v", err)
 		}
 	})
 }
