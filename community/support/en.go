@@ -33,7 +33,7 @@ func appendEnglish(out []string, words []string, query bool, vocab *vocabulary) 
 			}
 		}
 		out = append(out, s)
-		out = append(out, stemmedSynonyms[s]...)
+		out = append(out, commerce()[s]...)
 		if query && i+1 < len(ws) {
 			out = appendRelated(out, syn, w+"_"+ws[i+1]) // phrasal verbs: "hook up" → attach
 		}

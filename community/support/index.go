@@ -1,6 +1,7 @@
 package support
 
 import (
+	_ "embed"
 	"math"
 	"strings"
 	"sync"
@@ -396,49 +397,35 @@ func wordSet(words string) map[string]bool {
 	return m
 }
 
-// synonyms expand a (stemmed) English query word with the words the FAQ
-// uses for the same thing.
-// (Keys and values are plain words; stemmedSynonyms holds them stemmed.)
-var synonyms = map[string][]string{
-	"parcel": {"package"}, "send": {"ship"}, "deliver": {"ship", "delivery"}, "delivery": {"ship"},
-	"smashed": {"broken", "damaged"}, "cracked": {"broken", "damaged"}, "shattered": {"broken", "damaged"}, "broke": {"broken"},
-	"fee": {"cost"}, "charge": {"cost"}, "price": {"cost"}, "giftcard": {"gift", "card"}, "voucher": {"gift", "card"},
-	"duty": {"duties", "customs"}, "tax": {"taxes"}, "refer": {"referral"}, "referring": {"referral"}, "friends": {"referral"},
-	"bulk": {"wholesale"}, "cafe": {"wholesale"}, "restaurant": {"wholesale"}, "agent": {"human"}, "person": {"human"},
-	"erase": {"delete"}, "remove": {"delete"}, "expiry": {"expire"},
-}
+// commerceText is the shop and loyalty lexicon (see its header).
+//
+//go:embed lexicon/commerce.txt
+var commerceText string
 
-// places: a question about a country is about international shipping,
-// one about a Chinese city about delivery within China.
-var places = map[string][]string{
-	`germany france italy spain netherlands belgium sweden norway denmark finland poland austria switzerland ireland
-	portugal greece uk britain england scotland usa america canada mexico brazil australia zealand japan korea singapore
-	malaysia thailand vietnam indonesia philippines india dubai uae`: {"international", "countries"},
-	`shanghai beijing shenzhen guangzhou chengdu wuhan nanjing xian tianjin chongqing suzhou`: {"china", "cities"},
-}
-
-var stemmedSynonyms = func() map[string][]string {
+// commerce maps a word members use to the words FAQs use for it: English
+// keys and values stemmed, Chinese ones as written. Both the FAQ and the
+// questions are expanded with it.
+var commerce = sync.OnceValue(func() map[string][]string {
 	m := map[string][]string{}
-	add := func(k string, vs []string) {
-		for _, v := range vs {
-			m[stem(k)] = append(m[stem(k)], stem(v))
+	for _, line := range strings.Split(commerceText, "\n") {
+		k, vs, ok := strings.Cut(line, ":")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
 		}
-	}
-	for k, vs := range synonyms {
-		add(k, vs)
-	}
-	for ks, vs := range places {
-		for _, k := range strings.Fields(ks) {
-			add(k, vs)
+		k = strings.TrimSpace(k)
+		han := strings.ContainsFunc(k, isHan)
+		if !han {
+			k = stem(k)
+		}
+		for _, v := range strings.Fields(vs) {
+			if !han {
+				v = stem(v)
+			}
+			m[k] = append(m[k], v)
 		}
 	}
 	return m
-}()
-
-// zhSynonyms expand a Chinese word the same way.
-var zhSynonyms = map[string][]string{
-	"到期": {"过期"}, "清零": {"过期"}, "包裹": {"快递"}, "破了": {"碎了"}, "坏了": {"碎了"},
-}
+})
 
 // zhStop are Chinese characters too common to mean anything alone.
 var zhStop = func() map[rune]bool {

@@ -40,10 +40,10 @@ func appendHan(out []string, run string, query bool, vocab *vocabulary) []string
 			continue
 		}
 		out = append(out, w)
+		out = append(out, commerce()[w]...)
 		if query && vocab != nil && !vocab.has(w) {
 			out = appendRelated(out, zhGlosses(), w) // a word the FAQ does not use: its English glosses
 		}
-		out = append(out, zhSynonyms[w]...)
 	}
 	han := []rune(run)
 	for i := 0; i+1 < len(han); i++ {
