@@ -365,3 +365,26 @@ func TestSupport_ModelNamesItsSources(t *testing.T) {
 		}
 	}
 }
+
+// TestSupport_DidYouMean: when the bot is not sure enough to answer, it
+// offers the entries it nearly answered with as buttons, labelled with
+// their question in the member's language; a button answers in that
+// language. A question far from every entry gets no buttons.
+func TestSupport_DidYouMean(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	h.send("alice> /start")
+	got := h.expect("dm alice> is the matcha ok for kids", "I'm not sure about that one", "Perhaps you mean one of these?", "/answer caffeine en]")
+	if !strings.Contains(got, "[How much caffeine is in your tea?: /answer caffeine en]") {
+		t.Errorf("the button is not labelled with the entry's English question: %s", got)
+	}
+	h.expect("dm alice> /answer caffeine en", "caffeine")
+	got = h.expect("dm alice> 茶壶咋弄干净", "这个问题我不太确定", "你是不是想问下面这些？", "/answer teaware-cleaning zh]")
+	h.expect("dm alice> /answer teaware-cleaning zh", "茶具")
+	if strings.Contains(h.send("dm alice> /answer teaware-cleaning zh"), "teapot") {
+		t.Error("the Chinese button answered in English")
+	}
+	if got := h.send("dm alice> sing me a song about cats"); strings.Contains(got, "/answer") {
+		t.Errorf("buttons for a question far from the FAQ: %s", got)
+	}
+	h.expect("dm alice> /answer no-such-entry", "no entry no-such-entry")
+}

@@ -25,6 +25,8 @@ func (c *Helpdesk) Register(r *bots.Router) {
 	ownMessages.addTo(r)
 	id := bots.Arg{Name: "ticket", Kind: bots.ArgInt, Min: 1, Max: 1 << 53}
 	r.Handle(bots.Command{Name: "human", Aliases: []string{"人工"}, Help: "cmd.human", Role: bots.RoleMember, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Optional: true, Max: 3500}}, Handler: bots.HandlerFunc(c.human)})
+	r.Handle(bots.Command{Name: "answer", Help: "cmd.answer", Role: bots.RoleMember, Hidden: true, Args: []bots.Arg{{Name: "entry", Max: 64},
+		{Name: "language", Choices: []string{bots.English, bots.Chinese}, Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.faqAnswer)})
 	r.Handle(bots.Command{Name: "tickets", Help: "cmd.tickets", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.listTickets)})
 	r.Handle(bots.Command{Name: "reply", Help: "cmd.reply", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.replyTicket)})
 	r.Handle(bots.Command{Name: "close", Help: "cmd.close", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.closeTicket)})
@@ -72,13 +74,44 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 		}
 	}
 	if a.Source == "none" {
-		return []bots.Reply{{Text: ev.T("support.dont_know"), ReplyTo: ev.MessageID}}, nil
+		reply := bots.Reply{Text: ev.T("support.dont_know"), ReplyTo: ev.MessageID}
+		if len(a.Maybe) > 0 {
+			reply.Text += "\n" + ev.T("support.maybe")
+			for _, e := range a.Maybe {
+				reply.Buttons = append(reply.Buttons, []bots.Button{{Label: clip(e.QuestionIn(ev.Locale), 60), Data: "/answer " + e.ID + " " + ev.Locale}})
+			}
+		}
+		return []bots.Reply{reply}, nil
 	}
 	text := a.Text
 	if len(a.Sources) > 0 {
 		text += "\n\n" + ev.T("support.sources", strings.Join(a.Sources, " · "))
 	}
 	return []bots.Reply{{Text: text, ReplyTo: ev.MessageID}}, nil
+}
+
+// faqAnswer is /answer <entry> [language]: an FAQ entry's answer in the
+// language (the member's when none is given) — what a "did you mean"
+// button under a declined question sends, with the question's language.
+func (c *Helpdesk) faqAnswer(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	id := ev.Arg("entry")
+	if lang := ev.Arg("language"); lang != "" {
+		ev.Locale = lang
+	}
+	e, ok := c.assistant.KB().Entry(id)
+	if !ok {
+		return bots.Say(ev, "answer.unknown", id), nil
+	}
+	c.log.InfoContext(ctx, "FAQ entry chosen", "member", ev.Member, "entry", id)
+	return []bots.Reply{{Text: e.AnswerIn(ev.Locale)}}, nil
+}
+
+// clip shortens s to at most n runes, with an ellipsis.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // human opens a hand-off ticket with the conversation so far, or shows
@@ -340,6 +373,8 @@ var helpdeskMessages = messages{
 		"close.ok":                    "Ticket #%d closed.",
 		"close.already":               "Ticket #%d was closed already.",
 		"support.sources":             "📖 From our FAQ: %s",
+		"support.maybe":               "Perhaps you mean one of these?",
+		"answer.unknown":              "Our FAQ has no entry %s any more. Ask me again in your own words, or type /human.",
 		"faq.none":                    "No FAQ suggestions waiting. When you close a ticket you answered, I propose an FAQ entry from it.",
 		"faq.header#one":              "%d FAQ suggestion from answered tickets (names, order numbers and contact details are taken out as ***):",
 		"faq.header#other":            "%d FAQ suggestions from answered tickets (names, order numbers and contact details are taken out as ***):",
@@ -369,6 +404,8 @@ var helpdeskMessages = messages{
 		"close.ok":                    "工单 #%d 已关闭。",
 		"close.already":               "工单 #%d 之前已经关闭。",
 		"support.sources":             "📖 参考 FAQ：%s",
+		"support.maybe":               "你是不是想问下面这些？",
+		"answer.unknown":              "FAQ 里已经没有条目 %s 了。换个说法再问我，或者输入 /human。",
 		"faq.none":                    "暂无待处理的 FAQ 建议。你关闭一个回复过的工单时，我会据此建议一条 FAQ。",
 		"faq.header#other":            "来自已回复工单的 FAQ 建议 %d 条（姓名、订单号和联系方式已替换为 ***）：",
 		"faq.suggestion":              "📝 建议 %d（工单 #%d，%s）：",

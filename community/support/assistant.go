@@ -255,6 +255,7 @@ func (a *Assistant) FAQAnswer(ctx context.Context, question string) (Answer, []P
 	none := Answer{Lang: lang, Source: "none", Handoff: true}
 	lex, lexSure, _ := kb.Retrieve(ctx, question, retrieveDepth)
 	hits := lex[:min(3, len(lex))]
+	offer := mayOffer(lex)
 	var sure []string
 	if lexSure {
 		sure = append(sure, lex[0].Entry.ID)
@@ -276,6 +277,11 @@ func (a *Assistant) FAQAnswer(ctx context.Context, question string) (Answer, []P
 	if len(sure) != 1 {
 		if len(sure) > 1 {
 			a.log.InfoContext(ctx, "retrievers disagree; declining", "entries", sure)
+		}
+		if offer || len(sure) > 1 {
+			for _, h := range hits[:min(maxMaybe, len(hits))] {
+				none.Maybe = append(none.Maybe, h.Entry)
+			}
 		}
 		return none, hits
 	}
