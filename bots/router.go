@@ -43,14 +43,44 @@ type Variant struct {
 }
 
 // Usage returns the command's synopsis, such as "/give @member <amount> <reason>".
+// Choices a variant documents are left to the variant's synopsis, so a
+// member reads "/ambassador apply [details]" and only managers read
+// "/ambassador approve|reject @member".
 func (c *Command) Usage() string {
-	return usage(c.Name, c.Args, func(name string) string { return name })
+	return usage(c.Name, c.ownArgs(), func(name string) string { return name })
 }
 
 // UsageFor returns the synopsis in the event's locale: argument names come
 // from the catalogue ("arg.<name>") where it has them, so a Chinese member
 // reads "/history [页码]".
-func (c *Command) UsageFor(ev *Event) string { return usage(c.Name, c.Args, ev.argName) }
+func (c *Command) UsageFor(ev *Event) string { return usage(c.Name, c.ownArgs(), ev.argName) }
+
+// ownArgs returns the command's arguments without the choices its
+// variants document (unless that would leave an argument none).
+func (c *Command) ownArgs() []Arg {
+	if len(c.Variants) == 0 {
+		return c.Args
+	}
+	out := slices.Clone(c.Args)
+	for i, a := range out {
+		if len(a.Choices) == 0 {
+			continue
+		}
+		var own []string
+		for _, ch := range a.Choices {
+			documented := slices.ContainsFunc(c.Variants, func(v Variant) bool {
+				return slices.ContainsFunc(v.Args, func(va Arg) bool { return va.Name == a.Name && slices.Contains(va.Choices, ch) })
+			})
+			if !documented {
+				own = append(own, ch)
+			}
+		}
+		if len(own) > 0 {
+			out[i].Choices = own
+		}
+	}
+	return out
+}
 
 // VariantUsageFor returns the synopsis of one of the command's variants in
 // the event's locale, such as "/shop unlink @成员".

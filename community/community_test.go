@@ -312,7 +312,8 @@ func TestCommunity_HistoryAndLeaderboard(t *testing.T) {
 	}
 	h.expect("alice> /history", "page 1", "+10  check-in", "More: /history 2")
 	h.expect("alice> /history 2", "page 2", "+100  signup bonus")
-	h.expect("alice> /history 3", "No points activity")
+	h.expect("alice> /history 3", "Your history has 2 pages: /history 1 to /history 2.")
+	h.expect("alice> /history 99", "Your history has 2 pages")
 	h.expect("alice> /leaderboard all", "🥇 alice — 270 points", "🥈 bob — 160 points")
 	h.expect("alice> /leaderboard week", "🥇 alice")
 }

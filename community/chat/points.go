@@ -61,9 +61,11 @@ func (c *Points) history(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 		if entries, cursor, err = c.ledger.History(ctx, acct(ev), cursor, historyPage); err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
-		if cursor == 0 && p < page {
-			entries = nil // asked for a page past the end
-			break
+		if cursor == 0 && p < page { // asked for a page past the end
+			if p == 1 && len(entries) == 0 {
+				break
+			}
+			return c.personal(ev, []bots.Reply{{Text: ev.TN("history.past_end", p, p)}}), nil
 		}
 	}
 	if len(entries) == 0 {
@@ -114,6 +116,8 @@ var pointsMessages = messages{
 		"points.expiry#other":    "⏳ %s points expire on %s",
 		"history.header":         "Your points activity (page %d):",
 		"history.empty":          "No points activity to show yet. Try /checkin!",
+		"history.past_end#one":   "Your history has %d page: /history shows it.",
+		"history.past_end#other": "Your history has %d pages: /history 1 to /history %[1]d.",
 		"history.more":           "More: /history %d",
 		"history.reversal":       "reversal of %s",
 		"account.transfer":       "transfer",
@@ -136,6 +140,7 @@ var pointsMessages = messages{
 		"points.expiry#other":    "⏳ %s 积分将于 %s 过期",
 		"history.header":         "你的积分记录（第 %d 页）：",
 		"history.empty":          "还没有积分记录，试试 /checkin 吧！",
+		"history.past_end#other": "你的积分记录共 %d 页：/history 1 到 /history %[1]d。",
 		"history.more":           "更多：/history %d",
 		"history.reversal":       "撤销：%s",
 		"account.transfer":       "转账",
