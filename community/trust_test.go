@@ -214,6 +214,7 @@ func TestLink_MovesEverything(t *testing.T) {
 	if want := int64(200 + 300 - 50 + 300 + 200); b.Balance != want || b.Held != 50 {
 		t.Errorf("after the old account's refund, referral and approval: %+v, want %d with 50 held", b, want)
 	}
+	h.expect("alice> /history", "-50  purchase refunded")
 	h.expect("bob> /shop unlink @alice", "/shop unlink is for managers and above")
 	if got := tg("/points"); !strings.Contains(got, "Balance: 950 points") {
 		t.Errorf("the Telegram account sees another wallet: %s", got)

@@ -84,6 +84,9 @@ func (c *Points) history(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 			if ev.HasMessage("source." + src) {
 				label = ev.T("source." + src)
 			}
+			if amt < 0 && ev.HasMessage("source."+src+".back") {
+				label = ev.T("source." + src + ".back") // points taken back, as for a refunded order
+			}
 		}
 		if counter.IsMember() {
 			label = ev.T("account.transfer")
@@ -130,6 +133,7 @@ var pointsMessages = messages{
 		"source.ugc":             "content reward",
 		"source.referral":        "referral reward",
 		"source.orders":          "purchase",
+		"source.orders.back":     "purchase refunded",
 	},
 	bots.Chinese: {
 		"points.balance":         "💰 余额：%s",
@@ -153,5 +157,6 @@ var pointsMessages = messages{
 		"source.ugc":             "内容奖励",
 		"source.referral":        "邀请奖励",
 		"source.orders":          "购物",
+		"source.orders.back":     "订单退款扣回",
 	},
 }
