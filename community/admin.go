@@ -286,6 +286,9 @@ func (c *Admin) UnlinkShop(ctx context.Context, actor Actor, member uint64) (ord
 	if _, _, err := c.audit(ctx, e, 0); err != nil {
 		return res, errors.Join(uerr, err)
 	}
+	if len(res.Customers) > 0 {
+		c.tell.member(ctx, loyalty.Member(m.ID), "notify.shop_unlinked", pointsN(res.Taken))
+	}
 	return res, uerr
 }
 

@@ -124,7 +124,8 @@ func TestShop_UnlinkTakesBackPoints(t *testing.T) {
 	h.wantBalance("bob", 100)
 	h.expect("bob> /shop alice@example.com", "(to bob, privately) 🛍️ Shop account linked: 2 orders")
 	h.wantBalance("bob", 250)
-	h.expect("admin> /shop unlink @bob", "@bob's shop account is unlinked", "150 points its orders earned were taken back")
+	h.expect("admin> /shop unlink @bob", "@bob's shop account is unlinked", "150 points its orders earned were taken back",
+		"(to bob, privately) A manager unlinked your shop account; the 150 points its orders earned you were taken back.")
 	h.wantBalance("bob", 100)
 	// bob cannot claim it again straight away with the same e-mail.
 	h.expect("bob> /shop alice@example.com", "A manager unlinked that shop account from you")
