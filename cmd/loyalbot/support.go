@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/loyalbot/loyalbot/community/support"
 	supportbolt "github.com/loyalbot/loyalbot/community/support/bolt"
 	openai "github.com/sashabaranov/go-openai"
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 )
 
 //go:embed faq.yaml
@@ -72,10 +75,10 @@ func (a *App) indexEmbeddings(ctx context.Context, _ time.Time) error {
 
 func (a *App) loadFAQ() (*support.KB, error) {
 	if a.Config.Support.FAQ == "" {
-		return support.LoadKB(defaultFAQ)
+		return support.LoadKBWith(defaultFAQ, faqVars(a.Config))
 	}
 	a.faqMod = modTime(a.Config.Support.FAQ) // before reading: a change while loading is seen by reloadFAQ
-	return support.LoadKBFile(a.Config.Support.FAQ)
+	return support.LoadKBFile(a.Config.Support.FAQ, faqVars(a.Config))
 }
 
 func modTime(path string) time.Time {
@@ -84,6 +87,64 @@ func modTime(path string) time.Time {
 	}
 	return time.Time{}
 }
+
+// faqVars are the settings an FAQ answer may quote as {{name}}: every key
+// of the programme's sections (faqSections) by its dotted path, such as points.checkin_points or
+// loyalty.tiers.1.threshold (lists count from 0; durations read as Go
+// writes them, such as 10m0s, and also in whole minutes as
+// points.link_ttl_minutes), and the tiers as lists: loyalty.tier_list
+// ("Leaf (0), Bud (1000)…"), loyalty.tier_list_zh and
+// loyalty.tier_multipliers ("100%, 110%…", and _zh). Secrets are not configuration keys, so no
+// answer can quote one either.
+func faqVars(cfg Config) map[string]string {
+	vars := map[string]string{}
+	data, err := yaml.Marshal(cfg)
+	if err != nil {
+		return vars
+	}
+	var tree any
+	if err := yaml.Unmarshal(data, &tree); err != nil {
+		return vars
+	}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, sub := range v {
+				walk(strings.TrimPrefix(prefix+"."+k, "."), sub)
+			}
+		case []any:
+			for i, sub := range v {
+				walk(prefix+"."+strconv.Itoa(i), sub)
+			}
+		case nil:
+		default:
+			vars[prefix] = fmt.Sprint(v)
+			if d, err := time.ParseDuration(vars[prefix]); err == nil && d >= time.Minute {
+				vars[prefix+"_minutes"] = strconv.Itoa(int(d / time.Minute))
+			}
+		}
+	}
+	if m, ok := tree.(map[string]any); ok {
+		for _, section := range faqSections {
+			walk(section, m[section])
+		}
+	}
+	// The tiers as a list, however many there are.
+	var en, zh, pct []string
+	for _, t := range cfg.Loyalty.Tiers {
+		en = append(en, fmt.Sprintf("%s (%d)", t.Name, t.Threshold))
+		zh = append(zh, fmt.Sprintf("%s（%d）", cmp.Or(t.NameZH, t.Name), t.Threshold))
+		pct = append(pct, fmt.Sprintf("%d%%", t.Multiplier))
+	}
+	vars["loyalty.tier_list"], vars["loyalty.tier_list_zh"] = strings.Join(en, ", "), strings.Join(zh, "、")
+	vars["loyalty.tier_multipliers"], vars["loyalty.tier_multipliers_zh"] = strings.Join(pct, ", "), strings.Join(pct, "、")
+	return vars
+}
+
+// faqSections are the configuration an FAQ may quote: the programme's
+// rules, not where the database lives.
+var faqSections = []string{"points", "ugc", "loyalty", "rewards", "orders"}
 
 // reloadFAQ is the "reload-faq" job: it reloads the FAQ file when it
 // changed. A bad file is reported with its line and reason, and the
@@ -95,7 +156,7 @@ func (a *App) reloadFAQ(ctx context.Context, _ time.Time) error {
 		return nil
 	}
 	a.faqMod = m
-	kb, err := support.LoadKBFile(path)
+	kb, err := support.LoadKBFile(path, faqVars(a.Config))
 	if err != nil {
 		a.Log.ErrorContext(ctx, "FAQ not reloaded; the previous one keeps serving", "file", path, "err", err)
 		return nil
@@ -129,9 +190,9 @@ configuration's support.faq, else the built-in one.`,
 				return err
 			}
 			path := cmp.Or(faqFile, cfg.Support.FAQ)
-			kb, err := support.LoadKB(defaultFAQ)
+			kb, err := support.LoadKBWith(defaultFAQ, faqVars(cfg))
 			if path != "" {
-				kb, err = support.LoadKBFile(path)
+				kb, err = support.LoadKBFile(path, faqVars(cfg))
 			}
 			if err != nil {
 				return err

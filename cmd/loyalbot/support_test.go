@@ -277,3 +277,40 @@ func TestEmbeddings_ThroughChat(t *testing.T) {
 		t.Errorf("faq eval with embeddings: %v\n%s", err, out)
 	}
 }
+
+// TestFAQ_QuotesTheConfiguration: the built-in FAQ's answers say what the
+// configuration pays, and an FAQ file naming a setting that does not
+// exist is refused with its line.
+func TestFAQ_QuotesTheConfiguration(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Points.CheckinPoints = 25
+	cfg.Loyalty.Tiers = cfg.Loyalty.Tiers[:2]
+	ctx := context.Background()
+	app, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), loyaltytest.NewClock(testNow).Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	kb := app.Assistant.KB()
+	if got := support.Offline(kb, "How do I earn points?").Text; !strings.Contains(got, "/checkin (25 points, plus 50 for every 7 days in a row)") {
+		t.Errorf("earning: %q", got)
+	}
+	if got := support.Offline(kb, "会员等级有哪些？").Text; !strings.Contains(got, "青叶（0）、新芽（1000），赚取积分分别为基础积分的 100%、110%。") {
+		t.Errorf("tiers: %q", got)
+	}
+	for _, e := range kb.Entries {
+		for _, a := range e.Answer {
+			if strings.Contains(a, "{{") {
+				t.Errorf("entry %s keeps a placeholder: %q", e.ID, a)
+			}
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "faq.yaml")
+	os.WriteFile(bad, []byte("brand: T\nentries:\n  - id: x\n    questions: {en: [q]}\n    answer: {en: \"You get {{points.chekin_points}}.\"}\n"), 0o600)
+	cfg.Support.FAQ = bad
+	cfg.DB = filepath.Join(t.TempDir(), "other.db")
+	if _, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), loyaltytest.NewClock(testNow).Now); err == nil ||
+		!strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "{{points.chekin_points}} names no setting") {
+		t.Errorf("a misspelt setting: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -42,7 +43,17 @@ var entryFields = map[string]bool{"id": true, "questions": true, "answer": true,
 var ErrBadKB = errors.New("support: bad FAQ file")
 
 // LoadKB parses a FAQ in the format of lumen-tea.yaml and indexes it.
-func LoadKB(data []byte) (*KB, error) {
+// Placeholders such as {{points.checkin_points}} are left as written; see
+// LoadKBWith.
+func LoadKB(data []byte) (*KB, error) { return LoadKBWith(data, nil) }
+
+// placeholder matches {{name}} in an answer.
+var placeholder = regexp.MustCompile(`\{\{\s*([a-z0-9_.]+)\s*\}\}`)
+
+// LoadKBWith is LoadKB with each {{name}} in an answer replaced by
+// vars[name] — the community's settings, so an answer quotes the points a
+// check-in really pays. A name vars lacks is an error naming the line.
+func LoadKBWith(data []byte, vars map[string]string) (*KB, error) {
 	var doc struct {
 		Brand   string      `yaml:"brand"`
 		Entries []yaml.Node `yaml:"entries"`
@@ -74,6 +85,22 @@ func LoadKB(data []byte) (*KB, error) {
 		case e.Answer["en"] == "" && e.Answer["zh"] == "":
 			return nil, fmt.Errorf("%w: line %d: entry %s has no answer", ErrBadKB, n.Line, e.ID)
 		}
+		if vars != nil {
+			for lang, text := range e.Answer {
+				var unknown string
+				e.Answer[lang] = placeholder.ReplaceAllStringFunc(text, func(m string) string {
+					name := placeholder.FindStringSubmatch(m)[1]
+					v, ok := vars[name]
+					if !ok && unknown == "" {
+						unknown = name
+					}
+					return v
+				})
+				if unknown != "" {
+					return nil, fmt.Errorf("%w: line %d: entry %s: {{%s}} names no setting", ErrBadKB, n.Line, e.ID, unknown)
+				}
+			}
+		}
 		seen[e.ID] = n.Line
 		kb.Entries = append(kb.Entries, e)
 	}
@@ -90,6 +117,9 @@ func LoadKB(data []byte) (*KB, error) {
 func (kb *KB) With(extra []Entry, log *slog.Logger) *KB {
 	if len(extra) == 0 {
 		return kb
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	out := &KB{Brand: kb.Brand, Entries: slices.Clip(kb.Entries)}
 	ids := map[string]bool{}
@@ -108,13 +138,14 @@ func (kb *KB) With(extra []Entry, log *slog.Logger) *KB {
 	return out
 }
 
-// LoadKBFile reads and loads a FAQ file.
-func LoadKBFile(path string) (*KB, error) {
+// LoadKBFile reads and loads a FAQ file, filling placeholders from vars
+// (see LoadKBWith; nil leaves them).
+func LoadKBFile(path string, vars map[string]string) (*KB, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("faq: %w", err)
 	}
-	kb, err := LoadKB(data)
+	kb, err := LoadKBWith(data, vars)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
