@@ -2,6 +2,7 @@ package support_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/loyalbot/loyalbot/community/support"
@@ -44,5 +45,32 @@ func TestRetrieval_Quality(t *testing.T) {
 	t.Logf("right %.1f%%, wrong %.1f%%, out of scope declined %.1f%%", 100*right, 100*wrong, 100*oos)
 	if right < 0.80 || wrong > 0.05 || oos < 0.90 {
 		t.Errorf("retrieval quality below target: right %.2f (want ≥0.80), wrong %.2f (want ≤0.05), out of scope declined %.2f (want ≥0.90)", right, wrong, oos)
+	}
+}
+
+// TestOffline_ListedQuestions: a question the FAQ lists is answered with
+// its entry, however it is cased, punctuated or spaced — in the repo's
+// FAQ and the built-in one, whose short entries share most words.
+func TestOffline_ListedQuestions(t *testing.T) {
+	for _, file := range []string{"testdata/lumen-tea.yaml", "../../cmd/loyalbot/faq.yaml"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kb, err := support.LoadKB(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range kb.Entries {
+			for _, qs := range e.Questions {
+				for _, q := range qs {
+					for _, asked := range []string{q, strings.ToUpper(strings.TrimRight(q, "?？")) + "  ??"} {
+						if got := support.Offline(kb, asked); got.EntryID != e.ID {
+							t.Errorf("%s: %q answered with %q, want %s", file, asked, got.EntryID, e.ID)
+						}
+					}
+				}
+			}
+		}
 	}
 }

@@ -34,7 +34,8 @@ type index struct {
 	avgLen   [2]float64 // answers, questions
 	n        int        // entries
 	vocab    *vocabulary
-	pool     sync.Pool // of *accumulator
+	pool     sync.Pool      // of *accumulator
+	exact    map[string]int // a listed question, as verbatim finds it → entry; -1 when two entries list it
 }
 
 func buildIndex(entries []Entry) *index {
@@ -92,6 +93,19 @@ func buildIndex(entries []Entry) *index {
 		}
 	}
 	ix.vocab = newVocabulary(terms)
+	ix.exact = map[string]int{}
+	for i, e := range entries {
+		for _, qs := range e.Questions {
+			for _, q := range qs {
+				k := verbatim(q)
+				if j, dup := ix.exact[k]; dup && j != i {
+					ix.exact[k] = -1
+				} else if k != "" {
+					ix.exact[k] = i
+				}
+			}
+		}
+	}
 	enSynonyms() // parse the lexicons now, not on a member's first question
 	zhGlosses()
 	n, docs := len(entries), len(ix.docEntry)
@@ -112,6 +126,30 @@ func b2i(b bool) int {
 
 func (ix *index) idf(df int) float64 {
 	return math.Log(1 + (float64(ix.n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// verbatim is a question as written, whatever its case, punctuation,
+// spacing and chat-speak: "How can I get more PTS??" and "how can i get
+// more points" read the same.
+func verbatim(q string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' }) {
+		w = strings.ReplaceAll(w, "'", "")
+		if long, ok := chatSpeak[w]; ok {
+			w = strings.ReplaceAll(long, " ", "")
+		}
+		b.WriteString(w)
+	}
+	return b.String()
+}
+
+// listed returns the entry that lists the question word for word (see
+// verbatim), if exactly one does.
+func (ix *index) listed(question string) (Entry, bool) {
+	if i, ok := ix.exact[verbatim(question)]; ok && i >= 0 {
+		return ix.entries[i], true
+	}
+	return Entry{}, false
 }
 
 // search scores every entry sharing a term with the question. Confidence

@@ -16,12 +16,15 @@ type Answer struct {
 	Handoff bool // the member was offered (or given) a human
 }
 
-// Offline answers from the FAQ alone: the best entry's answer verbatim
-// when the calibrated probability that it is the right one is above the
-// threshold, otherwise an answer with no entry (the
+// Offline answers from the FAQ alone: the answer of the entry that lists
+// the question word for word, else the best entry's answer when the
+// calibrated probability that it is the right one is above the threshold, otherwise an answer with no entry (the
 // caller says it does not know and offers a human).
 func Offline(kb *KB, question string) Answer {
 	lang := LangOf(question)
+	if e, ok := kb.index.listed(question); ok { // one of the FAQ's own questions
+		return Answer{Text: e.AnswerIn(lang), Lang: lang, Source: "faq", EntryID: e.ID}
+	}
 	hits := kb.Search(question, maxMaybe)
 	p := defaultCalibration.Probability(hits)
 	if len(hits) == 0 || p < defaultCalibration.Threshold {

@@ -27,14 +27,18 @@ type Retriever interface {
 }
 
 // Retrieve implements Retriever with the lexical index: confident when the
-// calibrated probability that the first hit is right reaches the
-// threshold (see Offline).
+// question is one the FAQ lists, or when the calibrated probability that
+// the first hit is right reaches the threshold (see Offline).
 func (kb *KB) Retrieve(ctx context.Context, question string, k int) ([]Passage, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
 	hits := kb.Search(question, max(k, 2))
 	confident := len(hits) > 0 && defaultCalibration.Probability(hits) >= defaultCalibration.Threshold
+	if e, ok := kb.index.listed(question); ok { // one of the FAQ's own questions: that entry, first
+		hits = slices.DeleteFunc(hits, func(p Passage) bool { return p.Entry.ID == e.ID })
+		hits, confident = append([]Passage{{Entry: e, Confidence: 1, QuestionMatch: 1}}, hits...), true
+	}
 	return hits[:min(k, len(hits))], confident, nil
 }
 
