@@ -211,11 +211,20 @@ func (c *Community) startedAudits(ctx context.Context) ([]AuditEntry, error) {
 	return out, err
 }
 
+// freeText are the audit arguments that hold what a manager wrote to or
+// about a member (a reply, a reason, a note): an erased member's are
+// replaced by erasedText, the rest of the record (who, what, when, how
+// many points) stays.
+var freeText = []string{"text", "reason", "note"}
+
+const erasedText = "(erased)"
+
 // scrubAudit is the audit log's part of erasing a member. What they did
 // as a manager stays attributable, platform account included: the log is
 // the community's record of who moved points, and erasing must not hide a
 // manager's tracks. Grants still waiting for the owner that the member
 // asked for, or that would pay them, are turned down.
+// What managers wrote to or about the member (freeText) is replaced.
 func scrubAudit(tx Tx, member uint64) error {
 	var ids []uint64
 	if err := tx.AuditIDsOf(member, func(id uint64) error {
@@ -229,8 +238,18 @@ func scrubAudit(tx Tx, member uint64) error {
 		if err != nil {
 			return err
 		}
+		changed := false
 		if e.Outcome == OutcomeAwaiting {
-			e.Outcome, e.Note = OutcomeRejected, "member erased their data"
+			e.Outcome, e.Note, changed = OutcomeRejected, "member erased their data", true
+		}
+		if e.Target == member { // what was written to or about them: a reply, a reason
+			for _, k := range freeText {
+				if v, ok := e.Args[k]; ok && v != erasedText {
+					e.Args[k], changed = erasedText, true
+				}
+			}
+		}
+		if changed {
 			if err := tx.PutAuditEntry(e); err != nil {
 				return err
 			}

@@ -19,25 +19,56 @@ type FAQSuggestion struct {
 	Similar string
 }
 
-// FAQSuggestions lists the FAQ entries proposed from closed tickets that
-// no manager has decided yet, oldest first. It returns a *ForbiddenError
-// below manager.
-func (c *Admin) FAQSuggestions(ctx context.Context, actor Actor) ([]FAQSuggestion, error) {
+// FAQSuggestions lists the FAQ entries proposed from closed tickets with
+// status — support.SuggestionPending for those no manager has decided
+// yet, support.SuggestionAccepted for those in the FAQ — oldest first. It
+// returns a *ForbiddenError below manager.
+func (c *Admin) FAQSuggestions(ctx context.Context, actor Actor, status string) ([]FAQSuggestion, error) {
 	if err := actor.require("faq", bots.RoleManager); err != nil {
 		return nil, err
 	}
 	if c.tickets == nil {
 		return nil, nil
 	}
-	ss, err := c.tickets.Suggestions(ctx, support.SuggestionPending, maxSuggestions)
+	ss, err := c.tickets.Suggestions(ctx, status, maxSuggestions)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]FAQSuggestion, len(ss))
 	for i, s := range ss {
-		out[i] = FAQSuggestion{Suggestion: s, Similar: c.similar(s)}
+		out[i] = FAQSuggestion{Suggestion: s}
+		if status == support.SuggestionPending {
+			out[i].Similar = c.similar(s)
+		}
 	}
 	return out, nil
+}
+
+// RephraseFAQ replaces a suggestion's question with the manager's own
+// wording — the member's words, even without names, can say more about
+// them than an FAQ should — and updates the FAQ when it is accepted
+// already. It returns a *ForbiddenError below manager and
+// support.ErrNoSuggestion. Audited as "faq-question".
+func (c *Admin) RephraseFAQ(ctx context.Context, actor Actor, id uint64, question, key string) (support.Suggestion, error) {
+	if err := actor.require("faq-question", bots.RoleManager); err != nil {
+		return support.Suggestion{}, err
+	}
+	if c.tickets == nil {
+		return support.Suggestion{}, fmt.Errorf("suggestion %d: %w", id, support.ErrNoSuggestion)
+	}
+	s, err := c.tickets.Rephrase(ctx, id, question)
+	if err != nil {
+		return s, err
+	}
+	e := actor.entry("faq-question", 0)
+	e.Args, e.Key = map[string]string{"suggestion": strconv.FormatUint(id, 10), "question": question}, key
+	if _, _, err := c.audit(ctx, e, 0); err != nil {
+		return s, err
+	}
+	if s.Status == support.SuggestionAccepted {
+		return s, c.LoadLearnedFAQ(ctx)
+	}
+	return s, nil
 }
 
 // DecideFAQ accepts a suggestion into the FAQ (with answer in place of

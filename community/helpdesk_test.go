@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -387,4 +388,54 @@ func TestSupport_DidYouMean(t *testing.T) {
 		t.Errorf("buttons for a question far from the FAQ: %s", got)
 	}
 	h.expect("dm alice> /answer no-such-entry", "no entry no-such-entry")
+}
+
+// TestSupport_TicketConversation: while a ticket is open, what the member
+// writes privately joins it (the bot does not answer in the team's
+// place); /tickets <id> shows the whole conversation.
+func TestSupport_TicketConversation(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	h.send("bob> /start")
+	h.expect("dm bob> can I bring my own cup for a discount?", "I'm not sure")
+	h.expect("dm bob> /human", "ticket #1")
+	h.expect("dm bob> it's for the Hangzhou shop", "I've added that to your open ticket #1")
+	h.expect("dm bob> how long does shipping take?", "I've added that to your open ticket #1") // the team answers now
+	h.expect("admin> /tickets", "#1 bob (console, 2026-03-10): how long does shipping take?")
+	got := h.expect("admin> /tickets 1", "Ticket #1 — bob (console), open:", "bob: can I bring my own cup for a discount?",
+		"bob: it's for the Hangzhou shop", "/reply 1 <text>")
+	if strings.Count(got, "bot:") != 0 {
+		t.Errorf("the bot's empty decline is shown: %s", got)
+	}
+	h.expect("bob> /tickets 1", "managers and above")
+	h.expect("admin> /tickets 9", "There is no ticket #9")
+	h.send("admin> /reply 1 Yes, 5 yuan off.")
+	h.send("admin> /close 1")
+	h.expect("dm bob> how long does shipping take?", "Mainland China orders") // the bot again
+}
+
+// TestSupport_ErasingTakesTheirWordsOutOfTheFAQ: an accepted entry whose
+// question is still the member's words leaves the FAQ when they erase
+// their data, one a manager rephrased stays; the audit log keeps who
+// replied to them but not what was written.
+func TestSupport_ErasingTakesTheirWordsOutOfTheFAQ(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	for i, who := range []string{"bob", "carol"} {
+		h.send(who + "> /start")
+		h.send("dm " + who + "> /human can my dog come into the tea house with me")
+		id := strconv.Itoa(i + 1)
+		h.send("admin> /reply " + id + " Dogs on a lead are welcome, " + who + ".")
+		h.expect("admin> /close "+id, "Suggestion "+id)
+	}
+	h.expect("admin> /faq question 2 Are dogs allowed in the tea house?", "Suggestion 2 now asks: Are dogs allowed in the tea house?")
+	h.expect("admin> /faq accept 1", "is in the FAQ now")
+	h.expect("admin> /faq accept 2", "is in the FAQ now")
+	h.expect("admin> /faq learned", "2 FAQ entries learned", "❓ can my dog come into the tea house with me", "❓ Are dogs allowed in the tea house?")
+	h.expect("dm bob> /erase confirm", "erased")
+	h.expect("admin> /faq learned", "1 FAQ entry learned", "Are dogs allowed in the tea house?")
+	h.expect("dm dan> can my dog come into the tea house with me", "Dogs on a lead are welcome.")
+	h.expect("dm dan> /answer learned-1", "no entry learned-1")
+	got := h.expect("admin> /audit", "/reply", `"(erased)"`, "Dogs on a lead are welcome, carol.")
+	if strings.Contains(got, "welcome, bob") {
+		t.Errorf("the reply to the erased member is still in the audit log: %s", got)
+	}
 }

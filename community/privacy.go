@@ -176,6 +176,9 @@ func (c *Community) finishErase(ctx context.Context, member uint64) error {
 		if err := c.tickets.Erase(ctx, member); err != nil {
 			return fmt.Errorf("erase tickets: %w", err)
 		}
+		if err := c.LoadLearnedFAQ(ctx); err != nil { // FAQ entries in their words went with the tickets
+			return err
+		}
 	}
 	if c.ugc != nil {
 		if err := c.ugc.Erase(ctx, member); err != nil {

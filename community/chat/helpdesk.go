@@ -27,18 +27,23 @@ func (c *Helpdesk) Register(r *bots.Router) {
 	r.Handle(bots.Command{Name: "human", Aliases: []string{"人工"}, Help: "cmd.human", Role: bots.RoleMember, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText, Optional: true, Max: 3500}}, Handler: bots.HandlerFunc(c.human)})
 	r.Handle(bots.Command{Name: "answer", Help: "cmd.answer", Role: bots.RoleMember, Hidden: true, Args: []bots.Arg{{Name: "entry", Max: 64},
 		{Name: "language", Choices: []string{bots.English, bots.Chinese}, Optional: true, Hidden: true}}, Handler: bots.HandlerFunc(c.faqAnswer)})
-	r.Handle(bots.Command{Name: "tickets", Help: "cmd.tickets", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.listTickets)})
+	r.Handle(bots.Command{Name: "tickets", Help: "cmd.tickets", Role: bots.RoleManager, Args: []bots.Arg{{Name: "ticket", Kind: bots.ArgInt, Min: 1, Max: 1 << 53, Optional: true}},
+		Handler: bots.HandlerFunc(c.listTickets)})
 	r.Handle(bots.Command{Name: "reply", Help: "cmd.reply", Role: bots.RoleManager, Args: []bots.Arg{id, {Name: "text", Kind: bots.ArgText, Max: 3500}}, Handler: bots.HandlerFunc(c.replyTicket)})
 	r.Handle(bots.Command{Name: "close", Help: "cmd.close", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.closeTicket)})
 	r.Handle(bots.Command{
 		Name: "faq", Help: "cmd.faq", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.faq),
-		Args: []bots.Arg{{Name: "action", Choices: []string{"suggestions", "accept", "reject"}, Optional: true},
+		Args: []bots.Arg{{Name: "action", Choices: []string{"suggestions", "learned", "accept", "reject", "question"}, Optional: true},
 			{Name: "suggestion", Kind: bots.ArgInt, Min: 1, Max: 1 << 53, Optional: true, Hidden: true},
 			{Name: "answer", Kind: bots.ArgText, Optional: true, Hidden: true, Max: 3500}},
 		Variants: []bots.Variant{{
 			Args: []bots.Arg{{Name: "action", Choices: []string{"accept", "reject"}}, {Name: "suggestion", Kind: bots.ArgInt, Min: 1, Max: 1 << 53},
 				{Name: "answer", Kind: bots.ArgText, Optional: true, Max: 3500}},
 			Help: "cmd.faq_decide", Role: bots.RoleManager,
+		}, {
+			Args: []bots.Arg{{Name: "action", Choices: []string{"question"}}, {Name: "suggestion", Kind: bots.ArgInt, Min: 1, Max: 1 << 53},
+				{Name: "text", Kind: bots.ArgText, Max: 500}},
+			Help: "cmd.faq_question", Role: bots.RoleManager,
 		}},
 	})
 }
@@ -56,6 +61,17 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	if topic, ok := support.OwnTopic(q); ok {
 		if rs, err := c.ownAnswer(ctx, ev, q, topic); err != nil || rs != nil {
 			return rs, err
+		}
+	}
+	if ev.Private() {
+		// While a person is on it, what the member writes goes to them.
+		if tk, ok, err := c.tickets.OpenFor(ctx, ev.Member); err != nil {
+			return nil, err
+		} else if ok {
+			if _, _, err := c.tickets.Open(ctx, support.Ticket{Member: ev.Member, Turns: []support.Turn{{From: "member", Text: q, At: c.now()}}}); err != nil {
+				return nil, err
+			}
+			return []bots.Reply{{Text: ev.T("support.ticket_added", tk.ID), ReplyTo: ev.MessageID}}, nil
 		}
 	}
 	a, err := c.assistant.Answer(ctx, ev.Member, q, memberTools{c: c, ev: ev})
@@ -162,7 +178,12 @@ func (c *Helpdesk) openTicket(ctx context.Context, ev *bots.Event, text string) 
 	return tk, isNew, err
 }
 
+// listTickets is /tickets: the open tickets with the member's latest
+// words, or with a number one ticket's whole conversation.
 func (c *Helpdesk) listTickets(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	if id := ev.ArgInt("ticket"); id > 0 {
+		return c.showTicket(ctx, ev, uint64(id))
+	}
 	tks, err := c.tickets.List(ctx, true, 20)
 	if err != nil {
 		return nil, err
@@ -173,12 +194,47 @@ func (c *Helpdesk) listTickets(ctx context.Context, ev *bots.Event) ([]bots.Repl
 	lines := []string{ev.T("tickets.header")}
 	for _, tk := range tks {
 		last := ""
-		if n := len(tk.Turns); n > 0 {
-			last = tk.Turns[n-1].Text
+		for _, t := range tk.Turns {
+			if t.From == "member" && t.Text != "" {
+				last = t.Text
+			}
 		}
-		lines = append(lines, ev.T("tickets.line", tk.ID, tk.Name, tk.Platform, date(tk.Updated, c.loc), last))
+		lines = append(lines, ev.T("tickets.line", tk.ID, tk.Name, tk.Platform, date(tk.Updated, c.loc), clip(last, 120)))
 	}
 	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
+}
+
+// showTicket shows one ticket's conversation, for managers.
+func (c *Helpdesk) showTicket(ctx context.Context, ev *bots.Event, id uint64) ([]bots.Reply, error) {
+	tk, ok, err := c.tickets.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return bots.Say(ev, "ticket.unknown", id), nil
+	}
+	state := "ticket.open"
+	if !tk.Open {
+		state = "ticket.closed"
+	}
+	lines := []string{ev.T("ticket.header", tk.ID, tk.Name, tk.Platform, ev.T(state))}
+	for _, t := range tk.Turns {
+		if t.Text == "" {
+			continue // the bot's "I'm not sure"
+		}
+		who := t.From
+		switch {
+		case t.From == "member":
+			who = tk.Name
+		case t.From == "bot":
+			who = ev.T("ticket.bot")
+		}
+		lines = append(lines, fmt.Sprintf("%s %s: %s", t.At.In(c.loc).Format("01-02 15:04"), who, t.Text))
+	}
+	if tk.Open {
+		lines = append(lines, ev.T("ticket.how", tk.ID))
+	}
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Private: true}}, nil
 }
 
 // replyTicket delivers a manager's answer privately to the member, on the
@@ -219,24 +275,44 @@ func (c *Helpdesk) closeTicket(ctx context.Context, ev *bots.Event) ([]bots.Repl
 func (c *Helpdesk) faq(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	actor := community.ActorOf(ev)
 	action := ev.Arg("action")
-	if action == "" || action == "suggestions" {
-		ss, err := c.admin.FAQSuggestions(ctx, actor)
+	if action == "" || action == "suggestions" || action == "learned" {
+		status, none, header := support.SuggestionPending, "faq.none", "faq.header"
+		if action == "learned" {
+			status, none, header = support.SuggestionAccepted, "faq.none_learned", "faq.header_learned"
+		}
+		ss, err := c.admin.FAQSuggestions(ctx, actor, status)
 		if err != nil {
 			return nil, err
 		}
 		if len(ss) == 0 {
-			return bots.Say(ev, "faq.none"), nil
+			return bots.Say(ev, none), nil
 		}
-		parts := []string{ev.TN("faq.header", int64(len(ss)), len(ss))}
+		parts := []string{ev.TN(header, int64(len(ss)), len(ss))}
 		for _, s := range ss {
 			parts = append(parts, suggestionText(ev, s))
 		}
-		parts = append(parts, ev.T("faq.how", ss[0].ID))
+		if status == support.SuggestionPending {
+			parts = append(parts, ev.T("faq.how", ss[0].ID))
+		}
 		return []bots.Reply{{Text: strings.Join(parts, "\n\n")}}, nil
 	}
 	id := uint64(ev.ArgInt("suggestion"))
 	if id == 0 {
 		return bots.Say(ev, "faq.which", action), nil
+	}
+	if action == "question" {
+		q := strings.TrimSpace(ev.Arg("answer"))
+		if q == "" {
+			return bots.Say(ev, "faq.which", action), nil
+		}
+		_, err := c.admin.RephraseFAQ(ctx, actor, id, q, ev.Key("faq"))
+		switch {
+		case errors.Is(err, support.ErrNoSuggestion):
+			return bots.Say(ev, "faq.unknown", id), nil
+		case err != nil:
+			return nil, err
+		}
+		return bots.Say(ev, "faq.rephrased", id, q), nil
 	}
 	accept := action == "accept"
 	s, err := c.admin.DecideFAQ(ctx, actor, id, accept, ev.Arg("answer"), ev.Key("faq"))
@@ -368,6 +444,11 @@ var helpdeskMessages = messages{
 		"tickets.header":              "Open tickets:",
 		"tickets.line":                "#%d %s (%s, %s): %s",
 		"ticket.unknown":              "There is no ticket #%d.",
+		"ticket.header":               "Ticket #%d — %s (%s), %s:",
+		"ticket.open":                 "open",
+		"ticket.closed":               "closed",
+		"ticket.bot":                  "bot",
+		"ticket.how":                  "/reply %[1]d <text> answers privately; /close %[1]d closes it.",
 		"reply.ok":                    "Reply to ticket #%d delivered to %s privately.",
 		"reply.undelivered":           "I couldn't deliver the reply to ticket #%d; the member may have blocked the bot.",
 		"close.ok":                    "Ticket #%d closed.",
@@ -375,12 +456,16 @@ var helpdeskMessages = messages{
 		"support.sources":             "📖 From our FAQ: %s",
 		"support.maybe":               "Perhaps you mean one of these?",
 		"answer.unknown":              "Our FAQ has no entry %s any more. Ask me again in your own words, or type /human.",
+		"faq.none_learned":            "No FAQ entries learned from tickets yet.",
+		"faq.header_learned#one":      "%d FAQ entry learned from tickets (/faq reject <id> takes one out):",
+		"faq.header_learned#other":    "%d FAQ entries learned from tickets (/faq reject <id> takes one out):",
+		"faq.rephrased":               "Suggestion %d now asks: %s",
 		"faq.none":                    "No FAQ suggestions waiting. When you close a ticket you answered, I propose an FAQ entry from it.",
 		"faq.header#one":              "%d FAQ suggestion from answered tickets (names, order numbers and contact details are taken out as ***):",
 		"faq.header#other":            "%d FAQ suggestions from answered tickets (names, order numbers and contact details are taken out as ***):",
 		"faq.suggestion":              "📝 Suggestion %d (ticket #%d, %s):",
 		"faq.similar":                 "ℹ️ The FAQ entry %s already answers this offline.",
-		"faq.how":                     "/faq accept %[1]d adds it to the FAQ (add your own wording after the number to change the answer); /faq reject %[1]d drops it.",
+		"faq.how":                     "/faq accept %[1]d adds it to the FAQ (add your own wording after the number to change the answer); /faq question %[1]d <question> puts the question in your words; /faq reject %[1]d drops it.",
 		"faq.which":                   "Which suggestion? Write /faq %s <number>; /faq lists them.",
 		"faq.redacted":                "The answer of suggestion %[1]d still has *** where personal data was taken out. Write the answer members should see: /faq accept %[1]d <answer>.",
 		"faq.unknown":                 "There is no FAQ suggestion %d. /faq lists them.",
@@ -399,6 +484,11 @@ var helpdeskMessages = messages{
 		"tickets.header":              "待处理工单：",
 		"tickets.line":                "#%d %s（%s，%s）：%s",
 		"ticket.unknown":              "没有编号为 #%d 的工单。",
+		"ticket.header":               "工单 #%d — %s（%s），%s：",
+		"ticket.open":                 "处理中",
+		"ticket.closed":               "已关闭",
+		"ticket.bot":                  "机器人",
+		"ticket.how":                  "/reply %[1]d <内容> 私信回复；/close %[1]d 关闭工单。",
 		"reply.ok":                    "工单 #%d 的回复已私信发给 %s。",
 		"reply.undelivered":           "工单 #%d 的回复发送失败，对方可能屏蔽了机器人。",
 		"close.ok":                    "工单 #%d 已关闭。",
@@ -406,11 +496,14 @@ var helpdeskMessages = messages{
 		"support.sources":             "📖 参考 FAQ：%s",
 		"support.maybe":               "你是不是想问下面这些？",
 		"answer.unknown":              "FAQ 里已经没有条目 %s 了。换个说法再问我，或者输入 /human。",
+		"faq.none_learned":            "还没有从工单中学到的 FAQ 条目。",
+		"faq.header_learned#other":    "从工单中学到的 FAQ 条目 %d 条（/faq reject <编号> 可撤下）：",
+		"faq.rephrased":               "建议 %d 的问题已改为：%s",
 		"faq.none":                    "暂无待处理的 FAQ 建议。你关闭一个回复过的工单时，我会据此建议一条 FAQ。",
 		"faq.header#other":            "来自已回复工单的 FAQ 建议 %d 条（姓名、订单号和联系方式已替换为 ***）：",
 		"faq.suggestion":              "📝 建议 %d（工单 #%d，%s）：",
 		"faq.similar":                 "ℹ️ FAQ 条目 %s 已经能离线回答这个问题。",
-		"faq.how":                     "/faq accept %[1]d 加入 FAQ（在编号后写上你的措辞可替换回答）；/faq reject %[1]d 放弃。",
+		"faq.how":                     "/faq accept %[1]d 加入 FAQ（在编号后写上你的措辞可替换回答）；/faq question %[1]d <问题> 用你的话改写问题；/faq reject %[1]d 放弃。",
 		"faq.which":                   "哪一条建议？请输入 /faq %s <编号>；/faq 可查看列表。",
 		"faq.redacted":                "建议 %[1]d 的回答里还有 ***（个人信息已被去除）。请写出成员应看到的回答：/faq accept %[1]d <回答>。",
 		"faq.unknown":                 "没有编号为 %d 的 FAQ 建议。/faq 可查看列表。",

@@ -172,6 +172,7 @@ func baseForms(w string) []string {
 type vocabulary struct {
 	words   map[string]bool
 	deletes map[string][]string
+	longest int // letters in the longest word corrected to
 }
 
 func newVocabulary(terms []string) *vocabulary {
@@ -187,6 +188,7 @@ func newVocabulary(terms []string) *vocabulary {
 		for _, d := range deletes1(t) {
 			v.deletes[d] = append(v.deletes[d], t)
 		}
+		v.longest = max(v.longest, len(t))
 	}
 	return v
 }
@@ -197,7 +199,9 @@ func (v *vocabulary) has(w string) bool { return v.words[w] }
 // four letters or more, two for eight or more. Ties go to the first in
 // alphabetical order, so the answer does not depend on map order.
 func (v *vocabulary) correct(w string) (string, bool) {
-	if len(w) < 4 || !isLatinWord(w) {
+	// Past the longest FAQ word by more than two letters nothing is within
+	// reach, and the probes would grow with the cube of the length.
+	if len(w) < 4 || len(w) > v.longest+2 || !isLatinWord(w) {
 		return "", false
 	}
 	max := 1

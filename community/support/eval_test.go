@@ -74,3 +74,23 @@ func TestOffline_ListedQuestions(t *testing.T) {
 		}
 	}
 }
+
+// TestSearch_LongWords: a question made of one very long word, or a very
+// long message, is searched in bounded work — spelling correction once
+// needed memory growing with the cube of a word's length (3,000 letters
+// ran a server out of memory).
+func TestSearch_LongWords(t *testing.T) {
+	kb := loadLumen(t)
+	for _, q := range []string{
+		"https://shop.example.com/p?" + strings.Repeat("a", 400),
+		"https://shop.example.com/p?" + strings.Repeat("a", 5000),
+		strings.Repeat("pneumonoultramicroscopic", 400),
+		strings.Repeat("how long does shipping take ", 2000),
+		strings.Repeat("积分", 5000),
+	} {
+		allocs := testing.AllocsPerRun(1, func() { kb.Search(q, 3) })
+		if allocs > 20_000 {
+			t.Errorf("a %d-byte question took %.0f allocations", len(q), allocs)
+		}
+	}
+}

@@ -212,7 +212,15 @@ type Passage struct {
 	QuestionMatch float64
 }
 
+// maxQuestion bounds the runes of a question that are searched: a chat
+// message is shorter (Telegram's longest is 4,096), and no entry is found
+// by its 2,001st character.
+const maxQuestion = 2000
+
 // Search returns up to k entries for the question, best first.
 func (kb *KB) Search(question string, k int) []Passage {
+	if r := []rune(question); len(r) > maxQuestion {
+		question = string(r[:maxQuestion])
+	}
 	return kb.index.search(strings.TrimSpace(question), k)
 }

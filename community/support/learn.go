@@ -17,12 +17,15 @@ import (
 // belongs to nobody's export; a manager accepts it into the FAQ or
 // rejects it.
 type Suggestion struct {
-	ID        uint64    `json:"id"`
-	Ticket    uint64    `json:"ticket"` // the ticket it came from (erased with the member while pending)
-	Lang      string    `json:"lang"`
-	Questions []string  `json:"questions"`
-	Answer    string    `json:"answer"`
-	Status    string    `json:"status"` // SuggestionPending, SuggestionAccepted or SuggestionRejected
+	ID        uint64   `json:"id"`
+	Ticket    uint64   `json:"ticket"` // the ticket it came from (erased with the member while pending)
+	Lang      string   `json:"lang"`
+	Questions []string `json:"questions"`
+	Answer    string   `json:"answer"`
+	Status    string   `json:"status"` // SuggestionPending, SuggestionAccepted or SuggestionRejected
+	// Rephrased says a manager wrote the question; otherwise it is the
+	// member's words, and goes when the member erases their data.
+	Rephrased bool      `json:"rephrased,omitempty"`
 	Created   time.Time `json:"created"`
 	Decided   time.Time `json:"decided,omitzero"`
 	DecidedBy uint64    `json:"decided_by,omitempty"` // the manager's member id
@@ -49,10 +52,14 @@ var ErrDecided = errors.New("support: FAQ suggestion already decided")
 // LearnedID is the FAQ entry id an accepted suggestion gets.
 func LearnedID(suggestion uint64) string { return "learned-" + strconv.FormatUint(suggestion, 10) }
 
-// Entry is the FAQ entry an accepted suggestion becomes.
+// Entry is the FAQ entry an accepted suggestion becomes: each question and
+// the answer under the language it is written in.
 func (s Suggestion) Entry() Entry {
-	return Entry{ID: LearnedID(s.ID), Questions: map[string][]string{s.Lang: s.Questions},
-		Answer: map[string]string{s.Lang: s.Answer}, Tags: []string{"learned"}}
+	e := Entry{ID: LearnedID(s.ID), Questions: map[string][]string{}, Answer: map[string]string{LangOf(s.Answer): s.Answer}, Tags: []string{"learned"}}
+	for _, q := range s.Questions {
+		e.Questions[LangOf(q)] = append(e.Questions[LangOf(q)], q)
+	}
+	return e
 }
 
 // maxSuggestedQuestions bounds the member lines a suggestion keeps.
@@ -60,19 +67,25 @@ const maxSuggestedQuestions = 3
 
 // propose makes a suggestion from a closed ticket, or returns false when
 // no manager answered it or nothing of the question is left once personal
-// data is out. The managers' lines are the answer; the question is what
-// the member wrote last before the first answer (see asked).
+// data is out. The question is what the member wrote last before the
+// first answer (see asked), its questions only when it has some
+// (greetings and introductions go); the answer is the managers' first
+// reply, with any they sent straight after it — later ones answer
+// follow-ups.
 func propose(tk Ticket) (Suggestion, bool) {
 	names := []string{tk.Name}
 	first := -1
 	var answers []string
 	for i, t := range tk.Turns {
-		if t.staff() {
-			names = append(names, t.From)
+		if !t.staff() {
+			continue
+		}
+		names = append(names, t.From)
+		if first < 0 {
+			first = i
+		}
+		if i == first+len(answers) { // the first block of replies
 			answers = append(answers, t.Text)
-			if first < 0 {
-				first = i
-			}
 		}
 	}
 	if first < 0 {
@@ -80,7 +93,7 @@ func propose(tk Ticket) (Suggestion, bool) {
 	}
 	var questions []string
 	for _, q := range asked(tk.Turns[:first]) {
-		q = Redact(q, names...)
+		q = Redact(questionsIn(q), names...)
 		if meaningful(q) && !slices.Contains(questions, q) {
 			questions = append(questions, q)
 		}
@@ -118,6 +131,32 @@ func asked(turns []Turn) []string {
 	return run
 }
 
+// sentenceEnd splits a message into sentences, keeping each one's mark.
+var sentenceEnd = regexp.MustCompile(`[^.!?。！？\n]+[.!?。！？]*`)
+
+// smallTalk matches a sentence that only greets, thanks or introduces.
+var smallTalk = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|dear \S+|good (morning|afternoon|evening)|thanks?( you)?( so much| a lot)?|ty|thx|你好|您好|嗨|哈喽|在吗|在么|谢谢|多谢|麻烦了|请问)[\s,，.!！。~]*$|^\s*(my name is|i am|i'm|this is|我叫|我是|我姓)\s`)
+
+// questionsIn returns the sentences of a message that ask something, or
+// all but the small talk when none does.
+func questionsIn(msg string) string {
+	var asks, rest []string
+	for _, s := range sentenceEnd.FindAllString(msg, -1) {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "" || smallTalk.MatchString(s):
+		case strings.ContainsAny(s, "?？") || strings.HasSuffix(s, "吗") || strings.HasSuffix(s, "呢"):
+			asks = append(asks, s)
+		default:
+			rest = append(rest, s)
+		}
+	}
+	if len(asks) > 0 {
+		return strings.Join(asks, " ")
+	}
+	return strings.Join(rest, " ")
+}
+
 // meaningful reports whether text says something: at least two words, or
 // four Chinese characters, once redaction marks are gone.
 func meaningful(text string) bool {
@@ -146,7 +185,17 @@ var (
 		regexp.MustCompile(`(?i)\bhttps?://\S*[^\s.,!?;:)\]}'"，。！？]`),     // links carry ids and tokens
 		regexp.MustCompile(`@[\p{L}\p{N}_.]{2,}`),                         // @handles
 	}
-	numbers = []*regexp.Regexp{
+	// People say who they are and where they live in words no pattern
+	// of digits finds.
+	introductions = regexp.MustCompile(`\b((?:[Mm]y name is|[Nn]ame's|I am|I'm|[Tt]his is|[Cc]all me)\s+)([A-Z][\p{L}'’\-]*(?:\s+[A-Z][\p{L}'’\-]*){0,2})|(我叫|我姓|我的名字是|名字叫|本人是)\s*(\p{Han}{1,3})`)
+	platformIDs   = regexp.MustCompile(`(?i)\b(wechat|weixin|wx|vx|qq|line|instagram|insta|ig|whatsapp|telegram|tg|discord|twitter|x|tiktok|douyin|weibo)\b(\s*(?:id|handle|account|号)?\s*[:：]?\s*)([\w.\-]{3,})|(微信号?|抖音号?|小红书号?|微博|QQ号?)(\s*[:：]?\s*)([\w.\-]{3,})`)
+	cardEndings   = regexp.MustCompile(`(?i)((?:ending(?: in)?|last (?:four|4)(?: digits)?|尾号|后四位)\s*[:：]?\s*)\d{4}\b`)
+	addresses     = []*regexp.Regexp{
+		regexp.MustCompile(`[\p{Han}\d]*(?:省|市|区|县|镇)[\p{Han}\d]*?(?:路|街|道|巷|弄|村)\s*\d+\s*(?:号|弄)?[\p{Han}\d]*`),
+		regexp.MustCompile(`\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Close|Court|Ct|Place|Pl)\b\.?`),
+	}
+	underscored = regexp.MustCompile(`\b\w*[\p{L}\d]_\w+\b|\b_\w+\b`) // ids such as wxid_abc123 or erin_ob
+	numbers     = []*regexp.Regexp{
 		regexp.MustCompile(`\+?\d[\d\s\-().]{6,}\d`), // phone numbers, long numbers written in groups
 		regexp.MustCompile(`#\s?\d+`),                // #1043: an order or ticket
 		regexp.MustCompile(`\d{5,}`),                 // any other long number
@@ -154,14 +203,30 @@ var (
 )
 
 // Redact takes personal data out of text for an FAQ entry. E-mail
-// addresses, links, @handles, phone numbers, order, tracking and coupon
-// codes and long numbers become "***" for the manager who reviews it; the
-// given names (whole words, or as written for names in Chinese) are
+// addresses, links, @handles, the name after "my name is" or 我叫, ids
+// after a platform's name (WeChat, QQ, Instagram…), ids with underscores,
+// the digits after "card ending", street addresses, phone numbers, order,
+// tracking and coupon codes and long numbers become "***" for the manager
+// who reviews it; the given names (whole words, or as written for names in Chinese) are
 // dropped, with the punctuation around them mended ("Hi Bob!" → "Hi!").
 func Redact(text string, names ...string) string {
 	for _, re := range contacts {
 		text = re.ReplaceAllString(text, redacted)
 	}
+	text = introductions.ReplaceAllString(text, "${1}${3}"+redacted)
+	text = platformIDs.ReplaceAllStringFunc(text, func(m string) string {
+		g := platformIDs.FindStringSubmatch(m)
+		word, sep, id := g[1]+g[4], g[2]+g[5], g[3]+g[6]
+		if !strings.ContainsAny(id, "0123456789_") && !strings.ContainsAny(sep, ":：") {
+			return m // "my telegram and discord": a word, not an id
+		}
+		return word + sep + redacted
+	})
+	text = cardEndings.ReplaceAllString(text, "${1}"+redacted)
+	for _, re := range addresses {
+		text = re.ReplaceAllString(text, redacted)
+	}
+	text = underscored.ReplaceAllString(text, redacted)
 	for _, name := range names { // before codes: "member1" is a name, not a code
 		for _, part := range nameParts(name) {
 			text = dropName(text, part)

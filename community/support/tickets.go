@@ -81,6 +81,15 @@ func (t *Tickets) Open(ctx context.Context, tk Ticket) (got Ticket, isNew bool, 
 	return got, isNew, err
 }
 
+// Get returns the ticket with id; ok is false when there is none.
+func (t *Tickets) Get(ctx context.Context, id uint64) (tk Ticket, ok bool, err error) {
+	err = t.store.View(ctx, func(tx TicketReadTx) error {
+		tk, ok, err = tx.Ticket(id)
+		return err
+	})
+	return tk, ok, err
+}
+
 // OpenFor returns the member's open ticket, if any.
 func (t *Tickets) OpenFor(ctx context.Context, member uint64) (Ticket, bool, error) {
 	var tk Ticket
@@ -166,6 +175,29 @@ func (t *Tickets) Learned(ctx context.Context) ([]Entry, error) {
 	return out, nil
 }
 
+// Rephrase replaces a suggestion's questions with a manager's wording
+// (then it stays when the member who asked erases their data). It
+// returns ErrNoSuggestion for an unknown id.
+func (t *Tickets) Rephrase(ctx context.Context, id uint64, question string) (Suggestion, error) {
+	if err := ctx.Err(); err != nil {
+		return Suggestion{}, err
+	}
+	var s Suggestion
+	err := t.store.Update(ctx, func(tx TicketTx) error {
+		var ok bool
+		var err error
+		if s, ok, err = tx.Suggestion(id); err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("suggestion %d: %w", id, ErrNoSuggestion)
+		}
+		s.Questions, s.Rephrased = []string{strings.TrimSpace(question)}, true
+		return tx.PutSuggestion(s)
+	})
+	return s, err
+}
+
 // Decide accepts a suggestion into the FAQ, or rejects it (which also
 // retires an accepted one), recording the manager who did. A non-empty
 // answer replaces the proposed one on acceptance. It returns
@@ -240,8 +272,9 @@ func (t *Tickets) Of(ctx context.Context, member uint64) ([]Ticket, error) {
 }
 
 // Erase deletes every ticket of member, with the conversations in them,
-// and the FAQ suggestions from those tickets that no manager has decided
-// (an accepted one is the brand's text now, a rejected one is never shown).
+// and the FAQ suggestions from those tickets whose question is still the
+// member's words (accepted ones too: they leave the FAQ); one a manager
+// rephrased stays, as the brand's text.
 func (t *Tickets) Erase(ctx context.Context, member uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -261,12 +294,12 @@ func (t *Tickets) Erase(ctx context.Context, member uint64) error {
 		if len(theirs) == 0 {
 			return nil
 		}
-		pending, err := tx.Suggestions(SuggestionPending, maxLearned)
+		all, err := tx.Suggestions("", maxLearned)
 		if err != nil {
 			return err
 		}
-		for _, s := range pending {
-			if theirs[s.Ticket] {
+		for _, s := range all {
+			if theirs[s.Ticket] && !s.Rephrased {
 				if err := tx.DeleteSuggestion(s.ID); err != nil {
 					return err
 				}
