@@ -305,23 +305,30 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 		if err != nil || len(learned) != 1 || learned[0].ID != support.LearnedID(s.ID) || learned[0].Answer["en"] != "Yes: Macau takes 5 working days." {
 			t.Errorf("learned %+v (%v)", learned, err)
 		}
-		// Erasing member 2 takes their pending suggestion; member 1's
-		// accepted one stays (it is the brand's text now, and has no name).
-		if err := tks.Erase(ctx, 2); err != nil {
-			t.Fatal(err)
-		}
-		if err := tks.Erase(ctx, 1); err != nil {
-			t.Fatal(err)
-		}
-		if got := list(""); !slices.Equal(got, []uint64{s.ID}) {
-			t.Errorf("after erasing both members suggestions %v, want the accepted [%d]", got, s.ID)
-		}
 		// Rejecting retires an accepted entry.
 		if _, err := tks.Decide(ctx, s.ID, false, "", 8); err != nil {
 			t.Fatal(err)
 		}
 		if learned, err := tks.Learned(ctx); err != nil || len(learned) != 0 {
 			t.Errorf("a rejected suggestion is still learned: %+v %v", learned, err)
+		}
+		// Rephrasing puts the question in a manager's words.
+		if got, err := tks.Rephrase(ctx, s2.ID, "  Can points be given to someone else?  "); err != nil || !got.Rephrased ||
+			!slices.Equal(got.Questions, []string{"Can points be given to someone else?"}) {
+			t.Errorf("rephrase = %+v, %v", got, err)
+		}
+		if _, err := tks.Rephrase(ctx, 999, "x"); !errors.Is(err, support.ErrNoSuggestion) {
+			t.Errorf("rephrase an unknown suggestion: %v", err)
+		}
+		// Erasing a member takes the suggestions in their words, whatever
+		// their status; a rephrased one is the brand's text and stays.
+		for _, m := range []uint64{1, 2} {
+			if err := tks.Erase(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := list(""); !slices.Equal(got, []uint64{s2.ID}) {
+			t.Errorf("after erasing both members suggestions %v, want the rephrased [%d]", got, s2.ID)
 		}
 	})
 
