@@ -322,6 +322,7 @@ func TestSupport_FAQLearnsFromHandOff(t *testing.T) {
 	h.expect("admin> /faq", "1 FAQ suggestion from answered tickets", "Suggestion 1")
 	h.expect("dm carol> "+q, "I'm not sure about that one") // not before it is accepted
 	h.expect("admin> /faq accept 1", "still has *** where personal data was taken out", "/faq accept 1 <answer>")
+	h.expect("admin> /faq accept 1 \u200b\u202e ok", "says nothing a member could use")
 	h.expect("admin> /faq accept 1 Yes: bring your own cup to any Lumen shop and get 5 yuan off your drink.", "Suggestion 1 is in the FAQ now (entry learned-1)")
 	h.expect("admin> /faq accept 1", "in the FAQ already")
 	h.expect("admin> /faq accept 7", "There is no FAQ suggestion 7")
@@ -387,7 +388,7 @@ func TestSupport_DidYouMean(t *testing.T) {
 	if got := h.send("dm alice> sing me a song about cats"); strings.Contains(got, "/answer") {
 		t.Errorf("buttons for a question far from the FAQ: %s", got)
 	}
-	h.expect("dm alice> /answer no-such-entry", "no entry no-such-entry")
+	h.expect("dm alice> /answer no-such-entry", "no such entry")
 }
 
 // TestSupport_TicketConversation: while a ticket is open, what the member
@@ -433,9 +434,17 @@ func TestSupport_ErasingTakesTheirWordsOutOfTheFAQ(t *testing.T) {
 	h.expect("dm bob> /erase confirm", "erased")
 	h.expect("admin> /faq learned", "1 FAQ entry learned", "Are dogs allowed in the tea house?")
 	h.expect("dm dan> can my dog come into the tea house with me", "Dogs on a lead are welcome.")
-	h.expect("dm dan> /answer learned-1", "no entry learned-1")
+	h.expect("dm dan> /answer learned-1", "no such entry")
 	got := h.expect("admin> /audit", "/reply", `"(erased)"`, "Dogs on a lead are welcome, carol.")
 	if strings.Contains(got, "welcome, bob") {
 		t.Errorf("the reply to the erased member is still in the audit log: %s", got)
 	}
+}
+
+// TestHelpdesk_OwnDataAskedInAGroup: a question about one's own account
+// asked in the group is answered privately.
+func TestHelpdesk_OwnDataAskedInAGroup(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	h.send("alice> /start")
+	h.expect("alice> @loyalbot how many points do i have rn", "(to alice, privately) 💰 Balance: 101 points") // the message itself earned one
 }

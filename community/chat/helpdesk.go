@@ -94,7 +94,7 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 		if len(a.Maybe) > 0 {
 			reply.Text += "\n" + ev.T("support.maybe")
 			for _, e := range a.Maybe {
-				reply.Buttons = append(reply.Buttons, []bots.Button{{Label: clip(e.QuestionIn(ev.Locale), 60), Data: "/answer " + e.ID + " " + ev.Locale}})
+				reply.Buttons = append(reply.Buttons, []bots.Button{{Label: clip(e.Label(ev.Locale), 60), Data: "/answer " + e.ID + " " + ev.Locale}})
 			}
 		}
 		return []bots.Reply{reply}, nil
@@ -116,7 +116,7 @@ func (c *Helpdesk) faqAnswer(ctx context.Context, ev *bots.Event) ([]bots.Reply,
 	}
 	e, ok := c.assistant.KB().Entry(id)
 	if !ok {
-		return bots.Say(ev, "answer.unknown", id), nil
+		return bots.Say(ev, "answer.unknown"), nil
 	}
 	c.log.InfoContext(ctx, "FAQ entry chosen", "member", ev.Member, "entry", id)
 	return []bots.Reply{{Text: e.AnswerIn(ev.Locale)}}, nil
@@ -319,6 +319,8 @@ func (c *Helpdesk) faq(ctx context.Context, ev *bots.Event) ([]bots.Reply, error
 	switch {
 	case errors.Is(err, support.ErrNoSuggestion):
 		return bots.Say(ev, "faq.unknown", id), nil
+	case errors.Is(err, support.ErrNoAnswer):
+		return bots.Say(ev, "faq.no_answer", id), nil
 	case errors.Is(err, support.ErrRedacted):
 		return bots.Say(ev, "faq.redacted", id), nil
 	case errors.Is(err, support.ErrDecided):
@@ -455,7 +457,7 @@ var helpdeskMessages = messages{
 		"close.already":               "Ticket #%d was closed already.",
 		"support.sources":             "📖 From our FAQ: %s",
 		"support.maybe":               "Perhaps you mean one of these?",
-		"answer.unknown":              "Our FAQ has no entry %s any more. Ask me again in your own words, or type /human.",
+		"answer.unknown":              "Our FAQ has no such entry (any more). Ask me again in your own words, or type /human.",
 		"faq.none_learned":            "No FAQ entries learned from tickets yet.",
 		"faq.header_learned#one":      "%d FAQ entry learned from tickets (/faq reject <id> takes one out):",
 		"faq.header_learned#other":    "%d FAQ entries learned from tickets (/faq reject <id> takes one out):",
@@ -467,6 +469,7 @@ var helpdeskMessages = messages{
 		"faq.similar":                 "ℹ️ The FAQ entry %s already answers this offline.",
 		"faq.how":                     "/faq accept %[1]d adds it to the FAQ (add your own wording after the number to change the answer); /faq question %[1]d <question> puts the question in your words; /faq reject %[1]d drops it.",
 		"faq.which":                   "Which suggestion? Write /faq %s <number>; /faq lists them.",
+		"faq.no_answer":               "That answer says nothing a member could use. Write it out: /faq accept %d <answer>.",
 		"faq.redacted":                "The answer of suggestion %[1]d still has *** where personal data was taken out. Write the answer members should see: /faq accept %[1]d <answer>.",
 		"faq.unknown":                 "There is no FAQ suggestion %d. /faq lists them.",
 		"faq.already_accepted":        "FAQ suggestion %d is in the FAQ already.",
@@ -495,7 +498,7 @@ var helpdeskMessages = messages{
 		"close.already":               "工单 #%d 之前已经关闭。",
 		"support.sources":             "📖 参考 FAQ：%s",
 		"support.maybe":               "你是不是想问下面这些？",
-		"answer.unknown":              "FAQ 里已经没有条目 %s 了。换个说法再问我，或者输入 /human。",
+		"answer.unknown":              "FAQ 里没有（或已经没有）这个条目。换个说法再问我，或者输入 /human。",
 		"faq.none_learned":            "还没有从工单中学到的 FAQ 条目。",
 		"faq.header_learned#other":    "从工单中学到的 FAQ 条目 %d 条（/faq reject <编号> 可撤下）：",
 		"faq.rephrased":               "建议 %d 的问题已改为：%s",
@@ -505,6 +508,7 @@ var helpdeskMessages = messages{
 		"faq.similar":                 "ℹ️ FAQ 条目 %s 已经能离线回答这个问题。",
 		"faq.how":                     "/faq accept %[1]d 加入 FAQ（在编号后写上你的措辞可替换回答）；/faq question %[1]d <问题> 用你的话改写问题；/faq reject %[1]d 放弃。",
 		"faq.which":                   "哪一条建议？请输入 /faq %s <编号>；/faq 可查看列表。",
+		"faq.no_answer":               "这个回答没有实际内容。请写完整：/faq accept %d <回答>。",
 		"faq.redacted":                "建议 %[1]d 的回答里还有 ***（个人信息已被去除）。请写出成员应看到的回答：/faq accept %[1]d <回答>。",
 		"faq.unknown":                 "没有编号为 %d 的 FAQ 建议。/faq 可查看列表。",
 		"faq.already_accepted":        "FAQ 建议 %d 已经在 FAQ 里了。",

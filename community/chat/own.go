@@ -131,7 +131,9 @@ func (c *Helpdesk) ownAnswer(ctx context.Context, ev *bots.Event, question strin
 	default:
 		return nil, nil
 	}
-	return c.personal(ev, []bots.Reply{{Text: strings.Join(lines, "\n"), ReplyTo: ev.MessageID}}), nil
+	// Asked in a group, the answer about their own account (orders, an open
+	// request) reaches only them.
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), ReplyTo: ev.MessageID, Private: !ev.Private()}}, nil
 }
 
 // recentOrders returns the member's newest limit orders across the shop

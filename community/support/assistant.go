@@ -232,7 +232,7 @@ func (a *Assistant) Answer(ctx context.Context, member uint64, question string, 
 	for _, id := range used {
 		for _, h := range hits {
 			if h.Entry.ID == id {
-				out.Sources = append(out.Sources, h.Entry.QuestionIn(lang))
+				out.Sources = append(out.Sources, h.Entry.Label(lang))
 			}
 		}
 	}

@@ -26,6 +26,10 @@ type Entry struct {
 	Questions map[string][]string `yaml:"questions"` // by language: "en", "zh"
 	Answer    map[string]string   `yaml:"answer"`
 	Tags      []string            `yaml:"tags"`
+	// Unshown says the questions are a member's own words (an entry
+	// learned from a ticket and not rephrased): members are shown the
+	// answer, never the questions.
+	Unshown bool `yaml:"-"`
 }
 
 // KB is a loaded knowledge base with its search index. It is immutable
@@ -172,6 +176,20 @@ func (kb *KB) Entry(id string) (Entry, bool) {
 		}
 	}
 	return Entry{}, false
+}
+
+// Label is what members see of an entry before its answer — a "did you
+// mean" button, a source under a model's answer: its first question in
+// lang, or the start of its answer when its questions are Unshown.
+func (e Entry) Label(lang string) string {
+	if e.Unshown {
+		a := []rune(e.AnswerIn(lang))
+		if len(a) > 60 {
+			return string(a[:59]) + "…"
+		}
+		return string(a)
+	}
+	return e.QuestionIn(lang)
 }
 
 // QuestionIn returns the entry's first question in lang, or in the other

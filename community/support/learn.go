@@ -46,6 +46,10 @@ var ErrNoSuggestion = errors.New("support: no such FAQ suggestion")
 // answer instead.
 var ErrRedacted = errors.New("support: the answer still has *** where personal data was")
 
+// ErrNoAnswer is returned for accepting a suggestion whose answer says
+// nothing: fewer than two words, or only invisible characters.
+var ErrNoAnswer = errors.New("support: the answer says nothing")
+
 // ErrDecided is returned for accepting or rejecting a suggestion decided before.
 var ErrDecided = errors.New("support: FAQ suggestion already decided")
 
@@ -55,7 +59,8 @@ func LearnedID(suggestion uint64) string { return "learned-" + strconv.FormatUin
 // Entry is the FAQ entry an accepted suggestion becomes: each question and
 // the answer under the language it is written in.
 func (s Suggestion) Entry() Entry {
-	e := Entry{ID: LearnedID(s.ID), Questions: map[string][]string{}, Answer: map[string]string{LangOf(s.Answer): s.Answer}, Tags: []string{"learned"}}
+	e := Entry{ID: LearnedID(s.ID), Questions: map[string][]string{}, Answer: map[string]string{LangOf(s.Answer): s.Answer}, Tags: []string{"learned"},
+		Unshown: !s.Rephrased}
 	for _, q := range s.Questions {
 		e.Questions[LangOf(q)] = append(e.Questions[LangOf(q)], q)
 	}
@@ -181,13 +186,17 @@ const redacted = "***"
 // then codes (see codes), then numbers.
 var (
 	contacts = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}`), // e-mail
-		regexp.MustCompile(`(?i)\bhttps?://\S*[^\s.,!?;:)\]}'"，。！？]`),     // links carry ids and tokens
-		regexp.MustCompile(`@[\p{L}\p{N}_.]{2,}`),                         // @handles
+		regexp.MustCompile(`(?i)[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}`),                                              // e-mail
+		regexp.MustCompile(`(?i)[\w.+\-]+\s*[(\[{]\s*at\s*[)\]}]\s*[\w\-]+(?:\s*(?:[(\[{]\s*dot\s*[)\]}]|\.)\s*\w+)+`), // name (at) host (dot) com
+		regexp.MustCompile(`(?i)\b(?:www\.|(?:[a-z0-9\-]+\.)+[a-z]{2,}/)\S*[^\s.,!?;:)\]}'"，。！？]`),                     // links without a scheme
+		regexp.MustCompile(`[〇零一二三四五六七八九两]{7,}`),                                                                       // numbers in Chinese numerals
+		regexp.MustCompile(`(?i)\bhttps?://\S*[^\s.,!?;:)\]}'"，。！？]`),                                                  // links carry ids and tokens
+		regexp.MustCompile(`@[\p{L}\p{N}_.]{2,}`),                                                                      // @handles
 	}
 	// People say who they are and where they live in words no pattern
 	// of digits finds.
 	introductions = regexp.MustCompile(`\b((?:[Mm]y name is|[Nn]ame's|I am|I'm|[Tt]his is|[Cc]all me)\s+)([A-Z][\p{L}'’\-]*(?:\s+[A-Z][\p{L}'’\-]*){0,2})|(我叫|我姓|我的名字是|名字叫|本人是)\s*(\p{Han}{1,3})`)
+	greetings     = regexp.MustCompile(`\b((?:[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear)\s+)([A-Z][\p{L}'’\-]*(?:\s+[A-Z][\p{L}'’\-]*){0,2})|(\p{Han}{2,3})(您好|你好)`)
 	platformIDs   = regexp.MustCompile(`(?i)\b(wechat|weixin|wx|vx|qq|line|instagram|insta|ig|whatsapp|telegram|tg|discord|twitter|x|tiktok|douyin|weibo)\b(\s*(?:id|handle|account|号)?\s*[:：]?\s*)([\w.\-]{3,})|(微信号?|抖音号?|小红书号?|微博|QQ号?)(\s*[:：]?\s*)([\w.\-]{3,})`)
 	cardEndings   = regexp.MustCompile(`(?i)((?:ending(?: in)?|last (?:four|4)(?: digits)?|尾号|后四位)\s*[:：]?\s*)\d{4}\b`)
 	addresses     = []*regexp.Regexp{
@@ -210,6 +219,7 @@ var (
 // who reviews it; the given names (whole words, or as written for names in Chinese) are
 // dropped, with the punctuation around them mended ("Hi Bob!" → "Hi!").
 func Redact(text string, names ...string) string {
+	text = plain(text)
 	for _, re := range contacts {
 		text = re.ReplaceAllString(text, redacted)
 	}
@@ -232,6 +242,13 @@ func Redact(text string, names ...string) string {
 			text = dropName(text, part)
 		}
 	}
+	text = greetings.ReplaceAllStringFunc(text, func(m string) string {
+		if g := greetings.FindStringSubmatch(m); g[1] != "" {
+			return g[1] + redacted // Hi ***
+		} else {
+			return redacted + g[4] // ***您好
+		}
+	})
 	text = codes.ReplaceAllStringFunc(text, func(tok string) string {
 		if strings.ContainsFunc(tok, unicode.IsDigit) && strings.ContainsFunc(tok, unicode.IsLetter) {
 			return redacted
@@ -260,18 +277,64 @@ func nameParts(name string) []string {
 	return parts
 }
 
+// dropName drops a name from text: as written for a Chinese one; for
+// others where it is written with a capital, or has digits or an
+// underscore as handles do, or is said to the reader ("hi bob", "…,
+// carol."). A common word is never dropped: a member called "not" must
+// not turn "you can not" into "you can".
 func dropName(text, name string) string {
 	if strings.ContainsFunc(name, isHan) {
 		return strings.ReplaceAll(text, name, "")
 	}
-	re := regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])` + regexp.QuoteMeta(name) + `($|[^\p{L}\p{N}])`)
+	handle := strings.ContainsAny(name, "0123456789_")
+	if !handle && stopWords[strings.ToLower(name)] {
+		return text
+	}
+	re := regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])(` + regexp.QuoteMeta(name) + `)($|[^\p{L}\p{N}])`)
 	for { // overlapping matches ("Ann Ann") need a second pass
-		next := re.ReplaceAllString(text, "${1}${2}")
+		next := text
+		for _, m := range slices.Backward(re.FindAllStringSubmatchIndex(text, -1)) {
+			start, end := m[4], m[5]
+			if r, _ := utf8.DecodeRuneInString(text[start:]); handle || unicode.IsUpper(r) || addressed(text, start, end) {
+				next = next[:start] + next[end:]
+			}
+		}
 		if next == text {
 			return text
 		}
 		text = next
 	}
+}
+
+var (
+	vocativeBefore = regexp.MustCompile(`(?i)(^|[,，!！.。?？:：]\s*|\b(hi|hello|hey|dear|thanks|thank you|sorry)\s+)$`)
+	vocativeAfter  = regexp.MustCompile(`^\s*([,，!！.。?？:：]|$)`)
+)
+
+// addressed reports whether the word at text[start:end] is said to the
+// reader: after a greeting or at the edge of a clause.
+func addressed(text string, start, end int) bool {
+	return vocativeBefore.MatchString(text[:start]) || vocativeAfter.MatchString(text[end:])
+}
+
+// invisible are characters that show nothing: zero-width spaces and
+// joiners, direction marks and overrides, the byte-order mark.
+var invisible = regexp.MustCompile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+// plain drops invisible characters and writes full-width letters and
+// digits (１３８, ａｂｃ) as ASCII, so the patterns see what a reader sees;
+// full-width punctuation, which Chinese is written with, stays.
+func plain(text string) string {
+	text = invisible.ReplaceAllString(text, "")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '０' && r <= '９' || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ':
+			return r - 0xFEE0
+		case r == 0x3000:
+			return ' '
+		}
+		return r
+	}, text)
 }
 
 // codes are the tokens that may be order, tracking or coupon codes: those

@@ -36,6 +36,15 @@ func TestRedact(t *testing.T) {
 		{"card ending", "paid with card ending 4242 yesterday", nil, "paid with card ending *** yesterday"},
 		{"chinese address", "地址北京市朝阳区建国路88号3单元，请改一下", nil, "***，请改一下"},
 		{"street address", "send it to 12 Tea Street instead", nil, "send it to *** instead"},
+		{"greeting names", "Hi John Doe, it ships today. 张伟您好，已发货", nil, "Hi ***, it ships today. ***您好，已发货"},
+		{"full-width phone", "call １３８１２３４５６７８", nil, "call ***"},
+		{"chinese numerals", "电话一三八一二三四五六七八", nil, "电话***"},
+		{"obfuscated e-mail", "write to alice(at)example(dot)com", nil, "write to ***"},
+		{"links without a scheme", "join t.me/joinchat/AAAAAEkk or bit.ly/3xYz, not lumen.example", nil, "join *** or ***, not lumen.example"},
+		{"invisible characters", "https\u200b://evil.example/reset?token=abc", nil, "***"},
+		{"a name that is a common word stays", "No. You can not return opened items, they are not refundable.", []string{"not"}, "No. You can not return opened items, they are not refundable."},
+		{"a lowercase handle written with a capital", "Thanks Alice, done", []string{"alice"}, "Thanks, done"},
+		{"a lowercase handle's word in lower case stays", "the alice blue tea", []string{"alice"}, "the alice blue tea"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

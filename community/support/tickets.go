@@ -202,8 +202,9 @@ func (t *Tickets) Rephrase(ctx context.Context, id uint64, question string) (Sug
 // retires an accepted one), recording the manager who did. A non-empty
 // answer replaces the proposed one on acceptance. It returns
 // ErrNoSuggestion for an unknown id, ErrDecided when the suggestion has
-// that status already, and ErrRedacted for accepting an answer that still
-// has "***" in it; each changes nothing.
+// that status already, ErrRedacted for accepting an answer that still
+// has "***" in it, and ErrNoAnswer for one that says nothing (a word, or
+// only invisible characters); each changes nothing.
 func (t *Tickets) Decide(ctx context.Context, id uint64, accept bool, answer string, by uint64) (Suggestion, error) {
 	if err := ctx.Err(); err != nil {
 		return Suggestion{}, err
@@ -225,8 +226,11 @@ func (t *Tickets) Decide(ctx context.Context, id uint64, accept bool, answer str
 		if s.Status == status {
 			return fmt.Errorf("suggestion %d is %s: %w", id, s.Status, ErrDecided)
 		}
-		if accept && strings.TrimSpace(answer) != "" {
-			s.Answer = strings.TrimSpace(answer)
+		if answer = strings.TrimSpace(invisible.ReplaceAllString(answer, "")); accept && answer != "" {
+			s.Answer = answer
+		}
+		if accept && !meaningful(s.Answer) {
+			return fmt.Errorf("suggestion %d: %w", id, ErrNoAnswer)
 		}
 		if accept && Redacted(s.Answer) {
 			return fmt.Errorf("suggestion %d: %w", id, ErrRedacted)
