@@ -329,6 +329,9 @@ func TestSupport_FAQLearnsFromHandOff(t *testing.T) {
 	h.expect("admin> /faq", "No FAQ suggestions waiting")
 	h.expect("dm carol> "+q, "get 5 yuan off your drink")
 	h.expect("dm carol> do you give a discount if i bring my own cup", "get 5 yuan off your drink")
+	// One word is not enough for a learned entry: it is offered, labelled
+	// with its answer (its question is still bob's words).
+	h.expect("dm carol> cup?", "I'm not sure", "[Yes: bring your own cup to any Lumen shop and get 5 yuan of…: /answer learned-1 en]")
 	h.expect("admin> /audit", "/faq-accept", `"learned-1"`)
 	for _, who := range []string{"bob", "carol"} {
 		if got := h.send("dm " + who + "> /export"); strings.Contains(got, "5 yuan off your drink") || strings.Contains(got, "learned-1") {

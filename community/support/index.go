@@ -3,6 +3,7 @@ package support
 import (
 	_ "embed"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -141,6 +142,25 @@ func verbatim(q string) string {
 		b.WriteString(w)
 	}
 	return b.String()
+}
+
+// tooShortFor reports whether a question is too short to be answered with
+// an entry learned from a ticket: one word that counts ("road", "9") is
+// all it takes to match a rare word of the member's question that entry
+// keeps, so such a question gets "did you mean" buttons instead. (The
+// FAQ's own entries answer one-word questions: on the tuning questions
+// those answers were right.)
+func tooShortFor(e Entry, question string) bool {
+	if !slices.Contains(e.Tags, "learned") {
+		return false
+	}
+	n := 0
+	for _, t := range tokens(question, false, nil) {
+		if t[0] != '#' && t[0] != '~' {
+			n++
+		}
+	}
+	return n < 2
 }
 
 // listed returns the entry that lists the question word for word (see

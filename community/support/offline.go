@@ -18,7 +18,9 @@ type Answer struct {
 
 // Offline answers from the FAQ alone: the answer of the entry that lists
 // the question word for word, else the best entry's answer when the
-// calibrated probability that it is the right one is above the threshold, otherwise an answer with no entry (the
+// calibrated probability that it is the right one is above the threshold
+// (and, for an entry learned from a ticket, the question has two words or
+// more: see tooShortFor), otherwise an answer with no entry (the
 // caller says it does not know and offers a human).
 func Offline(kb *KB, question string) Answer {
 	lang := LangOf(question)
@@ -27,7 +29,7 @@ func Offline(kb *KB, question string) Answer {
 	}
 	hits := kb.Search(question, maxMaybe)
 	p := defaultCalibration.Probability(hits)
-	if len(hits) == 0 || p < defaultCalibration.Threshold {
+	if len(hits) == 0 || p < defaultCalibration.Threshold || tooShortFor(hits[0].Entry, question) {
 		return Answer{Lang: lang, Source: "none", Handoff: true, Maybe: maybe(hits, p)}
 	}
 	return Answer{Text: hits[0].Entry.AnswerIn(lang), Lang: lang, Source: "faq", EntryID: hits[0].Entry.ID}

@@ -34,7 +34,7 @@ func (kb *KB) Retrieve(ctx context.Context, question string, k int) ([]Passage, 
 		return nil, false, err
 	}
 	hits := kb.Search(question, max(k, 2))
-	confident := len(hits) > 0 && defaultCalibration.Probability(hits) >= defaultCalibration.Threshold
+	confident := len(hits) > 0 && defaultCalibration.Probability(hits) >= defaultCalibration.Threshold && !tooShortFor(hits[0].Entry, question)
 	if e, ok := kb.index.listed(question); ok { // one of the FAQ's own questions: that entry, first
 		hits = slices.DeleteFunc(hits, func(p Passage) bool { return p.Entry.ID == e.ID })
 		hits, confident = append([]Passage{{Entry: e, Confidence: 1, QuestionMatch: 1}}, hits...), true
