@@ -451,3 +451,14 @@ func TestHelpdesk_OwnDataAskedInAGroup(t *testing.T) {
 	h.send("alice> /start")
 	h.expect("alice> @loyalbot how many points do i have rn", "(to alice, privately) 💰 Balance: 101 points") // the message itself earned one
 }
+
+// TestSupport_SmallTalk: a greeting or a thank-you gets a friendly word in
+// its language, not "I'm not sure".
+func TestSupport_SmallTalk(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	for q, want := range map[string]string{"hi": "Hi! 👋", "Hello there!": "Hi! 👋", "thanks!": "You're welcome!", "你好": "你好！👋", "谢谢": "不客气", "hi, do points expire?": "expire"} {
+		if got := h.expect("dm alice> "+q, want); strings.Contains(got, "not sure") {
+			t.Errorf("%q: %s", q, got)
+		}
+	}
+}

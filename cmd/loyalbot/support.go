@@ -220,6 +220,9 @@ configuration's support.faq, else the built-in one.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
+			if err := support.CheckEvalCases(kb, cases); err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
 			return support.EvaluateWith(answer, cases).Write(g.stdout)
 		},
 	}

@@ -74,6 +74,7 @@ func TestFAQEval_Command(t *testing.T) {
 	set := filepath.Join(dir, "set.jsonl")
 	if err := os.WriteFile(set, []byte(`{"q": "How long does shipping take?", "lang": "en", "expect": "shipping-time"}
 {"q": "qwzx vbnm", "lang": "en", "expect": null}
+{"q": "zzzz yyyy", "lang": "en", "expect": "returns-policy"}
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +84,17 @@ func TestFAQEval_Command(t *testing.T) {
 	if err := root.ExecuteContext(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "all  in scope   1: right   1 100.0%") || !strings.Contains(out.String(), "out of scope   1: declined   1 100.0%") {
+	if !strings.Contains(out.String(), "all  in scope   2: right   1  50.0%") || !strings.Contains(out.String(), "out of scope   1: declined   1 100.0%") ||
+		!strings.Contains(out.String(), "declined although the FAQ answers them (expected):\n  [en] returns-policy: zzzz yyyy") {
 		t.Errorf("faq eval printed:\n%s", out.String())
+	}
+	if err := os.WriteFile(set, []byte(`{"q": "How long does shipping take?", "lang": "en", "expect": "shiping-time"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root = newRootCmd(strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" })
+	root.SetArgs([]string{"faq", "eval", set, "--faq", "../../community/support/testdata/lumen-tea.yaml"})
+	if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), `the FAQ has no entry "shiping-time"`) {
+		t.Errorf("a misspelt entry id: %v", err)
 	}
 	if err := os.WriteFile(set, []byte("{\"q\": \"x\", \"lang\": \"de\"}\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -74,6 +74,12 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 			return []bots.Reply{{Text: ev.T("support.ticket_added", tk.ID), ReplyTo: ev.MessageID}}, nil
 		}
 	}
+	if kind := support.SmallTalk(q); kind != "" {
+		if m, err := c.members.Get(ctx, ev.Member); err == nil && m.Locale == "" {
+			ev.Locale = support.LangOf(q)
+		}
+		return []bots.Reply{{Text: ev.T("support." + kind), ReplyTo: ev.MessageID}}, nil
+	}
 	a, err := c.assistant.Answer(ctx, ev.Member, q, memberTools{c: c, ev: ev})
 	if err != nil {
 		return nil, fmt.Errorf("answer: %w", err)
@@ -457,6 +463,8 @@ var helpdeskMessages = messages{
 		"close.already":               "Ticket #%d was closed already.",
 		"support.sources":             "📖 From our FAQ: %s",
 		"support.maybe":               "Perhaps you mean one of these?",
+		"support.hello":               "Hi! 👋 Ask me anything about the programme — points, rewards, your account — or type /human for a person from our team.",
+		"support.thanks":              "You're welcome! 😊",
 		"answer.unknown":              "Our FAQ has no such entry (any more). Ask me again in your own words, or type /human.",
 		"faq.none_learned":            "No FAQ entries learned from tickets yet.",
 		"faq.header_learned#one":      "%d FAQ entry learned from tickets (/faq reject <id> takes one out):",
@@ -498,6 +506,8 @@ var helpdeskMessages = messages{
 		"close.already":               "工单 #%d 之前已经关闭。",
 		"support.sources":             "📖 参考 FAQ：%s",
 		"support.maybe":               "你是不是想问下面这些？",
+		"support.hello":               "你好！👋 积分、奖励、账户相关的问题都可以问我，或者输入 /human 找我们的客服。",
+		"support.thanks":              "不客气！😊",
 		"answer.unknown":              "FAQ 里没有（或已经没有）这个条目。换个说法再问我，或者输入 /human。",
 		"faq.none_learned":            "还没有从工单中学到的 FAQ 条目。",
 		"faq.header_learned#other":    "从工单中学到的 FAQ 条目 %d 条（/faq reject <编号> 可撤下）：",

@@ -72,6 +72,7 @@ type Confusion struct {
 type EvalReport struct {
 	ByLang     map[string]EvalCounts
 	Confusions []Confusion
+	Missed     []Confusion // in scope but declined (Got is empty)
 }
 
 // Total sums the languages' counts.
@@ -110,6 +111,7 @@ func EvaluateWith(answer func(question string) string, cases []EvalCase) EvalRep
 		case got == "":
 			n.InScope++
 			n.Declined++
+			r.Missed = append(r.Missed, Confusion{Q: c.Q, Lang: c.Lang, Expect: *c.Expect})
 		default:
 			n.InScope++
 			n.Wrong++
@@ -154,6 +156,26 @@ func (r EvalReport) Write(w io.Writer) error {
 			fmt.Fprintf(&b, "  [%s] %s → %s: %s\n", c.Lang, exp, c.Got, c.Q)
 		}
 	}
+	if len(r.Missed) > 0 {
+		b.WriteString("\ndeclined although the FAQ answers them (expected):\n")
+		for _, c := range r.Missed {
+			fmt.Fprintf(&b, "  [%s] %s: %s\n", c.Lang, c.Expect, c.Q)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// CheckEvalCases returns an error naming the first case whose expected
+// entry kb does not have: a typo there would count as a wrong answer.
+func CheckEvalCases(kb *KB, cases []EvalCase) error {
+	for i, c := range cases {
+		if c.Expect == nil {
+			continue
+		}
+		if _, ok := kb.Entry(*c.Expect); !ok {
+			return fmt.Errorf("question %d (%q): the FAQ has no entry %q", i+1, c.Q, *c.Expect)
+		}
+	}
+	return nil
 }

@@ -142,6 +142,24 @@ var sentenceEnd = regexp.MustCompile(`[^.!?。！？\n]+[.!?。！？]*`)
 // smallTalk matches a sentence that only greets, thanks or introduces.
 var smallTalk = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|dear \S+|good (morning|afternoon|evening)|thanks?( you)?( so much| a lot)?|ty|thx|你好|您好|嗨|哈喽|在吗|在么|谢谢|多谢|麻烦了|请问)[\s,，.!！。~]*$|^\s*(my name is|i am|i'm|this is|我叫|我是|我姓)\s`)
 
+var (
+	hello  = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|yo|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|哈啰|在吗|在么|有人吗)( there| all| everyone| bot)?[\s,，.!！。~?？]*$`)
+	thanks = regexp.MustCompile(`(?i)^\s*(thanks?( you)?( so much| a lot| very much)?|ty|thx|cheers|great|ok(ay)?|cool|谢谢(你|您)?|多谢|感谢|好的|明白了|收到)[\s,，.!！。~]*(😊|🙏|👍)?[\s!！]*$`)
+)
+
+// SmallTalk says what a message is when it only greets ("hello") or
+// thanks ("thanks"), else "": the bot answers those itself, not from the
+// FAQ.
+func SmallTalk(msg string) string {
+	switch {
+	case hello.MatchString(msg):
+		return "hello"
+	case thanks.MatchString(msg):
+		return "thanks"
+	}
+	return ""
+}
+
 // questionsIn returns the sentences of a message that ask something, or
 // all but the small talk when none does.
 func questionsIn(msg string) string {
