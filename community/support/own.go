@@ -32,7 +32,7 @@ var ownTopics = []struct {
 	{TopicExpiry, []string{"expir", "run out", "lapse", "过期", "到期", "失效", "清零"}},
 	{TopicPending, []string{"pending", "on hold", "held", "frozen", "冻结", "待入账", "没到账", "未到账", "待确认", "在途"}},
 	{TopicStreak, []string{"streak", "in a row", "consecutive", "连续签到", "连签", "签到几天", "签了几天"}},
-	{TopicReferrals, []string{"referr", "invited", "my link", "my code", "邀请了", "邀请的", "推荐了", "推荐的", "邀请码", "我的链接"}},
+	{TopicReferrals, []string{"referr", " refer ", "invited", "my link", "my code", "邀请了", "邀请的", "推荐了", "推荐的", "邀请码", "我的链接"}},
 	{TopicTicket, []string{"ticket", "my request", "工单", "人工客服回复"}},
 	// Listing one's orders; "where is my order" (tracking) is the FAQ's.
 	{TopicOrders, []string{"my orders", "my recent orders", "my last order", "my latest order", "order history", "orders have i",
@@ -41,6 +41,24 @@ var ownTopics = []struct {
 	{TopicBalance, []string{"balance", "how many point", "how many pts", "how much point", "how much pts", "points do i have",
 		"pts do i have", "points i have", "my points", "my pts", "余额", "多少积分", "几分", "积分有多少", "积分还有", "有多少分", "我的积分",
 		"point", "pts", "积分", "分"}},
+}
+
+// nextTier and howFar together, in a question of tierGapWords alone, ask
+// how far the asker is from the next tier.
+var (
+	nextTier     = []string{"next tier", "next level", "level up"}
+	howFar       = []string{"how far", "how close", "how many more", "how much more"}
+	tierGapWords = strings.Fields("how far close many more much to the a next tier level up am i is it until till points pts away from")
+)
+
+// onlyWords reports whether every word of q is one of words.
+func onlyWords(q string, words []string) bool {
+	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if !slices.Contains(words, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // selfEN are the English words by which a question speaks of the asker.
@@ -98,10 +116,18 @@ func aboutOthers(q string, referrals bool) bool {
 // answers for the member who asked, whatever the question says.
 func OwnTopic(question string) (Topic, bool) {
 	q := " " + strings.ToLower(strings.Join(strings.Fields(question), " ")) + " "
+	// "how far to the next tier" asks about the asker's tier without a
+	// word for them.
+	if containsAny(q, nextTier) && containsAny(q, howFar) && onlyWords(q, tierGapWords) {
+		return TopicTier, true
+	}
 	if !isAboutSelf(q) {
 		return "", false
 	}
-	if containsAny(q, earnWords) || containsAny(q, ifWords) || !containsAny(q, queryWords) {
+	// "how many people did i refer" counts; "did i get points for…" asks
+	// what happened, which the FAQ answers.
+	counting := strings.Contains(q, " how many ") && strings.Contains(q, " did i ")
+	if containsAny(q, earnWords) || containsAny(q, ifWords) && !counting || !containsAny(q, queryWords) {
 		return "", false
 	}
 	for _, t := range ownTopics {
