@@ -63,6 +63,13 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 			return rs, err
 		}
 	}
+	// Speak the language of the question, unless the member chose one with
+	// /lang.
+	if m, err := c.members.Get(ctx, ev.Member); err != nil {
+		return nil, err
+	} else if m.Locale == "" {
+		ev.Locale = support.LangOf(q)
+	}
 	if ev.Private() {
 		// While a person is on it, what the member writes goes to them.
 		if tk, ok, err := c.tickets.OpenFor(ctx, ev.Member); err != nil {
@@ -75,25 +82,11 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 		}
 	}
 	if kind := support.SmallTalk(q); kind != "" {
-		if m, err := c.members.Get(ctx, ev.Member); err == nil && m.Locale == "" {
-			ev.Locale = support.LangOf(q)
-		}
 		return []bots.Reply{{Text: ev.T("support." + kind), ReplyTo: ev.MessageID}}, nil
 	}
 	a, err := c.assistant.Answer(ctx, ev.Member, q, memberTools{c: c, ev: ev})
 	if err != nil {
 		return nil, fmt.Errorf("answer: %w", err)
-	}
-	if a.Source == "none" || len(a.Sources) > 0 {
-		// Speak the language of the question, unless the member chose one
-		// with /lang.
-		m, err := c.members.Get(ctx, ev.Member)
-		if err != nil {
-			return nil, err
-		}
-		if m.Locale == "" {
-			ev.Locale = a.Lang
-		}
 	}
 	if a.Source == "none" {
 		reply := bots.Reply{Text: ev.T("support.dont_know"), ReplyTo: ev.MessageID}

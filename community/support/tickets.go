@@ -175,6 +175,16 @@ func (t *Tickets) Learned(ctx context.Context) ([]Entry, error) {
 	return out, nil
 }
 
+// suggestion returns the suggestion with id, or an error wrapping
+// ErrNoSuggestion.
+func suggestion(tx TicketReadTx, id uint64) (Suggestion, error) {
+	s, ok, err := tx.Suggestion(id)
+	if err == nil && !ok {
+		err = fmt.Errorf("suggestion %d: %w", id, ErrNoSuggestion)
+	}
+	return s, err
+}
+
 // Rephrase replaces a suggestion's questions with a manager's wording
 // (then it stays when the member who asked erases their data). It
 // returns ErrNoSuggestion for an unknown id.
@@ -184,13 +194,9 @@ func (t *Tickets) Rephrase(ctx context.Context, id uint64, question string) (Sug
 	}
 	var s Suggestion
 	err := t.store.Update(ctx, func(tx TicketTx) error {
-		var ok bool
 		var err error
-		if s, ok, err = tx.Suggestion(id); err != nil {
+		if s, err = suggestion(tx, id); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("suggestion %d: %w", id, ErrNoSuggestion)
 		}
 		s.Questions, s.Rephrased = []string{strings.TrimSpace(question)}, true
 		return tx.PutSuggestion(s)
@@ -211,13 +217,9 @@ func (t *Tickets) Decide(ctx context.Context, id uint64, accept bool, answer str
 	}
 	var s Suggestion
 	err := t.store.Update(ctx, func(tx TicketTx) error {
-		var ok bool
 		var err error
-		if s, ok, err = tx.Suggestion(id); err != nil {
+		if s, err = suggestion(tx, id); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("suggestion %d: %w", id, ErrNoSuggestion)
 		}
 		status := SuggestionRejected
 		if accept {
