@@ -279,9 +279,7 @@ func (a *Assistant) FAQAnswer(ctx context.Context, question string) (Answer, []P
 			a.log.InfoContext(ctx, "retrievers disagree; declining", "entries", sure)
 		}
 		if offer || len(sure) > 1 {
-			for _, h := range hits[:min(maxMaybe, len(hits))] {
-				none.Maybe = append(none.Maybe, h.Entry)
-			}
+			none.Maybe = entries(hits)
 		}
 		return none, hits
 	}

@@ -1,5 +1,7 @@
 package support
 
+import "context"
+
 // Answer is what the assistant replies.
 type Answer struct {
 	Text    string
@@ -16,21 +18,20 @@ type Answer struct {
 	Handoff bool // the member was offered (or given) a human
 }
 
-// Offline answers from the FAQ alone: the answer of the entry that lists
-// the question word for word, else the best entry's answer when the
-// calibrated probability that it is the right one is above the threshold
-// (and, for an entry learned from a ticket, the question has two words or
-// more: see tooShortFor), otherwise an answer with no entry (the
-// caller says it does not know and offers a human).
+// Offline answers from the FAQ alone, with the lexical index's decision
+// (see KB.Retrieve): the entry that lists the question word for word, else
+// the best entry when the calibrated probability that it is right reaches
+// the threshold — otherwise an answer with no entry (the caller says it
+// does not know and offers a human), with the entries that came close.
 func Offline(kb *KB, question string) Answer {
 	lang := LangOf(question)
-	if e, ok := kb.index.listed(question); ok { // one of the FAQ's own questions
-		return Answer{Text: e.AnswerIn(lang), Lang: lang, Source: "faq", EntryID: e.ID}
-	}
-	hits := kb.Search(question, maxMaybe)
-	p := defaultCalibration.Probability(hits)
-	if len(hits) == 0 || p < defaultCalibration.Threshold || tooShortFor(hits[0].Entry, question) {
-		return Answer{Lang: lang, Source: "none", Handoff: true, Maybe: maybe(hits, p)}
+	hits, sure, _ := kb.Retrieve(context.Background(), question, maxMaybe) // no I/O: it cannot fail
+	if !sure {
+		a := Answer{Lang: lang, Source: "none", Handoff: true}
+		if mayOffer(hits) {
+			a.Maybe = entries(hits)
+		}
+		return a
 	}
 	return Answer{Text: hits[0].Entry.AnswerIn(lang), Lang: lang, Source: "faq", EntryID: hits[0].Entry.ID}
 }
@@ -45,10 +46,14 @@ const (
 	maxMaybe  = 3
 )
 
-func maybe(hits []Passage, p float64) []Entry {
-	if p < maybeFrom {
-		return nil
-	}
+// mayOffer reports whether the lexical hits are good enough to offer when
+// the bot declines.
+func mayOffer(hits []Passage) bool {
+	return len(hits) > 0 && defaultCalibration.Probability(hits) >= maybeFrom
+}
+
+// entries returns the entries of the first maxMaybe hits.
+func entries(hits []Passage) []Entry {
 	var out []Entry
 	for _, h := range hits[:min(maxMaybe, len(hits))] {
 		out = append(out, h.Entry)

@@ -42,12 +42,6 @@ func (kb *KB) Retrieve(ctx context.Context, question string, k int) ([]Passage, 
 	return hits[:min(k, len(hits))], confident, nil
 }
 
-// mayOffer reports whether the lexical hits are good enough to offer as
-// "did you mean" when the bot declines (see maybeFrom).
-func mayOffer(hits []Passage) bool {
-	return len(hits) > 0 && defaultCalibration.Probability(hits) >= maybeFrom
-}
-
 // Embedder is the part of an OpenAI client semantic retrieval uses;
 // *openai.Client has it, and so has any OpenAI-compatible /v1/embeddings
 // endpoint (Ollama, DeepSeek, Qwen) behind one.
