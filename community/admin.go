@@ -378,10 +378,16 @@ func (c *Admin) CloseTicket(ctx context.Context, actor Actor, id uint64, key str
 	if proposed {
 		out.Suggestion, out.Similar = &s, c.similar(s)
 	}
+	if c.assistant != nil {
+		c.assistant.Forget(tk.Member) // the next ticket starts from what they ask next
+	}
 	e := actor.entry("close", tk.Member)
 	e.Args, e.Key = map[string]string{"ticket": strconv.FormatUint(tk.ID, 10)}, key
-	_, _, err = c.audit(ctx, e, 0)
-	return out, err
+	if _, _, err = c.audit(ctx, e, 0); err != nil {
+		return out, err
+	}
+	c.tell.member(ctx, loyalty.Member(tk.Member), "notify.ticket_closed", tk.ID)
+	return out, nil
 }
 
 // BroadcastSegment sends text privately to every member linked to a shop

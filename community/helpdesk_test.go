@@ -313,7 +313,7 @@ func TestSupport_FAQLearnsFromHandOff(t *testing.T) {
 	h.expect("admin> /reply 1 Hi bob! Yes: bring your own cup to any Lumen shop and get 5 yuan off. Your order #10234 is unaffected, and care@lumen.example can help with it.",
 		"delivered to bob privately")
 	got := h.expect("admin> /close 1", "Ticket #1 closed", "Suggestion 1 (ticket #1, en)", "❓ "+q,
-		"💬 Hi! Yes: bring your own cup to any Lumen shop and get 5 yuan off. Your order *** is unaffected, and *** can help with it.", "/faq accept 1")
+		"(to bob, privately) Your request #1 is closed.", "💬 Yes: bring your own cup to any Lumen shop and get 5 yuan off. Your order *** is unaffected, and *** can help with it.", "/faq accept 1")
 	if strings.Contains(got, "10234") || strings.Contains(got, "care@") || strings.Contains(got, "bob!") {
 		t.Errorf("the suggestion kept personal data: %s", got)
 	}
@@ -410,11 +410,20 @@ func TestSupport_TicketConversation(t *testing.T) {
 	if strings.Count(got, "bot:") != 0 {
 		t.Errorf("the bot's empty decline is shown: %s", got)
 	}
+	h.expect("dm bob> /human still waiting", "added that to your open ticket #1")
+	if got := h.send("admin> /tickets 1"); strings.Count(got, "can I bring my own cup") != 1 {
+		t.Errorf("/human on an open ticket added the conversation again: %s", got)
+	}
+	h.expect("dm bob> /human", "Your ticket #1 is open (4 messages") // the bot's empty decline is not one
 	h.expect("bob> /tickets 1", "managers and above")
 	h.expect("admin> /tickets 9", "There is no ticket #9")
 	h.send("admin> /reply 1 Yes, 5 yuan off.")
 	h.send("admin> /close 1")
 	h.expect("dm bob> how long does shipping take?", "Mainland China orders") // the bot again
+	h.expect("dm bob> /human my tin is dented", "ticket #2")
+	if got := h.send("admin> /tickets 2"); strings.Contains(got, "own cup") || !strings.Contains(got, "bob: my tin is dented") {
+		t.Errorf("the new ticket carries the closed one's conversation: %s", got)
+	}
 }
 
 // TestSupport_ErasingTakesTheirWordsOutOfTheFAQ: an accepted entry whose

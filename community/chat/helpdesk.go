@@ -137,7 +137,13 @@ func (c *Helpdesk) human(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 		if tk, ok, err := c.tickets.OpenFor(ctx, ev.Member); err != nil {
 			return nil, err
 		} else if ok {
-			return []bots.Reply{{Text: ev.TN("support.ticket_status", int64(len(tk.Turns)), tk.ID, len(tk.Turns), date(tk.Updated, c.loc))}}, nil
+			n := 0
+			for _, t := range tk.Turns {
+				if t.Text != "" {
+					n++
+				}
+			}
+			return []bots.Reply{{Text: ev.TN("support.ticket_status", int64(n), tk.ID, n, date(tk.Updated, c.loc))}}, nil
 		}
 	}
 	tk, isNew, err := c.openTicket(ctx, ev, text)
@@ -156,10 +162,20 @@ func (c *Helpdesk) human(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 	return []bots.Reply{{Text: reply}}, nil
 }
 
+// openTicket opens a ticket with the conversation the bot remembers and
+// text, or adds text to the member's open ticket.
 func (c *Helpdesk) openTicket(ctx context.Context, ev *bots.Event, text string) (support.Ticket, bool, error) {
 	now := c.now()
 	var turns []support.Turn
-	for _, line := range c.assistant.History(ev.Member) {
+	_, open, err := c.tickets.OpenFor(ctx, ev.Member)
+	if err != nil {
+		return support.Ticket{}, false, err
+	}
+	var history []string
+	if !open { // an open ticket has the conversation already
+		history = c.assistant.History(ev.Member)
+	}
+	for _, line := range history {
 		role, msg, _ := strings.Cut(line, ": ")
 		from := "bot"
 		if role == "user" {

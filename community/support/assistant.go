@@ -161,6 +161,14 @@ func (a *Assistant) History(member uint64) []string {
 	return out
 }
 
+// Forget ends what the assistant remembers of member's conversation, as
+// when their ticket is closed: the next one starts afresh.
+func (a *Assistant) Forget(member uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.memory, member)
+}
+
 // conversation returns member's live conversation, starting one when
 // create is set, and nil otherwise. The caller holds a.mu.
 func (a *Assistant) conversation(member uint64, create bool) *conversation {

@@ -96,14 +96,24 @@ func propose(tk Ticket) (Suggestion, bool) {
 	if first < 0 {
 		return Suggestion{}, false
 	}
-	var questions []string
-	for _, q := range asked(tk.Turns[:first]) {
-		q = Redact(questionsIn(q), names...)
-		if meaningful(q) && !slices.Contains(questions, q) {
+	// The lines that ask something, if any do ("thanks in advance" and
+	// "my order is #1043" do not).
+	var questions, statements []string
+	for _, line := range asked(tk.Turns[:first]) {
+		q, asks := questionsIn(line)
+		q = Redact(q, names...)
+		switch {
+		case !meaningful(q) || slices.Contains(questions, q) || slices.Contains(statements, q):
+		case asks:
 			questions = append(questions, q)
+		default:
+			statements = append(statements, q)
 		}
 	}
-	answer := Redact(strings.Join(answers, "\n\n"), names...)
+	if len(questions) == 0 {
+		questions = statements
+	}
+	answer := leadingGreeting.ReplaceAllString(Redact(strings.Join(answers, "\n\n"), names...), "")
 	if len(questions) == 0 || !meaningful(answer) {
 		return Suggestion{}, false
 	}
@@ -112,17 +122,17 @@ func propose(tk Ticket) (Suggestion, bool) {
 
 // asked returns what the member asked the team, from the turns before the
 // first answer: the lines they wrote after the bot last spoke (/human with
-// a text, and any added to it), or, when the bot spoke last (/human right
-// after an answer the member did not take, or after "I'm not sure"), the
-// line the bot was answering. Earlier questions the bot dealt with are
-// not part of it.
+// a text, and any added to it), and the line the bot was answering when it
+// could not ("I'm not sure") or spoke last (/human right after an answer
+// the member did not take). Earlier questions the bot dealt with are not
+// part of it.
 func asked(turns []Turn) []string {
 	var run []string
 	i := len(turns) - 1
 	for ; i >= 0 && turns[i].From == "member"; i-- {
 		run = append(run, turns[i].Text)
 	}
-	if len(run) == 0 {
+	if i >= 0 && (len(run) == 0 || turns[i].Text == "") { // the bot spoke last, or declined
 		for ; i >= 0 && turns[i].From != "member"; i-- {
 		}
 		if i >= 0 {
@@ -140,7 +150,7 @@ func asked(turns []Turn) []string {
 var sentenceEnd = regexp.MustCompile(`[^.!?。！？\n]+[.!?。！？]*`)
 
 // smallTalk matches a sentence that only greets, thanks or introduces.
-var smallTalk = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|dear \S+|good (morning|afternoon|evening)|thanks?( you)?( so much| a lot)?|ty|thx|你好|您好|嗨|哈喽|在吗|在么|谢谢|多谢|麻烦了|请问)[\s,，.!！。~]*$|^\s*(my name is|i am|i'm|this is|我叫|我是|我姓)\s`)
+var smallTalk = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|dear \S+|good (morning|afternoon|evening)|thanks?( you)?( so much| a lot| in advance)?|ty|thx|please help|help|你好|您好|嗨|哈喽|在吗|在么|谢谢|多谢|麻烦了|请问)[\s,，.!！。~]*$|^\s*(my name is|i am|i'm|this is|我叫|我是|我姓)\s`)
 
 var (
 	hello  = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|yo|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|哈啰|在吗|在么|有人吗)( there| all| everyone| bot)?[\s,，.!！。~?？]*$`)
@@ -160,24 +170,31 @@ func SmallTalk(msg string) string {
 	return ""
 }
 
+// leadingGreeting is the "Hi Bob! " or "王小明您好，" a manager's reply
+// opens with: an FAQ answer goes without.
+var leadingGreeting = regexp.MustCompile(`(?i)^\s*(?:(?:hi|hello|hey|dear)\b[^,，!！.。\n]{0,30}[,，!！.。]+|(?:\*\*\*)?(?:您好|你好)[,，!！.。]*)\s*`)
+
+// questionWord matches a sentence that asks without a question mark.
+var questionWord = regexp.MustCompile(`(?i)^(how|what|when|where|why|which|who|can|could|do|does|did|is|are|will|would|should)\b|怎么|什么|多久|多少|哪|为什么|为啥|能不能|可不可以|是否`)
+
 // questionsIn returns the sentences of a message that ask something, or
-// all but the small talk when none does.
-func questionsIn(msg string) string {
-	var asks, rest []string
+// all but the small talk when none does; asks says which.
+func questionsIn(msg string) (text string, asks bool) {
+	var asking, rest []string
 	for _, s := range sentenceEnd.FindAllString(msg, -1) {
 		s = strings.TrimSpace(s)
 		switch {
 		case s == "" || smallTalk.MatchString(s):
-		case strings.ContainsAny(s, "?？") || strings.HasSuffix(s, "吗") || strings.HasSuffix(s, "呢"):
-			asks = append(asks, s)
+		case strings.ContainsAny(s, "?？") || strings.HasSuffix(s, "吗") || strings.HasSuffix(s, "呢") || questionWord.MatchString(s):
+			asking = append(asking, s)
 		default:
 			rest = append(rest, s)
 		}
 	}
-	if len(asks) > 0 {
-		return strings.Join(asks, " ")
+	if len(asking) > 0 {
+		return strings.Join(asking, " "), true
 	}
-	return strings.Join(rest, " ")
+	return strings.Join(rest, " "), false
 }
 
 // meaningful reports whether text says something: at least two words, or

@@ -1,6 +1,7 @@
 package support
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -72,6 +73,8 @@ func TestPropose(t *testing.T) {
 			true, "zh", "不可以，积分不能转让。", 1},
 		{"lines after the answer are not questions", []Turn{turn("member", "do you ship to Macau", false), turn("Carol", "Yes, in 5 days.", true),
 			turn("member", "thanks a lot", false), turn("Carol", "You're welcome!", true)}, true, "en", "Yes, in 5 days.", 1},
+		{"the answer's greeting goes", []Turn{turn("member", "do you ship to Macau", false), turn("Carol", "Hi Bob! Yes, in 5 days.", true)}, true, "en", "Yes, in 5 days.", 1},
+		{"the answer's chinese greeting goes", []Turn{turn("member", "澳门能寄吗", false), turn("Carol", "王小明您好，可以寄，5天到。", true)}, true, "zh", "可以寄，5天到。", 1},
 		{"replies in a row are one answer", []Turn{turn("member", "do you ship to Macau", false), turn("Carol", "Yes, in 5 days.", true),
 			turn("Dan", "Express takes 2.", true)}, true, "en", "Yes, in 5 days.\n\nExpress takes 2.", 1},
 		{"questions the bot answered are not asked again", []Turn{turn("member", "what's the capital of brazil", false), turn("bot", "", false),
@@ -95,6 +98,37 @@ func TestPropose(t *testing.T) {
 			}
 			if ok && (s.Lang != tt.lang || s.Answer != tt.answer || len(s.Questions) != tt.questionCount || s.Ticket != 4 || s.Status != SuggestionPending) {
 				t.Errorf("suggestion %+v; want lang %s, answer %q, %d questions", s, tt.lang, tt.answer, tt.questionCount)
+			}
+		})
+	}
+}
+
+// TestPropose_TheQuestionAsked: the question is the one the member asked,
+// even when the bot declined it before they typed /human and they wrote
+// something else after.
+func TestPropose_TheQuestionAsked(t *testing.T) {
+	at := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		turns []string // member, bot, member… ("" is the bot's decline); the manager answers last
+		want  []string
+	}{
+		{"declined, then thanks", []string{"m:how long does shipping take to Canada?", "b:", "m:thanks in advance"}, []string{"how long does shipping take to Canada?"}},
+		{"declined, then details", []string{"m:can I change my address", "b:", "m:also my order is #10234, phone 13812345678"}, []string{"can I change my address"}},
+		{"answered before, then a new question", []string{"m:how do I invite friends", "b:Send /ref.", "m:my reward code is missing, where is it?"}, []string{"my reward code is missing, where is it?"}},
+		{"declined, then a second question", []string{"m:do you sell teapots?", "b:", "m:and cups?"}, []string{"do you sell teapots?", "and cups?"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var turns []Turn
+			for _, l := range tt.turns {
+				from := map[byte]string{'m': "member", 'b': "bot"}[l[0]]
+				turns = append(turns, Turn{From: from, Text: l[2:], At: at})
+			}
+			turns = append(turns, Turn{From: "Carol", Text: "Here is the answer.", At: at, Staff: true})
+			s, ok := propose(Ticket{ID: 1, Name: "Bob", Turns: turns})
+			if !ok || !slices.Equal(s.Questions, tt.want) {
+				t.Errorf("questions %q (%v), want %q", s.Questions, ok, tt.want)
 			}
 		})
 	}
