@@ -465,7 +465,8 @@ func TestHelpdesk_OwnDataAskedInAGroup(t *testing.T) {
 // its language, not "I'm not sure".
 func TestSupport_SmallTalk(t *testing.T) {
 	h, _ := supportHarness(t, nil)
-	for q, want := range map[string]string{"hi": "Hi! 👋", "Hello there!": "Hi! 👋", "thanks!": "You're welcome!", "你好": "你好！👋", "谢谢": "不客气", "hi, do points expire?": "expire"} {
+	for q, want := range map[string]string{"hi": "Hi! 👋", "Hello there!": "Hi! 👋", "thanks!": "You're welcome!", "你好": "你好！👋", "谢谢": "不客气", "hi, do points expire?": "expire",
+		"ok": "👍", "好的": "👌", "lol": "👍", "bye": "Bye! 👋", "再见": "再见！👋"} {
 		if got := h.expect("dm alice> "+q, want); strings.Contains(got, "not sure") {
 			t.Errorf("%q: %s", q, got)
 		}

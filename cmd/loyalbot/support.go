@@ -88,14 +88,15 @@ func modTime(path string) time.Time {
 	return time.Time{}
 }
 
-// faqVars are the settings an FAQ answer may quote as {{name}}: every key
-// of the programme's sections (faqSections) by its dotted path, such as points.checkin_points or
-// loyalty.tiers.1.threshold (lists count from 0; durations read as Go
-// writes them, such as 10m0s, and also in whole minutes as
-// points.link_ttl_minutes), and the tiers as lists: loyalty.tier_list
-// ("Leaf (0), Bud (1000)…"), loyalty.tier_list_zh and
-// loyalty.tier_multipliers ("100%, 110%…", and _zh). Secrets are not configuration keys, so no
-// answer can quote one either.
+// faqVars are the settings an FAQ answer may quote as {{name}}: every
+// key with one value in the programme's sections (faqSections) by its
+// dotted path, such as points.checkin_points or loyalty.tiers.1.threshold
+// (lists count from 0). Durations read as Go writes them (10m0s) and also
+// in minutes, hours and days where they are that long
+// (points.link_ttl_minutes, orders.return_window_days). The tiers are also
+// lists: loyalty.tier_list ("Leaf (0), Bud (1000)…"), loyalty.tier_list_zh,
+// loyalty.tier_multipliers ("100%, 110%…") and loyalty.tier_multipliers_zh.
+// Secrets are not configuration keys, so no answer can quote one either.
 func faqVars(cfg Config) map[string]string {
 	vars := map[string]string{}
 	data, err := yaml.Marshal(cfg)
@@ -120,8 +121,15 @@ func faqVars(cfg Config) map[string]string {
 		case nil:
 		default:
 			vars[prefix] = fmt.Sprint(v)
-			if d, err := time.ParseDuration(vars[prefix]); err == nil && d >= time.Minute {
-				vars[prefix+"_minutes"] = strconv.Itoa(int(d / time.Minute))
+			if d, err := time.ParseDuration(vars[prefix]); err == nil {
+				for _, u := range []struct {
+					suffix string
+					d      time.Duration
+				}{{"_minutes", time.Minute}, {"_hours", time.Hour}, {"_days", 24 * time.Hour}} {
+					if d >= u.d {
+						vars[prefix+u.suffix] = strconv.FormatFloat(float64(d)/float64(u.d), 'f', -1, 64)
+					}
+				}
 			}
 		}
 	}

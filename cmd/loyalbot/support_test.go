@@ -315,12 +315,29 @@ func TestFAQ_QuotesTheConfiguration(t *testing.T) {
 			}
 		}
 	}
+	// A setting switched off is not quoted.
+	cfg.Points.SignupBonus, cfg.Points.StreakBonus, cfg.Loyalty.ExpiryDays = 0, 0, -1
+	cfg.DB = filepath.Join(t.TempDir(), "off.db")
+	off, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), loyaltytest.NewClock(testNow).Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	kb = off.Assistant.KB()
+	if got := support.Offline(kb, "How do I earn points?").Text; !strings.HasPrefix(got, "You earn points by checking in every day with /checkin (25 points), chatting") {
+		t.Errorf("earning with no signup or streak bonus: %q", got)
+	}
+	for q, want := range map[string]string{"Do points expire?": "Points never expire.", "积分会过期吗？": "积分永久有效。"} {
+		if got := support.Offline(kb, q).Text; !strings.HasPrefix(got, want) {
+			t.Errorf("%s with expiry off: %q", q, got)
+		}
+	}
 	bad := filepath.Join(t.TempDir(), "faq.yaml")
-	os.WriteFile(bad, []byte("brand: T\nentries:\n  - id: x\n    questions: {en: [q]}\n    answer: {en: \"You get {{points.chekin_points}}.\"}\n"), 0o600)
+	os.WriteFile(bad, []byte("brand: T\nentries:\n  - id: x\n    questions: {en: [q]}\n    answer:\n      en: \"You get {{points.chekin_points}}.\"\n"), 0o600)
 	cfg.Support.FAQ = bad
 	cfg.DB = filepath.Join(t.TempDir(), "other.db")
 	if _, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), loyaltytest.NewClock(testNow).Now); err == nil ||
-		!strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "{{points.chekin_points}} names no setting") {
+		!strings.Contains(err.Error(), "line 6") || !strings.Contains(err.Error(), "{{points.chekin_points}} names no setting (did you mean {{points.checkin_points}}?)") {
 		t.Errorf("a misspelt setting: %v", err)
 	}
 }

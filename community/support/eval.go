@@ -3,6 +3,7 @@ package support
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -166,16 +167,17 @@ func (r EvalReport) Write(w io.Writer) error {
 	return err
 }
 
-// CheckEvalCases returns an error naming the first case whose expected
-// entry kb does not have: a typo there would count as a wrong answer.
+// CheckEvalCases returns an error naming every case whose expected entry
+// kb does not have: a typo there would count as a wrong answer.
 func CheckEvalCases(kb *KB, cases []EvalCase) error {
+	var errs []error
 	for i, c := range cases {
 		if c.Expect == nil {
 			continue
 		}
 		if _, ok := kb.Entry(*c.Expect); !ok {
-			return fmt.Errorf("question %d (%q): the FAQ has no entry %q", i+1, c.Q, *c.Expect)
+			errs = append(errs, fmt.Errorf("question %d (%q): the FAQ has no entry %q", i+1, c.Q, *c.Expect))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -51,8 +51,68 @@ var ErrBadKB = errors.New("support: bad FAQ file")
 // LoadKBWith.
 func LoadKB(data []byte) (*KB, error) { return LoadKBWith(data, nil) }
 
-// placeholder matches {{name}} in an answer.
-var placeholder = regexp.MustCompile(`\{\{\s*([a-z0-9_.]+)\s*\}\}`)
+// placeholder matches {{name}} in an answer; condition matches an
+// innermost {{if name}}…{{end}} or {{unless name}}…{{end}}.
+var (
+	placeholder = regexp.MustCompile(`\{\{\s*([a-z0-9_.]+)\s*\}\}`)
+	condition   = regexp.MustCompile(`(?s)\{\{\s*(if|unless)\s+([a-z0-9_.]+)\s*\}\}((?:[^{]|\{[^{]|\{\{\s*[a-z0-9_.]+\s*\}\})*?)\{\{\s*end\s*\}\}`)
+)
+
+// fill replaces the conditions and placeholders of an answer from vars:
+// {{if name}}text{{end}} keeps text when the setting is on — a number
+// above 0, true, or any other text — and {{unless name}}text{{end}} when
+// it is off; {{name}} is the value. unknown is the first name vars lacks.
+func fill(text string, vars map[string]string) (filled, unknown string) {
+	use := func(name string) string {
+		v, ok := vars[name]
+		if !ok && unknown == "" {
+			unknown = name
+		}
+		return v
+	}
+	for { // innermost first, so conditions nest
+		next := condition.ReplaceAllStringFunc(text, func(m string) string {
+			g := condition.FindStringSubmatch(m)
+			v := use(g[2])
+			on := v != "" && v != "false" && v != "0" && !strings.HasPrefix(v, "-")
+			if on == (g[1] == "if") {
+				return g[3]
+			}
+			return ""
+		})
+		if next == text {
+			break
+		}
+		text = next
+	}
+	text = placeholder.ReplaceAllStringFunc(text, func(m string) string { return use(placeholder.FindStringSubmatch(m)[1]) })
+	return text, unknown
+}
+
+// lineOf returns the line, from line from on, where data names the
+// setting, or from when it does not.
+func lineOf(data []byte, from int, name string) int {
+	for i, l := range strings.Split(string(data), "\n") {
+		if i+1 >= from && strings.Contains(l, name) {
+			return i + 1
+		}
+	}
+	return from
+}
+
+// closest suggests the setting nearest to a misspelt name.
+func closest(name string, vars map[string]string) string {
+	best, bestD := "", 4
+	for v := range vars {
+		if d := editDistance(name, v); d < bestD || d == bestD && v < best {
+			best, bestD = v, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean {{%s}}?)", best)
+}
 
 // LoadKBWith is LoadKB with each {{name}} in an answer replaced by
 // vars[name] — the community's settings, so an answer quotes the points a
@@ -91,18 +151,11 @@ func LoadKBWith(data []byte, vars map[string]string) (*KB, error) {
 		}
 		if vars != nil {
 			for lang, text := range e.Answer {
-				var unknown string
-				e.Answer[lang] = placeholder.ReplaceAllStringFunc(text, func(m string) string {
-					name := placeholder.FindStringSubmatch(m)[1]
-					v, ok := vars[name]
-					if !ok && unknown == "" {
-						unknown = name
-					}
-					return v
-				})
+				filled, unknown := fill(text, vars)
 				if unknown != "" {
-					return nil, fmt.Errorf("%w: line %d: entry %s: {{%s}} names no setting", ErrBadKB, n.Line, e.ID, unknown)
+					return nil, fmt.Errorf("%w: line %d: entry %s: {{%s}} names no setting%s", ErrBadKB, lineOf(data, n.Line, unknown), e.ID, unknown, closest(unknown, vars))
 				}
+				e.Answer[lang] = filled
 			}
 		}
 		seen[e.ID] = n.Line

@@ -154,18 +154,24 @@ var smallTalk = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|dear \S+|good (mo
 
 var (
 	hello  = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|yo|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|哈啰|在吗|在么|有人吗)( there| all| everyone| bot)?[\s,，.!！。~?？]*$`)
-	thanks = regexp.MustCompile(`(?i)^\s*(thanks?( you)?( so much| a lot| very much)?|ty|thx|cheers|great|ok(ay)?|cool|谢谢(你|您)?|多谢|感谢|好的|明白了|收到)[\s,，.!！。~]*(😊|🙏|👍)?[\s!！]*$`)
+	thanks = regexp.MustCompile(`(?i)^\s*(thanks?( you)?( so much| a lot| very much)?|ty|thx|cheers|谢谢(你|您)?|多谢|感谢)[\s,，.!！。~]*(😊|🙏|👍)?[\s!！]*$`)
+	ack    = regexp.MustCompile(`(?i)^\s*(ok(ay)?|k|cool|great|nice|got it|lol|haha+|👍|好的?|收到|明白了?|哈哈+|嗯+|行)[\s,，.!！。~]*$`)
+	bye    = regexp.MustCompile(`(?i)^\s*(bye|goodbye|see (you|ya)|good ?night|再见|拜拜|晚安)[\s,，.!！。~]*$`)
 )
 
-// SmallTalk says what a message is when it only greets ("hello") or
-// thanks ("thanks"), else "": the bot answers those itself, not from the
-// FAQ.
+// SmallTalk says what a message is when it only greets ("hello"), thanks
+// ("thanks"), acknowledges ("ack": ok, 好的, lol) or takes leave ("bye"),
+// else "": the bot answers those itself, not from the FAQ.
 func SmallTalk(msg string) string {
 	switch {
 	case hello.MatchString(msg):
 		return "hello"
 	case thanks.MatchString(msg):
 		return "thanks"
+	case ack.MatchString(msg):
+		return "ack"
+	case bye.MatchString(msg):
+		return "bye"
 	}
 	return ""
 }
