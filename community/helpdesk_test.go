@@ -472,3 +472,20 @@ func TestSupport_SmallTalk(t *testing.T) {
 		}
 	}
 }
+
+// TestSupport_TicketFlood: a ticket holds 200 lines; past that the member
+// is asked to wait, and /tickets <id> shows the latest lines only.
+func TestSupport_TicketFlood(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	h.send("bob> /start")
+	h.expect("dm bob> /human help me please with my parcel", "ticket #1")
+	for i := range 199 {
+		h.send("dm bob> line " + strconv.Itoa(i))
+	}
+	h.expect("dm bob> one more", "Your ticket #1 is full")
+	h.expect("dm bob> /human and another", "Your ticket #1 is full")
+	got := h.expect("admin> /tickets 1", "(190 earlier messages)", "bob: line 198")
+	if strings.Contains(got, "line 188") || strings.Contains(got, "one more") {
+		t.Errorf("the ticket shows more than its latest lines, or took a line past the cap: %s", got)
+	}
+}

@@ -188,7 +188,18 @@ func (c *Community) finishErase(ctx context.Context, member uint64) error {
 	if err := c.step("erase", 3); err != nil {
 		return err
 	}
-	return c.members.store.Update(ctx, func(tx Tx) error { return scrubAudit(tx, member) })
+	return c.members.store.Update(ctx, func(tx Tx) error {
+		m, err := getMember(tx, member)
+		if err != nil {
+			return err
+		}
+		for _, id := range append([]uint64{member}, m.Merged...) { // the accounts /link folded in were theirs too
+			if err := scrubAudit(tx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // signupAllowed reports whether the member may receive the signup bonus:

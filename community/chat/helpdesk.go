@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,7 +76,11 @@ func (c *Helpdesk) answer(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 		if tk, ok, err := c.tickets.OpenFor(ctx, ev.Member); err != nil {
 			return nil, err
 		} else if ok {
-			if _, _, err := c.tickets.Open(ctx, support.Ticket{Member: ev.Member, Turns: []support.Turn{{From: "member", Text: q, At: c.now()}}}); err != nil {
+			_, _, err := c.tickets.Open(ctx, support.Ticket{Member: ev.Member, Turns: []support.Turn{{From: "member", Text: q, At: c.now()}}})
+			if errors.Is(err, support.ErrTicketFull) {
+				return []bots.Reply{{Text: ev.T("support.ticket_full", tk.ID), ReplyTo: ev.MessageID}}, nil
+			}
+			if err != nil {
 				return nil, err
 			}
 			return []bots.Reply{{Text: ev.T("support.ticket_added", tk.ID), ReplyTo: ev.MessageID}}, nil
@@ -147,6 +152,10 @@ func (c *Helpdesk) human(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 		}
 	}
 	tk, isNew, err := c.openTicket(ctx, ev, text)
+	if errors.Is(err, support.ErrTicketFull) {
+		open, _, _ := c.tickets.OpenFor(ctx, ev.Member)
+		return bots.Say(ev, "support.ticket_full", open.ID), nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +228,12 @@ func (c *Helpdesk) listTickets(ctx context.Context, ev *bots.Event) ([]bots.Repl
 	return []bots.Reply{{Text: strings.Join(lines, "\n")}}, nil
 }
 
-// showTicket shows one ticket's conversation, for managers.
+// maxShown bounds what one reply lists: the latest lines of a ticket, the
+// oldest FAQ suggestions (a chat message holds about 4,000 characters).
+const maxShown = 10
+
+// showTicket shows one ticket's conversation, for managers: its latest
+// lines.
 func (c *Helpdesk) showTicket(ctx context.Context, ev *bots.Event, id uint64) ([]bots.Reply, error) {
 	tk, ok, err := c.tickets.Get(ctx, id)
 	if err != nil {
@@ -233,10 +247,12 @@ func (c *Helpdesk) showTicket(ctx context.Context, ev *bots.Event, id uint64) ([
 		state = "ticket.closed"
 	}
 	lines := []string{ev.T("ticket.header", tk.ID, tk.Name, tk.Platform, ev.T(state))}
-	for _, t := range tk.Turns {
-		if t.Text == "" {
-			continue // the bot's "I'm not sure"
-		}
+	turns := slices.DeleteFunc(slices.Clone(tk.Turns), func(t support.Turn) bool { return t.Text == "" }) // the bot's "I'm not sure"
+	if n := len(turns) - maxShown; n > 0 {
+		lines = append(lines, ev.TN("ticket.earlier", int64(n), n))
+		turns = turns[n:]
+	}
+	for _, t := range turns {
 		who := t.From
 		switch {
 		case t.From == "member":
@@ -244,7 +260,7 @@ func (c *Helpdesk) showTicket(ctx context.Context, ev *bots.Event, id uint64) ([
 		case t.From == "bot":
 			who = ev.T("ticket.bot")
 		}
-		lines = append(lines, fmt.Sprintf("%s %s: %s", t.At.In(c.loc).Format("01-02 15:04"), who, t.Text))
+		lines = append(lines, fmt.Sprintf("%s %s: %s", t.At.In(c.loc).Format("01-02 15:04"), who, clip(t.Text, 500)))
 	}
 	if tk.Open {
 		lines = append(lines, ev.T("ticket.how", tk.ID))
@@ -303,8 +319,11 @@ func (c *Helpdesk) faq(ctx context.Context, ev *bots.Event) ([]bots.Reply, error
 			return bots.Say(ev, none), nil
 		}
 		parts := []string{ev.TN(header, int64(len(ss)), len(ss))}
-		for _, s := range ss {
+		for _, s := range ss[:min(maxShown, len(ss))] {
 			parts = append(parts, suggestionText(ev, s))
+		}
+		if n := len(ss) - maxShown; n > 0 {
+			parts = append(parts, ev.TN("faq.more", int64(n), n))
 		}
 		if status == support.SuggestionPending {
 			parts = append(parts, ev.T("faq.how", ss[0].ID))
@@ -322,6 +341,8 @@ func (c *Helpdesk) faq(ctx context.Context, ev *bots.Event) ([]bots.Reply, error
 		}
 		_, err := c.admin.RephraseFAQ(ctx, actor, id, q, ev.Key("faq"))
 		switch {
+		case errors.Is(err, support.ErrNoQuestion):
+			return bots.Say(ev, "faq.no_question", id), nil
 		case errors.Is(err, support.ErrNoSuggestion):
 			return bots.Say(ev, "faq.unknown", id), nil
 		case err != nil:
@@ -465,6 +486,11 @@ var helpdeskMessages = messages{
 		"ticket.open":                 "open",
 		"ticket.closed":               "closed",
 		"ticket.bot":                  "bot",
+		"ticket.earlier#one":          "(%d earlier message)",
+		"ticket.earlier#other":        "(%d earlier messages)",
+		"support.ticket_full":         "Your ticket #%d is full; our team will answer you here. Please wait for them before you write more.",
+		"faq.more#one":                "…and %d more: decide these first.",
+		"faq.more#other":              "…and %d more: decide these first.",
 		"ticket.how":                  "/reply %[1]d <text> answers privately; /close %[1]d closes it.",
 		"reply.ok":                    "Reply to ticket #%d delivered to %s privately.",
 		"reply.undelivered":           "I couldn't deliver the reply to ticket #%d; the member may have blocked the bot.",
@@ -488,6 +514,7 @@ var helpdeskMessages = messages{
 		"faq.similar":                 "ℹ️ The FAQ entry %s already answers this offline.",
 		"faq.how":                     "/faq accept %[1]d adds it to the FAQ (add your own wording after the number to change the answer); /faq question %[1]d <question> puts the question in your words; /faq reject %[1]d drops it.",
 		"faq.which":                   "Which suggestion? Write /faq %s <number>; /faq lists them.",
+		"faq.no_question":             "That question says nothing a member would ask. Write it out: /faq question %d <question>.",
 		"faq.no_answer":               "That answer says nothing a member could use. Write it out: /faq accept %d <answer>.",
 		"faq.redacted":                "The answer of suggestion %[1]d still has *** where personal data was taken out. Write the answer members should see: /faq accept %[1]d <answer>.",
 		"faq.unknown":                 "There is no FAQ suggestion %d. /faq lists them.",
@@ -510,6 +537,9 @@ var helpdeskMessages = messages{
 		"ticket.open":                 "处理中",
 		"ticket.closed":               "已关闭",
 		"ticket.bot":                  "机器人",
+		"ticket.earlier#other":        "（之前还有 %d 条消息）",
+		"support.ticket_full":         "你的工单 #%d 已满，客服会在这里回复你，请先等待回复。",
+		"faq.more#other":              "……还有 %d 条：请先处理上面这些。",
 		"ticket.how":                  "/reply %[1]d <内容> 私信回复；/close %[1]d 关闭工单。",
 		"reply.ok":                    "工单 #%d 的回复已私信发给 %s。",
 		"reply.undelivered":           "工单 #%d 的回复发送失败，对方可能屏蔽了机器人。",
@@ -531,6 +561,7 @@ var helpdeskMessages = messages{
 		"faq.similar":                 "ℹ️ FAQ 条目 %s 已经能离线回答这个问题。",
 		"faq.how":                     "/faq accept %[1]d 加入 FAQ（在编号后写上你的措辞可替换回答）；/faq question %[1]d <问题> 用你的话改写问题；/faq reject %[1]d 放弃。",
 		"faq.which":                   "哪一条建议？请输入 /faq %s <编号>；/faq 可查看列表。",
+		"faq.no_question":             "这个问题没有实际内容。请写完整：/faq question %d <问题>。",
 		"faq.no_answer":               "这个回答没有实际内容。请写完整：/faq accept %d <回答>。",
 		"faq.redacted":                "建议 %[1]d 的回答里还有 ***（个人信息已被去除）。请写出成员应看到的回答：/faq accept %[1]d <回答>。",
 		"faq.unknown":                 "没有编号为 %d 的 FAQ 建议。/faq 可查看列表。",

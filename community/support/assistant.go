@@ -463,6 +463,10 @@ func (a *Assistant) systemPrompt(lang string, hits []Passage) string {
 FAQ passages:
 `)
 	for _, h := range hits {
+		if h.Entry.Unshown { // a member's words: the answer only
+			fmt.Fprintf(&b, "[%s] A: %s\n", h.Entry.ID, h.Entry.AnswerIn(lang))
+			continue
+		}
 		fmt.Fprintf(&b, "[%s] Q: %s\nA: %s\n", h.Entry.ID, strings.Join(h.Entry.Questions[lang], " / "), h.Entry.AnswerIn(lang))
 	}
 	return b.String()

@@ -175,6 +175,11 @@ type vocabulary struct {
 	longest int // letters in the longest word corrected to
 }
 
+// maxCorrected is the longest FAQ word misspellings are corrected to: an
+// English word is shorter, and the deletions to index grow with the
+// square of the length (one 30,000-letter word in an FAQ file took 2 GB).
+const maxCorrected = 30
+
 func newVocabulary(terms []string) *vocabulary {
 	v := &vocabulary{words: map[string]bool{}, deletes: map[string][]string{}}
 	for _, t := range terms {
@@ -182,7 +187,7 @@ func newVocabulary(terms []string) *vocabulary {
 			continue
 		}
 		v.words[t] = true
-		if !isLatinWord(t) || len(t) < 4 {
+		if !isLatinWord(t) || len(t) < 4 || len(t) > maxCorrected {
 			continue // correct only to English words of four letters or more
 		}
 		for _, d := range deletes1(t) {

@@ -154,13 +154,13 @@ func tooShortFor(e Entry, question string) bool {
 	if !slices.Contains(e.Tags, "learned") {
 		return false
 	}
-	n := 0
+	words := map[string]bool{}
 	for _, t := range tokens(question, false, nil) {
 		if t[0] != '#' && t[0] != '~' {
-			n++
+			words[t] = true // "road road" is one word
 		}
 	}
-	return n < 2
+	return len(words) < 2
 }
 
 // listed returns the entry that lists the question word for word (see

@@ -50,6 +50,10 @@ var ErrRedacted = errors.New("support: the answer still has *** where personal d
 // nothing: fewer than two words, or only invisible characters.
 var ErrNoAnswer = errors.New("support: the answer says nothing")
 
+// ErrNoQuestion is returned for rephrasing a suggestion with a question
+// that says nothing (see meaningful).
+var ErrNoQuestion = errors.New("support: the question says nothing")
+
 // ErrDecided is returned for accepting or rejecting a suggestion decided before.
 var ErrDecided = errors.New("support: FAQ suggestion already decided")
 
@@ -149,8 +153,9 @@ func asked(turns []Turn) []string {
 // sentenceEnd splits a message into sentences, keeping each one's mark.
 var sentenceEnd = regexp.MustCompile(`[^.!?。！？\n]+[.!?。！？]*`)
 
-// smallTalk matches a sentence that only greets, thanks or introduces.
-var smallTalk = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|dear \S+|good (morning|afternoon|evening)|thanks?( you)?( so much| a lot| in advance)?|ty|thx|please help|help|你好|您好|嗨|哈喽|在吗|在么|谢谢|多谢|麻烦了|请问)[\s,，.!！。~]*$|^\s*(my name is|i am|i'm|this is|我叫|我是|我姓)\s`)
+// smallTalk matches a sentence that only greets, thanks or introduces
+// ("I'm Erin.", but not "I'm unable to redeem").
+var smallTalk = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|dear \S+|good (morning|afternoon|evening)|thanks?( you)?( so much| a lot| in advance)?|ty|thx|please help|help|你好|您好|嗨|哈喽|在吗|在么|谢谢|多谢|麻烦了|请问)[\s,，.!！。~]*$|^\s*(my name is|i am|i'm|this is)\s+[A-Z][\p{L}'’\-]*(\s+[A-Z][\p{L}'’\-]*)?[\s,，.!！。]*$|^\s*(我叫|我姓)\p{Han}{1,3}[\s,，.!！。]*$`)
 
 var (
 	hello  = regexp.MustCompile(`(?i)^\s*(hi|hello|hey|hiya|yo|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|哈啰|在吗|在么|有人吗)( there| all| everyone| bot)?[\s,，.!！。~?？]*$`)
@@ -203,20 +208,25 @@ func questionsIn(msg string) (text string, asks bool) {
 	return strings.Join(rest, " "), false
 }
 
-// meaningful reports whether text says something: at least two words, or
-// four Chinese characters, once redaction marks are gone.
+// meaningful reports whether text says something: two different words
+// ("ok ok" is one), or four Chinese characters, once redaction marks and
+// invisible characters are gone, and no {{…}} (an entry from a ticket
+// would show it raw).
 func meaningful(text string) bool {
-	text = strings.ReplaceAll(text, redacted, " ")
-	han, words := 0, 0
-	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		words++
+	if strings.Contains(text, "{{") {
+		return false
+	}
+	text = strings.ReplaceAll(invisible.ReplaceAllString(text, ""), redacted, " ")
+	han, words := 0, map[string]bool{}
+	for _, f := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		words[f] = true
 		for _, r := range f {
 			if isHan(r) {
 				han++
 			}
 		}
 	}
-	return words >= 2 || han >= 4
+	return len(words) >= 2 || han >= 4
 }
 
 // redacted replaces what Redact takes out, in either language.
@@ -227,12 +237,17 @@ const redacted = "***"
 // then codes (see codes), then numbers.
 var (
 	contacts = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}`),                                              // e-mail
-		regexp.MustCompile(`(?i)[\w.+\-]+\s*[(\[{]\s*at\s*[)\]}]\s*[\w\-]+(?:\s*(?:[(\[{]\s*dot\s*[)\]}]|\.)\s*\w+)+`), // name (at) host (dot) com
-		regexp.MustCompile(`(?i)\b(?:www\.|(?:[a-z0-9\-]+\.)+[a-z]{2,}/)\S*[^\s.,!?;:)\]}'"，。！？]`),                     // links without a scheme
-		regexp.MustCompile(`[〇零一二三四五六七八九两]{7,}`),                                                                       // numbers in Chinese numerals
-		regexp.MustCompile(`(?i)\bhttps?://\S*[^\s.,!?;:)\]}'"，。！？]`),                                                  // links carry ids and tokens
-		regexp.MustCompile(`@[\p{L}\p{N}_.]{2,}`),                                                                      // @handles
+		regexp.MustCompile(`(?i)[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}`),                                                                                         // e-mail
+		regexp.MustCompile(`(?i)[\w.+\-]+\s*[(\[{]\s*at\s*[)\]}]\s*[\w\-]+(?:\s*(?:[(\[{]\s*dot\s*[)\]}]|\.)\s*\w+)+`),                                            // name (at) host (dot) com
+		regexp.MustCompile(`(?i)\b(?:www\.|(?:[a-z0-9\-]+\.)+[a-z]{2,}/)\S*[^\s.,!?;:)\]}'"，。！？]`),                                                                // links without a scheme
+		regexp.MustCompile(`[〇零一二三四五六七八九两](?:\s*[〇零一二三四五六七八九两]){6,}`),                                                                                             // numbers in Chinese numerals
+		regexp.MustCompile(`(?i)\b[\w.\-]+(?:\s+dot\s+[\w\-]+)*\s+at\s+[\w\-]+(?:\s+dot\s+[a-z]{2,})+\b`),                                                         // name dot last at host dot com
+		regexp.MustCompile(`(?i)(?:\b(?:i live|i'm living|we live)\s+(?:at|in|on)|\bmy (?:home |street |postal |shipping |delivery )?address is)[:\s]*[^.!?\n]+`), // where they live
+		regexp.MustCompile(`(?:地址是?|住在)[:：\s]*[^，。！？\n]+`),
+		regexp.MustCompile(`\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b`),                                         // a UK postcode
+		regexp.MustCompile(`(?i)\*{2,}\s*\d{4}\b|\b(?:cvv|cvc|exp(?:iry)?)\s*[:：]?\s*\d{2,4}(?:/\d{2,4})?`), // card numbers and codes
+		regexp.MustCompile(`(?i)\bhttps?://\S*[^\s.,!?;:)\]}'"，。！？]`),                                       // links carry ids and tokens
+		regexp.MustCompile(`@[\p{L}\p{N}_.]{2,}`),                                                           // @handles
 	}
 	// People say who they are and where they live in words no pattern
 	// of digits finds.
@@ -242,8 +257,12 @@ var (
 	cardEndings   = regexp.MustCompile(`(?i)((?:ending(?: in)?|last (?:four|4)(?: digits)?|尾号|后四位)\s*[:：]?\s*)\d{4}\b`)
 	addresses     = []*regexp.Regexp{
 		regexp.MustCompile(`[\p{Han}\d]*(?:省|市|区|县|镇)[\p{Han}\d]*?(?:路|街|道|巷|弄|村)\s*\d+\s*(?:号|弄)?[\p{Han}\d]*`),
-		regexp.MustCompile(`\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Close|Court|Ct|Place|Pl)\b\.?`),
+		regexp.MustCompile(`[\p{Han}A-Za-z\d]*\d+\s*(?:号楼|号院|栋|幢|单元|室)[\p{Han}\d]*`),
+		regexp.MustCompile(`\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Close|Court|Ct|Place|Pl)\b\.?`),
 	}
+	// "ginastyle on Instagram": a handle written before its platform,
+	// when it is not an English word.
+	handleOn    = regexp.MustCompile(`(?i)\b([\w.]{3,})(\s+on\s+(?:instagram|insta|ig|wechat|tiktok|twitter|weibo|douyin|xiaohongshu|小红书|抖音|微博))\b`)
 	underscored = regexp.MustCompile(`\b\w*[\p{L}\d]_\w+\b|\b_\w+\b`) // ids such as wxid_abc123 or erin_ob
 	numbers     = []*regexp.Regexp{
 		regexp.MustCompile(`\+?\d[\d\s\-().]{6,}\d`), // phone numbers, long numbers written in groups
@@ -274,6 +293,13 @@ func Redact(text string, names ...string) string {
 		return word + sep + redacted
 	})
 	text = cardEndings.ReplaceAllString(text, "${1}"+redacted)
+	text = handleOn.ReplaceAllStringFunc(text, func(m string) string {
+		g := handleOn.FindStringSubmatch(m)
+		if w := strings.ToLower(g[1]); stopWords[w] || enSynonyms().known(w) {
+			return m // "posts on Instagram"
+		}
+		return redacted + g[2]
+	})
 	for _, re := range addresses {
 		text = re.ReplaceAllString(text, redacted)
 	}
@@ -331,12 +357,17 @@ func dropName(text, name string) string {
 	if !handle && stopWords[strings.ToLower(name)] {
 		return text
 	}
+	// A name that is also an English word ("Never", "Mark", "free") goes
+	// only where it is plainly said to the reader: "Hi Mark", "…, mark."
+	low := strings.ToLower(name)
+	word := !handle && (enSynonyms().known(low) || meaningWords[low])
 	re := regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])(` + regexp.QuoteMeta(name) + `)($|[^\p{L}\p{N}])`)
 	for { // overlapping matches ("Ann Ann") need a second pass
 		next := text
 		for _, m := range slices.Backward(re.FindAllStringSubmatchIndex(text, -1)) {
 			start, end := m[4], m[5]
-			if r, _ := utf8.DecodeRuneInString(text[start:]); handle || unicode.IsUpper(r) || addressed(text, start, end) {
+			r, _ := utf8.DecodeRuneInString(text[start:])
+			if word && greeted(text, start, end) || !word && (handle || unicode.IsUpper(r) || addressed(text, start, end)) {
 				next = next[:start] + next[end:]
 			}
 		}
@@ -350,6 +381,27 @@ func dropName(text, name string) string {
 var (
 	vocativeBefore = regexp.MustCompile(`(?i)(^|[,，!！.。?？:：]\s*|\b(hi|hello|hey|dear|thanks|thank you|sorry)\s+)$`)
 	vocativeAfter  = regexp.MustCompile(`^\s*([,，!！.。?？:：]|$)`)
+)
+
+// meaningWords are words that turn a sentence's meaning, which WordNet's
+// list (nouns, verbs, adjectives) lacks: a member named one must not drop
+// it from the answer.
+var meaningWords = wordSet(`never not no nothing nobody none neither nor unless except without cannot cant dont only always ever yes`)
+
+// greeted reports whether the word at text[start:end] is plainly said to
+// the reader: after a greeting, between a comma and the end of a sentence
+// or a colon, or first and followed by a comma ("Bob, your tin…").
+func greeted(text string, start, end int) bool {
+	before, after := text[:start], text[end:]
+	return greeting.MatchString(before) || afterComma.MatchString(before) && vocativeEnd.MatchString(after) ||
+		strings.TrimSpace(before) == "" && commaNext.MatchString(after)
+}
+
+var (
+	greeting    = regexp.MustCompile(`(?i)\b(hi|hello|hey|dear|thanks|thank you|sorry)\s+$`)
+	afterComma  = regexp.MustCompile(`[,，]\s*$`)
+	vocativeEnd = regexp.MustCompile(`^\s*([!！.。?？:：]|$)`)
+	commaNext   = regexp.MustCompile(`^\s*[,，]`)
 )
 
 // addressed reports whether the word at text[start:end] is said to the
@@ -369,7 +421,7 @@ func plain(text string) string {
 	text = invisible.ReplaceAllString(text, "")
 	return strings.Map(func(r rune) rune {
 		switch {
-		case r >= '０' && r <= '９' || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ':
+		case r >= '０' && r <= '９' || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ' || strings.ContainsRune("＠．／＿－＋＃", r):
 			return r - 0xFEE0
 		case r == 0x3000:
 			return ' '

@@ -11,6 +11,14 @@ import (
 // ErrNoTicket is returned for an unknown ticket.
 var ErrNoTicket = errors.New("support: no such ticket")
 
+// ErrTicketFull is returned for adding to a ticket that has maxTurns
+// lines already: the member waits for the team.
+var ErrTicketFull = errors.New("support: the ticket is full")
+
+// maxTurns bounds the lines of one ticket (a member flooding it would
+// otherwise store megabytes).
+const maxTurns = 200
+
 // ErrClosed is returned for closing a ticket that is closed already.
 var ErrClosed = errors.New("support: ticket already closed")
 
@@ -53,7 +61,8 @@ func NewTickets(store TicketStore, now func() time.Time) *Tickets {
 }
 
 // Open opens a ticket for the member with the given turns, or adds them to
-// the member's open ticket. isNew says which.
+// the member's open ticket. isNew says which. It returns ErrTicketFull,
+// adding nothing, past maxTurns lines.
 func (t *Tickets) Open(ctx context.Context, tk Ticket) (got Ticket, isNew bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return Ticket{}, false, err
@@ -65,6 +74,9 @@ func (t *Tickets) Open(ctx context.Context, tk Ticket) (got Ticket, isNew bool, 
 			return err
 		}
 		if ok {
+			if len(open.Turns)+len(tk.Turns) > maxTurns {
+				return fmt.Errorf("ticket #%d: %w", open.ID, ErrTicketFull)
+			}
 			open.Turns = append(open.Turns, tk.Turns...)
 			open.Updated = now
 			got = open
@@ -187,7 +199,8 @@ func suggestion(tx TicketReadTx, id uint64) (Suggestion, error) {
 
 // Rephrase replaces a suggestion's questions with a manager's wording
 // (then it stays when the member who asked erases their data). It
-// returns ErrNoSuggestion for an unknown id.
+// returns ErrNoSuggestion for an unknown id and ErrNoQuestion for a
+// question that says nothing.
 func (t *Tickets) Rephrase(ctx context.Context, id uint64, question string) (Suggestion, error) {
 	if err := ctx.Err(); err != nil {
 		return Suggestion{}, err
@@ -198,7 +211,11 @@ func (t *Tickets) Rephrase(ctx context.Context, id uint64, question string) (Sug
 		if s, err = suggestion(tx, id); err != nil {
 			return err
 		}
-		s.Questions, s.Rephrased = []string{strings.TrimSpace(question)}, true
+		question = strings.TrimSpace(invisible.ReplaceAllString(question, ""))
+		if !meaningful(question) {
+			return fmt.Errorf("suggestion %d: %w", id, ErrNoQuestion)
+		}
+		s.Questions, s.Rephrased = []string{question}, true
 		return tx.PutSuggestion(s)
 	})
 	return s, err
