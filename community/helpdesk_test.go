@@ -489,3 +489,14 @@ func TestSupport_TicketFlood(t *testing.T) {
 		t.Errorf("the ticket shows more than its latest lines, or took a line past the cap: %s", got)
 	}
 }
+
+// TestHelpdesk_OwnReferralCode: asking for one's referral code gives it,
+// with the referrals so far, in either language.
+func TestHelpdesk_OwnReferralCode(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	h.send("alice> /start")
+	code := regexp.MustCompile(`ref_([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /ref"))[1]
+	h.expect("dm alice> what is my referral code", "You haven't referred anyone yet.", "Your referral code: "+code)
+	h.expect("dm alice> 我的邀请码是多少", "你的邀请码："+code)
+	h.expect("dm alice> how far to next tier", "Bud")
+}

@@ -99,9 +99,14 @@ func (c *Helpdesk) ownAnswer(ctx context.Context, ev *bots.Event, question strin
 		}
 		if qualified+pending == 0 {
 			lines = append(lines, ev.T("own.no_referrals"))
-			break
+		} else {
+			lines = append(lines, ev.TN("own.referrals", int64(qualified+pending), qualified+pending, qualified, pending, pts(ev, paid)))
 		}
-		lines = append(lines, ev.TN("own.referrals", int64(qualified+pending), qualified+pending, qualified, pending, pts(ev, paid)))
+		code, err := c.ugc.Referrals().Code(ctx, ev.Member)
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, ev.T("own.referral_code", code))
 	case support.TopicTicket:
 		tk, ok, err := c.tickets.OpenFor(ctx, ev.Member)
 		if err != nil {
@@ -166,7 +171,8 @@ var ownMessages = messages{
 		"own.streak_keep#one":    "🔥 Your check-in streak: %d day. /checkin today to keep it going.",
 		"own.streak_keep#other":  "🔥 Your check-in streak: %d days. /checkin today to keep it going.",
 		"own.streak_none":        "You have no check-in streak right now: /checkin today to start one.",
-		"own.no_referrals":       "You haven't referred anyone yet: /ref gives you your code.",
+		"own.no_referrals":       "You haven't referred anyone yet.",
+		"own.referral_code":      "Your referral code: %s (/ref shows your invite link).",
 		"own.referrals#one":      "You referred %d friend: %d qualified, %d still pending. Earned so far: %s.",
 		"own.referrals#other":    "You referred %d friends: %d qualified, %d still pending. Earned so far: %s.",
 		"own.no_ticket":          "You have no open request with our team. /human reaches a person.",
@@ -185,7 +191,8 @@ var ownMessages = messages{
 		"own.streak_today#other": "🔥 你已连续签到 %d 天（含今天），明天见！",
 		"own.streak_keep#other":  "🔥 你已连续签到 %d 天，今天 /checkin 就能继续保持。",
 		"own.streak_none":        "你目前没有连续签到记录，今天 /checkin 开始吧。",
-		"own.no_referrals":       "你还没有邀请过朋友，发送 /ref 获取你的邀请码。",
+		"own.no_referrals":       "你还没有邀请过朋友。",
+		"own.referral_code":      "你的邀请码：%s（发送 /ref 查看邀请链接）。",
 		"own.referrals#other":    "你邀请了 %d 位朋友：%d 位已生效，%d 位待生效。已获得：%s。",
 		"own.no_ticket":          "你目前没有待处理的人工客服请求，发送 /human 可以联系真人。",
 		"own.no_orders":          "你还没有关联商城订单：发送 /shop <订单确认里的代码> 关联商城账号。",
