@@ -106,7 +106,7 @@ func (c *Admin) DecideFAQ(ctx context.Context, actor Actor, id uint64, accept bo
 // LoadLearnedFAQ merges the accepted FAQ suggestions into the FAQ the
 // assistant answers from. serve calls it on start; DecideFAQ after each
 // decision.
-func (c *Community) LoadLearnedFAQ(ctx context.Context) error {
+func (c *Admin) LoadLearnedFAQ(ctx context.Context) error {
 	if c.tickets == nil || c.assistant == nil {
 		return nil
 	}

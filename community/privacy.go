@@ -176,7 +176,7 @@ func (c *Community) finishErase(ctx context.Context, member uint64) error {
 		if err := c.tickets.Erase(ctx, member); err != nil {
 			return fmt.Errorf("erase tickets: %w", err)
 		}
-		if err := c.LoadLearnedFAQ(ctx); err != nil { // FAQ entries in their words went with the tickets
+		if err := c.Admin().LoadLearnedFAQ(ctx); err != nil { // FAQ entries in their words went with the tickets
 			return err
 		}
 	}

@@ -165,7 +165,7 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if err != nil {
 		return err
 	}
-	if err := a.Community.LoadLearnedFAQ(ctx); err != nil {
+	if err := a.Community.Admin().LoadLearnedFAQ(ctx); err != nil {
 		return err
 	}
 	hours, err := cfg.officeHours()
