@@ -215,7 +215,7 @@ func (c *Community) startedAudits(ctx context.Context) ([]AuditEntry, error) {
 // about a member (a reply, a reason, a note): an erased member's are
 // replaced by erasedText, the rest of the record (who, what, when, how
 // many points) stays.
-var freeText = []string{"text", "reason", "note"}
+var freeText = []string{"text", "reason", "note", "question", "answer"}
 
 const erasedText = "(erased)"
 

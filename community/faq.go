@@ -60,7 +60,7 @@ func (c *Admin) RephraseFAQ(ctx context.Context, actor Actor, id uint64, questio
 	if err != nil {
 		return s, err
 	}
-	e := actor.entry("faq-question", 0)
+	e := actor.entry("faq-question", c.asker(ctx, s))
 	e.Args, e.Key = map[string]string{"suggestion": strconv.FormatUint(id, 10), "question": question}, key
 	if _, _, err := c.audit(ctx, e, 0); err != nil {
 		return s, err
@@ -92,7 +92,7 @@ func (c *Admin) DecideFAQ(ctx context.Context, actor Actor, id uint64, accept bo
 	if err != nil {
 		return s, err
 	}
-	e := actor.entry(op, 0)
+	e := actor.entry(op, 0) // the brand's answer now: no member's record
 	e.Args, e.Key = map[string]string{"suggestion": strconv.FormatUint(id, 10), "entry": support.LearnedID(id)}, key
 	if answer != "" {
 		e.Args["answer"] = answer
@@ -116,6 +116,17 @@ func (c *Admin) LoadLearnedFAQ(ctx context.Context) error {
 	}
 	c.assistant.SetLearned(learned)
 	return nil
+}
+
+// asker returns the member whose ticket a suggestion came from, 0 when the
+// ticket is gone: the audit entry of a rephrasing names them, as the
+// question may be their words, so that erasing them scrubs it.
+func (c *Admin) asker(ctx context.Context, s support.Suggestion) uint64 {
+	tk, ok, err := c.tickets.Get(ctx, s.Ticket)
+	if err != nil || !ok {
+		return 0
+	}
+	return tk.Member
 }
 
 // similar returns the FAQ entry that answers one of the suggestion's

@@ -436,7 +436,7 @@ func TestSupport_ErasingTakesTheirWordsOutOfTheFAQ(t *testing.T) {
 		h.send(who + "> /start")
 		h.send("dm " + who + "> /human can my dog come into the tea house with me")
 		id := strconv.Itoa(i + 1)
-		h.send("admin> /reply " + id + " Dogs on a lead are welcome, " + who + ".")
+		h.send("admin> /reply " + id + " Hi " + who + ", dogs on a lead are welcome.")
 		h.expect("admin> /close "+id, "Suggestion "+id)
 	}
 	h.expect("admin> /faq question 2 Are dogs allowed in the tea house?", "Suggestion 2 now asks: Are dogs allowed in the tea house?")
@@ -445,10 +445,10 @@ func TestSupport_ErasingTakesTheirWordsOutOfTheFAQ(t *testing.T) {
 	h.expect("admin> /faq learned", "2 FAQ entries learned", "❓ can my dog come into the tea house with me", "❓ Are dogs allowed in the tea house?")
 	h.expect("dm bob> /erase confirm", "erased")
 	h.expect("admin> /faq learned", "1 FAQ entry learned", "Are dogs allowed in the tea house?")
-	h.expect("dm dan> can my dog come into the tea house with me", "Dogs on a lead are welcome.")
+	h.expect("dm dan> can my dog come into the tea house with me", "dogs on a lead are welcome.")
 	h.expect("dm dan> /answer learned-1", "no such entry")
-	got := h.expect("admin> /audit", "/reply", `"(erased)"`, "Dogs on a lead are welcome, carol.")
-	if strings.Contains(got, "welcome, bob") {
+	got := h.expect("admin> /audit", "/reply", `"(erased)"`, "Hi carol, dogs on a lead are welcome.")
+	if strings.Contains(got, "Hi bob") {
 		t.Errorf("the reply to the erased member is still in the audit log: %s", got)
 	}
 }
@@ -499,4 +499,24 @@ func TestHelpdesk_OwnReferralCode(t *testing.T) {
 	h.expect("dm alice> what is my referral code", "You haven't referred anyone yet.", "Your referral code: "+code)
 	h.expect("dm alice> 我的邀请码是多少", "你的邀请码："+code)
 	h.expect("dm alice> how far to next tier", "Bud")
+}
+
+// TestSupport_ErasingScrubsFAQAudit: what the audit log quotes of a
+// member's words when a manager rephrased or accepted their suggestion is
+// scrubbed when they erase their data; the rephrased entry stays.
+func TestSupport_ErasingScrubsFAQAudit(t *testing.T) {
+	h, _ := supportHarness(t, nil)
+	h.send("erin> /start")
+	h.send("dm erin> /human can my neighbour Gwen pick up my parcel for me")
+	h.send("admin> /reply 1 Hi erin, yes: a neighbour can pick it up with the code.")
+	h.expect("admin> /close 1", "Suggestion 1")
+	h.expect("admin> /faq question 1 can my neighbour Gwen pick up my parcel", "now asks")
+	h.expect("admin> /faq accept 1", "is in the FAQ now")
+	h.expect("admin> /audit", `question="can my neighbour Gwen pick up my parcel"`)
+	h.expect("dm erin> /erase confirm", "erased")
+	got := h.expect("admin> /audit", "/faq-question", `question="(erased)"`)
+	if strings.Contains(got, "Gwen") {
+		t.Errorf("the audit log still quotes the erased member's words: %s", got)
+	}
+	h.expect("admin> /faq learned", "1 FAQ entry learned") // rephrased: the manager's text
 }

@@ -264,10 +264,23 @@ var (
 	// when it is not an English word.
 	handleOn    = regexp.MustCompile(`(?i)\b([\w.]{3,})(\s+on\s+(?:instagram|insta|ig|wechat|tiktok|twitter|weibo|douyin|xiaohongshu|小红书|抖音|微博))\b`)
 	underscored = regexp.MustCompile(`\b\w*[\p{L}\d]_\w+\b|\b_\w+\b`) // ids such as wxid_abc123 or erin_ob
-	numbers     = []*regexp.Regexp{
-		regexp.MustCompile(`\+?\d[\d\s\-().]{6,}\d`), // phone numbers, long numbers written in groups
-		regexp.MustCompile(`#\s?\d+`),                // #1043: an order or ticket
-		regexp.MustCompile(`\d{5,}`),                 // any other long number
+	// More that names or identifies a person: titles with a name, dates of
+	// birth, PINs and pick-up codes, ID and card digits.
+	identifiers = []*regexp.Regexp{
+		regexp.MustCompile(`\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+[A-Z][\p{L}'’\-]+`),
+		regexp.MustCompile(`\p{Han}{1,2}(?:先生|女士|小姐|太太|老师)`),
+		regexp.MustCompile(`(?i)\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d{4}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b|\d{4}年\d{1,2}月\d{1,2}[日号]`),
+		regexp.MustCompile(`(?i)\b(?:pin|passcode|password|pwd|otp|login|username|user name)\s*(?:is|:|：)?\s*\S+|(?:取件码|验证码|密码|身份证[^，。\d]{0,6}|证件号)\s*(?:是|为|:|：)?\s*\S+`),
+		regexp.MustCompile(`(?i)\b(?:visa|mastercard|master card|amex|unionpay|银联|card)\s*(?:ending\s*(?:in)?\s*)?\d{4}\b`),
+		regexp.MustCompile(`(?i)\b(?:order|订单)\s*(?:no\.?|number|号)?\s*[:：]?\s*\d{3,}`),
+		regexp.MustCompile(`[\w.+\-]+\s+@\s+[\w\-]+(?:\s*\.\s*[a-z]{2,})+|[\w.+\-]+(?:艾特|@)[\w\-]+(?:点|\.)(?:com|cn|net|org)`),
+		regexp.MustCompile(`[〇零幺一二三四五六七八九两](?:\s*[〇零幺一二三四五六七八九两]){6,}`),
+		regexp.MustCompile(`(?i)\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s\-]+){6,}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b`),
+	}
+	numbers = []*regexp.Regexp{
+		regexp.MustCompile(`\(?\+?\d[\d\s\x{00a0}\-–—/().]{6,}\d`), // phone numbers, long numbers written in groups
+		regexp.MustCompile(`#\s?\d+`),                              // #1043: an order or ticket
+		regexp.MustCompile(`\d{5,}`),                               // any other long number
 	}
 )
 
@@ -276,8 +289,7 @@ var (
 // after a platform's name (WeChat, QQ, Instagram…), ids with underscores,
 // the digits after "card ending", street addresses, phone numbers, order,
 // tracking and coupon codes and long numbers become "***" for the manager
-// who reviews it; the given names (whole words, or as written for names in Chinese) are
-// dropped, with the punctuation around them mended ("Hi Bob!" → "Hi!").
+// who reviews it, and so are the given names (see maskName).
 func Redact(text string, names ...string) string {
 	text = plain(text)
 	for _, re := range contacts {
@@ -292,6 +304,9 @@ func Redact(text string, names ...string) string {
 		}
 		return word + sep + redacted
 	})
+	for _, re := range identifiers {
+		text = re.ReplaceAllString(text, redacted)
+	}
 	text = cardEndings.ReplaceAllString(text, "${1}"+redacted)
 	text = handleOn.ReplaceAllStringFunc(text, func(m string) string {
 		g := handleOn.FindStringSubmatch(m)
@@ -306,7 +321,7 @@ func Redact(text string, names ...string) string {
 	text = underscored.ReplaceAllString(text, redacted)
 	for _, name := range names { // before codes: "member1" is a name, not a code
 		for _, part := range nameParts(name) {
-			text = dropName(text, part)
+			text = maskName(text, part)
 		}
 	}
 	text = greetings.ReplaceAllStringFunc(text, func(m string) string {
@@ -344,14 +359,16 @@ func nameParts(name string) []string {
 	return parts
 }
 
-// dropName drops a name from text: as written for a Chinese one; for
-// others where it is written with a capital, or has digits or an
-// underscore as handles do, or is said to the reader ("hi bob", "…,
-// carol."). A common word is never dropped: a member called "not" must
-// not turn "you can not" into "you can".
-func dropName(text, name string) string {
+// maskName marks a name in text: as written for a Chinese one; for others
+// where it is written with a capital, or has digits or an underscore as
+// handles do, or is said to the reader ("hi bob", "…, carol."). It marks
+// rather than drops: a member called 不能 or "14" must not turn "不能退货"
+// into "退货" unseen — the mark stops the answer being accepted unread. A
+// stop word is never marked ("not"), and a name that is also an English
+// word only where it is plainly said to the reader.
+func maskName(text, name string) string {
 	if strings.ContainsFunc(name, isHan) {
-		return strings.ReplaceAll(text, name, "")
+		return strings.ReplaceAll(text, name, redacted)
 	}
 	handle := strings.ContainsAny(name, "0123456789_")
 	if !handle && stopWords[strings.ToLower(name)] {
@@ -368,7 +385,7 @@ func dropName(text, name string) string {
 			start, end := m[4], m[5]
 			r, _ := utf8.DecodeRuneInString(text[start:])
 			if word && greeted(text, start, end) || !word && (handle || unicode.IsUpper(r) || addressed(text, start, end)) {
-				next = next[:start] + next[end:]
+				next = next[:start] + redacted + next[end:]
 			}
 		}
 		if next == text {

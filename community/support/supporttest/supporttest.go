@@ -262,7 +262,7 @@ func StoreSuite(t *testing.T, open func(t *testing.T) support.TicketStore) {
 		clk.advance(time.Minute)
 		_, s, proposed, err := tks.Close(ctx, a.ID)
 		if err != nil || !proposed || s.ID == 0 || s.Ticket != a.ID || s.Status != support.SuggestionPending || !s.Created.Equal(start.Add(time.Minute)) ||
-			len(s.Questions) != 1 || s.Questions[0] != "do you ship to Macau?" || s.Answer != "Yes: Macau takes 5 days, see ***." || s.Lang != "en" {
+			len(s.Questions) != 1 || s.Questions[0] != "do you ship to Macau, ***?" || s.Answer != "Yes, ***: Macau takes 5 days, see ***." || s.Lang != "en" {
 			t.Fatalf("close proposed %+v %v (%v)", s, proposed, err)
 		}
 		b := answered(2, "积分可以转给朋友吗", "不可以，积分不能转让。")
