@@ -232,15 +232,15 @@ func meaningful(text string) bool {
 // redacted replaces what Redact takes out, in either language.
 const redacted = "***"
 
-// contacts and numbers are personal data Redact takes out: contacts
-// first, so an address's digits do not read as a code, then the names,
-// then codes (see codes), then numbers.
+// The personal data Redact takes out, in its order: contacts first (an
+// address's digits are not a code), then introductions, platform ids,
+// identifiers, addresses and underscored ids, then the names, then codes
+// (see codes), then numbers.
 var (
 	contacts = []*regexp.Regexp{
 		regexp.MustCompile(`(?i)[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}`),                                                                                         // e-mail
 		regexp.MustCompile(`(?i)[\w.+\-]+\s*[(\[{]\s*at\s*[)\]}]\s*[\w\-]+(?:\s*(?:[(\[{]\s*dot\s*[)\]}]|\.)\s*\w+)+`),                                            // name (at) host (dot) com
 		regexp.MustCompile(`(?i)\b(?:www\.|(?:[a-z0-9\-]+\.)+[a-z]{2,}/)\S*[^\s.,!?;:)\]}'"，。！？]`),                                                                // links without a scheme
-		regexp.MustCompile(`[〇零一二三四五六七八九两](?:\s*[〇零一二三四五六七八九两]){6,}`),                                                                                             // numbers in Chinese numerals
 		regexp.MustCompile(`(?i)\b[\w.\-]+(?:\s+dot\s+[\w\-]+)*\s+at\s+[\w\-]+(?:\s+dot\s+[a-z]{2,})+\b`),                                                         // name dot last at host dot com
 		regexp.MustCompile(`(?i)(?:\b(?:i live|i'm living|we live)\s+(?:at|in|on)|\bmy (?:home |street |postal |shipping |delivery )?address is)[:\s]*[^.!?\n]+`), // where they live
 		regexp.MustCompile(`(?:地址是?|住在)[:：\s]*[^，。！？\n]+`),
@@ -284,12 +284,11 @@ var (
 	}
 )
 
-// Redact takes personal data out of text for an FAQ entry. E-mail
-// addresses, links, @handles, the name after "my name is" or 我叫, ids
-// after a platform's name (WeChat, QQ, Instagram…), ids with underscores,
-// the digits after "card ending", street addresses, phone numbers, order,
-// tracking and coupon codes and long numbers become "***" for the manager
-// who reviews it, and so are the given names (see maskName).
+// Redact takes personal data out of text for an FAQ entry: contacts,
+// names said or introduced, platform ids, identifiers, addresses, codes
+// and numbers (the patterns above) and the given names (see maskName)
+// become "***" for the manager who reviews it. Patterns miss things; the
+// manager reads every proposal.
 func Redact(text string, names ...string) string {
 	text = plain(text)
 	for _, re := range contacts {
