@@ -3,26 +3,12 @@ package support_test
 import (
 	"context"
 	"errors"
-	"os"
 	"slices"
 	"testing"
 
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/community/support/supporttest"
 )
-
-func lumenKB(t *testing.T) *support.KB {
-	t.Helper()
-	data, err := os.ReadFile("testdata/lumen-tea.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := support.LoadKB(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kb
-}
 
 func newSemantic(t *testing.T, f *supporttest.FakeEmbeddings, store support.VectorStore, threshold float64) *support.Semantic {
 	t.Helper()
@@ -36,7 +22,7 @@ func newSemantic(t *testing.T, f *supporttest.FakeEmbeddings, store support.Vect
 func TestSemantic_FusedWithLexical(t *testing.T) {
 	ctx := context.Background()
 	f := supporttest.NewFakeEmbeddings(t)
-	kb := lumenKB(t)
+	kb := loadLumen(t)
 	sem := newSemantic(t, f, &support.MemoryVectors{}, 0.8)
 	if _, _, err := sem.Retrieve(ctx, "anything", 3); !errors.Is(err, support.ErrNotIndexed) {
 		t.Fatalf("retrieve before indexing: %v, want ErrNotIndexed", err)
@@ -78,7 +64,7 @@ func ids(ps []support.Passage) []string {
 func TestSemantic_CachedByText(t *testing.T) {
 	ctx := context.Background()
 	f := supporttest.NewFakeEmbeddings(t)
-	kb := lumenKB(t)
+	kb := loadLumen(t)
 	store := &support.MemoryVectors{}
 	texts := 0
 	for _, e := range kb.Entries {
@@ -109,7 +95,7 @@ func TestSemantic_CachedByText(t *testing.T) {
 func TestSemantic_EndpointTrouble(t *testing.T) {
 	ctx := context.Background()
 	f := supporttest.NewFakeEmbeddings(t)
-	kb := lumenKB(t)
+	kb := loadLumen(t)
 	sem := newSemantic(t, f, &support.MemoryVectors{}, 0.8)
 	a := support.NewAssistant(kb, nil, support.Config{Semantic: sem}, nil)
 	const known = "How long does shipping take?"
@@ -152,7 +138,7 @@ func (r sureRetriever) Retrieve(context.Context, string, int) ([]support.Passage
 // they agree, it answers.
 func TestFAQAnswer_RetrieversDisagree(t *testing.T) {
 	ctx := context.Background()
-	kb := lumenKB(t)
+	kb := loadLumen(t)
 	const q = "How long does shipping take?"
 	other, _ := kb.Entry("returns-policy")
 	same, _ := kb.Entry("shipping-time")
@@ -202,7 +188,7 @@ entries:
 		}
 	}
 	lumen := newSemantic(t, f, &support.MemoryVectors{}, 0)
-	if err := lumen.Index(ctx, lumenKB(t)); err != nil {
+	if err := lumen.Index(ctx, loadLumen(t)); err != nil {
 		t.Fatal(err)
 	}
 	if th := lumen.Threshold(); th < 0.99 {

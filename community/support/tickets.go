@@ -93,6 +93,18 @@ func (t *Tickets) Open(ctx context.Context, tk Ticket) (got Ticket, isNew bool, 
 	return got, isNew, err
 }
 
+// read runs fn in a read-only snapshot of the store and returns what it
+// read.
+func read[T any](ctx context.Context, t *Tickets, fn func(TicketReadTx) (T, error)) (T, error) {
+	var out T
+	err := t.store.View(ctx, func(tx TicketReadTx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
 // Get returns the ticket with id; ok is false when there is none.
 func (t *Tickets) Get(ctx context.Context, id uint64) (tk Ticket, ok bool, err error) {
 	err = t.store.View(ctx, func(tx TicketReadTx) error {
@@ -116,13 +128,7 @@ func (t *Tickets) OpenFor(ctx context.Context, member uint64) (Ticket, bool, err
 
 // List returns open tickets (or all), oldest first, up to limit.
 func (t *Tickets) List(ctx context.Context, openOnly bool, limit int) ([]Ticket, error) {
-	var out []Ticket
-	err := t.store.View(ctx, func(tx TicketReadTx) error {
-		var err error
-		out, err = tx.Tickets(openOnly, limit)
-		return err
-	})
-	return out, err
+	return read(ctx, t, func(tx TicketReadTx) ([]Ticket, error) { return tx.Tickets(openOnly, limit) })
 }
 
 // Reply adds a manager's answer to a ticket and returns it, so the caller
@@ -162,13 +168,7 @@ func (t *Tickets) Close(ctx context.Context, id uint64) (tk Ticket, s Suggestion
 // Suggestions returns up to limit FAQ suggestions with status (any when
 // empty), oldest first.
 func (t *Tickets) Suggestions(ctx context.Context, status string, limit int) ([]Suggestion, error) {
-	var out []Suggestion
-	err := t.store.View(ctx, func(tx TicketReadTx) error {
-		var err error
-		out, err = tx.Suggestions(status, limit)
-		return err
-	})
-	return out, err
+	return read(ctx, t, func(tx TicketReadTx) ([]Suggestion, error) { return tx.Suggestions(status, limit) })
 }
 
 // maxLearned bounds the accepted suggestions merged into the FAQ.
@@ -285,13 +285,7 @@ func (t *Tickets) update(ctx context.Context, id uint64, fn func(TicketTx, *Tick
 
 // Of returns every ticket of member, oldest first.
 func (t *Tickets) Of(ctx context.Context, member uint64) ([]Ticket, error) {
-	var out []Ticket
-	err := t.store.View(ctx, func(tx TicketReadTx) error {
-		var err error
-		out, err = tx.TicketsOf(member)
-		return err
-	})
-	return out, err
+	return read(ctx, t, func(tx TicketReadTx) ([]Ticket, error) { return tx.TicketsOf(member) })
 }
 
 // Erase deletes every ticket of member, with the conversations in them,
