@@ -94,3 +94,23 @@ func TestSearch_LongWords(t *testing.T) {
 		}
 	}
 }
+
+// TestOffline_TraditionalCharacters: a question in traditional characters
+// is answered as the same question in simplified ones.
+func TestOffline_TraditionalCharacters(t *testing.T) {
+	kb := loadLumen(t)
+	for trad, simp := range map[string]string{
+		"積分什麼時候過期": "积分什么时候过期",
+		"發貨要多久？":   "发货要多久？",
+		"怎麼開發票":    "怎么开发票",
+		"會員等級有哪些？": "会员等级有哪些？",
+	} {
+		want := support.Offline(kb, simp)
+		if want.EntryID == "" {
+			t.Fatalf("%s is not answered: the test needs a question the FAQ answers", simp)
+		}
+		if got := support.Offline(kb, trad); got.EntryID != want.EntryID || got.Lang != "zh" {
+			t.Errorf("%s answered %q (%s), want %q like %s", trad, got.EntryID, got.Lang, want.EntryID, simp)
+		}
+	}
+}

