@@ -88,6 +88,21 @@ func modTime(path string) time.Time {
 	return time.Time{}
 }
 
+// withLearned returns kb with the entries learned from tickets in the
+// database at path, opened read-only.
+func withLearned(ctx context.Context, path string, kb *support.KB) (*support.KB, error) {
+	db, err := openDB(path, true)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	entries, err := support.NewTickets(supportbolt.OpenReadOnly(db), nil).Learned(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return kb.With(entries, nil), nil
+}
+
 // faqVars are the settings an FAQ answer may quote as {{name}}: every
 // key with one value in the programme's sections (faqSections) by its
 // dotted path, such as points.checkin_points or loyalty.tiers.1.threshold
@@ -177,6 +192,7 @@ func (a *App) reloadFAQ(ctx context.Context, _ time.Time) error {
 func newFAQCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "faq", Short: "The customer-service FAQ: evaluate how it answers"}
 	var faqFile string
+	var learned bool
 	eval := &cobra.Command{
 		Use:   "eval <file.jsonl> [--faq <faq.yaml>]",
 		Short: "Answer an evaluation set offline and count right, declined and wrong answers",
@@ -204,6 +220,11 @@ configuration's support.faq, else the built-in one.`,
 			}
 			if err != nil {
 				return err
+			}
+			if learned {
+				if kb, err = withLearned(cmd.Context(), cfg.DB, kb); err != nil {
+					return err
+				}
 			}
 			answer := func(q string) string { return support.Offline(kb, q).EntryID }
 			if sem := newSemantic(cfg.Support, &support.MemoryVectors{}, slog.New(slog.DiscardHandler)); sem != nil {
@@ -235,6 +256,7 @@ configuration's support.faq, else the built-in one.`,
 		},
 	}
 	eval.Flags().StringVar(&faqFile, "faq", "", "the FAQ file to evaluate (default: support.faq, else the built-in FAQ)")
+	eval.Flags().BoolVar(&learned, "learned", false, "add the entries learned from tickets, from the database (read-only; not while serve has it open)")
 	cmd.AddCommand(eval)
 	return cmd
 }

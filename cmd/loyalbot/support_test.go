@@ -221,6 +221,18 @@ func TestLearnedFAQ_KeptAcrossRestartAndReload(t *testing.T) {
 	}
 	app.Close()
 
+	// faq eval --learned measures the learned entries too (read-only, with serve stopped).
+	set := filepath.Join(dir, "set.jsonl")
+	os.WriteFile(set, []byte(`{"q": "`+q+`", "lang": "en", "expect": "learned-1"}`+"\n"), 0o600)
+	conf := filepath.Join(dir, "loyalbot.yaml")
+	os.WriteFile(conf, []byte("db: "+cfg.DB+"\n"), 0o600)
+	if out, err := run(t, nil, "faq", "eval", set, "--config", conf, "--faq", faq, "--learned"); err != nil || !strings.Contains(out, "all  in scope   1: right   1 100.0%") {
+		t.Errorf("faq eval --learned: %v\n%s", err, out)
+	}
+	if _, err := run(t, nil, "faq", "eval", set, "--config", conf, "--faq", faq); err == nil || !strings.Contains(err.Error(), `no entry "learned-1"`) {
+		t.Errorf("faq eval without --learned: %v", err)
+	}
+
 	app = open()
 	defer app.Close()
 	if got := answer(app); got != "dogs on a lead are welcome." {

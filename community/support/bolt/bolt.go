@@ -68,6 +68,11 @@ func Open(db *bbolt.DB) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
+// OpenReadOnly returns the store on a database opened read-only, for
+// reading (a database written before a bucket existed reads as empty
+// there); it creates nothing, so only View may be used.
+func OpenReadOnly(db *bbolt.DB) *Store { return &Store{db: db} }
+
 // reindex builds both indexes afresh from the tickets in b.
 func reindex(tx *bbolt.Tx, b *bbolt.Bucket) error {
 	for _, name := range [][]byte{bucketByMember, bucketOpen} {
@@ -234,6 +239,9 @@ func (t *txn) unindex(tk support.Ticket) error {
 }
 
 func (t *txn) Suggestion(id uint64) (support.Suggestion, bool, error) {
+	if t.suggestions == nil { // read-only, before the bucket existed
+		return support.Suggestion{}, false, nil
+	}
 	v := t.suggestions.Get(u64(id))
 	if v == nil {
 		return support.Suggestion{}, false, nil
@@ -247,6 +255,9 @@ func (t *txn) Suggestion(id uint64) (support.Suggestion, bool, error) {
 
 func (t *txn) Suggestions(status string, limit int) ([]support.Suggestion, error) {
 	var out []support.Suggestion
+	if t.suggestions == nil { // read-only, before the bucket existed
+		return nil, nil
+	}
 	c := t.suggestions.Cursor()
 	for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
 		var s support.Suggestion
