@@ -200,9 +200,11 @@ func (s *Semantic) vectors(ctx context.Context, texts []string) ([][]float32, er
 	if err != nil {
 		return nil, err
 	}
-	var missing []int
+	var missing []int // the first text of each key the store lacks
+	asked := map[VectorKey]bool{}
 	for i, k := range keys {
-		if _, ok := have[k]; !ok && !slices.ContainsFunc(missing, func(j int) bool { return keys[j] == k }) {
+		if _, ok := have[k]; !ok && !asked[k] {
+			asked[k] = true
 			missing = append(missing, i)
 		}
 	}

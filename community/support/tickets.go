@@ -202,23 +202,14 @@ func suggestion(tx TicketReadTx, id uint64) (Suggestion, error) {
 // returns ErrNoSuggestion for an unknown id and ErrNoQuestion for a
 // question that says nothing.
 func (t *Tickets) Rephrase(ctx context.Context, id uint64, question string) (Suggestion, error) {
-	if err := ctx.Err(); err != nil {
-		return Suggestion{}, err
-	}
-	var s Suggestion
-	err := t.store.Update(ctx, func(tx TicketTx) error {
-		var err error
-		if s, err = suggestion(tx, id); err != nil {
-			return err
-		}
+	return t.editSuggestion(ctx, id, func(s *Suggestion) error {
 		question = strings.TrimSpace(invisible.ReplaceAllString(question, ""))
 		if !meaningful(question) {
 			return fmt.Errorf("suggestion %d: %w", id, ErrNoQuestion)
 		}
 		s.Questions, s.Rephrased = []string{question}, true
-		return tx.PutSuggestion(s)
+		return nil
 	})
-	return s, err
 }
 
 // Decide accepts a suggestion into the FAQ, or rejects it (which also
@@ -229,15 +220,7 @@ func (t *Tickets) Rephrase(ctx context.Context, id uint64, question string) (Sug
 // has "***" in it, and ErrNoAnswer for one that says nothing (a word, or
 // only invisible characters); each changes nothing.
 func (t *Tickets) Decide(ctx context.Context, id uint64, accept bool, answer string, by uint64) (Suggestion, error) {
-	if err := ctx.Err(); err != nil {
-		return Suggestion{}, err
-	}
-	var s Suggestion
-	err := t.store.Update(ctx, func(tx TicketTx) error {
-		var err error
-		if s, err = suggestion(tx, id); err != nil {
-			return err
-		}
+	return t.editSuggestion(ctx, id, func(s *Suggestion) error {
 		status := SuggestionRejected
 		if accept {
 			status = SuggestionAccepted
@@ -255,6 +238,28 @@ func (t *Tickets) Decide(ctx context.Context, id uint64, accept bool, answer str
 			return fmt.Errorf("suggestion %d: %w", id, ErrRedacted)
 		}
 		s.Status, s.Decided, s.DecidedBy = status, t.now(), by
+		return nil
+	})
+}
+
+// editSuggestion changes the suggestion with id by fn in one transaction:
+// fn's error changes nothing and is returned with the suggestion as it
+// stood (ErrNoSuggestion for an unknown id).
+func (t *Tickets) editSuggestion(ctx context.Context, id uint64, fn func(*Suggestion) error) (Suggestion, error) {
+	if err := ctx.Err(); err != nil {
+		return Suggestion{}, err
+	}
+	var s Suggestion
+	err := t.store.Update(ctx, func(tx TicketTx) error {
+		var err error
+		if s, err = suggestion(tx, id); err != nil {
+			return err
+		}
+		edited := s
+		if err := fn(&edited); err != nil {
+			return err
+		}
+		s = edited
 		return tx.PutSuggestion(s)
 	})
 	return s, err
