@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community/campaign"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -138,9 +139,18 @@ type Community struct {
 	limits   Limits
 	stepHook func(op string, step int) error
 
+	campaigns campaignData // set by NewLifecycle; nil without campaigns
+
 	activity activity     // each member's last paid message
 	tell     *notices     // notifications and manager alerts
 	insights insightsMemo // the shop analysis
+}
+
+// campaignData is what the campaigns hold of members, for /export and
+// /erase.
+type campaignData interface {
+	ExportOf(ctx context.Context, member uint64) (campaign.Export, error)
+	Erase(ctx context.Context, member uint64) error
 }
 
 // Admin holds the use cases of managers and owners: adjusting points,

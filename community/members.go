@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/internal/outbox"
 )
 
 // Identity is one platform account of a member.
@@ -38,6 +39,15 @@ type Member struct {
 	Erased     time.Time  `json:"erased,omitzero"`        // set when the member erased their data
 	// NoMarketing excludes the member from segment broadcasts (/marketing off).
 	NoMarketing bool `json:"no_marketing,omitempty"`
+	// Consent is the member's yes to marketing messages (campaign offers,
+	// win-back, surveys): given with /marketing on or the welcome's
+	// buttons; Asked records that the welcome asked.
+	Consent bool `json:"marketing_consent,omitempty"`
+	Asked   bool `json:"consent_asked,omitempty"`
+	// Muted turns campaigns' service messages off (/notifications off).
+	Muted bool `json:"notifications_off,omitempty"`
+	// Birthday is the member's birthday as "MM-DD" (/birthday), "" when not set.
+	Birthday string `json:"birthday,omitempty"`
 }
 
 // Chat is a chat the bot serves; broadcasts go to its groups.
@@ -220,7 +230,11 @@ func createIn(tx Tx, nm NewMember, now time.Time) (Member, bool, error) {
 			return Member{}, false, err
 		}
 	}
-	return mem, true, tx.PutMember(mem)
+	if err := tx.PutMember(mem); err != nil {
+		return Member{}, false, err
+	}
+	return mem, true, tx.Publish(outbox.Event{Key: "joined:" + strconv.FormatUint(id, 10), Type: outbox.MemberJoined, Member: id, At: now,
+		Props: map[string]string{"platform": nm.Platform}})
 }
 
 // activityWrite is how stale LastActive may get before Resolve writes it:

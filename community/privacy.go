@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community/campaign"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
@@ -25,6 +26,8 @@ type Export struct {
 	Tickets     []support.Ticket     `json:"support_tickets,omitempty"`
 	// Audit holds the manager actions that concern the member (or that they took).
 	Audit []AuditEntry `json:"audit,omitempty"`
+	// Campaigns holds the member's campaign runs, tags and survey answers.
+	Campaigns *campaign.Export `json:"campaigns,omitempty"`
 }
 
 // ExportMember gathers everything loyalbot stores about member.
@@ -50,6 +53,13 @@ func (c *Community) ExportMember(ctx context.Context, member uint64) (Export, er
 	}
 	if doc.Redemptions, err = c.ledger.Redemptions(ctx, a, false, 10_000); err != nil {
 		return Export{}, err
+	}
+	if c.campaigns != nil {
+		x, err := c.campaigns.ExportOf(ctx, m.ID)
+		if err != nil {
+			return Export{}, err
+		}
+		doc.Campaigns = &x
 	}
 	if c.ugc != nil {
 		if doc.Submissions, err = c.ugc.List(ctx, ugc.Filter{Member: m.ID}, 10_000); err != nil {
@@ -183,6 +193,11 @@ func (c *Community) finishErase(ctx context.Context, member uint64) error {
 	if c.ugc != nil {
 		if err := c.ugc.Erase(ctx, member); err != nil {
 			return fmt.Errorf("erase ambassador data: %w", err)
+		}
+	}
+	if c.campaigns != nil {
+		if err := c.campaigns.Erase(ctx, member); err != nil {
+			return fmt.Errorf("erase campaign data: %w", err)
 		}
 	}
 	if err := c.step("erase", 3); err != nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/loyalbot/loyalbot/internal/outbox"
 )
 
 // SchemaVersion is the version of the community's stored data this code
@@ -207,6 +209,11 @@ type Tx interface {
 
 	// PutJob records j under j.Key, replacing what was there.
 	PutJob(j Job) error
+
+	// Publish appends a domain event to the outbox, in this transaction
+	// (see package outbox); an event whose key is there already is not
+	// appended again.
+	Publish(ev outbox.Event) error
 	// DeleteJob forgets the job recorded under key.
 	DeleteJob(key string) error
 }

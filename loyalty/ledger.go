@@ -65,6 +65,7 @@ type Ledger struct {
 	*Catalog // rewards and redemptions
 	*Holds   // points reserved for later capture or release
 	*Boards  // leaderboards
+	*Expiry  // when members' points expire
 
 	cfg       Config
 	w         *writer
@@ -123,7 +124,7 @@ func Open(store Store, cfg Config) (*Ledger, error) {
 		}
 		l.committed(s)
 	})
-	l.Catalog, l.Holds, l.Boards = &Catalog{l}, &Holds{l}, &Boards{l}
+	l.Catalog, l.Holds, l.Boards, l.Expiry = &Catalog{l}, &Holds{l}, &Boards{l}, &Expiry{l}
 	// Entries the boards lack (a crash, or a database from before them) are applied now.
 	if err := l.UpdateBoards(context.Background()); err != nil {
 		l.w.close()
@@ -531,6 +532,32 @@ func (l *Ledger) History(ctx context.Context, a AccountID, before uint64, limit 
 		}))
 	})
 	return entries, next, err
+}
+
+// EntriesAfter returns up to limit entries with ids after after, oldest
+// first: the ledger's log, which consumers of domain events read from the
+// id they last handled (an entry is written in the same transaction as the
+// points it moves, so none is missed after a crash).
+func (l *Ledger) EntriesAfter(ctx context.Context, after uint64, limit int) ([]Entry, error) {
+	var out []Entry
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		out = nil
+		var newest uint64
+		if err := stopped(tx.Entries(func(e Entry) error { newest = e.ID; return errStop })); err != nil {
+			return err
+		}
+		for id := after + 1; id <= newest && len(out) < limit; id++ {
+			e, ok, err := tx.Entry(id)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // EntryByKey returns the entry written under an idempotency key, or ErrNotFound.

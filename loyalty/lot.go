@@ -95,7 +95,7 @@ func (l *Ledger) Lots(ctx context.Context, a AccountID) ([]Lot, error) {
 
 // NextExpiry returns the points of member a that expire first and when, with
 // ok false when none of the member's points expire.
-func (l *Ledger) NextExpiry(ctx context.Context, a AccountID) (lot Lot, ok bool, err error) {
+func (l *Expiry) NextExpiry(ctx context.Context, a AccountID) (lot Lot, ok bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return Lot{}, false, err
 	}
@@ -117,6 +117,28 @@ type ExpiryReport struct {
 	Lots   int   // lots (fully or partly) expired
 	Points int64 // points expired
 	Holds  int   // holds voided because their TTL passed
+}
+
+// Expiry reads when members' points expire: the next lot of a member and
+// the lots expiring in a window. It shares its Ledger's store.
+type Expiry struct{ *Ledger }
+
+// LotsExpiring calls fn for every member lot with points left that
+// expires in (after, until], ordered by expiry time, then account (from the
+// index of lots by expiry): what expiry reminders read.
+func (l *Expiry) LotsExpiring(ctx context.Context, after, until time.Time, fn func(a AccountID, points int64, expires time.Time) error) error {
+	return l.store.View(ctx, func(tx ReadTx) error {
+		return tx.LotsDue(until, DueLot{Expires: after.Truncate(time.Second)}, func(d DueLot) error {
+			if !d.Expires.After(after) {
+				return nil
+			}
+			n, err := tx.Lot(d.Account, d.Expires)
+			if err != nil || n <= 0 {
+				return err
+			}
+			return fn(d.Account, n, d.Expires)
+		})
+	})
 }
 
 // expireChunk is how many due lots one expiry write takes on.

@@ -12,6 +12,7 @@ import (
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
 	communitybolt "github.com/loyalbot/loyalbot/community/bolt"
+	campaignbolt "github.com/loyalbot/loyalbot/community/campaign/bolt"
 	"github.com/loyalbot/loyalbot/community/chat"
 	"github.com/loyalbot/loyalbot/community/schedule"
 	"github.com/loyalbot/loyalbot/community/support"
@@ -36,6 +37,7 @@ type App struct {
 	Assistant *support.Assistant
 	Semantic  *support.Semantic // nil unless support.embeddings_model is set
 	Orders    *orders.Service
+	Lifecycle *community.Lifecycle // campaigns
 	Router    *bots.Router
 	Scheduler *schedule.Scheduler
 	Hub       *bots.Hub
@@ -117,6 +119,9 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 		if a.Community != nil { // chat roles follow tiers, whatever moved the points
 			a.Community.TierChanged(ctx, tc)
 		}
+		if a.Lifecycle != nil {
+			a.Lifecycle.TierChanged(ctx, tc)
+		}
 	}
 	if a.Loyalty, err = loyaltybolt.Open(a.DB); err != nil {
 		return err
@@ -168,12 +173,24 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if err := a.Community.Admin().LoadLearnedFAQ(ctx); err != nil {
 		return err
 	}
+	cc, err := cfg.campaignConfig()
+	if err != nil {
+		return err
+	}
+	cc.Now, cc.Log = now, a.Log
+	cstoreCampaigns, err := campaignbolt.Open(a.DB)
+	if err != nil {
+		return err
+	}
+	if a.Lifecycle, err = community.NewLifecycle(ctx, a.Community, cstoreCampaigns, cc); err != nil {
+		return err
+	}
 	hours, err := cfg.officeHours()
 	if err != nil {
 		return err
 	}
 	if err := chat.Mount(a.Router, chat.Deps{Config: cfg.Points, Community: a.Community, Members: a.Members, Ledger: a.Ledger,
-		UGC: a.UGC, Assistant: a.Assistant, Tickets: tickets, OfficeHours: hours, Orders: a.Orders, Notifier: a.Hub, Log: a.Log, Now: now},
+		UGC: a.UGC, Assistant: a.Assistant, Tickets: tickets, OfficeHours: hours, Orders: a.Orders, Lifecycle: a.Lifecycle, Notifier: a.Hub, Log: a.Log, Now: now},
 		chatOnly(bots.RateLimit(cfg.RateLimit.Burst, cfg.RateLimit.Interval, now))); err != nil {
 		return err
 	}
@@ -192,7 +209,7 @@ func (a *App) jobs() []schedule.Job {
 		return err
 	}}, {Name: "update-leaderboards", Every: boardUpdate, Quiet: true, Run: func(ctx context.Context, _ time.Time) error {
 		return a.Ledger.UpdateBoards(ctx)
-	}}}
+	}}, {Name: "campaigns", Every: a.Config.CampaignRules.Every, Quiet: true, Run: a.runCampaigns}}
 	if every := a.Config.Support.NotifyEvery; every > 0 && a.Assistant != nil {
 		since := a.now().Add(-every) // what opened while loyalbot was down, within one interval
 		var after uint64             // the newest ticket told
@@ -275,5 +292,28 @@ func chatOnly(mw bots.Middleware) bots.Middleware {
 			}
 			return limited.Handle(ctx, ev)
 		})
+	}
+}
+
+// runCampaigns is the campaigns job: what is due runs, then the queue of
+// messages it made is sent.
+func (a *App) runCampaigns(ctx context.Context, now time.Time) error {
+	rep, err := a.Lifecycle.Tick(ctx, now)
+	if rep.Entered > 0 || rep.Steps > 0 {
+		a.Log.InfoContext(ctx, "campaigns ran", "events", rep.Events, "entered", rep.Entered, "steps", rep.Steps)
+	}
+	return errors.Join(err, a.drainCampaigns(ctx))
+}
+
+// drainBatch is how many campaign messages one drain hands over at a time.
+const drainBatch = 100
+
+// drainCampaigns sends every queued campaign message.
+func (a *App) drainCampaigns(ctx context.Context) error {
+	for {
+		n, err := a.Lifecycle.Engine().Drain(ctx, drainBatch, a.Lifecycle.Deliver)
+		if err != nil || n < drainBatch {
+			return err
+		}
 	}
 }

@@ -65,14 +65,19 @@ func parseShift(arg string, now time.Time) (time.Duration, error) {
 }
 
 // clockDirective is the shell's "!clock [+1d | time]": it shows the time,
-// or moves it forward and runs the scheduled jobs that became due.
+// or moves it forward and runs the scheduled jobs that became due. The
+// campaigns run in order on the way: the clock stops at each step that
+// falls due and at least once a day, so a three-day wait inside a
+// seven-day jump happens on its day.
 func (a *App) clockDirective(ctx context.Context, arg string) string {
 	if arg != "" {
 		d, err := parseShift(arg, a.clock.Now())
 		if err != nil {
 			return err.Error()
 		}
-		a.clock.advance(d)
+		if err := a.travel(ctx, a.clock.Now().Add(d)); err != nil {
+			return err.Error()
+		}
 	}
 	text := "the time is " + a.clock.Now().UTC().Format("2006-01-02 15:04 UTC")
 	if arg != "" {
@@ -82,4 +87,30 @@ func (a *App) clockDirective(ctx context.Context, arg string) string {
 		a.Scheduler.Wake()
 	}
 	return text
+}
+
+// travel moves the clock to target, running the campaigns at each step
+// due before it and once a day.
+func (a *App) travel(ctx context.Context, target time.Time) error {
+	for {
+		now := a.clock.Now()
+		next := now.Add(24 * time.Hour)
+		if due, ok, err := a.Lifecycle.Engine().NextDue(ctx); err != nil {
+			return err
+		} else if ok && due.Before(next) {
+			next = due
+		}
+		if !next.After(now) {
+			next = now.Add(time.Second) // a step due now ran already: move on
+		}
+		if !next.Before(target) {
+			break
+		}
+		a.clock.advance(next.Sub(now))
+		if err := a.runCampaigns(ctx, next); err != nil {
+			return err
+		}
+	}
+	a.clock.advance(target.Sub(a.clock.Now()))
+	return nil
 }

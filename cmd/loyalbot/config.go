@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/campaign"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/loyalbot/loyalbot/loyalty"
@@ -41,6 +43,12 @@ type Config struct {
 	Orders         orders.Config    `yaml:"orders"`
 	Limits         community.Limits `yaml:"limits"`
 	HTTPLimits     web.Limits       `yaml:"http_limits"`
+	// Campaigns are custom lifecycle campaigns; one with a playbook's id
+	// replaces that playbook.
+	Campaigns []campaign.Definition `yaml:"campaigns"`
+	// Playbooks switches built-in playbooks off: {winback: false}.
+	Playbooks     map[string]bool `yaml:"playbooks"`
+	CampaignRules CampaignRules   `yaml:"campaign_rules"`
 
 	// OrdersSecret signs the order webhook (LOYALBOT_ORDERS_SECRET).
 	OrdersSecret Secret `yaml:"-"`
@@ -116,6 +124,44 @@ type DiscordConfig struct {
 	GuildID    string `yaml:"-"` // DISCORD_GUILD_ID
 	ShardID    int    `yaml:"-"` // DISCORD_SHARD_ID
 	ShardCount int    `yaml:"-"` // DISCORD_SHARD_COUNT
+}
+
+// CampaignRules are the guard rails every campaign runs within.
+type CampaignRules struct {
+	// HoldoutPct is marketing campaigns' default holdout share.
+	HoldoutPct int `yaml:"holdout_pct"`
+	// MarketingPerWeek caps marketing messages per member in any 7 days;
+	// 0 means none may go.
+	MarketingPerWeek int `yaml:"marketing_per_week"`
+	// QuietHours are when no campaign message goes out ("21:00-09:00", in
+	// points.timezone); due messages wait for their end. Empty: none.
+	QuietHours string `yaml:"quiet_hours"`
+	// Every is how often campaigns are evaluated.
+	Every time.Duration `yaml:"every"`
+}
+
+// campaignConfig returns the engine's configuration: the playbooks
+// switched on, then the custom campaigns, and the guard rails.
+func (c Config) campaignConfig() (campaign.Config, error) {
+	pbs, err := campaign.Playbooks()
+	if err != nil {
+		return campaign.Config{}, err
+	}
+	defs, err := campaign.Merge(pbs, c.Playbooks, c.Campaigns)
+	if err != nil {
+		return campaign.Config{}, err
+	}
+	cc := campaign.Config{Campaigns: defs, HoldoutPct: c.CampaignRules.HoldoutPct, MarketingPerWeek: c.CampaignRules.MarketingPerWeek}
+	if q := strings.TrimSpace(c.CampaignRules.QuietHours); q != "" {
+		from, to, ok := strings.Cut(q, "-")
+		start, err1 := time.Parse("15:04", strings.TrimSpace(from))
+		end, err2 := time.Parse("15:04", strings.TrimSpace(to))
+		if !ok || err1 != nil || err2 != nil {
+			return campaign.Config{}, fmt.Errorf("campaign_rules.quiet_hours %q: want a range like 21:00-09:00", q)
+		}
+		cc.QuietStart, cc.QuietEnd = start.Hour()*60+start.Minute(), end.Hour()*60+end.Minute()
+	}
+	return cc, nil
 }
 
 // RateLimitConfig is the per-member command rate limit.
@@ -217,6 +263,19 @@ func (c Config) validate() error {
 	}
 	if _, err := c.officeHours(); err != nil {
 		errs = append(errs, err)
+	}
+	if cc, err := c.campaignConfig(); err != nil {
+		errs = append(errs, err)
+	} else if _, err := campaign.New(nil, nil, nil, nil, cc); err != nil { // validates every definition
+		errs = append(errs, fmt.Errorf("campaigns: %w", err))
+	}
+	switch r := c.CampaignRules; {
+	case r.HoldoutPct < 0 || r.HoldoutPct > 50:
+		errs = append(errs, fmt.Errorf("campaign_rules.holdout_pct: %d is not between 0 and 50", r.HoldoutPct))
+	case r.MarketingPerWeek < 0:
+		errs = append(errs, fmt.Errorf("campaign_rules.marketing_per_week: %d is negative", r.MarketingPerWeek))
+	case r.Every <= 0:
+		errs = append(errs, errors.New("campaign_rules.every: must be positive"))
 	}
 	if err := c.Points.Validate(); err != nil {
 		errs = append(errs, err)

@@ -7,12 +7,18 @@ import (
 	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
 
 	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/internal/outbox"
 	bbolt "go.etcd.io/bbolt"
 )
 
 // recordTxn reads and writes the smaller records: link codes, erased
 // accounts, day markers, jobs and the schema version.
 type recordTxn struct{ bucketTx }
+
+func (t *recordTxn) Publish(ev outbox.Event) error {
+	_, _, err := boltrec.Publish(t.tx, ev)
+	return err
+}
 
 func (t *recordTxn) SchemaVersion() (int, error) { return schemaVersion(t.b(bucketMeta)) }
 

@@ -32,8 +32,9 @@ type Deps struct {
 	Tickets   *support.Tickets
 	// OfficeHours are when people answer tickets; nil: always.
 	OfficeHours *support.OfficeHours
-	Orders      *orders.Service    // optional: the shop
-	Notifier    community.Notifier // how broadcasts go out; deep links for /ref
+	Orders      *orders.Service      // optional: the shop
+	Lifecycle   *community.Lifecycle // optional: campaigns, consent, surveys
+	Notifier    community.Notifier   // how broadcasts go out; deep links for /ref
 	Log         *slog.Logger
 	Now         func() time.Time
 }
@@ -51,6 +52,7 @@ type base struct {
 	tickets   *support.Tickets
 	hours     *support.OfficeHours // nil: always open
 	orders    *orders.Service
+	lifecycle *community.Lifecycle // nil: no campaigns
 	router    *bots.Router
 	log       *slog.Logger
 	now       func() time.Time
@@ -81,6 +83,9 @@ func Features(d Deps) ([]Feature, error) {
 	if d.Orders != nil {
 		fs = append(fs, &Shop{b})
 	}
+	if d.Lifecycle != nil {
+		fs = append(fs, &Campaigns{b})
+	}
 	return fs, nil
 }
 
@@ -92,6 +97,7 @@ var helpOrder = []string{
 	"give", "take", "role", "redemptions", "fulfil", "cancel", "broadcast", "grants", "approve-grant", "reject-grant", "audit", "setup",
 	"submit", "submissions", "ref", "referrals", "ambassador", "review", "approve", "reject", "feature", "ambassadors",
 	"human", "tickets", "reply", "close", "faq", "shop", "segments", "marketing", "member",
+	"notifications", "birthday", "comment", "campaigns", "campaign", "survey",
 }
 
 // Mount installs on r the middleware every chat update goes through —
@@ -136,7 +142,7 @@ func newBase(d Deps) (*base, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return &base{cfg: d.Config, loc: loc, community: d.Community, admin: d.Community.Admin(), members: d.Members, ledger: d.Ledger, ugc: d.UGC,
-		assistant: d.Assistant, tickets: d.Tickets, hours: d.OfficeHours, orders: d.Orders, notify: d.Notifier, log: d.Log.With("component", "chat"), now: d.Now}, nil
+		assistant: d.Assistant, tickets: d.Tickets, hours: d.OfficeHours, orders: d.Orders, lifecycle: d.Lifecycle, notify: d.Notifier, log: d.Log.With("component", "chat"), now: d.Now}, nil
 }
 
 // freeText handles messages that are not commands: activity points for

@@ -24,7 +24,9 @@ func (c *Shop) Register(r *bots.Router) {
 		Handler:  bots.HandlerFunc(c.shopCmd),
 	})
 	r.Handle(bots.Command{Name: "segments", Help: "cmd.segments", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.segments)})
-	r.Handle(bots.Command{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)})
+	if c.lifecycle == nil { // else Campaigns has /marketing, which also records consent
+		r.Handle(bots.Command{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)})
+	}
 	r.Handle(bots.Command{Name: "member", Help: "cmd.member", Role: bots.RoleManager, Args: []bots.Arg{{Name: "member", Kind: bots.ArgMember}}, Handler: bots.HandlerFunc(c.memberValue)})
 }
 
@@ -136,7 +138,7 @@ func (c *Shop) memberValue(ctx context.Context, ev *bots.Event) ([]bots.Reply, e
 // marketing turns segment broadcasts to the member on or off.
 func (c *Shop) marketing(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	off := ev.Arg("setting") == "off"
-	if _, err := c.members.Update(ctx, ev.Member, func(m *community.Member) error { m.NoMarketing = off; return nil }); err != nil {
+	if err := community.SetConsent(ctx, c.members, ev.Member, !off); err != nil {
 		return nil, err
 	}
 	if off {
@@ -196,7 +198,7 @@ var shopMessages = messages{
 		"member.clv":                 "P(alive) %.0f%%, expected orders next year %.1f, 12-month value %.2f",
 		"member.clv_pending#one":     "Customer value is being worked out for %d customer; ask again in a few minutes.",
 		"member.clv_pending#other":   "Customer value is being worked out for %d customers; ask again in a few minutes.",
-		"marketing.on":               "You'll hear about offers from us again.",
+		"marketing.on":               "Thanks! We'll send you offers now and then, at most twice a week and never at night. /marketing off stops them.",
 		"marketing.off":              "Done: no more offers. Points and service messages still reach you.",
 		"segment.usage":              "Usage: /broadcast --segment <segment> <text>. Segments: %s",
 		"segment.usage_item":         "%s (%s)",
@@ -231,7 +233,7 @@ var shopMessages = messages{
 		"member.rfm":                 "RFM %d-%d-%d：%s（上次下单 %s 前，%s，消费 %.2f）",
 		"member.clv":                 "活跃概率 %.0f%%，预计明年下单 %.1f 次，12 个月价值 %.2f",
 		"member.clv_pending#other":   "正在为 %d 位顾客计算顾客价值，请过几分钟再问。",
-		"marketing.on":               "好的，之后会继续给你发送优惠消息。",
+		"marketing.on":               "谢谢！我们会偶尔给你发送优惠消息，每周最多两次，夜间不打扰。发送 /marketing off 即可停止。",
 		"marketing.off":              "已关闭优惠消息。积分和服务通知仍会照常发送。",
 		"segment.usage":              "用法：/broadcast --segment <分群> <内容>。分群：%s",
 		"segment.usage_item":         "%s（%s）",

@@ -52,7 +52,15 @@ func (c *Start) start(ctx context.Context, ev *bots.Event) ([]bots.Reply, error)
 			text += "\n" + note
 		}
 	}
-	return []bots.Reply{{Text: text + "\n\n" + c.router.Help(ev)}}, nil
+	out := []bots.Reply{{Text: text + "\n\n" + c.router.Help(ev)}}
+	if c.lifecycle != nil && (paid || fresh) {
+		ask, err := (&Campaigns{c.base}).consentAsk(ctx, ev)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ask...)
+	}
+	return out, nil
 }
 
 func (c *Start) help(_ context.Context, ev *bots.Event) ([]bots.Reply, error) {

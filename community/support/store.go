@@ -1,6 +1,10 @@
 package support
 
-import "context"
+import (
+	"context"
+
+	"github.com/loyalbot/loyalbot/internal/outbox"
+)
 
 // TicketStore is where Tickets keeps hand-off tickets.
 // community/support/bolt implements it on bbolt. An implementation is safe
@@ -45,6 +49,8 @@ type TicketTx interface {
 	DeleteTicket(id uint64) error
 	// NextTicketID returns a ticket id never returned before.
 	NextTicketID() (uint64, error)
+	// Publish appends a domain event to the outbox, in this transaction.
+	Publish(ev outbox.Event) error
 	// PutSuggestion stores s under s.ID, replacing what was there.
 	PutSuggestion(s Suggestion) error
 	// DeleteSuggestion deletes the suggestion with id; nothing for an

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loyalbot/loyalbot/internal/outbox"
 )
 
 // ErrNoTicket is returned for an unknown ticket.
@@ -150,6 +153,10 @@ func (t *Tickets) Close(ctx context.Context, id uint64) (tk Ticket, s Suggestion
 			return ErrClosed
 		}
 		tk.Open = false
+		if err := tx.Publish(outbox.Event{Key: "ticket-closed:" + strconv.FormatUint(tk.ID, 10), Type: outbox.TicketClosed, Member: tk.Member,
+			At: t.now(), Props: map[string]string{"ticket": strconv.FormatUint(tk.ID, 10)}}); err != nil {
+			return err
+		}
 		if s, proposed = propose(*tk); !proposed {
 			return nil
 		}

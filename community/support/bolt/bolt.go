@@ -25,6 +25,8 @@ import (
 	"math"
 
 	"github.com/loyalbot/loyalbot/community/support"
+	boltrec "github.com/loyalbot/loyalbot/internal/bolt"
+	"github.com/loyalbot/loyalbot/internal/outbox"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -112,12 +114,18 @@ func (s *Store) View(ctx context.Context, fn func(tx support.TicketReadTx) error
 // txn is a support.TicketTx on the buckets of a bbolt transaction; in a
 // read-only transaction only its read methods are called.
 type txn struct {
+	tx                                   *bbolt.Tx
 	tickets, byMember, open, suggestions *bbolt.Bucket
 }
 
 func newTxn(tx *bbolt.Tx) *txn {
-	return &txn{tickets: tx.Bucket(bucketTickets), byMember: tx.Bucket(bucketByMember), open: tx.Bucket(bucketOpen),
+	return &txn{tx: tx, tickets: tx.Bucket(bucketTickets), byMember: tx.Bucket(bucketByMember), open: tx.Bucket(bucketOpen),
 		suggestions: tx.Bucket(bucketSuggest)}
+}
+
+func (t *txn) Publish(ev outbox.Event) error {
+	_, _, err := boltrec.Publish(t.tx, ev)
+	return err
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }

@@ -1,0 +1,294 @@
+package campaign
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loyalbot/loyalbot/internal/outbox"
+	"github.com/loyalbot/loyalbot/loyalty"
+)
+
+// Feed cursors: how far the engine read the ledger's entries and the outbox.
+const (
+	cursorLedger = "ledger"
+	cursorOutbox = "outbox"
+)
+
+// feedBatch is how many events one transaction handles.
+const feedBatch = 500
+
+// ledgerEvents returns the domain events a ledger entry stands for. The
+// entry is written in the same transaction as the points it moves, so
+// the ledger is its own outbox.
+func ledgerEvents(en loyalty.Entry) []outbox.Event {
+	if en.Reverses != 0 {
+		return nil
+	}
+	key := "ledger:" + strconv.FormatUint(en.ID, 10) + ":"
+	ev := func(typ string, member uint64, props map[string]string) outbox.Event {
+		return outbox.Event{Key: key + typ, Type: typ, Member: member, At: en.Time, Props: props}
+	}
+	points := strconv.FormatInt(en.Amount, 10)
+	var out []outbox.Event
+	if to, ok := en.To.MemberID(); ok {
+		src, issued := strings.CutPrefix(string(en.From), string(loyalty.Issuance("")))
+		if !issued {
+			return nil // a manager's grant, a transfer or a merge
+		}
+		out = append(out, ev(outbox.PointsEarned, to, map[string]string{"source": src, "points": points}))
+		switch {
+		case src == "checkin" && strings.HasPrefix(en.Key, "checkin:"):
+			out = append(out, ev(outbox.CheckedIn, to, nil))
+		case src == "orders":
+			out = append(out, ev(outbox.OrderPaid, to, map[string]string{"amount": strconv.FormatInt(en.Spend, 10)}))
+		case src == "ugc" && strings.HasPrefix(en.Key, "ugc-approve:"):
+			out = append(out, ev(outbox.SubmissionApproved, to, nil))
+		case src == "referral" && strings.HasPrefix(en.Key, "referral:"):
+			out = append(out, ev(outbox.ReferralQualified, to, nil))
+		}
+		return out
+	}
+	from, ok := en.From.MemberID()
+	if !ok {
+		return nil
+	}
+	switch {
+	case en.To == loyalty.RedemptionAccount:
+		out = append(out, ev(outbox.PointsRedeemed, from, map[string]string{"points": points}))
+	case en.To == loyalty.ExpiryAccount:
+		out = append(out, ev(outbox.PointsExpired, from, map[string]string{"points": points}))
+	case en.To == loyalty.Issuance("orders"):
+		out = append(out, ev(outbox.OrderRefunded, from, map[string]string{"points": points}))
+	}
+	return out
+}
+
+// consume reads the ledger's new entries and the outbox's new events, a
+// batch of each at a time merged in time order (a member who joins and
+// checks in at once has joined first), and handles them.
+func (e *Engine) consume(ctx context.Context, now time.Time, rep *TickReport) error {
+	for {
+		var ledgerAfter uint64
+		var evs []outbox.Event
+		var outboxLast uint64
+		if err := e.store.View(ctx, func(tx ReadTx) error {
+			var err error
+			if ledgerAfter, err = tx.Cursor(cursorLedger); err != nil {
+				return err
+			}
+			after, err := tx.Cursor(cursorOutbox)
+			if err != nil {
+				return err
+			}
+			outboxLast = after
+			return stopped(tx.Events(after, func(ev outbox.Event) error {
+				if len(evs) == feedBatch {
+					return errStop
+				}
+				evs, outboxLast = append(evs, ev), ev.Seq
+				return nil
+			}))
+		}); err != nil {
+			return err
+		}
+		fromOutbox := len(evs)
+		entries, err := e.points.EntriesAfter(ctx, ledgerAfter, feedBatch)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 && fromOutbox == 0 {
+			return nil
+		}
+		ledgerLast := ledgerAfter
+		for _, en := range entries {
+			evs = append(evs, ledgerEvents(en)...)
+			ledgerLast = en.ID
+		}
+		slices.SortStableFunc(evs, func(a, b outbox.Event) int { return a.At.Compare(b.At) })
+		if err := e.handle(ctx, evs, map[string]uint64{cursorLedger: ledgerLast, cursorOutbox: outboxLast}, rep); err != nil {
+			return err
+		}
+		if len(entries) < feedBatch && fromOutbox < feedBatch {
+			return nil
+		}
+	}
+}
+
+// handle records evs' conversions and entries and moves the cursors past
+// them, in one transaction.
+func (e *Engine) handle(ctx context.Context, evs []outbox.Event, cursors map[string]uint64, rep *TickReport) error {
+	cs := e.current()
+	// Read the members an event may enter, outside the transaction.
+	members := map[uint64]Member{}
+	for _, ev := range evs {
+		for _, c := range cs {
+			if c.def.Trigger.Event == ev.Type && matches(c.def.Trigger.Where, ev.Props) {
+				if _, ok := members[ev.Member]; !ok {
+					m, found, err := e.audience.Member(ctx, ev.Member)
+					if err != nil {
+						return err
+					}
+					if found {
+						members[ev.Member] = m
+					}
+				}
+			}
+		}
+	}
+	return e.store.Update(ctx, func(tx Tx) error {
+		b := newBatch(tx)
+		for _, ev := range evs {
+			for _, c := range cs {
+				if err := b.observe(c, ev); err != nil {
+					return err
+				}
+				if c.def.Trigger.Event != ev.Type || !matches(c.def.Trigger.Where, ev.Props) {
+					continue
+				}
+				if m, ok := members[ev.Member]; ok {
+					if err := e.enter(b, c, m, ev.Key, ev.At, rep); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		rep.Events += len(evs)
+		if err := b.flush(); err != nil {
+			return err
+		}
+		for name, seq := range cursors {
+			if err := tx.PutCursor(name, seq); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func matches(where, props map[string]string) bool {
+	for k, v := range where {
+		if !strings.EqualFold(props[k], v) {
+			return false
+		}
+	}
+	return true
+}
+
+// batch is one transaction's view of the counters it changes.
+type batch struct {
+	tx    Tx
+	stats map[string]*Stats
+}
+
+func newBatch(tx Tx) *batch { return &batch{tx: tx, stats: map[string]*Stats{}} }
+
+func (b *batch) statsOf(id string) (*Stats, error) {
+	if s, ok := b.stats[id]; ok {
+		return s, nil
+	}
+	s, err := b.tx.Stats(id)
+	if err != nil {
+		return nil, err
+	}
+	if s.Steps == nil {
+		s.Steps = map[int]int{}
+	}
+	b.stats[id] = &s
+	return &s, nil
+}
+
+func (b *batch) flush() error {
+	for id, s := range b.stats {
+		if err := b.tx.PutStats(id, *s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// observe records what ev means for member's run of c: the goal met
+// inside its window, or an event a condition asks about.
+func (b *batch) observe(c *compiled, ev outbox.Event) error {
+	goal := c.def.Goal
+	isGoal := goal.Event == ev.Type
+	asked := c.happens[ev.Type]
+	if !isGoal && !asked {
+		return nil
+	}
+	r, ok, err := b.tx.Run(c.def.ID, ev.Member)
+	if err != nil || !ok || ev.At.Before(r.Entered) {
+		return err
+	}
+	changed := false
+	if isGoal && r.Converted.IsZero() && !ev.At.After(r.Entered.Add(time.Duration(goal.Within))) {
+		r.Converted, changed = ev.At, true
+		s, err := b.statsOf(c.def.ID)
+		if err != nil {
+			return err
+		}
+		if r.State == HeldOut {
+			s.HeldConverted++
+		} else {
+			s.Converted++
+		}
+	}
+	if asked && r.State == Running && !containsString(r.Seen, ev.Type) {
+		r.Seen, changed = append(r.Seen, ev.Type), true
+	}
+	if r.State == Running && r.WaitFor == ev.Type {
+		r.WaitFor, r.Due, changed = "", later(ev.At, r.Entered), true // what waited for it goes on now
+	}
+	if !changed {
+		return nil
+	}
+	return b.tx.PutRun(r)
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// enter begins m's run of c for the trigger occurrence occ at time at,
+// when the campaign runs, m may receive it and the re-entry policy allows.
+func (e *Engine) enter(b *batch, c *compiled, m Member, occ string, at time.Time, rep *TickReport) error {
+	id := c.def.ID
+	if c.def.Off || !m.Live || (c.def.Kind == Marketing && !m.Consent) {
+		return nil
+	}
+	st, err := b.tx.State(id)
+	if err != nil || st.Paused {
+		return err
+	}
+	r, ok, err := b.tx.Run(id, m.ID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		gap, _ := c.def.reentry()
+		onceEver := c.def.Reentry == "once" || (c.def.Reentry == "" && c.def.Trigger.Event != "")
+		switch {
+		case r.State == Running, r.Occurrence == occ, onceEver, gap > 0 && at.Sub(r.Entered) < gap:
+			return nil
+		}
+	}
+	nr := Run{Campaign: id, Version: c.version, Member: m.ID, State: Running, Due: at, Entered: at, Occurrence: occ, Entries: r.Entries + 1}
+	s, err := b.statsOf(id)
+	if err != nil {
+		return err
+	}
+	s.Entered++
+	if heldOut(id, m.ID, c.def.holdout(e.holdoutPct())) {
+		nr.State, nr.Due = HeldOut, time.Time{}
+		s.HeldOut++
+	}
+	rep.Entered++
+	return b.tx.PutRun(nr)
+}

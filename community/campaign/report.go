@@ -1,0 +1,298 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Status is one campaign as managers see it.
+type Status struct {
+	Def     Definition
+	Version int
+	Paused  bool
+	Stats   Stats
+}
+
+// Report returns every configured campaign's status, in config order.
+func (e *Engine) Report(ctx context.Context) ([]Status, error) {
+	var out []Status
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		out = nil
+		for _, c := range e.current() {
+			st, err := tx.State(c.def.ID)
+			if err != nil {
+				return err
+			}
+			s, err := tx.Stats(c.def.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, Status{Def: c.def, Version: c.version, Paused: st.Paused, Stats: s})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FunnelStep is one action of a campaign and how many members reached it.
+type FunnelStep struct {
+	PC      int
+	Kind    string // "message", "survey", "grant", "offer"
+	Summary string // the start of the message, the points, the discount
+	Reached int
+}
+
+// Funnel returns campaign id's status and its actions in program order
+// with the members who reached each.
+func (e *Engine) Funnel(ctx context.Context, id, locale string) (Status, []FunnelStep, error) {
+	e.mu.Lock()
+	c, ok := e.defs[id]
+	e.mu.Unlock()
+	if !ok {
+		return Status{}, nil, fmt.Errorf("campaign %q: %w", id, ErrUnknown)
+	}
+	var st Status
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		state, err := tx.State(id)
+		if err != nil {
+			return err
+		}
+		s, err := tx.Stats(id)
+		st = Status{Def: c.def, Version: c.version, Paused: state.Paused, Stats: s}
+		return err
+	})
+	if err != nil {
+		return Status{}, nil, err
+	}
+	var steps []FunnelStep
+	for _, pc := range c.prog.messages() {
+		o := c.prog[pc]
+		fs := FunnelStep{PC: pc, Reached: st.Stats.Steps[pc]}
+		switch o.kind {
+		case opMessage:
+			fs.Kind, fs.Summary = "message", clip(pick(o.step.Message, locale), 40)
+		case opSurvey:
+			fs.Kind, fs.Summary = "survey", o.step.Survey
+		case opGrant:
+			fs.Kind, fs.Summary = "grant", fmt.Sprint(o.step.Grant)
+		case opOffer:
+			fs.Kind, fs.Summary = "offer", o.step.Offer.Discount
+		}
+		steps = append(steps, fs)
+	}
+	return st, steps, nil
+}
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// Size counts the members a scan-based trigger would enter now (ignoring
+// who entered before); ok is false for event triggers, whose audience is
+// whoever the event happens to.
+func (e *Engine) Size(ctx context.Context, id string) (n int, ok bool, err error) {
+	d, found := e.Definition(id)
+	if !found {
+		return 0, false, fmt.Errorf("campaign %q: %w", id, ErrUnknown)
+	}
+	t, now := d.Trigger, e.cfg.Now()
+	if t.Event != "" {
+		return 0, false, nil
+	}
+	lt := now.In(e.cfg.Zone)
+	if t.ExpiringWithin > 0 {
+		seen := map[uint64]bool{}
+		err := e.points.ExpiringBy(ctx, now, now.Add(time.Duration(t.ExpiringWithin)), func(m uint64, _ int64, _ time.Time) error {
+			seen[m] = true
+			return nil
+		})
+		return len(seen), true, err
+	}
+	err = e.audience.Each(ctx, func(m Member) error {
+		if d.Kind == Marketing && !m.Consent {
+			return nil
+		}
+		switch {
+		case t.InactiveDays > 0:
+			if now.Sub(m.LastActive) >= time.Duration(t.InactiveDays)*24*time.Hour {
+				n++
+			}
+		case t.Date == "birthday":
+			if len(m.Birthday) == 5 && m.Birthday[:2] == lt.Format("01") {
+				n++
+			}
+		case t.Date == "joined":
+			if m.Joined.In(e.cfg.Zone).Format("01-02") == lt.Format("01-02") && m.Joined.Year() < lt.Year() {
+				n++
+			}
+		default:
+			if t.ActiveWithin == 0 || now.Sub(m.LastActive) <= time.Duration(t.ActiveWithin) {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, true, err
+}
+
+// Preview renders campaign id's messages for m, as they would read now,
+// without sending anything or changing any run.
+func (e *Engine) Preview(ctx context.Context, id string, m Member) ([]Message, error) {
+	e.mu.Lock()
+	c, ok := e.defs[id]
+	e.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("campaign %q: %w", id, ErrUnknown)
+	}
+	r := Run{Campaign: id, Member: m.ID, Entered: e.cfg.Now(), Entries: 1}
+	var out []Message
+	for pc, o := range c.prog {
+		if o.kind != opMessage && o.kind != opSurvey {
+			continue
+		}
+		r.PC = pc
+		msg, err := e.render(ctx, c, o, m, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, msg)
+	}
+	return out, nil
+}
+
+// SurveyReport is a survey campaign's answers: for NPS the share of
+// promoters (9–10) less that of detractors (0–6); for CSAT the mean.
+type SurveyReport struct {
+	Campaign string
+	Survey   string
+	Answers  int
+	Counts   map[int]int // score → answers
+	NPS      float64     // -100 to 100 (NPS)
+	Mean     float64     // the mean score
+	Comments []Answer    // the answers with a comment, newest first
+}
+
+// Survey returns campaign id's survey report.
+func (e *Surveys) Survey(ctx context.Context, id string) (SurveyReport, error) {
+	d, ok := e.Definition(id)
+	if !ok {
+		return SurveyReport{}, fmt.Errorf("campaign %q: %w", id, ErrUnknown)
+	}
+	rep := SurveyReport{Campaign: id, Survey: surveyOf(d.Steps), Counts: map[int]int{}}
+	if rep.Survey == "" {
+		return rep, ErrNoSurvey
+	}
+	sum, promoters, detractors := 0, 0, 0
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		return tx.Answers(id, func(a Answer) error {
+			rep.Answers++
+			rep.Counts[a.Score]++
+			sum += a.Score
+			switch {
+			case a.Score >= 9:
+				promoters++
+			case a.Score <= 6:
+				detractors++
+			}
+			if a.Comment != "" {
+				rep.Comments = append(rep.Comments, a)
+			}
+			return nil
+		})
+	})
+	if rep.Answers > 0 {
+		rep.Mean = float64(sum) / float64(rep.Answers)
+		rep.NPS = 100 * float64(promoters-detractors) / float64(rep.Answers)
+	}
+	sort.Slice(rep.Comments, func(i, j int) bool { return rep.Comments[i].At.After(rep.Comments[j].At) })
+	return rep, err
+}
+
+// Erase removes what campaigns hold of member: runs, queued messages,
+// tags, send times, survey answers, coupons, and the properties of their
+// events in the outbox. Counters keep their counts.
+func (e *Engine) Erase(ctx context.Context, member uint64) error {
+	return e.store.Update(ctx, func(tx Tx) error {
+		var ids []string
+		if err := tx.RunsOf(member, func(r Run) error {
+			ids = append(ids, r.Campaign)
+			if r.Coupon != "" {
+				return tx.DeleteCoupon(r.Coupon)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := tx.DeleteRun(id, member); err != nil {
+				return err
+			}
+		}
+		for _, id := range e.IDs() {
+			if err := tx.DeleteAnswer(id, member); err != nil {
+				return err
+			}
+		}
+		var queued []uint64
+		if err := tx.Outgoing(func(m Message) error {
+			if m.Member == member {
+				queued = append(queued, m.Seq)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, seq := range queued {
+			if err := tx.DeleteOutgoing(seq); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutTags(member, nil); err != nil {
+			return err
+		}
+		if err := tx.PutSends(member, nil); err != nil {
+			return err
+		}
+		return tx.ScrubEvents(member)
+	})
+}
+
+// Export is what campaigns hold of a member, for /export.
+type Export struct {
+	Runs    []Run    `json:"runs,omitempty"`
+	Tags    []string `json:"tags,omitempty"`
+	Answers []Answer `json:"survey_answers,omitempty"`
+}
+
+// ExportOf returns what campaigns hold of member.
+func (e *Engine) ExportOf(ctx context.Context, member uint64) (Export, error) {
+	var x Export
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		x = Export{}
+		if err := tx.RunsOf(member, func(r Run) error { x.Runs = append(x.Runs, r); return nil }); err != nil {
+			return err
+		}
+		var err error
+		if x.Tags, err = tx.Tags(member); err != nil {
+			return err
+		}
+		for _, id := range e.IDs() {
+			a, ok, err := tx.Answer(id, member)
+			if err != nil {
+				return err
+			}
+			if ok {
+				x.Answers = append(x.Answers, a)
+			}
+		}
+		return nil
+	})
+	return x, err
+}

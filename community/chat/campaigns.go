@@ -1,0 +1,398 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/community"
+	"github.com/loyalbot/loyalbot/community/campaign"
+)
+
+// Campaigns is lifecycle automation in chat: /campaigns, /campaign and
+// /survey for managers; /marketing, /notifications, /birthday, and the
+// survey answers /rate and /comment for members.
+type Campaigns struct{ *base }
+
+// Register adds the commands to r.
+func (c *Campaigns) Register(r *bots.Router) {
+	campaignMessages.addTo(r)
+	id := bots.Arg{Name: "campaign"}
+	r.Handle(bots.Command{Name: "campaigns", Help: "cmd.campaigns", Role: bots.RoleManager, Handler: bots.HandlerFunc(c.list)})
+	r.Handle(bots.Command{Name: "campaign", Help: "cmd.campaign", Role: bots.RoleManager,
+		Args:    []bots.Arg{{Name: "action", Choices: []string{"pause", "resume", "preview", "test"}, Optional: true}, id},
+		Handler: bots.HandlerFunc(c.campaign)})
+	r.Handle(bots.Command{Name: "survey", Help: "cmd.survey", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.survey)})
+	r.Handle(bots.Command{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)})
+	r.Handle(bots.Command{Name: "notifications", Help: "cmd.notifications", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.notifications)})
+	r.Handle(bots.Command{Name: "birthday", Help: "cmd.birthday", Role: bots.RoleMember, Args: []bots.Arg{{Name: "date", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.birthday)})
+	r.Handle(bots.Command{Name: "rate", Help: "cmd.rate", Role: bots.RoleMember, Hidden: true,
+		Args: []bots.Arg{id, {Name: "score", Kind: bots.ArgInt, Min: 0, Max: 10}}, Handler: bots.HandlerFunc(c.rate)})
+	r.Handle(bots.Command{Name: "comment", Help: "cmd.comment", Role: bots.RoleMember, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.comment)})
+}
+
+func (c *Campaigns) list(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	ss, err := c.lifecycle.Report(ctx, community.ActorOf(ev))
+	if err != nil {
+		return nil, err
+	}
+	if len(ss) == 0 {
+		return bots.Say(ev, "campaigns.none"), nil
+	}
+	var b strings.Builder
+	b.WriteString(ev.T("campaigns.header"))
+	for _, s := range ss {
+		b.WriteString("\n" + c.statusLine(ev, s))
+	}
+	b.WriteString("\n" + ev.T("campaigns.footer"))
+	return []bots.Reply{{Text: b.String(), Card: true}}, nil
+}
+
+// statusLine is one campaign in /campaigns.
+func (c *Campaigns) statusLine(ev *bots.Event, s campaign.Status) string {
+	st := s.Stats
+	state := ev.T("campaign.kind_" + string(s.Def.Kind))
+	if s.Paused {
+		state += ", " + ev.T("campaign.paused")
+	}
+	line := ev.T("campaigns.line", s.Def.ID, campaignName(ev, s.Def), state, st.Entered-st.HeldOut, st.Sent, st.Converted)
+	if st.HeldOut > 0 {
+		line += ev.T("campaigns.holdout", st.HeldOut, st.HeldConverted)
+	}
+	return line
+}
+
+func campaignName(ev *bots.Event, d campaign.Definition) string {
+	if n := d.Name[ev.Locale]; n != "" {
+		return n
+	}
+	if n := d.Name[bots.English]; n != "" {
+		return n
+	}
+	return d.ID
+}
+
+// campaign is "/campaign <id>" (its funnel) and "/campaign pause|resume|preview|test <id>".
+func (c *Campaigns) campaign(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	actor, id := community.ActorOf(ev), strings.ToLower(ev.Arg("campaign"))
+	var err error
+	switch ev.Arg("action") {
+	case "pause", "resume":
+		paused := ev.Arg("action") == "pause"
+		if err = c.lifecycle.Pause(ctx, actor, id, paused); err == nil {
+			key := "campaign.resumed"
+			if paused {
+				key = "campaign.paused_now"
+			}
+			return bots.Say(ev, key, id), nil
+		}
+	case "preview":
+		var p community.Preview
+		if p, err = c.lifecycle.Preview(ctx, actor, id); err == nil {
+			return c.preview(ev, id, p), nil
+		}
+	case "test":
+		var n int
+		if n, err = c.lifecycle.Test(ctx, actor, id); err == nil {
+			return []bots.Reply{{Text: ev.TN("campaign.tested", int64(n), n, id), Private: true}}, nil
+		}
+	default:
+		var s campaign.Status
+		var steps []campaign.FunnelStep
+		if s, steps, err = c.lifecycle.Funnel(ctx, actor, id, ev.Locale); err == nil {
+			return c.funnel(ev, s, steps), nil
+		}
+	}
+	if errors.Is(err, campaign.ErrUnknown) {
+		return nil, bots.Errorf("campaign.unknown", id, strings.Join(c.lifecycle.Engine().IDs(), ", "))
+	}
+	return nil, err
+}
+
+func (c *Campaigns) funnel(ev *bots.Event, s campaign.Status, steps []campaign.FunnelStep) []bots.Reply {
+	var b strings.Builder
+	st := s.Stats
+	b.WriteString(ev.T("campaign.header", campaignName(ev, s.Def), s.Def.ID, s.Version))
+	b.WriteString("\n" + c.statusLine(ev, s))
+	if s.Def.Goal.Event != "" {
+		b.WriteString("\n" + ev.T("campaign.goal", s.Def.Goal.Event, s.Def.Goal.Within.String(), rate(st.Converted, st.Entered-st.HeldOut), rate(st.HeldConverted, st.HeldOut)))
+	}
+	for i, fs := range steps {
+		b.WriteString("\n" + ev.T("campaign.step", i+1, ev.T("campaign.step_"+fs.Kind), fs.Summary, fs.Reached))
+	}
+	b.WriteString("\n" + ev.T("campaign.ends", st.Done, st.Exited, st.Capped, st.Left, st.Muted))
+	return []bots.Reply{{Text: b.String(), Card: true}}
+}
+
+// rate is a share as a percentage, "–" of nothing.
+func rate(n, of int) string {
+	if of == 0 {
+		return "–"
+	}
+	return strconv.FormatFloat(100*float64(n)/float64(of), 'f', 1, 64) + "%"
+}
+
+func (c *Campaigns) preview(ev *bots.Event, id string, p community.Preview) []bots.Reply {
+	text := ev.T("campaign.preview_event", id)
+	if p.Sized {
+		text = ev.TN("campaign.preview_size", int64(p.Size), id, p.Size)
+	}
+	out := []bots.Reply{{Text: text, Private: true}}
+	for _, m := range p.Messages {
+		r := bots.Reply{Text: m.Text, Private: true}
+		for _, b := range m.Buttons {
+			r.Buttons = append(r.Buttons, []bots.Button{{Label: b.Label, Data: b.Command}})
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (c *Campaigns) survey(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	id := strings.ToLower(ev.Arg("campaign"))
+	rep, err := c.lifecycle.Survey(ctx, community.ActorOf(ev), id)
+	switch {
+	case errors.Is(err, campaign.ErrUnknown):
+		return nil, bots.Errorf("campaign.unknown", id, strings.Join(c.lifecycle.Engine().IDs(), ", "))
+	case errors.Is(err, campaign.ErrNoSurvey):
+		return bots.Say(ev, "survey.not_a_survey", id), nil
+	case err != nil:
+		return nil, err
+	}
+	if rep.Answers == 0 {
+		return bots.Say(ev, "survey.no_answers", id), nil
+	}
+	var b strings.Builder
+	b.WriteString(ev.TN("survey.header", int64(rep.Answers), id, rep.Answers))
+	if rep.Survey == campaign.NPS {
+		b.WriteString("\n" + ev.T("survey.nps", fmt.Sprintf("%+.0f", rep.NPS)))
+	} else {
+		b.WriteString("\n" + ev.T("survey.mean", fmt.Sprintf("%.1f", rep.Mean)))
+	}
+	lo, hi := 1, 5
+	if rep.Survey == campaign.NPS {
+		lo, hi = 0, 10
+	}
+	for s := hi; s >= lo; s-- {
+		n := rep.Counts[s]
+		b.WriteString(fmt.Sprintf("\n%2d %s %d", s, strings.Repeat("█", (n*20+rep.Answers-1)/rep.Answers), n))
+	}
+	if len(rep.Comments) > 0 {
+		b.WriteString("\n" + ev.T("survey.comments"))
+		names, err := c.members.Names(context.WithoutCancel(ctx), commenters(rep.Comments))
+		if err != nil {
+			return nil, err
+		}
+		for i, a := range rep.Comments {
+			if i == 10 {
+				break
+			}
+			b.WriteString(fmt.Sprintf("\n• %d — %s: %s", a.Score, names[a.Member], a.Comment))
+		}
+	}
+	return []bots.Reply{{Text: b.String(), Card: true}}, nil
+}
+
+func commenters(as []campaign.Answer) []uint64 {
+	out := make([]uint64, len(as))
+	for i, a := range as {
+		out[i] = a.Member
+	}
+	return out
+}
+
+func (c *Campaigns) marketing(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	on := ev.Arg("setting") == "on"
+	if err := c.lifecycle.SetConsent(ctx, ev.Member, on); err != nil {
+		return nil, err
+	}
+	if on {
+		return bots.SayPrivately(ev, "marketing.on"), nil
+	}
+	return bots.SayPrivately(ev, "marketing.off"), nil
+}
+
+func (c *Campaigns) notifications(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	on := ev.Arg("setting") == "on"
+	if err := c.lifecycle.SetNotifications(ctx, ev.Member, on); err != nil {
+		return nil, err
+	}
+	if on {
+		return bots.SayPrivately(ev, "notifications.on"), nil
+	}
+	return bots.SayPrivately(ev, "notifications.off"), nil
+}
+
+func (c *Campaigns) birthday(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	mmdd, err := c.lifecycle.SetBirthday(ctx, ev.Member, ev.Arg("date"))
+	switch {
+	case errors.Is(err, community.ErrBadBirthday):
+		return bots.SayPrivately(ev, "birthday.bad", ev.Arg("date")), nil
+	case err != nil:
+		return nil, err
+	case mmdd == "":
+		return bots.SayPrivately(ev, "birthday.off"), nil
+	}
+	return bots.SayPrivately(ev, "birthday.set", mmdd), nil
+}
+
+func (c *Campaigns) rate(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	id := strings.ToLower(ev.Arg("campaign"))
+	score, _ := strconv.Atoi(ev.Arg("score"))
+	a, err := c.lifecycle.Rate(ctx, ev.Member, id, score)
+	switch {
+	case errors.Is(err, campaign.ErrAnswered):
+		return bots.SayPrivately(ev, "survey.answered"), nil
+	case errors.Is(err, campaign.ErrNoSurvey), errors.Is(err, campaign.ErrUnknown):
+		return bots.SayPrivately(ev, "survey.not_sent"), nil
+	case errors.Is(err, campaign.ErrBadScore):
+		return bots.SayPrivately(ev, "survey.bad_score"), nil
+	case err != nil:
+		return nil, err
+	}
+	c.log.InfoContext(ctx, "survey answered", "campaign", id, "member", ev.Member, "score", a.Score)
+	return bots.SayPrivately(ev, "survey.thanks"), nil
+}
+
+func (c *Campaigns) comment(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	err := c.lifecycle.Comment(ctx, ev.Member, ev.Arg("text"))
+	switch {
+	case errors.Is(err, campaign.ErrNoAnswer):
+		return bots.SayPrivately(ev, "survey.no_comment"), nil
+	case errors.Is(err, campaign.ErrLongReply):
+		return bots.SayPrivately(ev, "survey.long_comment"), nil
+	case err != nil:
+		return nil, err
+	}
+	return bots.SayPrivately(ev, "survey.commented"), nil
+}
+
+// consentAsk is the one-time question after a newcomer's welcome: may the
+// brand send offers?
+func (c *Campaigns) consentAsk(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	ask, err := c.lifecycle.AskConsent(ctx, ev.Member)
+	if err != nil || !ask {
+		return nil, err
+	}
+	return []bots.Reply{{Text: ev.T("consent.ask"), Private: true, Buttons: [][]bots.Button{{
+		{Label: ev.T("consent.yes"), Data: "/marketing on"}, {Label: ev.T("consent.no"), Data: "/marketing off"}}}}}, nil
+}
+
+var campaignMessages = messages{
+	bots.English: {
+		"cmd.campaigns":               "lifecycle campaigns: who entered, was sent, converted",
+		"cmd.campaign":                "one campaign's funnel; pause, resume, preview or test it",
+		"cmd.survey":                  "a survey campaign's scores and comments",
+		"cmd.notifications":           "turn reminders and service messages on or off",
+		"cmd.birthday":                "set your birthday (MM-DD) for a birthday gift, or off",
+		"cmd.rate":                    "answer a survey",
+		"cmd.comment":                 "add a comment to your last survey answer",
+		"arg.campaign":                "campaign",
+		"arg.score":                   "score",
+		"arg.date":                    "date",
+		"campaigns.none":              "No campaigns are configured.",
+		"campaigns.header":            "📣 Campaigns",
+		"campaigns.line":              "• %s — %s (%s): %d entered, %d sent, %d converted",
+		"campaigns.holdout":           "; holdout %d, %d converted",
+		"campaigns.footer":            "/campaign <id> shows one step by step.",
+		"campaign.kind_service":       "service",
+		"campaign.kind_marketing":     "marketing",
+		"campaign.paused":             "paused",
+		"campaign.paused_now":         "⏸ Campaign %s is paused: no one enters and no step runs until /campaign resume %[1]s.",
+		"campaign.resumed":            "▶️ Campaign %s runs again; steps that fell due meanwhile run now.",
+		"campaign.unknown":            "There is no campaign %q. Campaigns: %s.",
+		"campaign.header":             "📣 %s (%s, version %d)",
+		"campaign.goal":               "Goal: %s within %s — converted %s of treated, %s of holdout.",
+		"campaign.step":               "%d. %s %s — reached by %d",
+		"campaign.step_message":       "message",
+		"campaign.step_survey":        "survey",
+		"campaign.step_grant":         "points",
+		"campaign.step_offer":         "offer",
+		"campaign.ends":               "Finished %d, exited %d, capped %d, left %d; service messages muted %d.",
+		"campaign.preview_event":      "Campaign %s: members enter when its event happens to them. Its messages for you:",
+		"campaign.preview_size#one":   "Campaign %s would reach %d member now. Its messages for you:",
+		"campaign.preview_size#other": "Campaign %s would reach %d members now. Its messages for you:",
+		"campaign.tested#one":         "Sent you %d message of campaign %s, as a test: no points, nothing recorded.",
+		"campaign.tested#other":       "Sent you %d messages of campaign %s, as a test: no points, nothing recorded.",
+		"survey.not_a_survey":         "Campaign %s asks no survey.",
+		"survey.no_answers":           "No answers to %s yet.",
+		"survey.header#one":           "📊 %s: %d answer",
+		"survey.header#other":         "📊 %s: %d answers",
+		"survey.nps":                  "NPS %s (promoters 9–10 minus detractors 0–6)",
+		"survey.mean":                 "Average %s of 5",
+		"survey.comments":             "Latest comments:",
+		"survey.thanks":               "Thank you for your answer! If you'd like to add anything, send /comment followed by your words.",
+		"survey.answered":             "You've answered this one already — thank you!",
+		"survey.not_sent":             "That survey isn't open for you.",
+		"survey.bad_score":            "That score is outside the survey's scale.",
+		"survey.no_comment":           "There's no recent survey answer to add a comment to.",
+		"survey.long_comment":         "That comment is too long; please keep it under 1,000 characters.",
+		"survey.commented":            "Thanks, we've added your comment.",
+		"notifications.on":            "Reminders and service messages are on.",
+		"notifications.off":           "Reminders and service messages are off. Replies to your commands still come; /notifications on turns them back on.",
+		"birthday.set":                "🎂 Saved: your birthday is %s. We'll have something for you that month.",
+		"birthday.off":                "Your birthday is removed.",
+		"birthday.bad":                "%q isn't a month and day. Send it as MM-DD, for example /birthday 03-14.",
+		"consent.ask":                 "May we send you offers and news now and then? At most twice a week, never at night. You can change your mind any time with /marketing.",
+		"consent.yes":                 "Yes, send offers",
+		"consent.no":                  "No thanks",
+	},
+	bots.Chinese: {
+		"cmd.campaigns":               "会员运营活动：进入、发送、转化人数",
+		"cmd.campaign":                "查看某个活动的漏斗；暂停、恢复、预览或测试",
+		"cmd.survey":                  "调查活动的评分与留言",
+		"cmd.notifications":           "开启或关闭提醒与服务消息",
+		"cmd.birthday":                "设置生日（月-日）领取生日礼，或 off 删除",
+		"cmd.rate":                    "回答调查",
+		"cmd.comment":                 "给你最近一次调查回答补充留言",
+		"arg.campaign":                "活动",
+		"arg.score":                   "分数",
+		"arg.date":                    "日期",
+		"campaigns.none":              "还没有配置任何活动。",
+		"campaigns.header":            "📣 运营活动",
+		"campaigns.line":              "• %s — %s（%s）：进入 %d，发送 %d，转化 %d",
+		"campaigns.holdout":           "；对照组 %d，转化 %d",
+		"campaigns.footer":            "/campaign <活动> 查看每一步。",
+		"campaign.kind_service":       "服务",
+		"campaign.kind_marketing":     "营销",
+		"campaign.paused":             "已暂停",
+		"campaign.paused_now":         "⏸ 活动 %s 已暂停：在 /campaign resume %[1]s 之前，不会有人进入，也不会执行任何步骤。",
+		"campaign.resumed":            "▶️ 活动 %s 已恢复；暂停期间到期的步骤现在执行。",
+		"campaign.unknown":            "没有名为 %q 的活动。现有活动：%s。",
+		"campaign.header":             "📣 %s（%s，第 %d 版）",
+		"campaign.goal":               "目标：%s，期限 %s — 实验组转化 %s，对照组转化 %s。",
+		"campaign.step":               "%d. %s %s — 到达 %d 人",
+		"campaign.step_message":       "消息",
+		"campaign.step_survey":        "调查",
+		"campaign.step_grant":         "积分",
+		"campaign.step_offer":         "优惠",
+		"campaign.ends":               "完成 %d，退出 %d，超出频次 %d，离开 %d；服务消息被关闭 %d。",
+		"campaign.preview_event":      "活动 %s：成员在对应事件发生时进入。以下是发给你的消息：",
+		"campaign.preview_size#other": "活动 %s 现在会覆盖 %d 位成员。以下是发给你的消息：",
+		"campaign.tested#other":       "已把活动 %[2]s 的 %[1]d 条消息作为测试发给你：不发积分，不做记录。",
+		"survey.not_a_survey":         "活动 %s 没有调查。",
+		"survey.no_answers":           "%s 还没有人回答。",
+		"survey.header#other":         "📊 %s：%d 份回答",
+		"survey.nps":                  "NPS %s（推荐者 9–10 分减去贬损者 0–6 分）",
+		"survey.mean":                 "平均 %s 分（满分 5 分）",
+		"survey.comments":             "最新留言：",
+		"survey.thanks":               "感谢你的回答！如果还想补充，发送 /comment 加上你的留言。",
+		"survey.answered":             "你已经回答过了，谢谢！",
+		"survey.not_sent":             "这个调查没有对你开放。",
+		"survey.bad_score":            "这个分数不在调查的范围内。",
+		"survey.no_comment":           "最近没有可以补充留言的调查回答。",
+		"survey.long_comment":         "留言太长了，请控制在 1000 字以内。",
+		"survey.commented":            "谢谢，已收到你的留言。",
+		"notifications.on":            "已开启提醒与服务消息。",
+		"notifications.off":           "已关闭提醒与服务消息。你发的命令仍会有回复；发送 /notifications on 可重新开启。",
+		"birthday.set":                "🎂 已保存：你的生日是 %s。那个月我们会为你准备一份心意。",
+		"birthday.off":                "已删除你的生日。",
+		"birthday.bad":                "%q 不是有效的月和日。请按 月-日 发送，例如 /birthday 03-14。",
+		"consent.ask":                 "可以偶尔给你发送优惠和新品消息吗？每周最多两次，夜间不打扰。随时可以用 /marketing 更改。",
+		"consent.yes":                 "好的，发给我",
+		"consent.no":                  "不用了",
+	},
+}
