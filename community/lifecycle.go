@@ -459,7 +459,9 @@ func (v voice) Vars(ctx context.Context, m campaign.Member, names []string) (map
 	c := v.c
 	cat, loc := c.catalog, m.Locale
 	vars := map[string]string{"name": m.Name}
-	need := func(ns ...string) bool { return slices.ContainsFunc(ns, func(n string) bool { return slices.Contains(names, n) }) }
+	need := func(ns ...string) bool {
+		return slices.ContainsFunc(ns, func(n string) bool { return slices.Contains(names, n) })
+	}
 	a := loyalty.Member(m.ID)
 	if need("points") {
 		b, err := c.ledger.Balance(ctx, a)

@@ -42,9 +42,9 @@ type Text map[string]string
 
 // Definition is one campaign as configured.
 type Definition struct {
-	ID      string `yaml:"id" json:"id"`
-	Name    Text   `yaml:"name" json:"name,omitempty"`
-	Kind    Kind   `yaml:"kind" json:"kind"`
+	ID      string  `yaml:"id" json:"id"`
+	Name    Text    `yaml:"name" json:"name,omitempty"`
+	Kind    Kind    `yaml:"kind" json:"kind"`
 	Trigger Trigger `yaml:"trigger" json:"trigger"`
 	// Reentry is how often a member may enter again: "once" (the default
 	// for events and schedules: once per occurrence) or a duration such as
@@ -52,8 +52,8 @@ type Definition struct {
 	Reentry string `yaml:"reentry" json:"reentry,omitempty"`
 	// HoldoutPct is the share of the audience held out (marketing only;
 	// nil: the community's default, 10).
-	HoldoutPct *int  `yaml:"holdout_pct" json:"holdout_pct,omitempty"`
-	Goal       Goal  `yaml:"goal" json:"goal"`
+	HoldoutPct *int   `yaml:"holdout_pct" json:"holdout_pct,omitempty"`
+	Goal       Goal   `yaml:"goal" json:"goal"`
 	Steps      []Step `yaml:"steps" json:"steps"`
 	// Off switches the campaign off without deleting it.
 	Off bool `yaml:"off" json:"off,omitempty"`

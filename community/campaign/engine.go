@@ -394,7 +394,9 @@ func (e *Engine) quietUntil(t time.Time) (time.Time, bool) {
 	lt := t.In(e.cfg.Zone)
 	minute := lt.Hour()*60 + lt.Minute()
 	midnight := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, e.cfg.Zone)
-	at := func(days, minutes int) time.Time { return midnight.AddDate(0, 0, days).Add(time.Duration(minutes) * time.Minute) }
+	at := func(days, minutes int) time.Time {
+		return midnight.AddDate(0, 0, days).Add(time.Duration(minutes) * time.Minute)
+	}
 	switch {
 	case s < end && minute >= s && minute < end:
 		return at(0, end), true

@@ -12,13 +12,13 @@ type RunState string
 
 // Run states.
 const (
-	Running  RunState = "running"   // on its way through the steps
-	Done     RunState = "done"      // ran off the end of the steps
-	Exited   RunState = "exited"    // an exit step or a failed condition ended it
-	HeldOut  RunState = "held_out"  // in the holdout: gets nothing, tracked for the goal
-	Capped   RunState = "capped"    // a marketing message was past the member's weekly cap
-	Left     RunState = "left"      // the member left, erased their data or withdrew consent
-	Disabled RunState = "disabled"  // the campaign was switched off or removed
+	Running  RunState = "running"  // on its way through the steps
+	Done     RunState = "done"     // ran off the end of the steps
+	Exited   RunState = "exited"   // an exit step or a failed condition ended it
+	HeldOut  RunState = "held_out" // in the holdout: gets nothing, tracked for the goal
+	Capped   RunState = "capped"   // a marketing message was past the member's weekly cap
+	Left     RunState = "left"     // the member left, erased their data or withdrew consent
+	Disabled RunState = "disabled" // the campaign was switched off or removed
 )
 
 // Run is one member's progress through one campaign: the latest entry
@@ -28,19 +28,19 @@ type Run struct {
 	Version  int       `json:"version"` // the campaign version it runs
 	Member   uint64    `json:"member"`
 	State    RunState  `json:"state"`
-	PC       int       `json:"pc"`            // the next operation
-	Due      time.Time `json:"due,omitzero"`  // when the next operation runs (Running only)
-	Entered  time.Time `json:"entered"`       // when this entry began
+	PC       int       `json:"pc"`           // the next operation
+	Due      time.Time `json:"due,omitzero"` // when the next operation runs (Running only)
+	Entered  time.Time `json:"entered"`      // when this entry began
 	// Occurrence is the trigger occurrence this entry is for (an event's
 	// key, the last activity of a spell of inactivity, a year, a scheduled
 	// time): a member enters once per occurrence.
 	Occurrence string    `json:"occurrence"`
-	Entries    int       `json:"entries"`             // how many times the member entered
-	Converted  time.Time `json:"converted,omitzero"`  // when the goal event happened, inside its window
-	Coupon     string    `json:"coupon,omitempty"`    // the code an offer step gave
-	Seen       []string  `json:"seen,omitempty"`      // event types a condition asks about, seen since entering
-	WaitFor    string    `json:"wait_for,omitempty"`  // the event a wait_for step waits for
-	Reached    []int     `json:"reached,omitempty"`   // the operations done, for the funnel
+	Entries    int       `json:"entries"`            // how many times the member entered
+	Converted  time.Time `json:"converted,omitzero"` // when the goal event happened, inside its window
+	Coupon     string    `json:"coupon,omitempty"`   // the code an offer step gave
+	Seen       []string  `json:"seen,omitempty"`     // event types a condition asks about, seen since entering
+	WaitFor    string    `json:"wait_for,omitempty"` // the event a wait_for step waits for
+	Reached    []int     `json:"reached,omitempty"`  // the operations done, for the funnel
 }
 
 // Version is one stored version of a campaign's definition; runs keep the
@@ -76,9 +76,9 @@ type Stats struct {
 	Exited        int         `json:"exited"`
 	Capped        int         `json:"capped"`
 	Left          int         `json:"left"`
-	Sent          int         `json:"sent"`    // messages queued
-	Muted         int         `json:"muted"`   // messages not sent: notifications off or no private chat
-	Steps         map[int]int `json:"steps"`   // operation → members who reached it
+	Sent          int         `json:"sent"`  // messages queued
+	Muted         int         `json:"muted"` // messages not sent: notifications off or no private chat
+	Steps         map[int]int `json:"steps"` // operation → members who reached it
 }
 
 // Message is a message waiting to be sent (the outgoing queue).

@@ -281,7 +281,9 @@ func (t *dataTxn) UpdateOutgoing(m campaign.Message) error {
 	return boltrec.PutJSON(t.b(bucketOutgoing), boltrec.Key(m.Seq), m)
 }
 
-func (t *dataTxn) DeleteOutgoing(seq uint64) error { return t.b(bucketOutgoing).Delete(boltrec.Key(seq)) }
+func (t *dataTxn) DeleteOutgoing(seq uint64) error {
+	return t.b(bucketOutgoing).Delete(boltrec.Key(seq))
+}
 
 func (t *dataTxn) Sends(member uint64) ([]time.Time, error) {
 	v, _, err := getJSON[[]time.Time](t.b(bucketSends), boltrec.Key(member))
