@@ -494,7 +494,7 @@ func (v voice) Vars(ctx context.Context, m campaign.Member, names []string) (map
 		}
 		if ok {
 			vars["expiring_points"] = cat.Plural(loc, "n.points", lot.Remaining, bots.Thousands(lot.Remaining))
-			vars["expiring_date"] = lot.Expires.In(c.loc).Format(time.DateOnly)
+			vars["expiring_date"] = lot.Expires.Add(-time.Second).In(c.loc).Format(time.DateOnly) // the last day they count, as /points says
 		}
 	}
 	if need("reward") {

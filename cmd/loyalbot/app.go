@@ -45,6 +45,7 @@ type App struct {
 	now       func() time.Time
 	clock     *clock    // the one clock now reads; the shell's !clock moves it
 	faqMod    time.Time // the FAQ file's modification time when loaded
+	ran       []string  // jobs a !clock jump ran on its way
 }
 
 // errLocked says another loyalbot holds the database.

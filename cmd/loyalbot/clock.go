@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,8 +83,12 @@ func (a *App) clockDirective(ctx context.Context, arg string) string {
 	text := "the time is " + a.clock.Now().UTC().Format("2006-01-02 15:04 UTC")
 	if arg != "" {
 		if ran := a.Scheduler.RunDue(ctx); len(ran) > 0 {
-			text += "; ran " + strings.Join(ran, ", ")
+			a.ran = append(a.ran, ran...)
 		}
+		if len(a.ran) > 0 {
+			text += "; ran " + strings.Join(slices.Compact(slices.Sorted(slices.Values(a.ran))), ", ")
+		}
+		a.ran = nil
 		a.Scheduler.Wake()
 	}
 	return text
@@ -107,6 +112,7 @@ func (a *App) travel(ctx context.Context, target time.Time) error {
 			break
 		}
 		a.clock.advance(next.Sub(now))
+		a.ran = append(a.ran, a.Scheduler.RunDue(ctx)...) // expiry and the rest on the way, not only at the end
 		if err := a.runCampaigns(ctx, next); err != nil {
 			return err
 		}

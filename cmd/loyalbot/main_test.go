@@ -39,6 +39,11 @@ func testConfig(t testing.TB) Config {
 	return cfg
 }
 
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // TestShell_Transcripts drives whole conversations through the real
 // wiring and the console adapter, compares the output with a golden file
 // and checks final balances ("#= name points" lines) in the ledger.
@@ -55,6 +60,13 @@ func TestShell_Transcripts(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := testConfig(t)
+			if extra := strings.TrimSuffix(file, ".txt") + ".yaml"; fileExists(extra) { // the transcript's own settings
+				db := cfg.DB
+				if cfg, err = LoadConfig(extra, func(string) string { return "" }); err != nil {
+					t.Fatal(err)
+				}
+				cfg.DB = db
+			}
 			clk := loyaltytest.NewClock(testNow)
 			app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
 			if err != nil {

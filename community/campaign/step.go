@@ -272,7 +272,10 @@ func (e *Engine) send(b *batch, c *compiled, r *Run, p prepared, now time.Time) 
 		r.PC = pc + 1
 		return nil
 	}
-	if c.def.Kind == Marketing && e.cfg.MarketingPerWeek >= 0 {
+	// The cap counts campaigns reaching a member: a marketing campaign's
+	// first message of an entry. Its later messages (the bonus it promised)
+	// are part of a conversation the member is already in.
+	if c.def.Kind == Marketing && e.cfg.MarketingPerWeek >= 0 && r.Messages == 0 {
 		limit := e.cfg.MarketingPerWeek
 		sends, err := b.tx.Sends(r.Member)
 		if err != nil {
@@ -298,7 +301,7 @@ func (e *Engine) send(b *batch, c *compiled, r *Run, p prepared, now time.Time) 
 		return err
 	}
 	s.Sent++
-	r.PC = pc + 1
+	r.PC, r.Messages = pc+1, r.Messages+1
 	return b.reached(r, pc)
 }
 

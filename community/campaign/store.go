@@ -40,6 +40,7 @@ type Run struct {
 	Coupon     string    `json:"coupon,omitempty"`   // the code an offer step gave
 	Seen       []string  `json:"seen,omitempty"`     // event types a condition asks about, seen since entering
 	WaitFor    string    `json:"wait_for,omitempty"` // the event a wait_for step waits for
+	Messages   int       `json:"messages,omitempty"` // messages sent in this entry
 	Reached    []int     `json:"reached,omitempty"`  // the operations done, for the funnel
 }
 

@@ -95,7 +95,7 @@ func (c *Points) history(ctx context.Context, ev *bots.Event) ([]bots.Reply, err
 			label = ev.T("history.reversal", label)
 		}
 		line := fmt.Sprintf("%s  %s%s  %s", date(e.Time, c.loc), sign, points(amt), label)
-		if e.Reason != "" && (counter == loyalty.AdjustmentAccount || e.Reverses != 0) {
+		if e.Reason != "" && (counter == loyalty.AdjustmentAccount || counter == loyalty.Issuance("campaign") || e.Reverses != 0) {
 			line += " — " + e.Reason
 		}
 		lines = append(lines, line)
@@ -129,6 +129,7 @@ var pointsMessages = messages{
 		"account.adjustment":     "adjustment",
 		"source.signup":          "signup bonus",
 		"source.checkin":         "check-in",
+		"source.campaign":        "gift",
 		"source.message":         "chat activity",
 		"source.ugc":             "content reward",
 		"source.referral":        "referral reward",
@@ -153,6 +154,7 @@ var pointsMessages = messages{
 		"account.adjustment":     "人工调整",
 		"source.signup":          "注册奖励",
 		"source.checkin":         "签到",
+		"source.campaign":        "赠送",
 		"source.message":         "聊天活跃",
 		"source.ugc":             "内容奖励",
 		"source.referral":        "邀请奖励",
