@@ -279,6 +279,39 @@ func (l *Lifecycle) AskConsent(ctx context.Context, member uint64) (bool, error)
 	return ask, err
 }
 
+// ResolveMember returns the member an inbound event names: a linked shop
+// customer id, "platform:user id", or a loyalbot member id.
+func (l *Lifecycle) ResolveMember(ctx context.Context, customer, link string) (uint64, bool, error) {
+	c := l.c
+	if customer != "" {
+		if c.orders == nil {
+			return 0, false, nil
+		}
+		return c.orders.MemberOf(ctx, customer)
+	}
+	var m Member
+	var err error
+	if platform, user, ok := strings.Cut(link, ":"); ok {
+		m, err = c.members.byIdentity(ctx, platform, user)
+	} else if id, perr := strconv.ParseUint(link, 10, 64); perr == nil {
+		m, err = c.members.Get(ctx, id)
+	} else {
+		return 0, false, nil
+	}
+	if errors.Is(err, ErrNoMember) {
+		return 0, false, nil
+	}
+	if err != nil || !m.Live() {
+		return 0, false, err
+	}
+	return m.ID, true, nil
+}
+
+// Publish appends an inbound event to the outbox, for campaigns.
+func (l *Lifecycle) Publish(ctx context.Context, ev outbox.Event) (bool, error) {
+	return l.engine.Publish(ctx, ev)
+}
+
 // TierChanged publishes a tier change for campaigns.
 func (l *Lifecycle) TierChanged(ctx context.Context, tc loyalty.TierChange) {
 	id, ok := tc.Account.MemberID()

@@ -117,6 +117,7 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 // Telegram webhook is mounted by serve when Telegram uses one.
 func (a *App) routes(srv *web.Server) {
 	srv.Handle("POST /webhooks/orders", web.OrderWebhook(a.Orders, string(a.Config.OrdersSecret), a.now, a.Log.With("component", "orders")))
+	srv.Handle("POST /webhooks/events", web.EventWebhook(a.Lifecycle, string(a.Config.OrdersSecret), a.now, a.Log.With("component", "events")))
 	srv.Admin("GET /admin/backup", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		web.LongWrite(w, a.Log, time.Hour) // a large database takes longer than the server's write timeout
 		w.Header().Set("Content-Type", "application/octet-stream")

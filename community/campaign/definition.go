@@ -16,7 +16,6 @@ package campaign
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -307,8 +306,8 @@ func validateSteps(steps []Step, fail func(string, ...any) error) error {
 		}
 		for _, text := range s.Message {
 			for _, m := range varPattern.FindAllStringSubmatch(text, -1) {
-				if !slices.Contains(Vars, m[1]) {
-					return fail("step %d: unknown variable {{%s}}; known: %s", i+1, m[1], strings.Join(Vars, ", "))
+				if !knownVar(m[1]) {
+					return fail("step %d: unknown variable {{%s}}; known: %s, event.<property>", i+1, m[1], strings.Join(Vars, ", "))
 				}
 			}
 		}

@@ -149,7 +149,7 @@ func (e *Engine) handle(ctx context.Context, evs []outbox.Event, cursors map[str
 					continue
 				}
 				if m, ok := members[ev.Member]; ok {
-					if err := e.enter(b, c, m, ev.Key, ev.At, rep); err != nil {
+					if err := e.enter(b, c, m, ev.Key, ev.At, ev.Props, rep); err != nil {
 						return err
 					}
 				}
@@ -258,7 +258,7 @@ func containsString(list []string, s string) bool {
 
 // enter begins m's run of c for the trigger occurrence occ at time at,
 // when the campaign runs, m may receive it and the re-entry policy allows.
-func (e *Engine) enter(b *batch, c *compiled, m Member, occ string, at time.Time, rep *TickReport) error {
+func (e *Engine) enter(b *batch, c *compiled, m Member, occ string, at time.Time, props map[string]string, rep *TickReport) error {
 	id := c.def.ID
 	if c.def.Off || !m.Live || (c.def.Kind == Marketing && !m.Consent) {
 		return nil
@@ -279,7 +279,7 @@ func (e *Engine) enter(b *batch, c *compiled, m Member, occ string, at time.Time
 			return nil
 		}
 	}
-	nr := Run{Campaign: id, Version: c.version, Member: m.ID, State: Running, Due: at, Entered: at, Occurrence: occ, Entries: r.Entries + 1}
+	nr := Run{Campaign: id, Version: c.version, Member: m.ID, State: Running, Due: at, Entered: at, Occurrence: occ, Entries: r.Entries + 1, Props: props}
 	s, err := b.statsOf(id)
 	if err != nil {
 		return err

@@ -76,7 +76,7 @@ func (e *triggers) enterAll(ctx context.Context, c *compiled, cands []candidate,
 			b := newBatch(tx)
 			for _, cd := range cands[start:end] {
 				if m, ok := members[cd.member]; ok {
-					if err := e.enter(b, c, m, cd.occ, later(cd.at, st.First), rep); err != nil {
+					if err := e.enter(b, c, m, cd.occ, later(cd.at, st.First), nil, rep); err != nil {
 						return err
 					}
 				}

@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -395,7 +396,13 @@ func (e *Engine) holds(ctx context.Context, cond *Condition, m Member, r Run) (b
 var Vars = []string{"name", "points", "tier", "benefits", "next_tier", "points_to_next", "expiring_points", "expiring_date",
 	"reward", "referral_link", "coupon", "offer", "campaign"}
 
-var varPattern = regexp.MustCompile(`\{\{\s*([a-z_]+)\s*\}\}`)
+var varPattern = regexp.MustCompile(`\{\{\s*([a-z_]+(?:\.[a-z0-9_]+)?)\s*\}\}`)
+
+// knownVar reports whether a template may use name: one of Vars, or
+// event.<property> of the event the member entered with.
+func knownVar(name string) bool {
+	return slices.Contains(Vars, name) || strings.HasPrefix(name, "event.")
+}
 
 // pick returns t's text in locale, or its English one.
 func pick(t Text, locale string) string {
@@ -427,6 +434,9 @@ func (e *Engine) render(ctx context.Context, c *compiled, o op, m Member, r Run)
 		vars, err := e.voice.Vars(ctx, m, names)
 		if err != nil {
 			return Message{}, err
+		}
+		for k, v := range r.Props {
+			vars["event."+k] = v
 		}
 		vars["campaign"] = c.def.label(m.Locale)
 		if r.Coupon != "" {

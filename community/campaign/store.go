@@ -34,14 +34,15 @@ type Run struct {
 	// Occurrence is the trigger occurrence this entry is for (an event's
 	// key, the last activity of a spell of inactivity, a year, a scheduled
 	// time): a member enters once per occurrence.
-	Occurrence string    `json:"occurrence"`
-	Entries    int       `json:"entries"`            // how many times the member entered
-	Converted  time.Time `json:"converted,omitzero"` // when the goal event happened, inside its window
-	Coupon     string    `json:"coupon,omitempty"`   // the code an offer step gave
-	Seen       []string  `json:"seen,omitempty"`     // event types a condition asks about, seen since entering
-	WaitFor    string    `json:"wait_for,omitempty"` // the event a wait_for step waits for
-	Messages   int       `json:"messages,omitempty"` // messages sent in this entry
-	Reached    []int     `json:"reached,omitempty"`  // the operations done, for the funnel
+	Occurrence string            `json:"occurrence"`
+	Entries    int               `json:"entries"`            // how many times the member entered
+	Converted  time.Time         `json:"converted,omitzero"` // when the goal event happened, inside its window
+	Coupon     string            `json:"coupon,omitempty"`   // the code an offer step gave
+	Seen       []string          `json:"seen,omitempty"`     // event types a condition asks about, seen since entering
+	WaitFor    string            `json:"wait_for,omitempty"` // the event a wait_for step waits for
+	Messages   int               `json:"messages,omitempty"` // messages sent in this entry
+	Props      map[string]string `json:"props,omitempty"`    // the entering event\'s properties, {{event.<name>}} in messages
+	Reached    []int             `json:"reached,omitempty"`  // the operations done, for the funnel
 }
 
 // Version is one stored version of a campaign's definition; runs keep the

@@ -82,29 +82,8 @@ func OrderErrors(err error) int {
 func OrderWebhook(shop OrderIngester, secret string, now func() time.Time, log *slog.Logger) http.Handler {
 	errs := Errors{OrderErrors}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if secret == "" {
-			http.Error(w, "orders webhook disabled: set LOYALBOT_ORDERS_SECRET", http.StatusServiceUnavailable)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			http.Error(w, fmt.Sprintf("body over %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
-			return
-		case err != nil:
-			http.Error(w, "cannot read body", http.StatusBadRequest)
-			return
-		}
-		ts, err := strconv.ParseInt(r.Header.Get("X-Loyalbot-Timestamp"), 10, 64)
-		if err != nil || math.Abs(now().Sub(time.Unix(ts, 0)).Seconds()) > MaxSkew.Seconds() {
-			log.WarnContext(r.Context(), "order webhook: missing or stale timestamp", "remote", r.RemoteAddr)
-			http.Error(w, "missing or stale timestamp", http.StatusUnauthorized)
-			return
-		}
-		if subtle.ConstantTimeCompare([]byte(Sign(secret, ts, body)), []byte(r.Header.Get("X-Loyalbot-Signature"))) != 1 {
-			log.WarnContext(r.Context(), "order webhook: bad signature", "remote", r.RemoteAddr)
-			http.Error(w, "bad signature", http.StatusUnauthorized)
+		body, ok := signedBody(w, r, secret, "orders webhook", now, log)
+		if !ok {
 			return
 		}
 		o, c, err := decodeOrder(body)
@@ -127,6 +106,38 @@ func OrderWebhook(shop OrderIngester, secret string, now func() time.Time, log *
 		}
 		JSON(w, http.StatusOK, map[string]any{"ok": true, "order_id": o.ID, "changed": res.Changed})
 	})
+}
+
+// signedBody reads a signed webhook call's body and checks its signature
+// (see OrderWebhook). When it returns false it has answered the call:
+// 503 with no secret, 413, 400, or 401.
+func signedBody(w http.ResponseWriter, r *http.Request, secret, name string, now func() time.Time, log *slog.Logger) ([]byte, bool) {
+	if secret == "" {
+		http.Error(w, name+" disabled: set LOYALBOT_ORDERS_SECRET", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		http.Error(w, fmt.Sprintf("body over %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
+		return nil, false
+	case err != nil:
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return nil, false
+	}
+	ts, err := strconv.ParseInt(r.Header.Get("X-Loyalbot-Timestamp"), 10, 64)
+	if err != nil || math.Abs(now().Sub(time.Unix(ts, 0)).Seconds()) > MaxSkew.Seconds() {
+		log.WarnContext(r.Context(), name+": missing or stale timestamp", "remote", r.RemoteAddr)
+		http.Error(w, "missing or stale timestamp", http.StatusUnauthorized)
+		return nil, false
+	}
+	if subtle.ConstantTimeCompare([]byte(Sign(secret, ts, body)), []byte(r.Header.Get("X-Loyalbot-Signature"))) != 1 {
+		log.WarnContext(r.Context(), name+": bad signature", "remote", r.RemoteAddr)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	return body, true
 }
 
 func decodeOrder(body []byte) (orders.Order, orders.Contact, error) {

@@ -326,6 +326,18 @@ func (s *Service) CustomersOf(ctx context.Context, member uint64) ([]string, err
 	return out, err
 }
 
+// MemberOf returns the member a shop customer is linked to.
+func (s *Service) MemberOf(ctx context.Context, customer string) (uint64, bool, error) {
+	var member uint64
+	var ok bool
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		member, ok, err = tx.Link(customer)
+		return err
+	})
+	return member, ok, err
+}
+
 // Links returns every linked customer's member. It reads the links, not
 // the orders.
 func (s *Service) Links(ctx context.Context) (map[string]uint64, error) {
