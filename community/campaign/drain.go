@@ -23,73 +23,69 @@ const maxTries = 3
 
 // Drain hands up to limit queued messages to deliver, oldest first, and
 // returns how many were delivered. Each is marked as attempted, durably,
-// before it is handed over, so a crash mid-send sends it at most once (the
-// next Drain logs and drops it). A delivery error keeps the message for
-// another try, up to three.
-func (e *Queue) Drain(ctx context.Context, limit int, deliver func(context.Context, Message) error) (int, error) {
-	var batch []Message
-	err := e.store.Update(ctx, func(tx Tx) error {
-		var stale []Message
-		if err := stopped(tx.Outgoing(func(m Message) error {
-			if m.Attempted {
-				stale = append(stale, m)
+// in the transaction that settles the one before it, just before it is
+// handed over, so a crash mid-send sends it at most once (the next Drain
+// logs and drops it). A delivery error keeps the message for another try,
+// up to maxTries.
+func (q *Queue) Drain(ctx context.Context, limit int, deliver func(context.Context, Message) error) (int, error) {
+	sent := 0
+	var prev *Message // handed over: deleted, or kept for another try, with the next mark
+	var prevErr error
+	failed := map[uint64]bool{} // refused in this Drain: tried again at the next
+	for handed := 0; ; handed++ {
+		var next Message
+		found := false
+		err := q.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+			if err := q.settle(tx, prev, prevErr); err != nil {
+				return err
+			}
+			if handed == limit || ctx.Err() != nil {
 				return nil
 			}
-			if len(batch) == limit {
-				return errStop
-			}
-			batch = append(batch, m)
-			return nil
-		})); err != nil {
-			return err
-		}
-		for _, m := range stale {
-			e.cfg.Log.WarnContext(ctx, "campaign message was being sent when loyalbot stopped; not sent again", "campaign", m.Campaign, "member", m.Member, "key", m.Key)
-			if err := tx.DeleteOutgoing(m.Seq); err != nil {
-				return err
-			}
-		}
-		for i := range batch {
-			batch[i].Attempted = true
-			if err := tx.UpdateOutgoing(batch[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil || len(batch) == 0 {
-		return 0, err
-	}
-	sent := 0
-	var failed []Message
-	for _, m := range batch {
-		if err := deliver(ctx, m); err != nil {
-			if ctx.Err() != nil {
-				failed = append(failed, m)
-				continue
-			}
-			e.cfg.Log.WarnContext(ctx, "campaign message not delivered", "campaign", m.Campaign, "member", m.Member, "try", m.Tries+1, "err", err)
-			failed = append(failed, m)
-			continue
-		}
-		sent++
-	}
-	err = e.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
-		for _, m := range batch {
-			if i := slices.IndexFunc(failed, func(f Message) bool { return f.Seq == m.Seq }); i >= 0 && m.Tries+1 < maxTries {
-				m.Attempted, m.Tries = false, m.Tries+1
-				if err := tx.UpdateOutgoing(m); err != nil {
+			return stopped(tx.Outgoing(func(m Message) error {
+				if failed[m.Seq] {
+					return nil
+				}
+				if m.Attempted {
+					q.cfg.Log.WarnContext(ctx, "campaign message was being sent when loyalbot stopped; not sent again",
+						"campaign", m.Campaign, "member", m.Member, "key", m.Key)
+					return tx.DeleteOutgoing(m.Seq)
+				}
+				next, found = m, true
+				next.Attempted = true
+				if err := tx.UpdateOutgoing(next); err != nil {
 					return err
 				}
-				continue
-			}
-			if err := tx.DeleteOutgoing(m.Seq); err != nil {
-				return err
-			}
+				return errStop
+			}))
+		})
+		if err != nil || !found {
+			return sent, err
 		}
+		prev, prevErr = &next, deliver(ctx, next)
+		if prevErr == nil {
+			sent++
+		} else {
+			failed[next.Seq] = true
+		}
+	}
+}
+
+// settle deletes a message handed over, or keeps one the platform refused
+// for another try.
+func (q *Queue) settle(tx Tx, m *Message, err error) error {
+	if m == nil {
 		return nil
-	})
-	return sent, err
+	}
+	if err != nil && m.Tries+1 < maxTries {
+		q.cfg.Log.Warn("campaign message not delivered; trying again", "campaign", m.Campaign, "member", m.Member, "try", m.Tries+1, "err", err)
+		m.Attempted, m.Tries = false, m.Tries+1
+		return tx.UpdateOutgoing(*m)
+	}
+	if err != nil {
+		q.cfg.Log.Error("campaign message dropped after repeated failures", "campaign", m.Campaign, "member", m.Member, "err", err)
+	}
+	return tx.DeleteOutgoing(m.Seq)
 }
 
 // Queued returns how many messages wait to be sent.

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
+
+	"golang.org/x/sync/errgroup"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,19 +20,20 @@ const stepBatch = 500
 // jumps forward, so it ends; this is a guard).
 const maxOps = 64
 
-// advance runs every step due at now.
+// advance runs every step due at now: a batch of due runs at a time, in
+// rounds — each round reads what every run of the batch needs (member,
+// condition, rendered message; points are granted concurrently, so the
+// ledger commits them in groups), then applies one operation of every run
+// in one transaction. A round repeats for the runs that went on to an
+// operation that is due too.
 func (e *Engine) advance(ctx context.Context, now time.Time, rep *TickReport) error {
-	done := map[string]bool{}
+	done := map[runKey]bool{}
 	for {
-		type due struct {
-			id     string
-			member uint64
-		}
-		var batch []due
+		var batch []runKey
 		if err := e.store.View(ctx, func(tx ReadTx) error {
 			return stopped(tx.Due(now, func(id string, member uint64, _ time.Time) error {
-				if k := id + "\x00" + fmt.Sprint(member); !done[k] {
-					batch = append(batch, due{id, member})
+				if k := (runKey{id, member}); !done[k] {
+					batch = append(batch, k)
 				}
 				if len(batch) == stepBatch {
 					return errStop
@@ -43,15 +46,13 @@ func (e *Engine) advance(ctx context.Context, now time.Time, rep *TickReport) er
 		if len(batch) == 0 {
 			return nil
 		}
-		for _, d := range batch {
-			done[d.id+"\x00"+fmt.Sprint(d.member)] = true
-			if err := e.runOne(ctx, d.id, d.member, now, rep); err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				// One member's failure (a ledger error) must not stop the
-				// others: it is logged and retried at the next tick.
-				e.cfg.Log.ErrorContext(ctx, "campaign step failed", "campaign", d.id, "member", d.member, "err", err)
+		for _, k := range batch {
+			done[k] = true
+		}
+		for round := 0; round < maxOps && len(batch) > 0; round++ {
+			var err error
+			if batch, err = e.round(ctx, batch, now, rep); err != nil {
+				return err
 			}
 		}
 	}
@@ -65,104 +66,144 @@ type prepared struct {
 	msg    Message // opMessage, opSurvey
 }
 
-// runOne runs member's run of campaign id until it waits or ends.
-func (e *Engine) runOne(ctx context.Context, id string, member uint64, now time.Time, rep *TickReport) error {
-	for range maxOps {
-		var r Run
-		var ok, paused bool
-		if err := e.store.View(ctx, func(tx ReadTx) error {
-			var err error
-			if r, ok, err = tx.Run(id, member); err != nil {
-				return err
-			}
-			st, err := tx.State(id)
-			paused = st.Paused
-			return err
-		}); err != nil {
-			return err
-		}
-		if !ok || r.State != Running || r.Due.After(now) || paused {
-			return nil
-		}
-		c, err := e.version(ctx, id, r.Version)
-		if err != nil {
-			return err
-		}
-		if cur, ok := e.Definition(id); c == nil || !ok || cur.Off {
-			return e.finish(ctx, r, Disabled)
-		}
-		if r.PC >= len(c.prog) {
-			return e.finish(ctx, r, Done)
-		}
-		m, found, err := e.audience.Member(ctx, member)
-		if err != nil {
-			return err
-		}
-		if !found || !m.Live || (c.def.Kind == Marketing && !m.Consent) {
-			return e.finish(ctx, r, Left)
-		}
-		o := c.prog[r.PC]
-		p := prepared{member: m}
-		switch o.kind {
-		case opBranch:
-			if p.holds, err = e.holds(ctx, o.step.If, m, r); err != nil {
-				return err
-			}
-		case opGrant:
-			reason := c.def.label(m.Locale)
-			if t := pick(o.step.Reason, m.Locale); t != "" {
-				reason = t
-			}
-			if err := e.points.Grant(ctx, member, o.step.Grant, grantKey(r, r.PC), reason); err != nil {
-				return fmt.Errorf("grant: %w", err)
-			}
-		case opMessage, opSurvey:
-			if p.msg, err = e.render(ctx, c, o, m, r); err != nil {
-				return err
-			}
-		}
-		moved := false
-		err = e.store.Update(ctx, func(tx Tx) error {
-			cur, ok, err := tx.Run(id, member)
-			if err != nil || !ok || cur.State != Running || cur.PC != r.PC || cur.Entries != r.Entries {
-				return err // moved on meanwhile: read it again
-			}
-			b := newBatch(tx)
-			if err := e.apply(b, c, o, &cur, p, now); err != nil {
-				return err
-			}
-			if err := b.flush(); err != nil {
-				return err
-			}
-			moved = true
-			return tx.PutRun(cur)
-		})
-		if err != nil {
-			return err
-		}
-		if moved {
-			rep.Steps++
-		}
-	}
-	return nil
+// runKey names one member's run of one campaign.
+type runKey struct {
+	campaign string
+	member   uint64
 }
 
-// finish ends r in state.
-func (e *Engine) finish(ctx context.Context, r Run, state RunState) error {
-	return e.store.Update(ctx, func(tx Tx) error {
-		cur, ok, err := tx.Run(r.Campaign, r.Member)
-		if err != nil || !ok || cur.State != Running || cur.PC != r.PC {
-			return err
+// work is one run's next operation, prepared outside the transaction.
+type work struct {
+	key    runKey
+	run    Run
+	c      *compiled
+	finish RunState // set: end the run so, instead of an operation
+	p      prepared
+	err    error // preparing failed: logged, retried at the next tick
+}
+
+// round does the next operation of every run in keys that is due, and
+// returns the runs that are still due after it.
+func (e *Engine) round(ctx context.Context, keys []runKey, now time.Time, rep *TickReport) ([]runKey, error) {
+	works := make([]work, len(keys))
+	if err := e.store.View(ctx, func(tx ReadTx) error {
+		for i, k := range keys {
+			works[i].key = k
+			r, ok, err := tx.Run(k.campaign, k.member)
+			if err != nil {
+				return err
+			}
+			st, err := tx.State(k.campaign)
+			if err != nil {
+				return err
+			}
+			if !ok || r.State != Running || r.Due.After(now) || st.Paused {
+				works[i].finish = "skip"
+				continue
+			}
+			works[i].run = r
 		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var g errgroup.Group
+	g.SetLimit(prepareConcurrency)
+	for i := range works {
+		if works[i].finish != "" {
+			continue
+		}
+		g.Go(func() error {
+			w := &works[i]
+			w.finish, w.c, w.p, w.err = e.prepare(ctx, w.run)
+			return ctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var again []runKey
+	err := e.store.Update(ctx, func(tx Tx) error {
+		again = again[:0]
 		b := newBatch(tx)
-		if err := b.end(&cur, state); err != nil {
-			return err
+		for i := range works {
+			w := &works[i]
+			if w.finish == "skip" {
+				continue
+			}
+			if w.err != nil {
+				e.cfg.Log.ErrorContext(ctx, "campaign step failed", "campaign", w.key.campaign, "member", w.key.member, "err", w.err)
+				continue
+			}
+			cur, ok, err := tx.Run(w.key.campaign, w.key.member)
+			if err != nil {
+				return err
+			}
+			if !ok || cur.State != Running || cur.PC != w.run.PC || cur.Entries != w.run.Entries {
+				continue // moved on meanwhile
+			}
+			if w.finish != "" {
+				err = b.end(&cur, w.finish)
+			} else {
+				err = e.apply(b, w.c, w.c.prog[cur.PC], &cur, w.p, now)
+			}
+			if err != nil {
+				return err
+			}
+			if err := tx.PutRun(cur); err != nil {
+				return err
+			}
+			rep.Steps++
+			if cur.State == Running && !cur.Due.After(now) {
+				again = append(again, w.key)
+			}
 		}
-		if err := b.flush(); err != nil {
-			return err
-		}
-		return tx.PutRun(cur)
+		return b.flush()
 	})
+	return again, err
+}
+
+// prepareConcurrency bounds the runs prepared at once.
+const prepareConcurrency = 32
+
+// prepare reads what run r's next operation needs, and does its effect
+// outside the store (a grant, idempotent by its key). It returns a state
+// to end the run in instead when the campaign is gone or the member left.
+func (e *Engine) prepare(ctx context.Context, r Run) (RunState, *compiled, prepared, error) {
+	c, err := e.version(ctx, r.Campaign, r.Version)
+	if err != nil {
+		return "", nil, prepared{}, err
+	}
+	if cur, ok := e.Definition(r.Campaign); c == nil || !ok || cur.Off {
+		return Disabled, c, prepared{}, nil
+	}
+	if r.PC >= len(c.prog) {
+		return Done, c, prepared{}, nil
+	}
+	m, found, err := e.audience.Member(ctx, r.Member)
+	if err != nil {
+		return "", c, prepared{}, err
+	}
+	if !found || !m.Live || (c.def.Kind == Marketing && !m.Consent) {
+		return Left, c, prepared{}, nil
+	}
+	o := c.prog[r.PC]
+	p := prepared{member: m}
+	switch o.kind {
+	case opBranch:
+		p.holds, err = e.holds(ctx, o.step.If, m, r)
+	case opGrant:
+		reason := c.def.label(m.Locale)
+		if t := pick(o.step.Reason, m.Locale); t != "" {
+			reason = t
+		}
+		if err = e.points.Grant(ctx, r.Member, o.step.Grant, grantKey(r, r.PC), reason); err != nil {
+			err = fmt.Errorf("grant: %w", err)
+		}
+	case opMessage, opSurvey:
+		p.msg, err = e.render(ctx, c, o, m, r)
+	}
+	return "", c, p, err
 }
 
 // end sets r's final state and counts it.
