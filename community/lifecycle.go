@@ -344,6 +344,30 @@ func (a audience) Member(ctx context.Context, id uint64) (campaign.Member, bool,
 	return a.of(m), true, nil
 }
 
+func (a audience) Members(ctx context.Context, ids []uint64) (map[uint64]campaign.Member, error) {
+	out := make(map[uint64]campaign.Member, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := a.c.members.store.View(ctx, func(tx ReadTx) error {
+		for _, id := range ids {
+			if _, seen := out[id]; seen {
+				continue
+			}
+			m, err := getMember(tx, id)
+			if errors.Is(err, ErrNoMember) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[id] = a.of(m)
+		}
+		return nil
+	})
+	return out, err
+}
+
 func (a audience) of(m Member) campaign.Member {
 	cm := campaign.Member{ID: m.ID, Name: m.Name, Locale: localeOr(m.Locale), Role: string(m.Role), Joined: m.Joined, LastActive: m.LastActive,
 		LastCheckin: m.LastCheck, Birthday: m.Birthday, Consent: m.Consent && !m.NoMarketing, Muted: m.Muted,

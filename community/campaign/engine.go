@@ -39,6 +39,8 @@ type Member struct {
 type Audience interface {
 	// Member returns member id; ok is false when there is none.
 	Member(ctx context.Context, id uint64) (m Member, ok bool, err error)
+	// Members returns the members of ids there are, in one read.
+	Members(ctx context.Context, ids []uint64) (map[uint64]Member, error)
 	// ActiveBetween calls fn with the live members whose last activity is
 	// in [from, to), oldest first (from the activity index).
 	ActiveBetween(ctx context.Context, from, to time.Time, fn func(id uint64, active time.Time) error) error

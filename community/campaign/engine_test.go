@@ -69,6 +69,16 @@ func (w *world) Member(_ context.Context, id uint64) (campaign.Member, bool, err
 	return *m, true, nil
 }
 
+func (w *world) Members(ctx context.Context, ids []uint64) (map[uint64]campaign.Member, error) {
+	out := map[uint64]campaign.Member{}
+	for _, id := range ids {
+		if m, ok, _ := w.Member(ctx, id); ok {
+			out[id] = m
+		}
+	}
+	return out, nil
+}
+
 func (w *world) ActiveBetween(_ context.Context, from, to time.Time, fn func(uint64, time.Time) error) error {
 	w.mu.Lock()
 	var ids []uint64

@@ -122,21 +122,18 @@ func (e *Engine) consume(ctx context.Context, now time.Time, rep *TickReport) er
 func (e *Engine) handle(ctx context.Context, evs []outbox.Event, cursors map[string]uint64, rep *TickReport) error {
 	cs := e.current()
 	// Read the members an event may enter, outside the transaction.
-	members := map[uint64]Member{}
+	var ids []uint64
 	for _, ev := range evs {
 		for _, c := range cs {
 			if c.def.Trigger.Event == ev.Type && matches(c.def.Trigger.Where, ev.Props) {
-				if _, ok := members[ev.Member]; !ok {
-					m, found, err := e.audience.Member(ctx, ev.Member)
-					if err != nil {
-						return err
-					}
-					if found {
-						members[ev.Member] = m
-					}
-				}
+				ids = append(ids, ev.Member)
+				break
 			}
 		}
+	}
+	members, err := e.audience.Members(ctx, ids)
+	if err != nil {
+		return err
 	}
 	return e.store.Update(ctx, func(tx Tx) error {
 		b := newBatch(tx)
@@ -177,13 +174,24 @@ func matches(where, props map[string]string) bool {
 	return true
 }
 
-// batch is one transaction's view of the counters it changes.
+// batch is one transaction's view of the counters it changes and the
+// campaigns' pause switches it reads.
 type batch struct {
-	tx    Tx
-	stats map[string]*Stats
+	tx     Tx
+	stats  map[string]*Stats
+	pauses map[string]bool
 }
 
-func newBatch(tx Tx) *batch { return &batch{tx: tx, stats: map[string]*Stats{}} }
+func newBatch(tx Tx) *batch { return &batch{tx: tx, stats: map[string]*Stats{}, pauses: map[string]bool{}} }
+
+func (b *batch) paused(id string) (bool, error) {
+	if p, ok := b.pauses[id]; ok {
+		return p, nil
+	}
+	st, err := b.tx.State(id)
+	b.pauses[id] = st.Paused
+	return st.Paused, err
+}
 
 func (b *batch) statsOf(id string) (*Stats, error) {
 	if s, ok := b.stats[id]; ok {
@@ -263,8 +271,8 @@ func (e *Engine) enter(b *batch, c *compiled, m Member, occ string, at time.Time
 	if c.def.Off || !m.Live || (c.def.Kind == Marketing && !m.Consent) {
 		return nil
 	}
-	st, err := b.tx.State(id)
-	if err != nil || st.Paused {
+	paused, err := b.paused(id)
+	if err != nil || paused {
 		return err
 	}
 	r, ok, err := b.tx.Run(id, m.ID)
@@ -288,6 +296,13 @@ func (e *Engine) enter(b *batch, c *compiled, m Member, occ string, at time.Time
 	if heldOut(id, m.ID, c.def.holdout(e.holdoutPct())) {
 		nr.State, nr.Due = HeldOut, time.Time{}
 		s.HeldOut++
+	}
+	// Entering reaches the first wait at once: a campaign that opens with
+	// "wait 3d" schedules the member in the same write.
+	for nr.State == Running && nr.PC < len(c.prog) && (c.prog[nr.PC].kind == opWait || c.prog[nr.PC].kind == opUntil) {
+		if err := e.apply(b, c, c.prog[nr.PC], &nr, prepared{}, at); err != nil {
+			return err
+		}
 	}
 	rep.Entered++
 	return b.tx.PutRun(nr)

@@ -57,22 +57,23 @@ type candidate struct {
 	at     time.Time
 }
 
-// enterAll enters the candidates in transactions of feedBatch, and stores
+// scanBatch is how many members a scan enters in one transaction.
+const scanBatch = 5000
+
+// enterAll enters the candidates in transactions of scanBatch, and stores
 // st (the new watermark) with the last.
 func (e *triggers) enterAll(ctx context.Context, c *compiled, cands []candidate, st State, rep *TickReport) error {
-	for start := 0; ; start += feedBatch {
-		end := min(start+feedBatch, len(cands))
-		members := map[uint64]Member{}
+	for start := 0; ; start += scanBatch {
+		end := min(start+scanBatch, len(cands))
+		ids := make([]uint64, 0, end-start)
 		for _, cd := range cands[start:end] {
-			m, ok, err := e.audience.Member(ctx, cd.member)
-			if err != nil {
-				return err
-			}
-			if ok {
-				members[cd.member] = m
-			}
+			ids = append(ids, cd.member)
 		}
-		err := e.store.Update(ctx, func(tx Tx) error {
+		members, err := e.audience.Members(ctx, ids)
+		if err != nil {
+			return err
+		}
+		err = e.store.Update(ctx, func(tx Tx) error {
 			b := newBatch(tx)
 			for _, cd := range cands[start:end] {
 				if m, ok := members[cd.member]; ok {

@@ -87,17 +87,22 @@ type work struct {
 func (e *Engine) round(ctx context.Context, keys []runKey, now time.Time, rep *TickReport) ([]runKey, error) {
 	works := make([]work, len(keys))
 	if err := e.store.View(ctx, func(tx ReadTx) error {
+		paused := map[string]bool{}
 		for i, k := range keys {
 			works[i].key = k
 			r, ok, err := tx.Run(k.campaign, k.member)
 			if err != nil {
 				return err
 			}
-			st, err := tx.State(k.campaign)
-			if err != nil {
-				return err
+			p, known := paused[k.campaign]
+			if !known {
+				st, err := tx.State(k.campaign)
+				if err != nil {
+					return err
+				}
+				p, paused[k.campaign] = st.Paused, st.Paused
 			}
-			if !ok || r.State != Running || r.Due.After(now) || st.Paused {
+			if !ok || r.State != Running || r.Due.After(now) || p {
 				works[i].finish = "skip"
 				continue
 			}
@@ -180,6 +185,11 @@ func (e *Engine) prepare(ctx context.Context, r Run) (RunState, *compiled, prepa
 	if r.PC >= len(c.prog) {
 		return Done, c, prepared{}, nil
 	}
+	o := c.prog[r.PC]
+	switch o.kind {
+	case opWait, opUntil, opWaitFor, opJump, opExit:
+		return "", c, prepared{}, nil // nothing reaches the member: who left exits at the next step that would
+	}
 	m, found, err := e.audience.Member(ctx, r.Member)
 	if err != nil {
 		return "", c, prepared{}, err
@@ -187,7 +197,6 @@ func (e *Engine) prepare(ctx context.Context, r Run) (RunState, *compiled, prepa
 	if !found || !m.Live || (c.def.Kind == Marketing && !m.Consent) {
 		return Left, c, prepared{}, nil
 	}
-	o := c.prog[r.PC]
 	p := prepared{member: m}
 	switch o.kind {
 	case opBranch:

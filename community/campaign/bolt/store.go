@@ -91,13 +91,20 @@ type txn struct {
 	dataTxn
 }
 
-func newTxn(tx *bbolt.Tx) *txn { return &txn{runTxn{bucketTx{tx}}, dataTxn{bucketTx{tx}}} }
+func newTxn(tx *bbolt.Tx) *txn {
+	return &txn{runTxn{bucketTx{tx}, map[string]campaign.Run{}}, dataTxn{bucketTx{tx}}}
+}
 
 type bucketTx struct{ tx *bbolt.Tx }
 
 func (t bucketTx) b(name []byte) *bbolt.Bucket { return t.tx.Bucket(name) }
 
-type runTxn struct{ bucketTx }
+// runTxn keeps the runs it read or wrote decoded, so an operation's
+// re-read and the due index's upkeep decode a run once per transaction.
+type runTxn struct {
+	bucketTx
+	runs map[string]campaign.Run
+}
 
 type dataTxn struct{ bucketTx }
 
@@ -147,7 +154,15 @@ func (t *runTxn) PutStats(id string, s campaign.Stats) error {
 }
 
 func (t *runTxn) Run(campaignID string, member uint64) (campaign.Run, bool, error) {
-	return getJSON[campaign.Run](t.b(bucketRuns), pairKey(campaignID, member))
+	k := pairKey(campaignID, member)
+	if r, ok := t.runs[string(k)]; ok {
+		return r, true, nil
+	}
+	r, ok, err := getJSON[campaign.Run](t.b(bucketRuns), k)
+	if ok && err == nil {
+		t.runs[string(k)] = r
+	}
+	return r, ok, err
 }
 
 func (t *runTxn) RunsOf(member uint64, fn func(campaign.Run) error) error {
@@ -183,10 +198,14 @@ func (t *runTxn) PutRun(r campaign.Run) error {
 			return err
 		}
 	}
-	if err := t.b(bucketByMember).Put(append(boltrec.Key(r.Member), r.Campaign...), nil); err != nil {
-		return err
+	if !ok {
+		if err := t.b(bucketByMember).Put(append(boltrec.Key(r.Member), r.Campaign...), nil); err != nil {
+			return err
+		}
 	}
-	return boltrec.PutJSON(t.b(bucketRuns), pairKey(r.Campaign, r.Member), r)
+	k := pairKey(r.Campaign, r.Member)
+	t.runs[string(k)] = r
+	return boltrec.PutJSON(t.b(bucketRuns), k, r)
 }
 
 func (t *runTxn) DeleteRun(campaignID string, member uint64) error {
@@ -202,6 +221,7 @@ func (t *runTxn) DeleteRun(campaignID string, member uint64) error {
 	if err := t.b(bucketByMember).Delete(append(boltrec.Key(member), campaignID...)); err != nil {
 		return err
 	}
+	delete(t.runs, string(pairKey(campaignID, member)))
 	return t.b(bucketRuns).Delete(pairKey(campaignID, member))
 }
 
