@@ -12,6 +12,7 @@ import (
 	"github.com/loyalbot/loyalbot/bots"
 	"github.com/loyalbot/loyalbot/community"
 	communitybolt "github.com/loyalbot/loyalbot/community/bolt"
+	"github.com/loyalbot/loyalbot/community/campaign"
 	campaignbolt "github.com/loyalbot/loyalbot/community/campaign/bolt"
 	"github.com/loyalbot/loyalbot/community/chat"
 	"github.com/loyalbot/loyalbot/community/schedule"
@@ -23,6 +24,7 @@ import (
 	ugcbolt "github.com/loyalbot/loyalbot/ugc/bolt"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+	"golang.org/x/time/rate"
 )
 
 // App is loyalbot wired together: the store, the services and the router.
@@ -43,9 +45,10 @@ type App struct {
 	Hub       *bots.Hub
 	Log       *slog.Logger
 	now       func() time.Time
-	clock     *clock    // the one clock now reads; the shell's !clock moves it
-	faqMod    time.Time // the FAQ file's modification time when loaded
-	ran       []string  // jobs a !clock jump ran on its way
+	clock     *clock        // the one clock now reads; the shell's !clock moves it
+	faqMod    time.Time     // the FAQ file's modification time when loaded
+	ran       []string      // jobs a !clock jump ran on its way
+	sends     *rate.Limiter // campaign messages a second
 }
 
 // errLocked says another loyalbot holds the database.
@@ -186,6 +189,7 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if a.Lifecycle, err = community.NewLifecycle(ctx, a.Community, cstoreCampaigns, cc); err != nil {
 		return err
 	}
+	a.sends = rate.NewLimiter(rate.Limit(cfg.CampaignRules.SendsPerSecond), 1)
 	hours, err := cfg.officeHours()
 	if err != nil {
 		return err
@@ -309,10 +313,18 @@ func (a *App) runCampaigns(ctx context.Context, now time.Time) error {
 // drainBatch is how many campaign messages one drain hands over at a time.
 const drainBatch = 100
 
-// drainCampaigns sends every queued campaign message.
+// drainCampaigns sends every queued campaign message, at most
+// campaign_rules.sends_per_second: the platform limits' remainder is for
+// replies to members.
 func (a *App) drainCampaigns(ctx context.Context) error {
+	deliver := func(ctx context.Context, m campaign.Message) error {
+		if err := a.sends.Wait(ctx); err != nil {
+			return err
+		}
+		return a.Lifecycle.Deliver(ctx, m)
+	}
 	for {
-		n, err := a.Lifecycle.Engine().Drain(ctx, drainBatch, a.Lifecycle.Deliver)
+		n, err := a.Lifecycle.Engine().Drain(ctx, drainBatch, deliver)
 		if err != nil || n < drainBatch {
 			return err
 		}

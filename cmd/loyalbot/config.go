@@ -138,6 +138,9 @@ type CampaignRules struct {
 	QuietHours string `yaml:"quiet_hours"`
 	// Every is how often campaigns are evaluated.
 	Every time.Duration `yaml:"every"`
+	// SendsPerSecond caps campaign messages a second, below the platforms'
+	// own limits, so members' replies always find room.
+	SendsPerSecond float64 `yaml:"sends_per_second"`
 }
 
 // campaignConfig returns the engine's configuration: the playbooks
@@ -276,6 +279,8 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("campaign_rules.marketing_per_week: %d is negative", r.MarketingPerWeek))
 	case r.Every <= 0:
 		errs = append(errs, errors.New("campaign_rules.every: must be positive"))
+	case r.SendsPerSecond <= 0:
+		errs = append(errs, errors.New("campaign_rules.sends_per_second: must be positive"))
 	}
 	if err := c.Points.Validate(); err != nil {
 		errs = append(errs, err)
