@@ -4,6 +4,9 @@ go 1.26.8
 
 require (
 	github.com/bwmarrin/discordgo v0.29.0
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/emersion/go-smtp v0.26.0
+	github.com/go-ego/gse v0.80.3
 	github.com/go-telegram/bot v1.19.0
 	github.com/gorilla/websocket v1.4.2
 	github.com/sashabaranov/go-openai v1.43.0
@@ -17,7 +20,6 @@ require (
 )
 
 require (
-	github.com/go-ego/gse v0.80.3 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/spf13/pflag v1.0.10 // indirect
 	github.com/vcaesar/cedar v0.20.2 // indirect

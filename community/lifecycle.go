@@ -23,6 +23,7 @@ import (
 type Lifecycle struct {
 	c      *Community
 	engine *campaign.Engine
+	email  *Email // nil: no e-mail channel
 }
 
 // NewLifecycle builds the campaign engine over store for c (cfg's Zone,
@@ -49,6 +50,8 @@ func NewLifecycle(ctx context.Context, c *Community, store campaign.Store, cfg c
 	c.campaigns = e
 	c.catalog.Add(bots.English, lifecycleEnglish)
 	c.catalog.Add(bots.Chinese, lifecycleChinese)
+	c.catalog.Add(bots.English, emailEnglish)
+	c.catalog.Add(bots.Chinese, emailChinese)
 	return l, nil
 }
 
@@ -71,6 +74,29 @@ func (l *Lifecycle) Deliver(ctx context.Context, m campaign.Message) error {
 	if err != nil {
 		return err
 	}
+	switch m.Email {
+	case "always":
+		ok, err := l.mailTo(ctx, mem, m)
+		if err == nil && !ok {
+			c.log.InfoContext(ctx, "campaign mail not sent: no confirmed address", "campaign", m.Campaign, "member", m.Member)
+		}
+		return err
+	case "fallback":
+		err := l.chat(ctx, mem, m)
+		if err == nil {
+			return nil
+		}
+		if ok, merr := l.mailTo(ctx, mem, m); ok || merr != nil {
+			return merr
+		}
+		return err
+	}
+	return l.chat(ctx, mem, m)
+}
+
+// chat sends a campaign message in chat.
+func (l *Lifecycle) chat(ctx context.Context, mem Member, m campaign.Message) error {
+	c := l.c
 	if len(mem.Identities) == 0 {
 		return fmt.Errorf("member %d has no platform account", m.Member)
 	}

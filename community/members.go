@@ -48,6 +48,18 @@ type Member struct {
 	Muted bool `json:"notifications_off,omitempty"`
 	// Birthday is the member's birthday as "MM-DD" (/birthday), "" when not set.
 	Birthday string `json:"birthday,omitempty"`
+	// Email is the member's confirmed e-mail address (/email); EmailOff is
+	// set when they unsubscribed from campaign mail.
+	Email    string `json:"email,omitempty"`
+	EmailOff bool   `json:"email_off,omitempty"`
+	// EmailPending waits for the confirmation code whose SHA-256 is
+	// EmailCode, until EmailExpires; EmailSent counts codes sent on
+	// EmailDay, to bound them.
+	EmailPending string    `json:"email_pending,omitempty"`
+	EmailCode    string    `json:"email_code,omitempty"`
+	EmailExpires time.Time `json:"email_expires,omitzero"`
+	EmailDay     string    `json:"email_day,omitempty"`
+	EmailSent    int       `json:"email_sent,omitempty"`
 }
 
 // Chat is a chat the bot serves; broadcasts go to its groups.

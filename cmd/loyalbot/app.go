@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/loyalbot/loyalbot/community/campaign"
 	campaignbolt "github.com/loyalbot/loyalbot/community/campaign/bolt"
 	"github.com/loyalbot/loyalbot/community/chat"
+	"github.com/loyalbot/loyalbot/community/mail"
 	"github.com/loyalbot/loyalbot/community/schedule"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/loyalty"
@@ -190,6 +192,18 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 		return err
 	}
 	a.sends = rate.NewLimiter(rate.Limit(cfg.CampaignRules.SendsPerSecond), 1)
+	if cfg.Email.SMTPURL != "" {
+		sender, err := mail.NewSMTP(string(cfg.Email.SMTPURL), cfg.Email.From)
+		if err != nil {
+			return err
+		}
+		token, err := adminToken(cfg, true) // unsubscribe links are signed with a key derived from it
+		if err != nil {
+			return err
+		}
+		key := sha256.Sum256([]byte("loyalbot unsubscribe\x00" + string(token)))
+		a.Lifecycle.WithEmail(community.Email{Sender: sender, PublicURL: cfg.Email.PublicURL, Key: key[:]})
+	}
 	hours, err := cfg.officeHours()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/loyalbot/loyalbot/community"
 	"github.com/loyalbot/loyalbot/community/campaign"
+	"github.com/loyalbot/loyalbot/community/mail"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/community/web"
 	"github.com/loyalbot/loyalbot/loyalty"
@@ -49,6 +51,7 @@ type Config struct {
 	// Playbooks switches built-in playbooks off: {winback: false}.
 	Playbooks     map[string]bool `yaml:"playbooks"`
 	CampaignRules CampaignRules   `yaml:"campaign_rules"`
+	Email         EmailConfig     `yaml:"email"`
 
 	// OrdersSecret signs the order webhook (LOYALBOT_ORDERS_SECRET).
 	OrdersSecret Secret `yaml:"-"`
@@ -124,6 +127,15 @@ type DiscordConfig struct {
 	GuildID    string `yaml:"-"` // DISCORD_GUILD_ID
 	ShardID    int    `yaml:"-"` // DISCORD_SHARD_ID
 	ShardCount int    `yaml:"-"` // DISCORD_SHARD_COUNT
+}
+
+// EmailConfig configures the e-mail channel; it is on when
+// LOYALBOT_SMTP_URL is set.
+type EmailConfig struct {
+	From      string `yaml:"from"`       // the From address, such as "Lumen Tea <hello@lumen.example>"
+	PublicURL string `yaml:"public_url"` // where loyalbot's HTTP server is reached, for unsubscribe links
+
+	SMTPURL Secret `yaml:"-"` // LOYALBOT_SMTP_URL: smtp://user:password@host:587 or smtps://...
 }
 
 // CampaignRules are the guard rails every campaign runs within.
@@ -229,6 +241,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg.AdminToken = Secret(getenv("LOYALBOT_ADMIN_TOKEN"))
 	cfg.DiscordToken = Secret(getenv("DISCORD_BOT_TOKEN"))
 	cfg.OrdersSecret = Secret(getenv("LOYALBOT_ORDERS_SECRET"))
+	cfg.Email.SMTPURL = Secret(getenv("LOYALBOT_SMTP_URL"))
 	cfg.Discord.APIURL, cfg.Discord.GuildID = getenv("DISCORD_API_URL"), getenv("DISCORD_GUILD_ID")
 	for name, dst := range map[string]*int{"DISCORD_SHARD_ID": &cfg.Discord.ShardID, "DISCORD_SHARD_COUNT": &cfg.Discord.ShardCount} {
 		if v := getenv(name); v != "" {
@@ -271,6 +284,14 @@ func (c Config) validate() error {
 		errs = append(errs, err)
 	} else if _, err := campaign.New(nil, nil, nil, nil, cc); err != nil { // validates every definition
 		errs = append(errs, fmt.Errorf("campaigns: %w", err))
+	}
+	if c.Email.SMTPURL != "" {
+		if _, err := mail.NewSMTP(string(c.Email.SMTPURL), c.Email.From); err != nil {
+			errs = append(errs, err)
+		}
+		if u, err := url.Parse(c.Email.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("email.public_url %q: the http(s) address members reach loyalbot at, for unsubscribe links", c.Email.PublicURL))
+		}
 	}
 	switch r := c.CampaignRules; {
 	case r.HoldoutPct < 0 || r.HoldoutPct > 50:

@@ -117,6 +117,9 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 // Telegram webhook is mounted by serve when Telegram uses one.
 func (a *App) routes(srv *web.Server) {
 	srv.Handle("POST /webhooks/orders", web.OrderWebhook(a.Orders, string(a.Config.OrdersSecret), a.now, a.Log.With("component", "orders")))
+	unsubscribe := web.UnsubscribeHandler(a.Lifecycle, a.Router.Catalog(), a.Log.With("component", "email"))
+	srv.Handle("GET /unsubscribe/{token}", unsubscribe)
+	srv.Handle("POST /unsubscribe/{token}", unsubscribe)
 	srv.Handle("POST /webhooks/events", web.EventWebhook(a.Lifecycle, string(a.Config.OrdersSecret), a.now, a.Log.With("component", "events")))
 	srv.Admin("GET /admin/backup", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		web.LongWrite(w, a.Log, time.Hour) // a large database takes longer than the server's write timeout

@@ -109,8 +109,13 @@ type Step struct {
 	Else []Step     `yaml:"else" json:"else,omitempty"`
 	// Message sends a message, privately (To "" or "private") or in the
 	// brand's groups (To "group"). Buttons are offered under it.
-	Message Text     `yaml:"message" json:"message,omitempty"`
-	To      string   `yaml:"to" json:"to,omitempty"`
+	Message Text   `yaml:"message" json:"message,omitempty"`
+	To      string `yaml:"to" json:"to,omitempty"`
+	// Email sends the message by e-mail to a confirmed address: "always"
+	// (by e-mail only) or "fallback" (when no private chat reaches the
+	// member). Subject is the mail's subject (default: the campaign's name).
+	Email   string   `yaml:"email" json:"email,omitempty"`
+	Subject Text     `yaml:"subject" json:"subject,omitempty"`
 	Buttons []Button `yaml:"buttons" json:"buttons,omitempty"`
 	// Grant gives the member this many points, once.
 	Grant int64 `yaml:"grant" json:"grant,omitempty"`
@@ -301,6 +306,10 @@ func validateSteps(steps []Step, fail func(string, ...any) error) error {
 			return fail("step %d: survey %q: nps or csat", i+1, s.Survey)
 		case s.To != "" && s.To != "private" && s.To != "group":
 			return fail("step %d: to %q: private or group", i+1, s.To)
+		case s.Email != "" && s.Email != "always" && s.Email != "fallback":
+			return fail("step %d: email %q: always or fallback", i+1, s.Email)
+		case s.Email != "" && s.To == "group":
+			return fail("step %d: a group message is not e-mailed", i+1)
 		case len(s.Message) > 0 && s.Message["en"] == "":
 			return fail("step %d: message needs an en text", i+1)
 		}

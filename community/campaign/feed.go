@@ -182,7 +182,9 @@ type batch struct {
 	pauses map[string]bool
 }
 
-func newBatch(tx Tx) *batch { return &batch{tx: tx, stats: map[string]*Stats{}, pauses: map[string]bool{}} }
+func newBatch(tx Tx) *batch {
+	return &batch{tx: tx, stats: map[string]*Stats{}, pauses: map[string]bool{}}
+}
 
 func (b *batch) paused(id string) (bool, error) {
 	if p, ok := b.pauses[id]; ok {

@@ -505,5 +505,10 @@ func (e *Engine) render(ctx context.Context, c *compiled, o op, m Member, r Run)
 			return vars[varPattern.FindStringSubmatch(s)[1]]
 		})
 	}
-	return Message{Member: m.ID, Campaign: c.def.ID, Key: grantKey(r, r.PC), Text: text, Group: o.step.To == "group", Buttons: buttons}, nil
+	subject := pick(o.step.Subject, m.Locale)
+	if subject == "" {
+		subject = c.def.label(m.Locale)
+	}
+	return Message{Member: m.ID, Campaign: c.def.ID, Key: grantKey(r, r.PC), Text: text, Group: o.step.To == "group", Buttons: buttons,
+		Email: o.step.Email, Subject: subject}, nil
 }

@@ -91,6 +91,8 @@ type Message struct {
 	Key      string    `json:"key"` // campaign:<id>:<member>:<op>:<entry>
 	Text     string    `json:"text"`
 	Group    bool      `json:"group,omitempty"` // to the brand's groups, not privately
+	Email    string    `json:"email,omitempty"` // "always" or "fallback": see Step.Email
+	Subject  string    `json:"subject,omitempty"`
 	Buttons  []Choice  `json:"buttons,omitempty"`
 	Created  time.Time `json:"created"`
 	// Attempted is set, durably, just before the message is handed to the

@@ -31,6 +31,9 @@ func (c *Campaigns) Register(r *bots.Router) {
 	r.Handle(bots.Command{Name: "birthday", Help: "cmd.birthday", Role: bots.RoleMember, Args: []bots.Arg{{Name: "date", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.birthday)})
 	r.Handle(bots.Command{Name: "rate", Help: "cmd.rate", Role: bots.RoleMember, Hidden: true,
 		Args: []bots.Arg{id, {Name: "score", Kind: bots.ArgInt, Min: 0, Max: 10}}, Handler: bots.HandlerFunc(c.rate)})
+	if c.lifecycle.EmailOn() {
+		r.Handle(bots.Command{Name: "email", Help: "cmd.email", Role: bots.RoleMember, Args: []bots.Arg{{Name: "address", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.email)})
+	}
 	r.Handle(bots.Command{Name: "comment", Help: "cmd.comment", Role: bots.RoleMember, Args: []bots.Arg{{Name: "text", Kind: bots.ArgText}}, Handler: bots.HandlerFunc(c.comment)})
 }
 
@@ -270,6 +273,40 @@ func (c *Campaigns) comment(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	return bots.SayPrivately(ev, "survey.commented"), nil
 }
 
+// email is "/email you@example.com", "/email confirm <code>" and "/email off".
+func (c *Campaigns) email(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	arg := strings.TrimSpace(ev.Arg("address"))
+	if code, ok := strings.CutPrefix(arg, "confirm"); ok && (code == "" || code[0] == ' ') {
+		addr, err := c.lifecycle.ConfirmEmail(ctx, ev.Member, code)
+		if errors.Is(err, community.ErrWrongCode) {
+			return bots.SayPrivately(ev, "email.wrong_code"), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return bots.SayPrivately(ev, "email.confirmed", addr), nil
+	}
+	if arg == "off" {
+		if err := c.lifecycle.RemoveEmail(ctx, ev.Member); err != nil {
+			return nil, err
+		}
+		return bots.SayPrivately(ev, "email.removed"), nil
+	}
+	addr, err := c.lifecycle.RequestEmail(ctx, ev.Member, arg)
+	switch {
+	case errors.Is(err, community.ErrNoEmail):
+		return bots.SayPrivately(ev, "email.not_set_up"), nil
+	case errors.Is(err, community.ErrBadEmail):
+		return bots.SayPrivately(ev, "email.bad", arg), nil
+	case errors.Is(err, community.ErrTooManyCodes):
+		return bots.SayPrivately(ev, "email.too_many"), nil
+	case err != nil:
+		c.log.WarnContext(ctx, "confirmation mail failed", "member", ev.Member, "err", err)
+		return bots.SayPrivately(ev, "email.send_failed"), nil
+	}
+	return bots.SayPrivately(ev, "email.code_sent", addr), nil
+}
+
 // consentAsk is the one-time question after a newcomer's welcome: may the
 // brand send offers?
 func (c *Campaigns) consentAsk(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
@@ -290,6 +327,16 @@ var campaignMessages = messages{
 		"cmd.birthday":                "set your birthday (MM-DD) for a birthday gift, or off",
 		"cmd.rate":                    "answer a survey",
 		"cmd.comment":                 "add a comment to your last survey answer",
+		"cmd.email":                   "add your e-mail for news by mail (you@example.com, confirm <code>, or off)",
+		"arg.address":                 "e-mail",
+		"email.code_sent":             "📧 We sent a code to %s. Send /email confirm <code> within 30 minutes.",
+		"email.confirmed":             "✅ %s is confirmed. Mail from us has an unsubscribe link; /email off removes the address.",
+		"email.wrong_code":            "That code is wrong or has expired. Send /email <address> for a new one.",
+		"email.removed":               "Your e-mail address is removed.",
+		"email.not_set_up":            "This community doesn't send e-mail yet.",
+		"email.bad":                   "%q isn't an e-mail address. Send it like /email you@example.com.",
+		"email.too_many":              "That's three codes today already; please try again tomorrow.",
+		"email.send_failed":           "I couldn't send the code just now; please try again later.",
 		"arg.campaign":                "campaign",
 		"arg.score":                   "score",
 		"arg.date":                    "date",
@@ -348,6 +395,16 @@ var campaignMessages = messages{
 		"cmd.birthday":                "设置生日（月-日）领取生日礼，或 off 删除",
 		"cmd.rate":                    "回答调查",
 		"cmd.comment":                 "给你最近一次调查回答补充留言",
+		"cmd.email":                   "添加邮箱接收邮件通知（you@example.com、confirm <验证码> 或 off）",
+		"arg.address":                 "邮箱",
+		"email.code_sent":             "📧 验证码已发送到 %s。请在 30 分钟内发送 /email confirm <验证码>。",
+		"email.confirmed":             "✅ %s 已验证。我们的邮件都带有退订链接；发送 /email off 可删除邮箱。",
+		"email.wrong_code":            "验证码错误或已过期。请重新发送 /email <邮箱> 获取新的验证码。",
+		"email.removed":               "已删除你的邮箱。",
+		"email.not_set_up":            "本社区暂未开通邮件。",
+		"email.bad":                   "%q 不是有效的邮箱地址。请这样发送：/email you@example.com。",
+		"email.too_many":              "今天已经发送过三次验证码了，请明天再试。",
+		"email.send_failed":           "验证码暂时发送失败，请稍后再试。",
 		"arg.campaign":                "活动",
 		"arg.score":                   "分数",
 		"arg.date":                    "日期",
