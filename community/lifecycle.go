@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -24,6 +25,7 @@ type Lifecycle struct {
 	c      *Community
 	engine *campaign.Engine
 	email  *Email // nil: no e-mail channel
+	hooks  *campaign.Hooks
 }
 
 // NewLifecycle builds the campaign engine over store for c (cfg's Zone,
@@ -53,6 +55,63 @@ func NewLifecycle(ctx context.Context, c *Community, store campaign.Store, cfg c
 	c.catalog.Add(bots.English, emailEnglish)
 	c.catalog.Add(bots.Chinese, emailChinese)
 	return l, nil
+}
+
+// WithWebhooks turns outbound webhooks on: the domain events POSTed to
+// each, signed; a webhook failing for a day is disabled and the managers
+// are told.
+func (l *Lifecycle) WithWebhooks(hooks []campaign.Webhook, client *http.Client) *Lifecycle {
+	l.hooks = campaign.NewHooks(l.engine, hooks, client, func(ctx context.Context, url, reason string) {
+		l.c.tell.alert(ctx, "alert.webhook_disabled", url, reason)
+	})
+	return l
+}
+
+// DeliverWebhooks POSTs what each webhook has not taken yet.
+func (l *Lifecycle) DeliverWebhooks(ctx context.Context) error {
+	if l.hooks == nil {
+		return nil
+	}
+	return l.hooks.Tick(ctx)
+}
+
+// WebhookStatus is one outbound webhook as managers see it.
+type WebhookStatus struct {
+	URL string
+	campaign.HookState
+}
+
+// Webhooks returns the outbound webhooks and their state (managers).
+func (l *Lifecycle) Webhooks(ctx context.Context, actor Actor) ([]WebhookStatus, error) {
+	if err := actor.require("webhooks", bots.RoleManager); err != nil {
+		return nil, err
+	}
+	if l.hooks == nil {
+		return nil, nil
+	}
+	sts, err := l.hooks.Status(ctx)
+	out := make([]WebhookStatus, len(sts))
+	for i, u := range l.hooks.URLs() {
+		out[i] = WebhookStatus{URL: u, HookState: sts[i]}
+	}
+	return out, err
+}
+
+// ResumeWebhook enables webhook n (1-based) again (managers; audited).
+func (l *Lifecycle) ResumeWebhook(ctx context.Context, actor Actor, n int) error {
+	if err := actor.require("webhooks resume", bots.RoleManager); err != nil {
+		return err
+	}
+	if l.hooks == nil {
+		return campaign.ErrUnknown
+	}
+	if err := l.hooks.Resume(ctx, n-1); err != nil {
+		return err
+	}
+	e := actor.entry("webhook_resume", 0)
+	e.Args = map[string]string{"webhook": strconv.Itoa(n)}
+	_, _, err := l.c.audit(ctx, e, 0)
+	return err
 }
 
 // Engine returns the campaign engine.
@@ -646,15 +705,17 @@ func (v voice) Offer(locale string, cp campaign.Coupon) string {
 }
 
 var lifecycleEnglish = map[string]string{
-	"campaign.nps":        "How likely are you to recommend us to a friend? Tap a number: 0 is not at all, 10 is extremely likely.",
-	"campaign.csat":       "How did we do with your request? Tap a number: 1 is poor, 5 is excellent.",
-	"campaign.offer":      "Your code %s: %s, valid until %s.",
-	"campaign.offer_free": "a free gift",
+	"campaign.nps":           "How likely are you to recommend us to a friend? Tap a number: 0 is not at all, 10 is extremely likely.",
+	"campaign.csat":          "How did we do with your request? Tap a number: 1 is poor, 5 is excellent.",
+	"campaign.offer":         "Your code %s: %s, valid until %s.",
+	"campaign.offer_free":    "a free gift",
+	"alert.webhook_disabled": "⚠️ The webhook %s failed for a day and is switched off: %s. Fix the endpoint, then /webhooks resume.",
 }
 
 var lifecycleChinese = map[string]string{
-	"campaign.nps":        "你有多大可能把我们推荐给朋友？请点一个数字：0 表示完全不可能，10 表示非常可能。",
-	"campaign.csat":       "这次的服务你满意吗？请点一个数字：1 表示很差，5 表示非常满意。",
-	"campaign.offer":      "你的优惠码 %s：%s，有效期至 %s。",
-	"campaign.offer_free": "免费赠品",
+	"campaign.nps":           "你有多大可能把我们推荐给朋友？请点一个数字：0 表示完全不可能，10 表示非常可能。",
+	"campaign.csat":          "这次的服务你满意吗？请点一个数字：1 表示很差，5 表示非常满意。",
+	"campaign.offer":         "你的优惠码 %s：%s，有效期至 %s。",
+	"campaign.offer_free":    "免费赠品",
+	"alert.webhook_disabled": "⚠️ Webhook %s 已连续失败一天，已停用：%s。修好接收端后发送 /webhooks resume。",
 }

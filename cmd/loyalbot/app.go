@@ -192,6 +192,13 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 		return err
 	}
 	a.sends = rate.NewLimiter(rate.Limit(cfg.CampaignRules.SendsPerSecond), 1)
+	if len(cfg.Webhooks) > 0 {
+		hooks := make([]campaign.Webhook, len(cfg.Webhooks))
+		for i, w := range cfg.Webhooks {
+			hooks[i] = campaign.Webhook{URL: w.URL, Secret: string(w.secret), Events: w.Events}
+		}
+		a.Lifecycle.WithWebhooks(hooks, nil)
+	}
 	if cfg.Email.SMTPURL != "" {
 		sender, err := mail.NewSMTP(string(cfg.Email.SMTPURL), cfg.Email.From)
 		if err != nil {
@@ -228,7 +235,8 @@ func (a *App) jobs() []schedule.Job {
 		return err
 	}}, {Name: "update-leaderboards", Every: boardUpdate, Quiet: true, Run: func(ctx context.Context, _ time.Time) error {
 		return a.Ledger.UpdateBoards(ctx)
-	}}, {Name: "campaigns", Every: a.Config.CampaignRules.Every, Quiet: true, Run: a.runCampaigns}}
+	}}, {Name: "campaigns", Every: a.Config.CampaignRules.Every, Quiet: true, Run: a.runCampaigns},
+		{Name: "webhooks", Every: webhookCheck, Quiet: true, Run: func(ctx context.Context, _ time.Time) error { return a.Lifecycle.DeliverWebhooks(ctx) }}}
 	if every := a.Config.Support.NotifyEvery; every > 0 && a.Assistant != nil {
 		since := a.now().Add(-every) // what opened while loyalbot was down, within one interval
 		var after uint64             // the newest ticket told
@@ -250,6 +258,9 @@ func (a *App) jobs() []schedule.Job {
 // boardUpdate is how often the entries written since are applied to the
 // stored leaderboards (reads add what waits, so this bounds their work).
 const boardUpdate = 30 * time.Second
+
+// webhookCheck is how often outbound webhooks are given what is new.
+const webhookCheck = 5 * time.Second
 
 // faqCheck is how often the FAQ file is checked for changes.
 const faqCheck = 5 * time.Second

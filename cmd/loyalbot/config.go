@@ -52,6 +52,7 @@ type Config struct {
 	Playbooks     map[string]bool `yaml:"playbooks"`
 	CampaignRules CampaignRules   `yaml:"campaign_rules"`
 	Email         EmailConfig     `yaml:"email"`
+	Webhooks      []WebhookConfig `yaml:"webhooks"`
 
 	// OrdersSecret signs the order webhook (LOYALBOT_ORDERS_SECRET).
 	OrdersSecret Secret `yaml:"-"`
@@ -136,6 +137,17 @@ type EmailConfig struct {
 	PublicURL string `yaml:"public_url"` // where loyalbot's HTTP server is reached, for unsubscribe links
 
 	SMTPURL Secret `yaml:"-"` // LOYALBOT_SMTP_URL: smtp://user:password@host:587 or smtps://...
+}
+
+// WebhookConfig is one outbound webhook.
+type WebhookConfig struct {
+	URL    string   `yaml:"url"`
+	Events []string `yaml:"events"` // event types; empty: all
+	// SecretEnv names the environment variable holding the signing secret
+	// (secrets never go in the config file).
+	SecretEnv string `yaml:"secret_env"`
+
+	secret Secret
 }
 
 // CampaignRules are the guard rails every campaign runs within.
@@ -242,6 +254,11 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg.DiscordToken = Secret(getenv("DISCORD_BOT_TOKEN"))
 	cfg.OrdersSecret = Secret(getenv("LOYALBOT_ORDERS_SECRET"))
 	cfg.Email.SMTPURL = Secret(getenv("LOYALBOT_SMTP_URL"))
+	for i := range cfg.Webhooks {
+		if env := cfg.Webhooks[i].SecretEnv; env != "" {
+			cfg.Webhooks[i].secret = Secret(getenv(env))
+		}
+	}
 	cfg.Discord.APIURL, cfg.Discord.GuildID = getenv("DISCORD_API_URL"), getenv("DISCORD_GUILD_ID")
 	for name, dst := range map[string]*int{"DISCORD_SHARD_ID": &cfg.Discord.ShardID, "DISCORD_SHARD_COUNT": &cfg.Discord.ShardCount} {
 		if v := getenv(name); v != "" {
@@ -284,6 +301,14 @@ func (c Config) validate() error {
 		errs = append(errs, err)
 	} else if _, err := campaign.New(nil, nil, nil, nil, cc); err != nil { // validates every definition
 		errs = append(errs, fmt.Errorf("campaigns: %w", err))
+	}
+	for i, w := range c.Webhooks {
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("webhooks[%d].url %q: an http(s) URL", i, w.URL))
+		}
+		if w.secret == "" {
+			errs = append(errs, fmt.Errorf("webhooks[%d]: secret_env must name a set environment variable holding the signing secret", i))
+		}
 	}
 	if c.Email.SMTPURL != "" {
 		if _, err := mail.NewSMTP(string(c.Email.SMTPURL), c.Email.From); err != nil {

@@ -293,7 +293,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (TickReport, error) {
 	e.tick.Lock()
 	defer e.tick.Unlock()
 	var rep TickReport
-	if err := e.consume(ctx, now, &rep); err != nil {
+	if err := e.consume(ctx, &rep); err != nil {
 		return rep, fmt.Errorf("campaign events: %w", err)
 	}
 	if err := e.scan(ctx, now, &rep); err != nil {

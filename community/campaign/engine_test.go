@@ -534,3 +534,47 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// A message the platform refuses is tried at the next drain, three times
+// in all; one marked as being sent when loyalbot stopped is not sent again.
+func TestDrain_RetryAndAtMostOnce(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	w.add(1, true)
+	w.add(2, true)
+	def := campaign.Definition{ID: "m", Kind: campaign.Service, Trigger: campaign.Trigger{Event: outbox.MemberJoined},
+		Steps: []campaign.Step{{Message: campaign.Text{"en": "hi"}}}}
+	db := bolttest.OpenDB(t)
+	e := engine(t, db, w, campaign.Config{Campaigns: []campaign.Definition{def}})
+	publish(t, e, w, 1, 2)
+	tick(t, e, w)
+	// Member 2's message was being handed over when loyalbot stopped.
+	st, _ := campaignbolt.Open(db)
+	if err := st.Update(ctx, func(tx campaign.Tx) error {
+		return tx.Outgoing(func(m campaign.Message) error {
+			if m.Member == 2 {
+				m.Attempted = true
+				return tx.UpdateOutgoing(m)
+			}
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	refuse := func(context.Context, campaign.Message) error { calls++; return errors.New("platform down") }
+	for range 2 {
+		if n, err := e.Drain(ctx, 10, refuse); err != nil || n != 0 {
+			t.Fatalf("drain: %d sent, %v", n, err)
+		}
+	}
+	if q, _ := e.Queued(ctx); q != 1 || calls != 2 {
+		t.Fatalf("%d queued after %d refusals, want member 1's message kept and member 2's dropped", q, calls)
+	}
+	if n, _ := e.Drain(ctx, 10, refuse); n != 0 {
+		t.Fatal("sent")
+	}
+	if q, _ := e.Queued(ctx); q != 0 || calls != 3 {
+		t.Fatalf("%d queued after %d tries, want it dropped after the third", q, calls)
+	}
+}

@@ -66,52 +66,70 @@ func ledgerEvents(en loyalty.Entry) []outbox.Event {
 	return out
 }
 
-// consume reads the ledger's new entries and the outbox's new events, a
-// batch of each at a time merged in time order (a member who joins and
-// checks in at once has joined first), and handles them.
-func (e *Engine) consume(ctx context.Context, now time.Time, rep *TickReport) error {
-	for {
-		var ledgerAfter uint64
-		var evs []outbox.Event
-		var outboxLast uint64
-		if err := e.store.View(ctx, func(tx ReadTx) error {
-			var err error
-			if ledgerAfter, err = tx.Cursor(cursorLedger); err != nil {
-				return err
-			}
-			after, err := tx.Cursor(cursorOutbox)
-			if err != nil {
-				return err
-			}
-			outboxLast = after
-			return stopped(tx.Events(after, func(ev outbox.Event) error {
-				if len(evs) == feedBatch {
-					return errStop
-				}
-				evs, outboxLast = append(evs, ev), ev.Seq
-				return nil
-			}))
-		}); err != nil {
+// feedPage is one batch of the domain events after a pair of cursors:
+// the ledger's entries and the outbox's events, merged in time order (a
+// member who joins and checks in at once has joined first).
+type feedPage struct {
+	events             []outbox.Event
+	ledgerTo, outboxTo uint64 // the cursors past the page
+	more               bool   // a full batch: there may be more
+	moved              bool   // the cursors move: something was read
+}
+
+// readFeed reads the page of events after the cursors named ledger and
+// outbox.
+func readFeed(ctx context.Context, store Store, points Points, ledger, outboxName string) (feedPage, error) {
+	var p feedPage
+	var ledgerAfter uint64
+	if err := store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if ledgerAfter, err = tx.Cursor(ledger); err != nil {
 			return err
 		}
-		fromOutbox := len(evs)
-		entries, err := e.points.EntriesAfter(ctx, ledgerAfter, feedBatch)
+		if p.outboxTo, err = tx.Cursor(outboxName); err != nil {
+			return err
+		}
+		return stopped(tx.Events(p.outboxTo, func(ev outbox.Event) error {
+			if len(p.events) == feedBatch {
+				return errStop
+			}
+			p.events, p.outboxTo = append(p.events, ev), ev.Seq
+			return nil
+		}))
+	}); err != nil {
+		return feedPage{}, err
+	}
+	fromOutbox := len(p.events)
+	entries, err := points.EntriesAfter(ctx, ledgerAfter, feedBatch)
+	if err != nil {
+		return feedPage{}, err
+	}
+	p.ledgerTo = ledgerAfter
+	for _, en := range entries {
+		p.events = append(p.events, ledgerEvents(en)...)
+		p.ledgerTo = en.ID
+	}
+	slices.SortStableFunc(p.events, func(a, b outbox.Event) int { return a.At.Compare(b.At) })
+	p.more = len(entries) == feedBatch || fromOutbox == feedBatch
+	p.moved = len(entries) > 0 || fromOutbox > 0
+	return p, nil
+}
+
+// consume reads the domain events campaigns have not handled yet, a page
+// at a time, and handles them.
+func (e *Engine) consume(ctx context.Context, rep *TickReport) error {
+	for {
+		p, err := readFeed(ctx, e.store, e.points, cursorLedger, cursorOutbox)
 		if err != nil {
 			return err
 		}
-		if len(entries) == 0 && fromOutbox == 0 {
+		if !p.moved {
 			return nil
 		}
-		ledgerLast := ledgerAfter
-		for _, en := range entries {
-			evs = append(evs, ledgerEvents(en)...)
-			ledgerLast = en.ID
-		}
-		slices.SortStableFunc(evs, func(a, b outbox.Event) int { return a.At.Compare(b.At) })
-		if err := e.handle(ctx, evs, map[string]uint64{cursorLedger: ledgerLast, cursorOutbox: outboxLast}, rep); err != nil {
+		if err := e.handle(ctx, p.events, map[string]uint64{cursorLedger: p.ledgerTo, cursorOutbox: p.outboxTo}, rep); err != nil {
 			return err
 		}
-		if len(entries) < feedBatch && fromOutbox < feedBatch {
+		if !p.more {
 			return nil
 		}
 	}

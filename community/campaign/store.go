@@ -170,6 +170,8 @@ type ReadTx interface {
 	Answer(campaign string, member uint64) (Answer, bool, error)
 	// Coupon returns the coupon with code.
 	Coupon(code string) (Coupon, bool, error)
+	// HookState returns an outbound webhook's state.
+	HookState(id string) (HookState, error)
 }
 
 // Tx reads and writes campaign data inside a read-write transaction.
@@ -200,4 +202,5 @@ type Tx interface {
 	DeleteAnswer(campaign string, member uint64) error
 	PutCoupon(c Coupon) error
 	DeleteCoupon(code string) error
+	PutHookState(id string, s HookState) error
 }

@@ -25,6 +25,9 @@ func (c *Campaigns) Register(r *bots.Router) {
 	r.Handle(bots.Command{Name: "campaign", Help: "cmd.campaign", Role: bots.RoleManager,
 		Args:    []bots.Arg{{Name: "action", Choices: []string{"pause", "resume", "preview", "test"}, Optional: true}, id},
 		Handler: bots.HandlerFunc(c.campaign)})
+	r.Handle(bots.Command{Name: "webhooks", Help: "cmd.webhooks", Role: bots.RoleManager,
+		Args:    []bots.Arg{{Name: "resume", Choices: []string{"resume"}, Optional: true}, {Name: "number", Kind: bots.ArgInt, Min: 1, Max: 100, Optional: true}},
+		Handler: bots.HandlerFunc(c.webhooks)})
 	r.Handle(bots.Command{Name: "survey", Help: "cmd.survey", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.survey)})
 	r.Handle(bots.Command{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)})
 	r.Handle(bots.Command{Name: "notifications", Help: "cmd.notifications", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.notifications)})
@@ -273,6 +276,42 @@ func (c *Campaigns) comment(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	return bots.SayPrivately(ev, "survey.commented"), nil
 }
 
+// webhooks lists the outbound webhooks; "/webhooks resume <n>" enables a
+// disabled one again.
+func (c *Campaigns) webhooks(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	actor := community.ActorOf(ev)
+	if ev.Arg("resume") != "" {
+		n, _ := strconv.Atoi(ev.Arg("number"))
+		err := c.lifecycle.ResumeWebhook(ctx, actor, n)
+		if errors.Is(err, campaign.ErrUnknown) {
+			return bots.Say(ev, "webhooks.unknown", n), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return bots.Say(ev, "webhooks.resumed", n), nil
+	}
+	ws, err := c.lifecycle.Webhooks(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if len(ws) == 0 {
+		return bots.Say(ev, "webhooks.none"), nil
+	}
+	lines := []string{ev.T("webhooks.header")}
+	for i, w := range ws {
+		state := ev.T("webhooks.ok")
+		switch {
+		case w.Disabled:
+			state = ev.T("webhooks.disabled", w.LastError)
+		case w.Failures > 0:
+			state = ev.T("webhooks.failing", w.Failures, w.LastError)
+		}
+		lines = append(lines, ev.T("webhooks.line", i+1, w.URL, w.Delivered, state))
+	}
+	return []bots.Reply{{Text: strings.Join(lines, "\n"), Card: true}}, nil
+}
+
 // email is "/email you@example.com", "/email confirm <code>" and "/email off".
 func (c *Campaigns) email(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
 	arg := strings.TrimSpace(ev.Arg("address"))
@@ -323,6 +362,16 @@ var campaignMessages = messages{
 		"cmd.campaigns":               "lifecycle campaigns: who entered, was sent, converted",
 		"cmd.campaign":                "one campaign's funnel; pause, resume, preview or test it",
 		"cmd.survey":                  "a survey campaign's scores and comments",
+		"cmd.webhooks":                "outbound webhooks and their state; resume <n> switches one back on",
+		"arg.number":                  "number",
+		"webhooks.none":               "No webhooks are configured (webhooks: in the config).",
+		"webhooks.header":             "🔗 Webhooks",
+		"webhooks.line":               "%d. %s — %d delivered, %s",
+		"webhooks.ok":                 "working",
+		"webhooks.failing":            "failing (%d in a row: %s)",
+		"webhooks.disabled":           "switched off after a day of failures (%s): /webhooks resume",
+		"webhooks.resumed":            "Webhook %d is on again; it is tried at once.",
+		"webhooks.unknown":            "There is no webhook %d.",
 		"cmd.notifications":           "turn reminders and service messages on or off",
 		"cmd.birthday":                "set your birthday (MM-DD) for a birthday gift, or off",
 		"cmd.rate":                    "answer a survey",
@@ -391,6 +440,16 @@ var campaignMessages = messages{
 		"cmd.campaigns":               "会员运营活动：进入、发送、转化人数",
 		"cmd.campaign":                "查看某个活动的漏斗；暂停、恢复、预览或测试",
 		"cmd.survey":                  "调查活动的评分与留言",
+		"cmd.webhooks":                "外发 Webhook 及其状态；resume <编号> 重新启用",
+		"arg.number":                  "编号",
+		"webhooks.none":               "没有配置 Webhook（配置中的 webhooks:）。",
+		"webhooks.header":             "🔗 Webhook",
+		"webhooks.line":               "%d. %s — 已送达 %d，%s",
+		"webhooks.ok":                 "正常",
+		"webhooks.failing":            "出错（连续 %d 次：%s）",
+		"webhooks.disabled":           "连续失败一天后已停用（%s）：/webhooks resume",
+		"webhooks.resumed":            "Webhook %d 已重新启用，会立即重试。",
+		"webhooks.unknown":            "没有编号为 %d 的 Webhook。",
 		"cmd.notifications":           "开启或关闭提醒与服务消息",
 		"cmd.birthday":                "设置生日（月-日）领取生日礼，或 off 删除",
 		"cmd.rate":                    "回答调查",

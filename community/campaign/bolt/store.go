@@ -14,6 +14,7 @@
 //	campaign.tags            member id → tags
 //	campaign.answers         campaign id, 0, member id → Answer
 //	campaign.coupons         code → Coupon
+//	campaign.webhooks        webhook id → HookState
 //
 // The outbox is the one every bbolt store shares (internal/bolt). Indexes
 // are kept in the same transaction as the run they index.
@@ -45,6 +46,7 @@ var (
 	bucketTags     = []byte("campaign.tags")
 	bucketAnswers  = []byte("campaign.answers")
 	bucketCoupons  = []byte("campaign.coupons")
+	bucketHooks    = []byte("campaign.webhooks")
 )
 
 // Store is campaign.Store on a bbolt database.
@@ -54,7 +56,7 @@ type Store struct{ db *bbolt.DB }
 func Open(db *bbolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range [][]byte{bucketVersions, bucketState, bucketStats, bucketRuns, bucketByMember, bucketDue, bucketCursors,
-			bucketOutgoing, bucketSends, bucketTags, bucketAnswers, bucketCoupons} {
+			bucketOutgoing, bucketSends, bucketTags, bucketAnswers, bucketCoupons, bucketHooks} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -365,3 +367,12 @@ func (t *dataTxn) PutCoupon(c campaign.Coupon) error {
 }
 
 func (t *dataTxn) DeleteCoupon(code string) error { return t.b(bucketCoupons).Delete([]byte(code)) }
+
+func (t *dataTxn) HookState(id string) (campaign.HookState, error) {
+	s, _, err := getJSON[campaign.HookState](t.b(bucketHooks), []byte(id))
+	return s, err
+}
+
+func (t *dataTxn) PutHookState(id string, s campaign.HookState) error {
+	return boltrec.PutJSON(t.b(bucketHooks), []byte(id), s)
+}
