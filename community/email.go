@@ -44,13 +44,17 @@ const (
 	codeTTL     = 30 * time.Minute
 )
 
+// Mailing is the Lifecycle's e-mail channel: members' addresses,
+// confirmation codes, campaign mail and unsubscribing.
+type Mailing struct{ *Lifecycle }
+
 // EmailOn reports whether the e-mail channel is set up.
-func (l *Lifecycle) EmailOn() bool { return l.email != nil }
+func (l *Mailing) EmailOn() bool { return l.email != nil }
 
 // WithEmail turns the e-mail channel on.
-func (l *Lifecycle) WithEmail(e Email) *Lifecycle {
+func (l *Mailing) WithEmail(e Email) *Lifecycle {
 	l.email = &e
-	return l
+	return l.Lifecycle
 }
 
 func codeHash(member uint64, code string) string {
@@ -61,7 +65,7 @@ func codeHash(member uint64, code string) string {
 // RequestEmail sends a confirmation code to addr; the address is the
 // member's once they send the code back (ConfirmEmail). It returns the
 // address as it will be used.
-func (l *Lifecycle) RequestEmail(ctx context.Context, member uint64, addr string) (string, error) {
+func (l *Mailing) RequestEmail(ctx context.Context, member uint64, addr string) (string, error) {
 	if l.email == nil {
 		return "", ErrNoEmail
 	}
@@ -102,7 +106,7 @@ func (l *Lifecycle) RequestEmail(ctx context.Context, member uint64, addr string
 
 // ConfirmEmail makes the pending address the member's when code is the
 // one sent to it, within half an hour.
-func (l *Lifecycle) ConfirmEmail(ctx context.Context, member uint64, code string) (string, error) {
+func (l *Mailing) ConfirmEmail(ctx context.Context, member uint64, code string) (string, error) {
 	var addr string
 	_, err := l.c.members.Update(ctx, member, func(m *Member) error {
 		ok := m.EmailPending != "" && l.c.now().Before(m.EmailExpires) &&
@@ -118,7 +122,7 @@ func (l *Lifecycle) ConfirmEmail(ctx context.Context, member uint64, code string
 }
 
 // RemoveEmail forgets the member's address.
-func (l *Lifecycle) RemoveEmail(ctx context.Context, member uint64) error {
+func (l *Mailing) RemoveEmail(ctx context.Context, member uint64) error {
 	_, err := l.c.members.Update(ctx, member, func(m *Member) error {
 		m.Email, m.EmailPending, m.EmailCode, m.EmailExpires = "", "", "", time.Time{}
 		return nil
@@ -127,7 +131,7 @@ func (l *Lifecycle) RemoveEmail(ctx context.Context, member uint64) error {
 }
 
 // unsubscribeToken signs member for an unsubscribe link.
-func (l *Lifecycle) unsubscribeToken(member uint64) string {
+func (l *Mailing) unsubscribeToken(member uint64) string {
 	mac := hmac.New(sha256.New, l.email.Key)
 	id := strconv.FormatUint(member, 10)
 	mac.Write([]byte("unsubscribe:" + id))
@@ -135,13 +139,13 @@ func (l *Lifecycle) unsubscribeToken(member uint64) string {
 }
 
 // UnsubscribeURL is the member's one-click unsubscribe link.
-func (l *Lifecycle) UnsubscribeURL(member uint64) string {
+func (l *Mailing) UnsubscribeURL(member uint64) string {
 	return strings.TrimSuffix(l.email.PublicURL, "/") + "/unsubscribe/" + l.unsubscribeToken(member)
 }
 
 // Unsubscribe stops campaign mail to the member a signed token names, and
 // returns their language. It is idempotent.
-func (l *Lifecycle) Unsubscribe(ctx context.Context, token string) (string, error) {
+func (l *Mailing) Unsubscribe(ctx context.Context, token string) (string, error) {
 	if l.email == nil {
 		return "", ErrNoEmail
 	}
@@ -162,7 +166,7 @@ func (l *Lifecycle) Unsubscribe(ctx context.Context, token string) (string, erro
 
 // mailTo e-mails a campaign message to its member; ok is false when they
 // have no confirmed address or unsubscribed.
-func (l *Lifecycle) mailTo(ctx context.Context, mem Member, m campaign.Message) (bool, error) {
+func (l *Mailing) mailTo(ctx context.Context, mem Member, m campaign.Message) (bool, error) {
 	if l.email == nil || mem.Email == "" || mem.EmailOff {
 		return false, nil
 	}

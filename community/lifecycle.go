@@ -22,6 +22,8 @@ import (
 // notifications, birthday, survey answers). It wraps the campaign engine
 // with the community's members, ledger and voice.
 type Lifecycle struct {
+	*Mailing // the e-mail channel
+
 	c      *Community
 	engine *campaign.Engine
 	email  *Email // nil: no e-mail channel
@@ -41,6 +43,7 @@ func NewLifecycle(ctx context.Context, c *Community, store campaign.Store, cfg c
 		cfg.Log = c.log
 	}
 	l := &Lifecycle{c: c}
+	l.Mailing = &Mailing{l}
 	e, err := campaign.New(store, audience{c}, campaignPoints{c}, voice{c}, cfg)
 	if err != nil {
 		return nil, err
