@@ -70,6 +70,15 @@ func (l *Lifecycle) WithWebhooks(hooks []campaign.Webhook, client *http.Client) 
 	return l
 }
 
+// TrimOutbox deletes handled domain events older than 30 days.
+func (l *Lifecycle) TrimOutbox(ctx context.Context, now time.Time) (int, error) {
+	h := l.hooks
+	if h == nil {
+		h = campaign.NewHooks(l.engine, nil, nil, nil)
+	}
+	return h.TrimOutbox(ctx, now)
+}
+
 // DeliverWebhooks POSTs what each webhook has not taken yet.
 func (l *Lifecycle) DeliverWebhooks(ctx context.Context) error {
 	if l.hooks == nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
@@ -31,26 +32,28 @@ import (
 
 // App is loyalbot wired together: the store, the services and the router.
 type App struct {
-	Config    Config
-	DB        *bolt.DB
-	Ledger    *loyalty.Ledger
-	Loyalty   *loyaltybolt.Store // the ledger's store, in DB
-	Members   *community.Members
-	Community *community.Community
-	UGC       *ugc.Service
-	Assistant *support.Assistant
-	Semantic  *support.Semantic // nil unless support.embeddings_model is set
-	Orders    *orders.Service
-	Lifecycle *community.Lifecycle // campaigns
-	Router    *bots.Router
-	Scheduler *schedule.Scheduler
-	Hub       *bots.Hub
-	Log       *slog.Logger
-	now       func() time.Time
-	clock     *clock        // the one clock now reads; the shell's !clock moves it
-	faqMod    time.Time     // the FAQ file's modification time when loaded
-	ran       []string      // jobs a !clock jump ran on its way
-	sends     *rate.Limiter // campaign messages a second
+	Config     Config
+	DB         *bolt.DB
+	Ledger     *loyalty.Ledger
+	Loyalty    *loyaltybolt.Store // the ledger's store, in DB
+	Members    *community.Members
+	Community  *community.Community
+	UGC        *ugc.Service
+	Assistant  *support.Assistant
+	Semantic   *support.Semantic // nil unless support.embeddings_model is set
+	Orders     *orders.Service
+	Lifecycle  *community.Lifecycle // campaigns
+	Router     *bots.Router
+	Scheduler  *schedule.Scheduler
+	Hub        *bots.Hub
+	Log        *slog.Logger
+	now        func() time.Time
+	clock      *clock        // the one clock now reads; the shell's !clock moves it
+	faqMod     time.Time     // the FAQ file's modification time when loaded
+	ran        []string      // jobs a !clock jump ran on its way
+	sends      *rate.Limiter // campaign messages a second
+	sending    atomic.Bool   // serve's sender runs: the campaigns job only wakes it
+	wakeSender chan struct{}
 }
 
 // errLocked says another loyalbot holds the database.
@@ -191,7 +194,7 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if a.Lifecycle, err = community.NewLifecycle(ctx, a.Community, cstoreCampaigns, cc); err != nil {
 		return err
 	}
-	a.sends = rate.NewLimiter(rate.Limit(cfg.CampaignRules.SendsPerSecond), 1)
+	a.sends, a.wakeSender = rate.NewLimiter(rate.Limit(cfg.CampaignRules.SendsPerSecond), 1), make(chan struct{}, 1)
 	if len(cfg.Webhooks) > 0 {
 		hooks := make([]campaign.Webhook, len(cfg.Webhooks))
 		for i, w := range cfg.Webhooks {
@@ -236,7 +239,14 @@ func (a *App) jobs() []schedule.Job {
 	}}, {Name: "update-leaderboards", Every: boardUpdate, Quiet: true, Run: func(ctx context.Context, _ time.Time) error {
 		return a.Ledger.UpdateBoards(ctx)
 	}}, {Name: "campaigns", Every: a.Config.CampaignRules.Every, Quiet: true, Run: a.runCampaigns},
-		{Name: "webhooks", Every: webhookCheck, Quiet: true, Run: func(ctx context.Context, _ time.Time) error { return a.Lifecycle.DeliverWebhooks(ctx) }}}
+		{Name: "webhooks", Every: webhookCheck, Quiet: true, Run: func(ctx context.Context, _ time.Time) error { return a.Lifecycle.DeliverWebhooks(ctx) }},
+		{Name: "trim-outbox", Every: 24 * time.Hour, Quiet: true, Run: func(ctx context.Context, now time.Time) error {
+			n, err := a.Lifecycle.TrimOutbox(ctx, now)
+			if n > 0 {
+				a.Log.InfoContext(ctx, "handled domain events trimmed", "events", n)
+			}
+			return err
+		}}}
 	if every := a.Config.Support.NotifyEvery; every > 0 && a.Assistant != nil {
 		since := a.now().Add(-every) // what opened while loyalbot was down, within one interval
 		var after uint64             // the newest ticket told
@@ -332,7 +342,34 @@ func (a *App) runCampaigns(ctx context.Context, now time.Time) error {
 	if rep.Entered > 0 || rep.Steps > 0 {
 		a.Log.InfoContext(ctx, "campaigns ran", "events", rep.Events, "entered", rep.Entered, "steps", rep.Steps)
 	}
+	if a.sending.Load() { // serve's sender takes the queue: the scheduler's other jobs do not wait for it
+		select {
+		case a.wakeSender <- struct{}{}:
+		default:
+		}
+		return err
+	}
 	return errors.Join(err, a.drainCampaigns(ctx))
+}
+
+// sendCampaigns sends the campaign queue in the background until ctx
+// ends: when the campaigns job queued something, and every ten seconds.
+func (a *App) sendCampaigns(ctx context.Context) error {
+	a.sending.Store(true)
+	defer a.sending.Store(false)
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		if err := a.drainCampaigns(ctx); err != nil && ctx.Err() == nil {
+			a.Log.ErrorContext(ctx, "campaign messages not sent", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-a.wakeSender:
+		case <-tick.C:
+		}
+	}
 }
 
 // drainBatch is how many campaign messages one drain hands over at a time.

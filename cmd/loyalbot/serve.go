@@ -96,6 +96,7 @@ func serve(ctx context.Context, app *App, g *globals, owner string) error {
 	}
 	grp.Go(func() error { return srv.Serve(ctx, ln) })
 	grp.Go(func() error { return app.Scheduler.Run(ctx) })
+	grp.Go(func() error { return app.sendCampaigns(ctx) })
 
 	if adapters == 0 {
 		log.Info("no chat platform connected: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN to connect one; " +

@@ -239,3 +239,29 @@ func (h *Hooks) Resume(ctx context.Context, i int) error {
 		return tx.PutHookState(id, st)
 	})
 }
+
+// outboxKeep is how long handled events stay in the outbox.
+const outboxKeep = 30 * 24 * time.Hour
+
+// TrimOutbox deletes the outbox events that campaigns and every webhook
+// have handled and that are older than 30 days, and returns how many.
+// (Their keys stay: a redelivered inbound event is still recognised.)
+func (h *Hooks) TrimOutbox(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := h.store.Update(ctx, func(tx Tx) error {
+		upTo, err := tx.Cursor(cursorOutbox)
+		if err != nil {
+			return err
+		}
+		for _, w := range h.hooks {
+			c, err := tx.Cursor("hook:" + w.ID() + ":outbox")
+			if err != nil {
+				return err
+			}
+			upTo = min(upTo, c)
+		}
+		n, err = tx.TrimEvents(upTo, now.Add(-outboxKeep))
+		return err
+	})
+	return n, err
+}

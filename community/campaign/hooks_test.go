@@ -138,3 +138,33 @@ func TestHooks_RetryDedupDisable(t *testing.T) {
 	}
 	t.Logf("flaky endpoint: %d calls for %d events; down endpoint: %d calls before it was switched off", flaky.calls, len(flaky.took), calls)
 }
+
+// Handled events older than 30 days leave the outbox; their keys stay, so
+// a redelivered inbound event is still recognised. Events a webhook has
+// not taken stay.
+func TestHooks_TrimOutbox(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	w.add(1, true)
+	e := engine(t, bolttest.OpenDB(t), w, campaign.Config{})
+	down := &endpoint{secret: "s", fail: 1 << 30}
+	ds := httptest.NewServer(down)
+	defer ds.Close()
+	ev := outbox.Event{Key: "inbound:e1", Type: "cart_abandoned", Member: 1, At: w.clock()}
+	if _, err := e.Publish(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	tick(t, e, w) // campaigns handle it
+	blocked := campaign.NewHooks(e, []campaign.Webhook{{URL: ds.URL, Secret: "s"}}, nil, nil)
+	w.advance(31 * 24 * time.Hour)
+	if n, err := blocked.TrimOutbox(ctx, w.clock()); err != nil || n != 0 {
+		t.Fatalf("trimmed %d (%v) while a webhook had not taken it", n, err)
+	}
+	free := campaign.NewHooks(e, nil, nil, nil)
+	if n, err := free.TrimOutbox(ctx, w.clock()); err != nil || n != 1 {
+		t.Fatalf("trimmed %d (%v), want 1", n, err)
+	}
+	if added, err := e.Publish(ctx, ev); err != nil || added {
+		t.Fatalf("redelivered after the trim: added %v (%v), want recognised", added, err)
+	}
+}
