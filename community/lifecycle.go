@@ -438,7 +438,17 @@ func (a audience) Member(ctx context.Context, id uint64) (campaign.Member, bool,
 	if err != nil {
 		return campaign.Member{}, false, err
 	}
-	return a.of(m), true, nil
+	return a.as(id, m), true, nil
+}
+
+// as is m as campaigns see the member id named: an account /link folded
+// into m is no longer live (its runs end; m runs its own).
+func (a audience) as(id uint64, m Member) campaign.Member {
+	cm := a.of(m)
+	if m.ID != id {
+		cm.ID, cm.Live = id, false
+	}
+	return cm
 }
 
 func (a audience) Members(ctx context.Context, ids []uint64) (map[uint64]campaign.Member, error) {
@@ -458,7 +468,7 @@ func (a audience) Members(ctx context.Context, ids []uint64) (map[uint64]campaig
 			if err != nil {
 				return err
 			}
-			out[id] = a.of(m)
+			out[id] = a.as(id, m)
 		}
 		return nil
 	})
