@@ -70,6 +70,39 @@ func (l *Lifecycle) WithWebhooks(hooks []campaign.Webhook, client *http.Client) 
 	return l
 }
 
+// TrackSegments publishes segment_changed for every shop-linked member
+// whose RFM segment changed since the last call, with their P(alive) when
+// the models are fitted. It returns how many changed.
+func (l *Lifecycle) TrackSegments(ctx context.Context, now time.Time) (int, error) {
+	c := l.c
+	if c.orders == nil {
+		return 0, nil
+	}
+	links, err := c.orders.Links(ctx)
+	if err != nil || len(links) == 0 {
+		return 0, err
+	}
+	ins, err := c.ShopInsights(ctx)
+	if err != nil {
+		return 0, err
+	}
+	standings := map[uint64]campaign.Standing{}
+	for i, r := range ins.RFM {
+		member, ok := links[r.Customer]
+		if !ok {
+			continue
+		}
+		s := campaign.Standing{Segment: r.Segment, PAlive: -1}
+		if ins.ModelErr == nil {
+			s.PAlive = ins.BG.PAlive(ins.Summaries[i])
+		}
+		if prev, ok := standings[member]; !ok || (s.PAlive > prev.PAlive) { // several shop accounts: the liveliest
+			standings[member] = s
+		}
+	}
+	return l.engine.TrackSegments(ctx, now, standings)
+}
+
 // TrimOutbox deletes handled domain events older than 30 days.
 func (l *Lifecycle) TrimOutbox(ctx context.Context, now time.Time) (int, error) {
 	h := l.hooks

@@ -240,6 +240,13 @@ func (a *App) jobs() []schedule.Job {
 		return a.Ledger.UpdateBoards(ctx)
 	}}, {Name: "campaigns", Every: a.Config.CampaignRules.Every, Quiet: true, Run: a.runCampaigns},
 		{Name: "webhooks", Every: webhookCheck, Quiet: true, Run: func(ctx context.Context, _ time.Time) error { return a.Lifecycle.DeliverWebhooks(ctx) }},
+		{Name: "track-segments", Every: 24 * time.Hour, Quiet: true, Run: func(ctx context.Context, now time.Time) error {
+			n, err := a.Lifecycle.TrackSegments(ctx, now)
+			if n > 0 {
+				a.Log.InfoContext(ctx, "members changed segment", "members", n)
+			}
+			return err
+		}},
 		{Name: "trim-outbox", Every: 24 * time.Hour, Quiet: true, Run: func(ctx context.Context, now time.Time) error {
 			n, err := a.Lifecycle.TrimOutbox(ctx, now)
 			if n > 0 {

@@ -64,7 +64,7 @@ func campaignApp(b *testing.B, yaml string, n int, clk *loyaltytest.Clock) *App 
 	return app
 }
 
-const noPlaybooks = `playbooks: {welcome: false, expiry: false, tier: false, birthday: false, winback: false, csat: false, nps: false}
+const noPlaybooks = `playbooks: {welcome: false, expiry: false, tier: false, birthday: false, winback: false, winback-shop: false, csat: false, nps: false}
 `
 
 // BenchmarkCampaignInactivity measures evaluating an inactivity trigger

@@ -27,7 +27,7 @@ const campaignChildEnv = "LOYALBOT_CAMPAIGN_CHILD"
 // three messages per member, waits between, no playbooks and no quiet
 // hours.
 const killConfig = `
-playbooks: {welcome: false, expiry: false, tier: false, birthday: false, winback: false, csat: false, nps: false}
+playbooks: {welcome: false, expiry: false, tier: false, birthday: false, winback: false, winback-shop: false, csat: false, nps: false}
 campaign_rules: {every: 20ms, quiet_hours: "", holdout_pct: 10, marketing_per_week: 2, sends_per_second: 100000}
 campaigns:
   - id: flow

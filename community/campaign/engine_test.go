@@ -578,3 +578,34 @@ func TestDrain_RetryAndAtMostOnce(t *testing.T) {
 		t.Fatalf("%d queued after %d tries, want it dropped after the third", q, calls)
 	}
 }
+
+// Segment tracking publishes a change (not a first sighting), and
+// triggers filter on alternatives and numeric bounds.
+func TestSegments_ChangeTriggersCampaign(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	for id := uint64(1); id <= 3; id++ {
+		w.add(id, true)
+	}
+	def := campaign.Definition{ID: "rescue", Kind: campaign.Service, Trigger: campaign.Trigger{Event: campaign.SegmentChanged,
+		Where: map[string]string{"to": "At Risk|Hibernating", "p_alive": "<0.5"}},
+		Steps: []campaign.Step{{Message: campaign.Text{"en": "come back"}}}}
+	e := engine(t, bolttest.OpenDB(t), w, campaign.Config{Campaigns: []campaign.Definition{def}})
+	first := map[uint64]campaign.Standing{1: {Segment: "Champions", PAlive: 0.9}, 2: {Segment: "Loyal", PAlive: 0.8}, 3: {Segment: "Loyal", PAlive: 0.8}}
+	if n, err := e.TrackSegments(ctx, w.clock(), first); err != nil || n != 0 {
+		t.Fatalf("first tracking: %d changes (%v), want none", n, err)
+	}
+	w.advance(24 * time.Hour)
+	next := map[uint64]campaign.Standing{1: {Segment: "At Risk", PAlive: 0.3}, 2: {Segment: "Hibernating", PAlive: 0.7}, 3: {Segment: "Loyal", PAlive: 0.8}}
+	if n, err := e.TrackSegments(ctx, w.clock(), next); err != nil || n != 2 {
+		t.Fatalf("second tracking: %d changes (%v), want 2", n, err)
+	}
+	if n, _ := e.TrackSegments(ctx, w.clock(), next); n != 0 {
+		t.Fatalf("unchanged: %d changes", n)
+	}
+	tick(t, e, w)
+	got := drain(t, e, map[string]string{})
+	if len(got) != 1 || got[0].Member != 1 {
+		t.Fatalf("sent %+v; want member 1 only (member 2's P(alive) is 0.7)", got)
+	}
+}

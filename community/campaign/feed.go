@@ -183,13 +183,43 @@ func (e *Engine) handle(ctx context.Context, evs []outbox.Event, cursors map[str
 	})
 }
 
+// matches reports whether props meet every filter of where: a value, one
+// of values ("At Risk|Hibernating"), or a bound on a number ("<0.3",
+// ">=100").
 func matches(where, props map[string]string) bool {
-	for k, v := range where {
-		if !strings.EqualFold(props[k], v) {
+	for k, want := range where {
+		if !matchValue(want, props[k]) {
 			return false
 		}
 	}
 	return true
+}
+
+func matchValue(want, got string) bool {
+	for _, op := range []string{"<=", ">=", "<", ">"} {
+		if bound, ok := strings.CutPrefix(want, op); ok {
+			b, err1 := strconv.ParseFloat(strings.TrimSpace(bound), 64)
+			g, err2 := strconv.ParseFloat(got, 64)
+			if err1 != nil || err2 != nil {
+				return false
+			}
+			switch op {
+			case "<=":
+				return g <= b
+			case ">=":
+				return g >= b
+			case "<":
+				return g < b
+			}
+			return g > b
+		}
+	}
+	for _, alt := range strings.Split(want, "|") {
+		if strings.EqualFold(strings.TrimSpace(alt), got) {
+			return true
+		}
+	}
+	return false
 }
 
 // batch is one transaction's view of the counters it changes and the

@@ -172,6 +172,8 @@ type ReadTx interface {
 	Coupon(code string) (Coupon, bool, error)
 	// HookState returns an outbound webhook's state.
 	HookState(id string) (HookState, error)
+	// Segment returns the RFM segment member was in at the last tracking.
+	Segment(member uint64) (string, bool, error)
 }
 
 // Tx reads and writes campaign data inside a read-write transaction.
@@ -203,4 +205,5 @@ type Tx interface {
 	PutCoupon(c Coupon) error
 	DeleteCoupon(code string) error
 	PutHookState(id string, s HookState) error
+	PutSegment(member uint64, segment string) error
 }

@@ -34,7 +34,8 @@ var (
 // forge a check-in or a paid order, which campaigns may pay points for.
 var reserved = map[string]bool{outbox.MemberJoined: true, outbox.CheckedIn: true, outbox.PointsEarned: true, outbox.PointsRedeemed: true,
 	outbox.PointsExpired: true, outbox.TierChanged: true, outbox.OrderPaid: true, outbox.OrderRefunded: true,
-	outbox.SubmissionApproved: true, outbox.ReferralQualified: true, outbox.TicketClosed: true, outbox.SurveyAnswered: true}
+	outbox.SubmissionApproved: true, outbox.ReferralQualified: true, outbox.TicketClosed: true, outbox.SurveyAnswered: true,
+	"segment_changed": true}
 
 // Inbound event limits.
 const (

@@ -15,6 +15,7 @@
 //	campaign.answers         campaign id, 0, member id → Answer
 //	campaign.coupons         code → Coupon
 //	campaign.webhooks        webhook id → HookState
+//	campaign.segments        member id → the RFM segment last tracked
 //
 // The outbox is the one every bbolt store shares (internal/bolt). Indexes
 // are kept in the same transaction as the run they index.
@@ -47,6 +48,7 @@ var (
 	bucketAnswers  = []byte("campaign.answers")
 	bucketCoupons  = []byte("campaign.coupons")
 	bucketHooks    = []byte("campaign.webhooks")
+	bucketSegments = []byte("campaign.segments")
 )
 
 // Store is campaign.Store on a bbolt database.
@@ -56,7 +58,7 @@ type Store struct{ db *bbolt.DB }
 func Open(db *bbolt.DB) (*Store, error) {
 	err := db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range [][]byte{bucketVersions, bucketState, bucketStats, bucketRuns, bucketByMember, bucketDue, bucketCursors,
-			bucketOutgoing, bucketSends, bucketTags, bucketAnswers, bucketCoupons, bucketHooks} {
+			bucketOutgoing, bucketSends, bucketTags, bucketAnswers, bucketCoupons, bucketHooks, bucketSegments} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -375,4 +377,13 @@ func (t *dataTxn) HookState(id string) (campaign.HookState, error) {
 
 func (t *dataTxn) PutHookState(id string, s campaign.HookState) error {
 	return boltrec.PutJSON(t.b(bucketHooks), []byte(id), s)
+}
+
+func (t *dataTxn) Segment(member uint64) (string, bool, error) {
+	v := t.b(bucketSegments).Get(boltrec.Key(member))
+	return string(v), v != nil, nil
+}
+
+func (t *dataTxn) PutSegment(member uint64, segment string) error {
+	return t.b(bucketSegments).Put(boltrec.Key(member), []byte(segment))
 }
