@@ -36,7 +36,22 @@ func (c *base) Signup() bots.Middleware {
 					return nil, err
 				}
 			}
-			return next.Handle(ctx, ev)
+			rs, err := next.Handle(ctx, ev)
+			if err != nil || c.lifecycle == nil || linking(ev) || !(ev.NewMember || ev.Private()) || ev.Role >= bots.RoleManager {
+				return rs, err
+			}
+			// A newcomer, whatever they did first, and a member who was never
+			// asked, at their first private word, are asked for consent once
+			// (managers use /marketing themselves).
+			if _, checked := c.consentChecked.LoadOrStore(ev.Member, true); checked {
+				return rs, nil
+			}
+			ask, err := (&Campaigns{c}).consentAsk(ctx, ev)
+			if err != nil {
+				c.log.WarnContext(ctx, "consent question not asked", "member", ev.Member, "err", err)
+				return rs, nil
+			}
+			return append(rs, ask...), nil
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
@@ -58,6 +59,8 @@ type base struct {
 	now       func() time.Time
 
 	notify community.Notifier // nil: nothing is sent outside a conversation
+
+	consentChecked sync.Map // member ids whose consent question was looked at this run
 }
 
 // Feature is one chat feature: it adds its commands to a router.

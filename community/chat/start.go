@@ -53,8 +53,8 @@ func (c *Start) start(ctx context.Context, ev *bots.Event) ([]bots.Reply, error)
 		}
 	}
 	out := []bots.Reply{{Text: text + "\n\n" + c.router.Help(ev)}}
-	if c.lifecycle != nil && (paid || fresh) {
-		ask, err := (&Campaigns{c.base}).consentAsk(ctx, ev)
+	if c.lifecycle != nil {
+		ask, err := (&Campaigns{c.base}).consentAsk(ctx, ev) // once: anyone never asked
 		if err != nil {
 			return nil, err
 		}
