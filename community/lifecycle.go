@@ -28,6 +28,18 @@ type Lifecycle struct {
 	engine *campaign.Engine
 	email  *Email // nil: no e-mail channel
 	hooks  *campaign.Hooks
+	rules  campaign.Config // the guard rails, for telling members
+}
+
+// Rules returns the marketing cap per week (negative: none) and the quiet
+// hours as "21:00", "09:00" (empty: none), as members are told them.
+func (l *Lifecycle) Rules() (perWeek int, quietFrom, quietTo string) {
+	r := l.rules
+	if r.QuietStart != r.QuietEnd {
+		hm := func(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
+		quietFrom, quietTo = hm(r.QuietStart), hm(r.QuietEnd)
+	}
+	return r.MarketingPerWeek, quietFrom, quietTo
 }
 
 // NewLifecycle builds the campaign engine over store for c (cfg's Zone,
@@ -51,7 +63,7 @@ func NewLifecycle(ctx context.Context, c *Community, store campaign.Store, cfg c
 	if err := e.Load(ctx); err != nil {
 		return nil, err
 	}
-	l.engine = e
+	l.engine, l.rules = e, cfg
 	c.campaigns = e
 	c.catalog.Add(bots.English, lifecycleEnglish)
 	c.catalog.Add(bots.Chinese, lifecycleChinese)
@@ -371,8 +383,30 @@ func (l *Lifecycle) SetBirthday(ctx context.Context, member uint64, text string)
 		}
 		mmdd = fmt.Sprintf("%02d-%02d", month, day)
 	}
-	_, err := l.c.members.Update(ctx, member, func(m *Member) error { m.Birthday = mmdd; return nil })
+	now := l.c.now()
+	_, err := l.c.members.Update(ctx, member, func(m *Member) error {
+		switch {
+		case mmdd == "" || mmdd == m.Birthday:
+		case !m.BirthdaySet.IsZero() && now.Sub(m.BirthdaySet) < birthdayLock:
+			return &BirthdayLockedError{Until: m.BirthdaySet.Add(birthdayLock)}
+		default:
+			m.BirthdaySet = now
+		}
+		m.Birthday = mmdd
+		return nil
+	})
 	return mmdd, err
+}
+
+// birthdayLock is how long a set birthday stays before it may change: a
+// birthday moved from month to month would collect a bonus in each.
+const birthdayLock = 365 * 24 * time.Hour
+
+// BirthdayLockedError refuses a birthday change within a year of the last.
+type BirthdayLockedError struct{ Until time.Time }
+
+func (e *BirthdayLockedError) Error() string {
+	return "community: the birthday may change again from " + e.Until.Format(time.DateOnly)
 }
 
 // SetNotifications turns the member's service messages on or off.

@@ -47,7 +47,8 @@ type Member struct {
 	// Muted turns campaigns' service messages off (/notifications off).
 	Muted bool `json:"notifications_off,omitempty"`
 	// Birthday is the member's birthday as "MM-DD" (/birthday), "" when not set.
-	Birthday string `json:"birthday,omitempty"`
+	Birthday    string    `json:"birthday,omitempty"`
+	BirthdaySet time.Time `json:"birthday_set,omitzero"` // when it was last set: a change waits a year
 	// Email is the member's confirmed e-mail address (/email); EmailOff is
 	// set when they unsubscribed from campaign mail.
 	Email    string `json:"email,omitempty"`

@@ -45,9 +45,10 @@ type Definition struct {
 	Name    Text    `yaml:"name" json:"name,omitempty"`
 	Kind    Kind    `yaml:"kind" json:"kind"`
 	Trigger Trigger `yaml:"trigger" json:"trigger"`
-	// Reentry is how often a member may enter again: "once" (the default
-	// for events and schedules: once per occurrence) or a duration such as
-	// "30d" (at most every 30 days).
+	// Reentry is how often a member may enter again: "once" (ever; the
+	// default for event triggers), "each" (each occurrence: every event,
+	// birthday, spell of inactivity; the default for the others) or a
+	// duration such as "30d" (at most every 30 days).
 	Reentry string `yaml:"reentry" json:"reentry,omitempty"`
 	// HoldoutPct is the share of the audience held out (marketing only;
 	// nil: the community's default, 10).
@@ -343,12 +344,12 @@ func validateSteps(steps []Step, fail func(string, ...any) error) error {
 // reentry returns the least time between two entries of one member: 0 for
 // "once" (once per occurrence of the trigger).
 func (d Definition) reentry() (time.Duration, error) {
-	if d.Reentry == "" || d.Reentry == "once" {
+	if d.Reentry == "" || d.Reentry == "once" || d.Reentry == "each" {
 		return 0, nil
 	}
 	v, err := ParseDuration(d.Reentry)
 	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("reentry %q: once, or a duration such as 30d", d.Reentry)
+		return 0, fmt.Errorf("reentry %q: once, each, or a duration such as 30d", d.Reentry)
 	}
 	return time.Duration(v), nil
 }

@@ -331,6 +331,11 @@ func (e *Engine) enter(b *batch, c *compiled, m Member, occ string, at time.Time
 	}
 	if ok {
 		gap, _ := c.def.reentry()
+		if c.def.Reentry == "" && c.def.Trigger.ExpiringWithin > 0 {
+			// Each check-in makes a lot expiring a day later: remind once
+			// per window, not once per lot.
+			gap = time.Duration(c.def.Trigger.ExpiringWithin)
+		}
 		onceEver := c.def.Reentry == "once" || (c.def.Reentry == "" && c.def.Trigger.Event != "")
 		switch {
 		case r.State == Running, r.Occurrence == occ, onceEver, gap > 0 && at.Sub(r.Entered) < gap:

@@ -194,7 +194,7 @@ func (e *Engine) prepare(ctx context.Context, r Run) (RunState, *compiled, prepa
 	if err != nil {
 		return "", c, prepared{}, err
 	}
-	if !found || !m.Live || (c.def.Kind == Marketing && !m.Consent) {
+	if !found || !m.Live {
 		return Left, c, prepared{}, nil
 	}
 	p := prepared{member: m}
@@ -318,7 +318,10 @@ func (e *Engine) send(b *batch, c *compiled, r *Run, p prepared, now time.Time) 
 	if err != nil {
 		return err
 	}
-	if c.def.Kind == Service && p.member.Muted {
+	// A member who muted service messages, or withdrew consent to
+	// marketing on the way, is not messaged; the rest of the run (the
+	// bonus it promised) still happens.
+	if (c.def.Kind == Service && p.member.Muted) || (c.def.Kind == Marketing && !p.member.Consent) {
 		s.Muted++
 		r.PC = pc + 1
 		return nil
