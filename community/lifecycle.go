@@ -335,6 +335,40 @@ func (l *Lifecycle) Test(ctx context.Context, actor Actor, id string) (int, erro
 	return len(p.Messages), err
 }
 
+// OfferText describes a coupon's terms in locale.
+func (l *Lifecycle) OfferText(ctx context.Context, locale string, cp campaign.Coupon) string {
+	return voice{l.c}.Offer(ctx, locale, cp)
+}
+
+// Coupon returns a coupon an offer step gave, with its member's name
+// (managers: staff checking a code a member shows).
+func (l *Lifecycle) Coupon(ctx context.Context, actor Actor, code string) (campaign.Coupon, string, error) {
+	if err := actor.require("coupon", bots.RoleManager); err != nil {
+		return campaign.Coupon{}, "", err
+	}
+	cp, err := l.engine.Coupon(ctx, code)
+	if err != nil {
+		return cp, "", err
+	}
+	names, err := l.c.members.Names(ctx, []uint64{cp.Member})
+	return cp, names[cp.Member], err
+}
+
+// UseCoupon marks a coupon used, once (managers; audited).
+func (l *Lifecycle) UseCoupon(ctx context.Context, actor Actor, code string) (campaign.Coupon, error) {
+	if err := actor.require("coupon use", bots.RoleManager); err != nil {
+		return campaign.Coupon{}, err
+	}
+	cp, err := l.engine.UseCoupon(ctx, code, l.c.now())
+	if err != nil {
+		return cp, err
+	}
+	e := actor.entry("coupon_use", cp.Member)
+	e.Args = map[string]string{"coupon": cp.Code, "campaign": cp.Campaign}
+	_, _, err = l.c.audit(ctx, e, 0)
+	return cp, err
+}
+
 // Survey returns a survey campaign's answers (managers).
 func (l *Lifecycle) Survey(ctx context.Context, actor Actor, id string) (campaign.SurveyReport, error) {
 	if err := actor.require("survey", bots.RoleManager); err != nil {
@@ -784,27 +818,49 @@ func (v voice) Survey(locale, survey, id string) (string, []campaign.Choice) {
 	return cat.Format(locale, key), bs
 }
 
-func (v voice) Offer(locale string, cp campaign.Coupon) string {
+func (v voice) Offer(ctx context.Context, locale string, cp campaign.Coupon) string {
 	cat := v.c.catalog
-	what := cp.Offer.Discount
-	if cp.Offer.Free {
+	o := cp.Offer
+	what := o.Discount
+	if o.Free {
 		what = cat.Format(locale, "campaign.offer_free")
 	}
-	return cat.Format(locale, "campaign.offer", cp.Code, what, cp.Expires.In(v.c.loc).Format(time.DateOnly))
+	if o.Reward != "" {
+		name := o.Reward
+		if r, err := v.c.ledger.Reward(ctx, o.Reward); err == nil {
+			name = r.Name
+			if locale == bots.Chinese {
+				name = cmpOr(r.NameZH, r.Name)
+			}
+		}
+		switch {
+		case o.Free:
+			what = cat.Format(locale, "campaign.offer_free_reward", name)
+		case what != "":
+			what = cat.Format(locale, "campaign.offer_reward", what, name)
+		default:
+			what = name
+		}
+	}
+	return cat.Format(locale, "campaign.offer", cp.Code, what, cp.Expires.Add(-time.Second).In(v.c.loc).Format(time.DateOnly))
 }
 
 var lifecycleEnglish = map[string]string{
-	"campaign.nps":           "How likely are you to recommend us to a friend? Tap a number: 0 is not at all, 10 is extremely likely.",
-	"campaign.csat":          "How did we do with your request? Tap a number: 1 is poor, 5 is excellent.",
-	"campaign.offer":         "Your code %s: %s, valid until %s.",
-	"campaign.offer_free":    "a free gift",
-	"alert.webhook_disabled": "⚠️ The webhook %s failed for a day and is switched off: %s. Fix the endpoint, then /webhooks resume.",
+	"campaign.nps":               "How likely are you to recommend us to a friend? Tap a number: 0 is not at all, 10 is extremely likely.",
+	"campaign.csat":              "How did we do with your request? Tap a number: 1 is poor, 5 is excellent.",
+	"campaign.offer":             "Your code %s: %s, valid until %s",
+	"campaign.offer_free_reward": "a free %s",
+	"campaign.offer_reward":      "%s on %s",
+	"campaign.offer_free":        "a free gift",
+	"alert.webhook_disabled":     "⚠️ The webhook %s failed for a day and is switched off: %s. Fix the endpoint, then /webhooks resume.",
 }
 
 var lifecycleChinese = map[string]string{
-	"campaign.nps":           "你有多大可能把我们推荐给朋友？请点一个数字：0 表示完全不可能，10 表示非常可能。",
-	"campaign.csat":          "这次的服务你满意吗？请点一个数字：1 表示很差，5 表示非常满意。",
-	"campaign.offer":         "你的优惠码 %s：%s，有效期至 %s。",
-	"campaign.offer_free":    "免费赠品",
-	"alert.webhook_disabled": "⚠️ Webhook %s 已连续失败一天，已停用：%s。修好接收端后发送 /webhooks resume。",
+	"campaign.nps":               "你有多大可能把我们推荐给朋友？请点一个数字：0 表示完全不可能，10 表示非常可能。",
+	"campaign.csat":              "这次的服务你满意吗？请点一个数字：1 表示很差，5 表示非常满意。",
+	"campaign.offer":             "你的优惠码 %s：%s，有效期至 %s",
+	"campaign.offer_free_reward": "免费领取「%s」",
+	"campaign.offer_reward":      "「%[2]s」%[1]s",
+	"campaign.offer_free":        "免费赠品",
+	"alert.webhook_disabled":     "⚠️ Webhook %s 已连续失败一天，已停用：%s。修好接收端后发送 /webhooks resume。",
 }

@@ -186,7 +186,7 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 	if err != nil {
 		return err
 	}
-	cc.Now, cc.Log = now, a.Log
+	cc.Now, cc.Log, cc.CouponSecret = now, a.Log, cfg.couponSecret
 	cstoreCampaigns, err := campaignbolt.Open(a.DB)
 	if err != nil {
 		return err

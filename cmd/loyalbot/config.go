@@ -67,6 +67,8 @@ type Config struct {
 	// stepHook stops multi-step operations between their steps, as a crash
 	// would; tests of Resume set it.
 	stepHook func(op string, step int) error
+	// couponSecret fixes the coupon codes (golden transcripts).
+	couponSecret []byte
 }
 
 // TelegramConfig configures the Telegram adapter. Chats comes from the

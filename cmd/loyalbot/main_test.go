@@ -67,6 +67,7 @@ func TestShell_Transcripts(t *testing.T) {
 				}
 				cfg.DB = db
 			}
+			cfg.couponSecret = []byte("golden transcripts")
 			clk := loyaltytest.NewClock(testNow)
 			app, err := OpenApp(context.Background(), cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
 			if err != nil {

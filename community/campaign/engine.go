@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -80,7 +81,7 @@ type Voice interface {
 	// Survey returns a survey's question and answer buttons.
 	Survey(locale, survey, campaignID string) (question string, buttons []Choice)
 	// Offer describes a coupon for a message's {{offer}}.
-	Offer(locale string, c Coupon) string
+	Offer(ctx context.Context, locale string, c Coupon) string
 }
 
 // Config configures the engine.
@@ -97,6 +98,9 @@ type Config struct {
 	Zone                 *time.Location
 	Now                  func() time.Time
 	Log                  *slog.Logger
+	// CouponSecret replaces the stored coupon secret (tests that compare
+	// transcripts need the same codes every run).
+	CouponSecret []byte
 }
 
 // Engine runs campaigns. It is safe for concurrent use; Tick and Drain
@@ -104,6 +108,7 @@ type Config struct {
 type Engine struct {
 	*Queue   // outgoing messages
 	*Surveys // survey answers
+	*Coupons // offers' codes
 	*triggers
 
 	store    Store
@@ -111,6 +116,8 @@ type Engine struct {
 	points   Points
 	voice    Voice
 	cfg      Config
+
+	secret []byte // the community's coupon secret, made at the first Load
 
 	tick sync.Mutex // one Tick at a time
 	mu   sync.Mutex
@@ -161,7 +168,7 @@ func New(store Store, audience Audience, points Points, voice Voice, cfg Config)
 		seen[d.ID] = true
 	}
 	e := &Engine{store: store, audience: audience, points: points, voice: voice, cfg: cfg}
-	e.Queue, e.Surveys, e.triggers = &Queue{e}, &Surveys{e}, &triggers{e}
+	e.Queue, e.Surveys, e.Coupons, e.triggers = &Queue{e}, &Surveys{e}, &Coupons{e}, &triggers{e}
 	return e, nil
 }
 
@@ -172,6 +179,21 @@ func (e *Engine) Load(ctx context.Context) error {
 	var ids []string
 	now := e.cfg.Now()
 	err := e.store.Update(ctx, func(tx Tx) error {
+		secret, err := tx.Secret()
+		if err != nil {
+			return err
+		}
+		if len(secret) == 0 {
+			secret = make([]byte, 32)
+			rand.Read(secret)
+			if err := tx.PutSecret(secret); err != nil {
+				return err
+			}
+		}
+		e.secret = secret
+		if len(e.cfg.CouponSecret) > 0 {
+			e.secret = e.cfg.CouponSecret
+		}
 		for _, d := range e.cfg.Campaigns {
 			raw, err := json.Marshal(d)
 			if err != nil {

@@ -172,7 +172,7 @@ func (w *world) Survey(_, survey, id string) (string, []campaign.Choice) {
 	return "rate us", []campaign.Choice{{Label: "5", Command: "/rate " + id + " 5"}}
 }
 
-func (w *world) Offer(_ string, c campaign.Coupon) string { return "code " + c.Code }
+func (w *world) Offer(_ context.Context, _ string, c campaign.Coupon) string { return "code " + c.Code }
 
 // engine opens an engine over db with defs.
 func engine(t testing.TB, db *bbolt.DB, w *world, cfg campaign.Config) *campaign.Engine {

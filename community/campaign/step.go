@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
@@ -274,7 +275,7 @@ func (e *Engine) apply(b *batch, c *compiled, o op, r *Run, p prepared, now time
 		r.PC = pc + 1
 		return b.reached(r, pc)
 	case opOffer:
-		code := couponCode(grantKey(*r, pc))
+		code := couponCode(e.secret, grantKey(*r, pc))
 		days := o.step.Offer.ValidDays
 		if days <= 0 {
 			days = 30
@@ -369,11 +370,14 @@ func deleteTag(tags []string, tag string) []string {
 	return out
 }
 
-// couponCode derives a one-time code from the step's key: the same step
-// of the same entry always gets the same code.
-func couponCode(key string) string {
-	sum := sha256.Sum256([]byte("coupon\x00" + key))
-	return "C-" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:5])
+// couponCode derives a one-time code from the step's key with the
+// community's secret: the same step of the same entry always gets the
+// same code (a retried step gives no second one), and no one can work out
+// another member's.
+func couponCode(secret []byte, key string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("coupon\x00" + key))
+	return "C-" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:5])
 }
 
 // holds evaluates cond for m in run r.
@@ -502,7 +506,7 @@ func (e *Engine) render(ctx context.Context, c *compiled, o op, m Member, r Run)
 			}); err != nil {
 				return Message{}, err
 			}
-			vars["offer"] = e.voice.Offer(m.Locale, cp)
+			vars["offer"] = e.voice.Offer(ctx, m.Locale, cp)
 		}
 		text = varPattern.ReplaceAllStringFunc(text, func(s string) string {
 			return vars[varPattern.FindStringSubmatch(s)[1]]

@@ -125,6 +125,7 @@ type Coupon struct {
 	Campaign string    `json:"campaign"`
 	Offer    Offer     `json:"offer"`
 	Expires  time.Time `json:"expires"`
+	Used     time.Time `json:"used,omitzero"` // when a manager marked it used
 }
 
 // Store is where campaigns keep their versions, runs, queue, answers and
@@ -174,6 +175,8 @@ type ReadTx interface {
 	HookState(id string) (HookState, error)
 	// Segment returns the RFM segment member was in at the last tracking.
 	Segment(member uint64) (string, bool, error)
+	// Secret returns the community's coupon secret (nil before the first).
+	Secret() ([]byte, error)
 }
 
 // Tx reads and writes campaign data inside a read-write transaction.
@@ -206,4 +209,5 @@ type Tx interface {
 	DeleteCoupon(code string) error
 	PutHookState(id string, s HookState) error
 	PutSegment(member uint64, segment string) error
+	PutSecret(secret []byte) error
 }

@@ -28,6 +28,8 @@ func (c *Campaigns) Register(r *bots.Router) {
 	r.Handle(bots.Command{Name: "webhooks", Help: "cmd.webhooks", Role: bots.RoleManager,
 		Args:    []bots.Arg{{Name: "resume", Choices: []string{"resume"}, Optional: true}, {Name: "number", Kind: bots.ArgInt, Min: 1, Max: 100, Optional: true}},
 		Handler: bots.HandlerFunc(c.webhooks)})
+	r.Handle(bots.Command{Name: "coupon", Help: "cmd.coupon", Role: bots.RoleManager,
+		Args: []bots.Arg{{Name: "code"}, {Name: "use", Choices: []string{"use"}, Optional: true}}, Handler: bots.HandlerFunc(c.coupon)})
 	r.Handle(bots.Command{Name: "survey", Help: "cmd.survey", Role: bots.RoleManager, Args: []bots.Arg{id}, Handler: bots.HandlerFunc(c.survey)})
 	r.Handle(bots.Command{Name: "marketing", Help: "cmd.marketing", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.marketing)})
 	r.Handle(bots.Command{Name: "notifications", Help: "cmd.notifications", Role: bots.RoleMember, Args: []bots.Arg{{Name: "setting", Choices: []string{"on", "off"}}}, Handler: bots.HandlerFunc(c.notifications)})
@@ -279,6 +281,41 @@ func (c *Campaigns) comment(ctx context.Context, ev *bots.Event) ([]bots.Reply, 
 	return bots.SayPrivately(ev, "survey.commented"), nil
 }
 
+// coupon is "/coupon <code>" (whose it is, its terms, whether it is
+// valid) and "/coupon <code> use" (mark it used, once).
+func (c *Campaigns) coupon(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
+	actor, code := community.ActorOf(ev), ev.Arg("code")
+	if ev.Arg("use") != "" {
+		cp, err := c.lifecycle.UseCoupon(ctx, actor, code)
+		switch {
+		case errors.Is(err, campaign.ErrNoCoupon):
+			return bots.Say(ev, "coupon.unknown", code), nil
+		case errors.Is(err, campaign.ErrCouponUsed):
+			return bots.Say(ev, "coupon.used_already", code), nil
+		case errors.Is(err, campaign.ErrExpired):
+			return bots.Say(ev, "coupon.expired", code), nil
+		case err != nil:
+			return nil, err
+		}
+		return bots.Say(ev, "coupon.marked", cp.Code), nil
+	}
+	cp, name, err := c.lifecycle.Coupon(ctx, actor, code)
+	if errors.Is(err, campaign.ErrNoCoupon) {
+		return bots.Say(ev, "coupon.unknown", code), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	state := ev.T("coupon.valid")
+	switch {
+	case !cp.Used.IsZero():
+		state = ev.T("coupon.state_used", date(cp.Used, c.loc))
+	case c.now().After(cp.Expires):
+		state = ev.T("coupon.state_expired")
+	}
+	return bots.Say(ev, "coupon.info", cp.Code, name, cp.Campaign, c.lifecycle.OfferText(ctx, ev.Locale, cp), state), nil
+}
+
 // webhooks lists the outbound webhooks; "/webhooks resume <n>" enables a
 // disabled one again.
 func (c *Campaigns) webhooks(ctx context.Context, ev *bots.Event) ([]bots.Reply, error) {
@@ -380,6 +417,16 @@ var campaignMessages = messages{
 		"cmd.campaigns":                 "lifecycle campaigns: who entered, was sent, converted",
 		"cmd.campaign":                  "one campaign's funnel; pause, resume, preview or test it",
 		"cmd.survey":                    "a survey campaign's scores and comments",
+		"cmd.coupon":                    "check an offer's coupon code, or mark it used",
+		"arg.use":                       "use",
+		"coupon.unknown":                "There is no coupon %s.",
+		"coupon.used_already":           "Coupon %s was used already.",
+		"coupon.expired":                "Coupon %s has expired.",
+		"coupon.marked":                 "✅ Coupon %s is marked used.",
+		"coupon.valid":                  "valid",
+		"coupon.state_used":             "used on %s",
+		"coupon.state_expired":          "expired",
+		"coupon.info":                   "🎟 %s — %s (campaign %s)\n%s\nStatus: %s",
 		"cmd.webhooks":                  "outbound webhooks and their state; resume <n> switches one back on",
 		"arg.number":                    "number",
 		"webhooks.none":                 "No webhooks are configured (webhooks: in the config).",
@@ -465,6 +512,16 @@ var campaignMessages = messages{
 		"cmd.campaigns":                 "会员运营活动：进入、发送、转化人数",
 		"cmd.campaign":                  "查看某个活动的漏斗；暂停、恢复、预览或测试",
 		"cmd.survey":                    "调查活动的评分与留言",
+		"cmd.coupon":                    "查询活动优惠码，或标记为已使用",
+		"arg.use":                       "使用",
+		"coupon.unknown":                "没有优惠码 %s。",
+		"coupon.used_already":           "优惠码 %s 已经使用过了。",
+		"coupon.expired":                "优惠码 %s 已过期。",
+		"coupon.marked":                 "✅ 优惠码 %s 已标记为已使用。",
+		"coupon.valid":                  "有效",
+		"coupon.state_used":             "已于 %s 使用",
+		"coupon.state_expired":          "已过期",
+		"coupon.info":                   "🎟 %s — %s（活动 %s）\n%s\n状态：%s",
 		"cmd.webhooks":                  "外发 Webhook 及其状态；resume <编号> 重新启用",
 		"arg.number":                    "编号",
 		"webhooks.none":                 "没有配置 Webhook（配置中的 webhooks:）。",

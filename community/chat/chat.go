@@ -100,7 +100,7 @@ var helpOrder = []string{
 	"give", "take", "role", "redemptions", "fulfil", "cancel", "broadcast", "grants", "approve-grant", "reject-grant", "audit", "setup",
 	"submit", "submissions", "ref", "referrals", "ambassador", "review", "approve", "reject", "feature", "ambassadors",
 	"human", "tickets", "reply", "close", "faq", "shop", "segments", "marketing", "member",
-	"notifications", "birthday", "email", "comment", "campaigns", "campaign", "survey", "webhooks",
+	"notifications", "birthday", "email", "comment", "campaigns", "campaign", "survey", "coupon", "webhooks",
 }
 
 // Mount installs on r the middleware every chat update goes through —

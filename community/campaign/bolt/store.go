@@ -387,3 +387,12 @@ func (t *dataTxn) Segment(member uint64) (string, bool, error) {
 func (t *dataTxn) PutSegment(member uint64, segment string) error {
 	return t.b(bucketSegments).Put(boltrec.Key(member), []byte(segment))
 }
+
+var keySecret = []byte("\x00coupon-secret") // no campaign id starts with 0
+
+func (t *dataTxn) Secret() ([]byte, error) {
+	v := t.b(bucketState).Get(keySecret)
+	return append([]byte(nil), v...), nil
+}
+
+func (t *dataTxn) PutSecret(secret []byte) error { return t.b(bucketState).Put(keySecret, secret) }
