@@ -821,7 +821,10 @@ func (v voice) Survey(locale, survey, id string) (string, []campaign.Choice) {
 func (v voice) Offer(ctx context.Context, locale string, cp campaign.Coupon) string {
 	cat := v.c.catalog
 	o := cp.Offer
-	what := o.Discount
+	what := o.Discount[locale]
+	if what == "" {
+		what = o.Discount["en"]
+	}
 	if o.Free {
 		what = cat.Format(locale, "campaign.offer_free")
 	}

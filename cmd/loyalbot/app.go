@@ -187,6 +187,7 @@ func (a *App) build(ctx context.Context, consoleOwner string, now func() time.Ti
 		return err
 	}
 	cc.Now, cc.Log, cc.CouponSecret = now, a.Log, cfg.couponSecret
+	warnForeignEvents(a.Log, cc.Campaigns)
 	cstoreCampaigns, err := campaignbolt.Open(a.DB)
 	if err != nil {
 		return err

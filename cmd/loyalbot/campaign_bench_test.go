@@ -80,7 +80,7 @@ func BenchmarkCampaignInactivity(b *testing.B) {
     trigger: {inactive_days: 30}
     steps:
       - wait: 3d
-      - message: {en: "we miss you"}
+      - message: {en: "we miss you", zh: "想你了"}
 `, n, clk)
 	ctx := context.Background()
 	clk.Advance(31 * 24 * time.Hour)
@@ -118,7 +118,7 @@ campaigns:
     kind: service
     trigger: {event: member_joined}
     steps:
-      - message: {en: "Hello {{name}}, you have {{points}}."}
+      - message: {en: "Hello {{name}}, you have {{points}}.", zh: "{{name}}，你有 {{points}}。"}
 `, 0, clk)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -35,13 +35,13 @@ campaigns:
     trigger: {event: member_joined}
     steps:
       - grant: 10
-      - message: {en: "one {{name}}"}
+      - message: {en: "one {{name}}", zh: "一 {{name}}"}
       - wait: 2s
       - grant: 5
-      - message: {en: "two {{name}}"}
+      - message: {en: "two {{name}}", zh: "二 {{name}}"}
       - wait: 2s
       - grant: 1
-      - message: {en: "three {{name}}"}
+      - message: {en: "three {{name}}", zh: "三 {{name}}"}
 `
 
 // TestCampaigns_Kill9 kills a loyalbot running campaigns for 1,000

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/loyalbot/loyalbot/community/mail"
 	"github.com/loyalbot/loyalbot/community/support"
 	"github.com/loyalbot/loyalbot/community/web"
+	"github.com/loyalbot/loyalbot/internal/outbox"
 	"github.com/loyalbot/loyalbot/loyalty"
 	"github.com/loyalbot/loyalbot/loyalty/orders"
 	"github.com/loyalbot/loyalbot/ugc"
@@ -169,6 +171,49 @@ type CampaignRules struct {
 	SendsPerSecond float64 `yaml:"sends_per_second"`
 }
 
+// checkCampaigns checks what a campaign's definition cannot know alone:
+// every text members read is in English and Chinese (a zh member must not
+// get English), and offered rewards are in the catalogue.
+func (c Config) checkCampaigns(defs []campaign.Definition) []error {
+	var errs []error
+	rewards := map[string]bool{}
+	for _, r := range c.Rewards {
+		rewards[r.ID] = true
+	}
+	for _, d := range defs {
+		d.Texts(func(where string, t campaign.Text) {
+			if len(t) > 0 && (t["en"] == "" || t["zh"] == "") && where != "name" {
+				errs = append(errs, fmt.Errorf("campaign %s: %s needs en and zh texts", d.ID, where))
+			}
+		})
+		for _, o := range d.Offers() {
+			if o.Reward != "" && !rewards[o.Reward] {
+				errs = append(errs, fmt.Errorf("campaign %s: offer of reward %q, which is not in rewards:", d.ID, o.Reward))
+			}
+		}
+	}
+	return errs
+}
+
+// ownEvents are the event types loyalbot records itself; any other a
+// campaign waits on must come from POST /webhooks/events.
+var ownEvents = []string{outbox.MemberJoined, outbox.CheckedIn, outbox.PointsEarned, outbox.PointsRedeemed, outbox.PointsExpired,
+	outbox.TierChanged, outbox.OrderPaid, outbox.OrderRefunded, outbox.SubmissionApproved, outbox.ReferralQualified,
+	outbox.TicketClosed, outbox.SurveyAnswered, campaign.SegmentChanged}
+
+// warnForeignEvents logs each campaign event type loyalbot does not record
+// itself: a typo (chekced_in), or one the shop must post.
+func warnForeignEvents(log *slog.Logger, defs []campaign.Definition) {
+	for _, d := range defs {
+		for _, ev := range d.Events() {
+			if !slices.Contains(ownEvents, ev) {
+				log.Warn("campaign waits on an event loyalbot does not record itself: it must come from POST /webhooks/events",
+					"campaign", d.ID, "event", ev, "own", strings.Join(ownEvents, ", "))
+			}
+		}
+	}
+}
+
 // campaignConfig returns the engine's configuration: the playbooks
 // switched on, then the custom campaigns, and the guard rails.
 func (c Config) campaignConfig() (campaign.Config, error) {
@@ -303,6 +348,8 @@ func (c Config) validate() error {
 		errs = append(errs, err)
 	} else if _, err := campaign.New(nil, nil, nil, nil, cc); err != nil { // validates every definition
 		errs = append(errs, fmt.Errorf("campaigns: %w", err))
+	} else {
+		errs = append(errs, c.checkCampaigns(cc.Campaigns)...)
 	}
 	for i, w := range c.Webhooks {
 		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

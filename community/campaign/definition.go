@@ -16,6 +16,7 @@ package campaign
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,8 +37,80 @@ const (
 )
 
 // Text is a message in each language: locale ("en", "zh") → template.
-// A template names variables as {{name}}; see Vars.
+// A template names variables as {{name}}; see Vars. In YAML a single
+// string stands for every language (a code, "20%").
 type Text map[string]string
+
+// UnmarshalYAML reads a Text from a map of languages, or one string for all.
+func (t *Text) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*t = Text{"en": n.Value, "zh": n.Value}
+		return nil
+	}
+	var m map[string]string
+	if err := n.Decode(&m); err != nil {
+		return err
+	}
+	*t = m
+	return nil
+}
+
+// Texts walks every text of d that members read: messages, subjects,
+// button labels, grant reasons and offers' discounts, naming each.
+func (d Definition) Texts(fn func(where string, t Text)) {
+	fn("name", d.Name)
+	var walk func(prefix string, steps []Step)
+	walk = func(prefix string, steps []Step) {
+		for i, s := range steps {
+			at := fmt.Sprintf("%sstep %d", prefix, i+1)
+			for what, t := range map[string]Text{"message": s.Message, "subject": s.Subject, "reason": s.Reason} {
+				if len(t) > 0 {
+					fn(at+" "+what, t)
+				}
+			}
+			for j, b := range s.Buttons {
+				fn(fmt.Sprintf("%s button %d", at, j+1), b.Label)
+			}
+			if s.Offer != nil && len(s.Offer.Discount) > 0 {
+				fn(at+" offer.discount", s.Offer.Discount)
+			}
+			walk(at+" then ", s.Then)
+			walk(at+" else ", s.Else)
+		}
+	}
+	walk("", d.Steps)
+}
+
+// Offers returns d's offer steps' offers.
+func (d Definition) Offers() []Offer {
+	var out []Offer
+	for _, o := range compile(d.Steps) {
+		if o.step.Offer != nil {
+			out = append(out, *o.step.Offer)
+		}
+	}
+	return out
+}
+
+// Events returns the event types d waits on: its trigger, its goal, its
+// wait_for steps and happened conditions.
+func (d Definition) Events() []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	add(d.Trigger.Event)
+	add(d.Goal.Event)
+	for _, o := range compile(d.Steps) {
+		add(o.step.WaitFor)
+		if o.step.If != nil {
+			add(o.step.If.Happened)
+		}
+	}
+	return out
+}
 
 // Definition is one campaign as configured.
 type Definition struct {
@@ -144,7 +217,7 @@ type Button struct {
 // Offer is a coupon: a discount ("10%", "¥20 off") or, with Free, a free
 // item; Reward names a catalogue reward it is for, if any.
 type Offer struct {
-	Discount string `yaml:"discount" json:"discount,omitempty"`
+	Discount Text   `yaml:"discount" json:"discount,omitempty"`
 	Free     bool   `yaml:"free" json:"free,omitempty"`
 	Reward   string `yaml:"reward" json:"reward,omitempty"`
 	// ValidDays is how long the code works (default 30).
@@ -273,6 +346,9 @@ func (d Definition) Validate() error {
 	}
 	if p := d.HoldoutPct; p != nil && (*p < 0 || *p > 50) {
 		return fail("holdout_pct %d: 0 to 50", *p)
+	}
+	if d.HoldoutPct != nil && *d.HoldoutPct > 0 && d.Kind != Marketing {
+		return fail("holdout_pct: only marketing campaigns hold members out")
 	}
 	if (d.Goal.Event == "") != (d.Goal.Within == 0) {
 		return fail("goal: give both event and within")

@@ -79,7 +79,7 @@ func (e *Engine) Funnel(ctx context.Context, id, locale string) (Status, []Funne
 		case opGrant:
 			fs.Kind, fs.Summary = "grant", fmt.Sprint(o.step.Grant)
 		case opOffer:
-			fs.Kind, fs.Summary = "offer", o.step.Offer.Discount
+			fs.Kind, fs.Summary = "offer", pick(o.step.Offer.Discount, locale)
 		}
 		steps = append(steps, fs)
 	}
