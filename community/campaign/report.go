@@ -37,16 +37,19 @@ func (e *Engine) Report(ctx context.Context) ([]Status, error) {
 	return out, err
 }
 
-// FunnelStep is one action of a campaign and how many members reached it.
+// FunnelStep is one step of a campaign as managers read it, and for its
+// actions how many members reached it.
 type FunnelStep struct {
 	PC      int
-	Kind    string // "message", "survey", "grant", "offer"
-	Summary string // the start of the message, the points, the discount
+	Kind    string // wait, until, wait_for, if, message, survey, grant, offer, tag, untag, exit
+	Summary string // what it waits for or checks, the start of the message, the points
+	Else    int    // an if: the step (1-based) a false condition goes to; 0 when that ends the run
+	Action  bool   // a message, survey, grant or offer: Reached counts
 	Reached int
 }
 
-// Funnel returns campaign id's status and its actions in program order
-// with the members who reached each.
+// Funnel returns campaign id's status and its steps in program order, with
+// the members who reached each action.
 func (e *Engine) Funnel(ctx context.Context, id, locale string) (Status, []FunnelStep, error) {
 	e.mu.Lock()
 	c, ok := e.defs[id]
@@ -67,23 +70,113 @@ func (e *Engine) Funnel(ctx context.Context, id, locale string) (Status, []Funne
 	if err != nil {
 		return Status{}, nil, err
 	}
+	// Steps are numbered without the jumps the compiler adds.
+	number := map[int]int{}
+	n := 0
+	for pc, o := range c.prog {
+		if o.kind != opJump {
+			n++
+			number[pc] = n
+		}
+	}
+	target := func(pc int) int {
+		for ; pc < len(c.prog); pc++ {
+			if c.prog[pc].kind == opJump {
+				pc = c.prog[pc].target - 1
+				continue
+			}
+			return number[pc]
+		}
+		return 0
+	}
 	var steps []FunnelStep
-	for _, pc := range c.prog.messages() {
-		o := c.prog[pc]
+	for pc, o := range c.prog {
 		fs := FunnelStep{PC: pc, Reached: st.Stats.Steps[pc]}
+		s := o.step
 		switch o.kind {
+		case opJump:
+			continue
+		case opWait:
+			fs.Kind, fs.Summary = "wait", s.Wait.String()
+		case opUntil:
+			fs.Kind, fs.Summary = "until", s.Until
+		case opWaitFor:
+			fs.Kind, fs.Summary = "wait_for", s.WaitFor+" ≤ "+s.Within.String()
+		case opBranch:
+			fs.Kind, fs.Summary, fs.Else = "if", s.If.String(), target(o.target)
 		case opMessage:
-			fs.Kind, fs.Summary = "message", clip(pick(o.step.Message, locale), 40)
+			fs.Kind, fs.Summary, fs.Action = "message", clip(pick(s.Message, locale), 40), true
 		case opSurvey:
-			fs.Kind, fs.Summary = "survey", o.step.Survey
+			fs.Kind, fs.Summary, fs.Action = "survey", s.Survey, true
 		case opGrant:
-			fs.Kind, fs.Summary = "grant", fmt.Sprint(o.step.Grant)
+			fs.Kind, fs.Summary, fs.Action = "grant", fmt.Sprint(s.Grant), true
 		case opOffer:
-			fs.Kind, fs.Summary = "offer", pick(o.step.Offer.Discount, locale)
+			fs.Kind, fs.Summary, fs.Action = "offer", pick(s.Offer.Discount, locale)+" "+s.Offer.Reward, true
+		case opTag:
+			fs.Kind, fs.Summary = "tag", s.Tag
+		case opUntag:
+			fs.Kind, fs.Summary = "untag", s.Untag
+		case opExit:
+			fs.Kind = "exit"
 		}
 		steps = append(steps, fs)
 	}
 	return st, steps, nil
+}
+
+// String writes a condition as its fields: "checked_in=false can_afford=true".
+func (c *Condition) String() string {
+	var parts []string
+	b := func(name string, v *bool) {
+		if v != nil {
+			parts = append(parts, fmt.Sprintf("%s=%v", name, *v))
+		}
+	}
+	str := func(name, v string) {
+		if v != "" {
+			parts = append(parts, name+"="+v)
+		}
+	}
+	b("checked_in", c.CheckedIn)
+	b("redeemed", c.Redeemed)
+	b("can_afford", c.CanAfford)
+	b("consent", c.Consent)
+	str("happened", c.Happened)
+	if c.BalanceAtLeast != nil {
+		parts = append(parts, fmt.Sprintf("balance≥%d", *c.BalanceAtLeast))
+	}
+	str("tier", c.Tier)
+	str("segment", c.Segment)
+	str("platform", c.Platform)
+	str("role", c.Role)
+	str("tag", c.Tag)
+	str("not_tag", c.NotTag)
+	return strings.Join(parts, " ")
+}
+
+// String describes a trigger: "event member_joined", "inactive 30 days".
+func (t Trigger) String() string {
+	switch {
+	case t.Event != "":
+		s := "event " + t.Event
+		for k, v := range t.Where {
+			s += " " + k + "=" + v
+		}
+		return s
+	case t.InactiveDays > 0:
+		return fmt.Sprintf("inactive_days %d", t.InactiveDays)
+	case t.Date != "":
+		return "date " + t.Date
+	case t.ExpiringWithin > 0:
+		return "expiring_within " + t.ExpiringWithin.String()
+	case t.Every > 0:
+		s := "every " + t.Every.String()
+		if t.ActiveWithin > 0 {
+			s += " active_within " + t.ActiveWithin.String()
+		}
+		return s
+	}
+	return "at " + t.At.UTC().Format(time.RFC3339)
 }
 
 func clip(s string, n int) string {

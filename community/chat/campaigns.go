@@ -128,8 +128,22 @@ func (c *Campaigns) funnel(ev *bots.Event, s campaign.Status, steps []campaign.F
 	if s.Def.Goal.Event != "" {
 		b.WriteString("\n" + ev.T("campaign.goal", s.Def.Goal.Event, s.Def.Goal.Within.String(), rate(st.Converted, st.Entered-st.HeldOut), rate(st.HeldConverted, st.HeldOut)))
 	}
+	reentry := s.Def.Reentry
+	if reentry == "" {
+		reentry = "–"
+	}
+	b.WriteString("\n" + ev.T("campaign.trigger", s.Def.Trigger.String(), reentry))
 	for i, fs := range steps {
-		b.WriteString("\n" + ev.T("campaign.step", i+1, ev.T("campaign.step_"+fs.Kind), fs.Summary, fs.Reached))
+		line := fmt.Sprintf("%d. %s %s", i+1, ev.T("campaign.step_"+fs.Kind), fs.Summary)
+		switch {
+		case fs.Action:
+			line += ev.T("campaign.reached", fs.Reached)
+		case fs.Kind == "if" && fs.Else > 0:
+			line += ev.T("campaign.else_step", fs.Else)
+		case fs.Kind == "if":
+			line += ev.T("campaign.else_end")
+		}
+		b.WriteString("\n" + strings.TrimRight(line, " "))
 	}
 	b.WriteString("\n" + ev.T("campaign.ends", st.Done, st.Exited, st.Capped, st.Left, st.Muted))
 	return []bots.Reply{{Text: b.String(), Card: true}}
@@ -467,11 +481,21 @@ var campaignMessages = messages{
 		"campaign.unknown":              "There is no campaign %q. Campaigns: %s.",
 		"campaign.header":               "📣 %s (%s, version %d)",
 		"campaign.goal":                 "Goal: %s within %s — converted %s of treated, %s of holdout.",
-		"campaign.step":                 "%d. %s %s — reached by %d",
 		"campaign.step_message":         "message",
 		"campaign.step_survey":          "survey",
 		"campaign.step_grant":           "points",
 		"campaign.step_offer":           "offer",
+		"campaign.trigger":              "Trigger: %s; re-entry: %s",
+		"campaign.reached":              " — reached by %d",
+		"campaign.else_step":            " (if not: step %d)",
+		"campaign.else_end":             " (if not: the run ends)",
+		"campaign.step_wait":            "wait",
+		"campaign.step_until":           "wait until",
+		"campaign.step_wait_for":        "wait for",
+		"campaign.step_if":              "if",
+		"campaign.step_tag":             "tag",
+		"campaign.step_untag":           "untag",
+		"campaign.step_exit":            "exit",
 		"campaign.ends":                 "Finished %d, exited %d, capped %d, left %d; service messages muted %d.",
 		"campaign.preview_event":        "Campaign %s: members enter when its event happens to them. Its messages for you:",
 		"campaign.preview_size#one":     "Campaign %s would reach %d member now. Its messages for you:",
@@ -562,11 +586,21 @@ var campaignMessages = messages{
 		"campaign.unknown":              "没有名为 %q 的活动。现有活动：%s。",
 		"campaign.header":               "📣 %s（%s，第 %d 版）",
 		"campaign.goal":                 "目标：%s，期限 %s — 实验组转化 %s，对照组转化 %s。",
-		"campaign.step":                 "%d. %s %s — 到达 %d 人",
 		"campaign.step_message":         "消息",
 		"campaign.step_survey":          "调查",
 		"campaign.step_grant":           "积分",
 		"campaign.step_offer":           "优惠",
+		"campaign.trigger":              "触发：%s；重复进入：%s",
+		"campaign.reached":              " — 到达 %d 人",
+		"campaign.else_step":            "（否则：第 %d 步）",
+		"campaign.else_end":             "（否则：结束）",
+		"campaign.step_wait":            "等待",
+		"campaign.step_until":           "等到",
+		"campaign.step_wait_for":        "等待事件",
+		"campaign.step_if":              "如果",
+		"campaign.step_tag":             "加标签",
+		"campaign.step_untag":           "去标签",
+		"campaign.step_exit":            "结束",
 		"campaign.ends":                 "完成 %d，退出 %d，超出频次 %d，离开 %d；服务消息被关闭 %d。",
 		"campaign.preview_event":        "活动 %s：成员在对应事件发生时进入。以下是发给你的消息：",
 		"campaign.preview_size#other":   "活动 %s 现在会覆盖 %d 位成员。以下是发给你的消息：",

@@ -96,33 +96,55 @@ func (c *Privacy) profile(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	if locale == "" {
 		locale = ev.T("profile.auto")
 	}
+	onOff := func(on bool) string {
+		if on {
+			return ev.T("profile.on")
+		}
+		return ev.T("profile.off")
+	}
+	birthday, email := m.Birthday, m.Email
+	if birthday == "" {
+		birthday = "–"
+	}
+	if email == "" {
+		email = "–"
+	} else if m.EmailOff {
+		email += " (" + ev.T("profile.unsubscribed") + ")"
+	}
 	text := ev.T("profile.text", m.ID, m.Name, ev.T("role.name."+ev.Role.String()), date(m.Joined, c.loc),
-		date(m.LastActive, c.loc), locale, strings.Join(ids, ", "), ev.TN("n.days", int64(m.Streak), m.Streak))
+		date(m.LastActive, c.loc), locale, strings.Join(ids, ", "), ev.TN("n.days", int64(m.Streak), m.Streak),
+		onOff(m.Consent && !m.NoMarketing), onOff(!m.Muted), birthday, email)
 	return c.personal(ev, []bots.Reply{{Text: text}}), nil
 }
 
 // privacyMessages are the messages privacy.go renders.
 var privacyMessages = messages{
 	bots.English: {
-		"cmd.erase_member":    "erase a member's data, on their request",
-		"profile.auto":        "automatic",
-		"profile.text":        "Your profile\nMember id: %d\nName: %s\nRole: %s\nJoined: %s\nLast active: %s\nLanguage: %s\nAccounts: %s\nCheck-in streak: %s\nThat is everything loyalbot stores about you, besides your points history (/history).",
-		"export.header":       "Here is everything loyalbot stores about you:",
-		"erase.confirm":       "This erases your name, your linked accounts and your settings, and forfeits your points. It cannot be undone. Send /erase confirm (or press the button) to go ahead.",
-		"erase.confirm_other": "This erases everything about %s — name, accounts, settings, points — on their request. It cannot be undone. Press the button to go ahead.",
-		"erase.done":          "Your data has been erased. Thank you for being part of the community. 💚",
-		"erase.done_other":    "%s's data has been erased.",
-		"erase.already":       "That member's data was already erased.",
+		"cmd.erase_member":     "erase a member's data, on their request",
+		"profile.auto":         "automatic",
+		"profile.text":         "Your profile\nMember id: %d\nName: %s\nRole: %s\nJoined: %s\nLast active: %s\nLanguage: %s\nAccounts: %s\nCheck-in streak: %s\nOffers (/marketing): %s\nReminders (/notifications): %s\nBirthday: %s\nE-mail: %s\nBesides this, loyalbot keeps your points history (/history), and your tickets, posts, orders, campaign progress and survey answers: /export shows them all.",
+		"profile.on":           "on",
+		"profile.off":          "off",
+		"profile.unsubscribed": "unsubscribed",
+		"export.header":        "Here is everything loyalbot stores about you:",
+		"erase.confirm":        "This erases your name, your linked accounts and your settings, and forfeits your points. It cannot be undone. Send /erase confirm (or press the button) to go ahead.",
+		"erase.confirm_other":  "This erases everything about %s — name, accounts, settings, points — on their request. It cannot be undone. Press the button to go ahead.",
+		"erase.done":           "Your data has been erased. Thank you for being part of the community. 💚",
+		"erase.done_other":     "%s's data has been erased.",
+		"erase.already":        "That member's data was already erased.",
 	},
 	bots.Chinese: {
-		"cmd.erase_member":    "应成员请求删除其数据",
-		"profile.auto":        "自动",
-		"profile.text":        "你的资料\n会员编号：%d\n名字：%s\n角色：%s\n加入时间：%s\n最近活跃：%s\n语言：%s\n账号：%s\n连续签到：%s\n除积分记录（/history）外，这就是 loyalbot 保存的关于你的全部信息。",
-		"export.header":       "以下是 loyalbot 保存的关于你的全部数据：",
-		"erase.confirm":       "这将删除你的名字、绑定的账号和设置，并清空你的积分，且无法恢复。发送 /erase confirm（或点击按钮）确认。",
-		"erase.confirm_other": "这将按 %s 的请求删除其全部数据：名字、账号、设置和积分，且无法恢复。点击按钮确认。",
-		"erase.done":          "你的数据已删除。感谢你曾是社区的一员。💚",
-		"erase.done_other":    "%s 的数据已删除。",
-		"erase.already":       "该成员的数据已经删除了。",
+		"cmd.erase_member":     "应成员请求删除其数据",
+		"profile.auto":         "自动",
+		"profile.text":         "你的资料\n会员编号：%d\n名字：%s\n角色：%s\n加入时间：%s\n最近活跃：%s\n语言：%s\n账号：%s\n连续签到：%s\n优惠消息（/marketing）：%s\n提醒（/notifications）：%s\n生日：%s\n邮箱：%s\n此外，loyalbot 还保存你的积分记录（/history）、工单、帖子、订单、活动进度和调查回答：/export 可查看全部。",
+		"profile.on":           "开",
+		"profile.off":          "关",
+		"profile.unsubscribed": "已退订",
+		"export.header":        "以下是 loyalbot 保存的关于你的全部数据：",
+		"erase.confirm":        "这将删除你的名字、绑定的账号和设置，并清空你的积分，且无法恢复。发送 /erase confirm（或点击按钮）确认。",
+		"erase.confirm_other":  "这将按 %s 的请求删除其全部数据：名字、账号、设置和积分，且无法恢复。点击按钮确认。",
+		"erase.done":           "你的数据已删除。感谢你曾是社区的一员。💚",
+		"erase.done_other":     "%s 的数据已删除。",
+		"erase.already":        "该成员的数据已经删除了。",
 	},
 }
