@@ -318,8 +318,15 @@ func containsString(list []string, s string) bool {
 // when the campaign runs, m may receive it and the re-entry policy allows.
 func (e *Engine) enter(b *batch, c *compiled, m Member, occ string, at time.Time, props map[string]string, rep *TickReport) error {
 	id := c.def.ID
-	if c.def.Off || !m.Live || (c.def.Kind == Marketing && !m.Consent) {
+	if c.def.Off || !m.Live {
 		return nil
+	}
+	if c.def.Kind == Marketing && !m.Consent {
+		s, err := b.statsOf(id)
+		if err == nil {
+			s.NoConsent++
+		}
+		return err
 	}
 	paused, err := b.paused(id)
 	if err != nil || paused {

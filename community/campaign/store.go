@@ -78,9 +78,10 @@ type Stats struct {
 	Exited        int         `json:"exited"`
 	Capped        int         `json:"capped"`
 	Left          int         `json:"left"`
-	Sent          int         `json:"sent"`  // messages queued
-	Muted         int         `json:"muted"` // messages not sent: notifications off or no private chat
-	Steps         map[int]int `json:"steps"` // operation → members who reached it
+	Sent          int         `json:"sent"`       // messages queued
+	Muted         int         `json:"muted"`      // messages not sent: notifications off or no private chat
+	NoConsent     int         `json:"no_consent"` // marketing the trigger would have entered, but for consent
+	Steps         map[int]int `json:"steps"`      // operation → members who reached it
 }
 
 // Message is a message waiting to be sent (the outgoing queue).

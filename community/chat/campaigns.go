@@ -126,7 +126,8 @@ func (c *Campaigns) funnel(ev *bots.Event, s campaign.Status, steps []campaign.F
 	b.WriteString(ev.T("campaign.header", campaignName(ev, s.Def), s.Def.ID, s.Version))
 	b.WriteString("\n" + c.statusLine(ev, s))
 	if s.Def.Goal.Event != "" {
-		b.WriteString("\n" + ev.T("campaign.goal", s.Def.Goal.Event, s.Def.Goal.Within.String(), rate(st.Converted, st.Entered-st.HeldOut), rate(st.HeldConverted, st.HeldOut)))
+		b.WriteString("\n" + ev.T("campaign.goal", s.Def.Goal.Event, s.Def.Goal.Within.String(), rate(st.Converted, st.Entered-st.HeldOut),
+			st.Entered-st.HeldOut, rate(st.HeldConverted, st.HeldOut), st.HeldOut))
 	}
 	reentry := s.Def.Reentry
 	if reentry == "" {
@@ -146,6 +147,9 @@ func (c *Campaigns) funnel(ev *bots.Event, s campaign.Status, steps []campaign.F
 		b.WriteString("\n" + strings.TrimRight(line, " "))
 	}
 	b.WriteString("\n" + ev.T("campaign.ends", st.Done, st.Exited, st.Capped, st.Left, st.Muted))
+	if st.NoConsent > 0 {
+		b.WriteString("\n" + ev.T("campaign.no_consent", st.NoConsent))
+	}
 	return []bots.Reply{{Text: b.String(), Card: true}}
 }
 
@@ -480,7 +484,8 @@ var campaignMessages = messages{
 		"campaign.resumed":              "▶️ Campaign %s runs again; steps that fell due meanwhile run now.",
 		"campaign.unknown":              "There is no campaign %q. Campaigns: %s.",
 		"campaign.header":               "📣 %s (%s, version %d)",
-		"campaign.goal":                 "Goal: %s within %s — converted %s of treated, %s of holdout.",
+		"campaign.goal":                 "Goal: %s within %s — converted %s of %d treated, %s of %d held out.",
+		"campaign.no_consent":           "Not entered for want of marketing consent: %d.",
 		"campaign.step_message":         "message",
 		"campaign.step_survey":          "survey",
 		"campaign.step_grant":           "points",
@@ -585,7 +590,8 @@ var campaignMessages = messages{
 		"campaign.resumed":              "▶️ 活动 %s 已恢复；暂停期间到期的步骤现在执行。",
 		"campaign.unknown":              "没有名为 %q 的活动。现有活动：%s。",
 		"campaign.header":               "📣 %s（%s，第 %d 版）",
-		"campaign.goal":                 "目标：%s，期限 %s — 实验组转化 %s，对照组转化 %s。",
+		"campaign.goal":                 "目标：%s，期限 %s — 实验组转化 %s（%d 人），对照组转化 %s（%d 人）。",
+		"campaign.no_consent":           "因未同意营销消息而未进入：%d。",
 		"campaign.step_message":         "消息",
 		"campaign.step_survey":          "调查",
 		"campaign.step_grant":           "积分",
