@@ -414,7 +414,7 @@ func (c *Admin) BroadcastSegment(ctx context.Context, actor Actor, segment, code
 		if err != nil || len(m.Identities) == 0 || c.notify == nil {
 			continue
 		}
-		if m.NoMarketing {
+		if m.NoMarketing || !m.Consent { // marketing needs a yes: opted out, or never answered
 			optedOut++
 			continue
 		}

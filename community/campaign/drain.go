@@ -22,12 +22,15 @@ type Surveys struct{ *Engine }
 const maxTries = 3
 
 // Drain hands up to limit queued messages to deliver, oldest first, and
-// returns how many were delivered. Each is marked as attempted, durably,
+// returns how many were delivered; during the quiet hours it sends none. Each is marked as attempted, durably,
 // in the transaction that settles the one before it, just before it is
 // handed over, so a crash mid-send sends it at most once (the next Drain
 // logs and drops it). A delivery error keeps the message for another try,
 // up to maxTries.
 func (q *Queue) Drain(ctx context.Context, limit int, deliver func(context.Context, Message) error) (int, error) {
+	if _, quiet := q.quietUntil(q.cfg.Now()); quiet {
+		return 0, nil // queued before the quiet hours, sent after them
+	}
 	sent := 0
 	var prev *Message // handed over: deleted, or kept for another try, with the next mark
 	var prevErr error
