@@ -14,6 +14,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loyalbot/loyalbot/bots"
@@ -40,13 +41,38 @@ var (
 
 // Confirmation codes: how many a member may ask for a day, how long one works.
 const (
-	codesPerDay = 3
-	codeTTL     = 30 * time.Minute
+	codesPerDay  = 3
+	codeTTL      = 30 * time.Minute
+	maxCodeTries = 5
+	mailsPerAddr = 3 // confirmation mails to one address a day, whoever asks
 )
 
 // Mailing is the Lifecycle's e-mail channel: members' addresses,
 // confirmation codes, campaign mail and unsubscribing.
-type Mailing struct{ *Lifecycle }
+type Mailing struct {
+	*Lifecycle
+
+	mu   sync.Mutex
+	day  string         // the community day sent counts
+	sent map[string]int // confirmation mails per address that day, whoever asked (per process)
+}
+
+// allow counts a confirmation mail to addr today and reports whether it
+// may go: at most mailsPerAddr a day, so no one can flood an address from
+// many accounts (or one erased and rejoined).
+func (l *Mailing) allow(addr, today string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.day != today || l.sent == nil {
+		l.day, l.sent = today, map[string]int{}
+	}
+	addr = strings.ToLower(addr)
+	if l.sent[addr] >= mailsPerAddr {
+		return false
+	}
+	l.sent[addr]++
+	return true
+}
 
 // EmailOn reports whether the e-mail channel is set up.
 func (l *Mailing) EmailOn() bool { return l.email != nil }
@@ -80,6 +106,9 @@ func (l *Mailing) RequestEmail(ctx context.Context, member uint64, addr string) 
 	code := fmt.Sprintf("%06d", n.Int64())
 	now := l.c.now()
 	today := now.In(l.c.loc).Format(time.DateOnly)
+	if !l.allow(a.Address, today) {
+		return "", ErrTooManyCodes
+	}
 	m, err := l.c.members.Update(ctx, member, func(m *Member) error {
 		if m.EmailDay != today {
 			m.EmailDay, m.EmailSent = today, 0
@@ -88,7 +117,7 @@ func (l *Mailing) RequestEmail(ctx context.Context, member uint64, addr string) 
 			return ErrTooManyCodes
 		}
 		m.EmailSent++
-		m.EmailPending, m.EmailCode, m.EmailExpires = a.Address, codeHash(member, code), now.Add(codeTTL)
+		m.EmailPending, m.EmailCode, m.EmailExpires, m.EmailTries = a.Address, codeHash(member, code), now.Add(codeTTL), 0
 		return nil
 	})
 	if err != nil {
@@ -108,16 +137,28 @@ func (l *Mailing) RequestEmail(ctx context.Context, member uint64, addr string) 
 // one sent to it, within half an hour.
 func (l *Mailing) ConfirmEmail(ctx context.Context, member uint64, code string) (string, error) {
 	var addr string
+	wrong := false
 	_, err := l.c.members.Update(ctx, member, func(m *Member) error {
 		ok := m.EmailPending != "" && l.c.now().Before(m.EmailExpires) &&
 			subtle.ConstantTimeCompare([]byte(m.EmailCode), []byte(codeHash(member, code))) == 1
 		if !ok {
-			return ErrWrongCode
+			// A wrong code is counted (committed, not rolled back); the
+			// fifth voids the code, so six digits cannot be guessed.
+			if m.EmailPending != "" {
+				if m.EmailTries++; m.EmailTries >= maxCodeTries {
+					m.EmailPending, m.EmailCode, m.EmailExpires = "", "", time.Time{}
+				}
+			}
+			wrong = true
+			return nil
 		}
 		addr = m.EmailPending
-		m.Email, m.EmailOff, m.EmailPending, m.EmailCode, m.EmailExpires = addr, false, "", "", time.Time{}
+		m.Email, m.EmailOff, m.EmailPending, m.EmailCode, m.EmailExpires, m.EmailTries = addr, false, "", "", time.Time{}, 0
 		return nil
 	})
+	if err == nil && wrong {
+		return "", ErrWrongCode
+	}
 	return addr, err
 }
 

@@ -55,7 +55,7 @@ func NewLifecycle(ctx context.Context, c *Community, store campaign.Store, cfg c
 		cfg.Log = c.log
 	}
 	l := &Lifecycle{c: c}
-	l.Mailing = &Mailing{l}
+	l.Mailing = &Mailing{Lifecycle: l}
 	e, err := campaign.New(store, audience{c}, campaignPoints{c}, voice{c}, cfg)
 	if err != nil {
 		return nil, err

@@ -61,6 +61,7 @@ type Member struct {
 	EmailExpires time.Time `json:"email_expires,omitzero"`
 	EmailDay     string    `json:"email_day,omitempty"`
 	EmailSent    int       `json:"email_sent,omitempty"`
+	EmailTries   int       `json:"email_tries,omitempty"` // wrong codes for the pending address
 }
 
 // Chat is a chat the bot serves; broadcasts go to its groups.

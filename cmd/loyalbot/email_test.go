@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -14,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -143,15 +145,16 @@ func TestEmail_ConfirmCampaignUnsubscribe(t *testing.T) {
 	defer app.Close()
 	var out bytes.Buffer
 	app.Hub.Add(console.New(nil, &out))
-	say := func(text string) string {
+	sayAs := func(user, text string) string {
 		t.Helper()
 		var b strings.Builder
-		for _, r := range app.Router.Dispatch(ctx, &bots.Event{ID: "console:" + text + clk.Now().String(), Platform: bots.Console, ChatID: "dm-alice",
-			Chat: bots.ChatPrivate, UserID: "alice", Name: "alice", Text: text}) {
+		for _, r := range app.Router.Dispatch(ctx, &bots.Event{ID: "console:" + user + text + clk.Now().String(), Platform: bots.Console, ChatID: "dm-" + user,
+			Chat: bots.ChatPrivate, UserID: user, Name: user, Text: text}) {
 			b.WriteString(r.Text + "\n")
 		}
 		return b.String()
 	}
+	say := func(text string) string { t.Helper(); return sayAs("alice", text) }
 	say("/start")
 	if got := say("/email not-an-address"); !strings.Contains(got, "isn't an e-mail address") {
 		t.Fatalf("bad address: %q", got)
@@ -229,6 +232,34 @@ func TestEmail_ConfirmCampaignUnsubscribe(t *testing.T) {
 	doc, err := app.Community.ExportMember(ctx, alice)
 	if err != nil || doc.Member.Email != "alice@example.com" || !doc.Member.EmailOff {
 		t.Fatalf("export: %+v %v", doc.Member, err)
+	}
+	// Guessing: the fifth wrong code voids the code sent.
+	sayAs("bob", "/start")
+	if got := sayAs("bob", "/email victim@example.com"); !strings.Contains(got, "We sent a code") {
+		t.Fatalf("bob /email: %q", got)
+	}
+	all := mb.all()
+	text, _ = parts(t, all[len(all)-1])
+	bobCode := regexp.MustCompile(`\b\d{6}\b`).FindString(text)
+	right, _ := strconv.Atoi(bobCode)
+	for i := range 5 {
+		if got := sayAs("bob", fmt.Sprintf("/email confirm %06d", (right+i+1)%1_000_000)); !strings.Contains(got, "wrong or has expired") {
+			t.Fatalf("wrong code %d: %q", i, got)
+		}
+	}
+	if got := sayAs("bob", "/email confirm "+bobCode); !strings.Contains(got, "wrong or has expired") {
+		t.Fatalf("the right code after five wrong ones: %q, want it void", got)
+	}
+	// Flooding: three confirmation mails to one address a day, whoever asks.
+	for _, u := range []string{"carol", "dave"} {
+		sayAs(u, "/start")
+		if got := sayAs(u, "/email victim@example.com"); !strings.Contains(got, "We sent a code") {
+			t.Fatalf("%s /email: %q", u, got)
+		}
+	}
+	sayAs("erin", "/start")
+	if got := sayAs("erin", "/email Victim@Example.com"); !strings.Contains(got, "three codes today") {
+		t.Fatalf("a fourth code to the same address: %q", got)
 	}
 	say("/erase")
 	say("/erase confirm")
