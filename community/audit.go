@@ -261,13 +261,28 @@ func scrubAudit(tx Tx, member uint64) error {
 // grantedBetween reports whether a manager who is not an owner moved
 // points from one of the two members to the other, or asked to: linking
 // such accounts would let a manager pay themselves through a second one.
-func grantedBetween(tx ReadTx, a, b uint64) (granted bool, err error) {
-	err = tx.AuditIDsOf(a, func(id uint64) error {
+func grantedBetween(tx ReadTx, a, b Member) (granted bool, err error) {
+	// Each side with the accounts linked into it before: a manager who
+	// paid carol cannot reach the points through a middle account.
+	sideA := append([]uint64{a.ID}, a.Merged...)
+	sideB := append([]uint64{b.ID}, b.Merged...)
+	for _, x := range sideA {
+		if granted, err = grantedFrom(tx, x, sideA, sideB); err != nil || granted {
+			return granted, err
+		}
+	}
+	return false, nil
+}
+
+// grantedFrom reports whether a manager (not an owner) paid points from
+// one side to the other in an audit entry of member x.
+func grantedFrom(tx ReadTx, x uint64, sideA, sideB []uint64) (granted bool, err error) {
+	err = tx.AuditIDsOf(x, func(id uint64) error {
 		e, err := getAudit(tx, id)
 		if err != nil {
 			return err
 		}
-		between := e.Actor == a && e.Target == b || e.Actor == b && e.Target == a
+		between := slices.Contains(sideA, e.Actor) && slices.Contains(sideB, e.Target) || slices.Contains(sideB, e.Actor) && slices.Contains(sideA, e.Target)
 		paid := e.Amount > 0 && e.Action != "take" &&
 			(e.Outcome == OutcomeDone || e.Outcome == OutcomeAwaiting || e.Outcome == OutcomeApproved || e.Outcome == OutcomeStarted)
 		if between && paid && e.Role != bots.RoleOwner.String() {

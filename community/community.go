@@ -151,6 +151,9 @@ type Community struct {
 type campaignData interface {
 	ExportOf(ctx context.Context, member uint64) (campaign.Export, error)
 	Erase(ctx context.Context, member uint64) error
+	// DuplicateGrants returns the grant keys of from's runs that repeat a
+	// run of to's (same campaign, same occurrence: this year's birthday).
+	DuplicateGrants(ctx context.Context, from, to uint64) ([]string, error)
 }
 
 // Admin holds the use cases of managers and owners: adjusting points,

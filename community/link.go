@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -81,7 +82,7 @@ func (c *Community) Link(ctx context.Context, actor Actor, code string) (LinkRes
 		if c.members.roleOf(src) > c.members.roleOf(dst) {
 			return ErrRoleRise
 		}
-		if granted, err := grantedBetween(tx, src.ID, dst.ID); err != nil || granted {
+		if granted, err := grantedBetween(tx, src, dst); err != nil || granted {
 			return cmp.Or(err, ErrLinkGranted)
 		}
 		if err := tx.DeleteLinkCode(code); err != nil { // used up in the transaction that checked it
@@ -157,7 +158,81 @@ func (c *Community) finishLink(ctx context.Context, from, to uint64) error {
 	if err := c.takeBackBonus(ctx, from, to); err != nil {
 		return err
 	}
+	// A referral between accounts now one person was a self-referral, and a
+	// second account's birthday gift this year is a second gift: both go
+	// back the same way.
+	keys, err := c.selfReferrals(ctx, to)
+	if err != nil {
+		return err
+	}
+	if c.campaigns != nil {
+		dup, err := c.campaigns.DuplicateGrants(ctx, from, to)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, dup...)
+	}
+	for _, k := range keys {
+		if err := c.takeBack(ctx, k, to, "one person, one reward"); err != nil {
+			return err
+		}
+	}
 	return c.step("link", 3)
+}
+
+// selfReferrals returns the ledger keys of referral rewards paid between
+// accounts that are now all member to's: the referrer's and the
+// newcomer's reward of each.
+func (c *Community) selfReferrals(ctx context.Context, to uint64) ([]string, error) {
+	m, err := c.members.Get(ctx, to)
+	if err != nil {
+		return nil, err
+	}
+	side := append([]uint64{m.ID}, m.Merged...)
+	var keys []string
+	for _, x := range side {
+		id := strconv.FormatUint(x, 10)
+		e, err := c.ledger.EntryByKey(ctx, "referral:"+id)
+		if errors.Is(err, loyalty.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if referrer, ok := e.To.MemberID(); ok && slices.Contains(side, referrer) {
+			keys = append(keys, "referral:"+id, "referral-welcome:"+id)
+		}
+	}
+	return keys, nil
+}
+
+// takeBack reverses the entry written under key, from member to (which
+// holds it now): all of it, or what to has available, once. Idempotent; a
+// key never written is nothing to take back.
+func (c *Community) takeBack(ctx context.Context, key string, to uint64, reason string) error {
+	if _, err := c.ledger.EntryByKey(ctx, key); err != nil {
+		return nil
+	}
+	partKey := "link-part:" + key
+	if _, err := c.ledger.EntryByKey(ctx, partKey); err == nil {
+		return nil // part was taken back before
+	}
+	e, _ := c.ledger.EntryByKey(ctx, key)
+	_, err := c.ledger.Reverse(ctx, "link-back:"+key, key, reason)
+	var short *loyalty.InsufficientFundsError
+	switch {
+	case errors.As(err, &short):
+		if short.Available > 0 {
+			if _, err := c.ledger.Post(ctx, loyalty.Posting{Key: partKey, From: loyalty.Member(to), To: e.From,
+				Amount: short.Available, Reason: reason}); err != nil {
+				return fmt.Errorf("take back part of %s: %w", key, err)
+			}
+		}
+	case err != nil && !errors.Is(err, loyalty.ErrAlreadyReversed):
+		return fmt.Errorf("take back %s: %w", key, err)
+	}
+	c.log.InfoContext(ctx, "reward of a linked account taken back", "member", to, "key", key)
+	return nil
 }
 
 // takeBackBonus takes member from's signup bonus back from to, which from

@@ -518,3 +518,35 @@ func TestLink_SpentBonusStillGoesBack(t *testing.T) {
 	h.send("admin> /give @carol 500 prize")
 	h.wantBalance("carol", 500) // a later top-up takes no more
 }
+
+// TestLink_ThroughAMiddleAccount: a manager who paid carol linked carol
+// into a fresh account and that account into themselves, and the points
+// they gave reached their own wallet.
+func TestLink_ThroughAMiddleAccount(t *testing.T) {
+	h := limitedHarness(t, 10_000, community.DefaultConfig()) // alice is a manager
+	h.send("carol> /start")
+	h.expect("alice> /give @carol 5000 prize", "Gave 5,000 points to carol")
+	h.send("dave> /start")
+	code := regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("dave> /link"))[1]
+	h.expect("carol> /link "+code, "Linked!") // carol folds into dave: no manager paid between them
+	code = regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /link"))[1]
+	h.expect("dave> /link "+code, "can't be linked: a manager gave points")
+	h.wantBalance("alice", 100)
+}
+
+// TestLink_SelfReferralGoesBack: referring your own second account and
+// then linking it kept the referrer's reward and the newcomer's.
+func TestLink_SelfReferralGoesBack(t *testing.T) {
+	h := newHarness(t, community.DefaultConfig())
+	h.send("alice> /start")
+	ref := regexp.MustCompile(`ref_[A-Za-z0-9]+`).FindString(h.send("alice> /ref"))
+	h.send("bob> /start " + ref)
+	h.send("bob> /checkin") // qualifies the referral: alice +300, bob +100
+	before := h.balance("alice") + h.balance("bob")
+	code := regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(h.send("alice> /link"))[1]
+	h.expect("bob> /link "+code, "Linked!")
+	// One person: bob's signup bonus and both referral rewards go back.
+	if got, want := h.balance("alice"), before-100-300-100; got != want {
+		t.Fatalf("alice has %d after linking, want %d", got, want)
+	}
+}

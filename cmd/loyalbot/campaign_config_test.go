@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/loyalbot/loyalbot/bots"
+	"github.com/loyalbot/loyalbot/loyalty"
+	"github.com/loyalbot/loyalbot/loyalty/loyaltytest"
 )
 
 // A campaign config that would mislead members is refused at load, with
@@ -31,5 +39,52 @@ func TestConfig_RefusesBadCampaigns(t *testing.T) {
 				t.Fatalf("LoadConfig: %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestLink_OneBirthdayGift: two accounts of one person each got this
+// year's birthday gift; linking them kept both.
+func TestLink_OneBirthdayGift(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	clk := loyaltytest.NewClock(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	app, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	say := func(user, text string) string {
+		var b strings.Builder
+		for _, r := range app.Router.Dispatch(ctx, &bots.Event{ID: "console:" + user + text + clk.Now().String(), Platform: bots.Console,
+			ChatID: "dm-" + user, Chat: bots.ChatPrivate, UserID: user, Name: user, Text: text}) {
+			b.WriteString(r.Text + "\n")
+		}
+		return b.String()
+	}
+	for _, u := range []string{"ann", "ann2"} {
+		say(u, "/start")
+		say(u, "/birthday 12-20")
+	}
+	clk.Advance(24 * time.Hour)
+	if err := app.runCampaigns(ctx, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	balance := func(user string) int64 {
+		id, err := app.Members.LookupMention(ctx, bots.Console, "<@"+user+">")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := app.Ledger.Balance(ctx, loyalty.Member(id))
+		return b.Balance
+	}
+	if a, b := balance("ann"), balance("ann2"); a != 300 || b != 300 {
+		t.Fatalf("before linking: %d and %d, want 300 each (100 signup + 200 birthday)", a, b)
+	}
+	code := regexp.MustCompile(`code is ([A-Z2-9]{6})`).FindStringSubmatch(say("ann", "/link"))
+	if code == nil || !strings.Contains(say("ann2", "/link "+code[1]), "Linked!") {
+		t.Fatal("link failed")
+	}
+	if got := balance("ann"); got != 300 {
+		t.Fatalf("after linking: %d, want 300 (one signup bonus, one birthday gift)", got)
 	}
 }

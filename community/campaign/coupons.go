@@ -56,3 +56,36 @@ func (e *Coupons) UseCoupon(ctx context.Context, code string, now time.Time) (Co
 	})
 	return c, err
 }
+
+// DuplicateGrants returns the ledger keys of the points from's runs were
+// granted in a run that repeats one of to's — the same campaign and the
+// same occurrence, such as both accounts' birthday gift this year — for
+// when /link makes from and to one member.
+func (e *Coupons) DuplicateGrants(ctx context.Context, from, to uint64) ([]string, error) {
+	var repeats []Run
+	err := e.store.View(ctx, func(tx ReadTx) error {
+		return tx.RunsOf(from, func(r Run) error {
+			theirs, ok, err := tx.Run(r.Campaign, to)
+			if err == nil && ok && theirs.Occurrence == r.Occurrence {
+				repeats = append(repeats, r)
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, r := range repeats { // outside the read: version may read the store
+		c, err := e.version(ctx, r.Campaign, r.Version)
+		if err != nil || c == nil {
+			return keys, err
+		}
+		for _, pc := range r.Reached {
+			if pc < len(c.prog) && c.prog[pc].kind == opGrant {
+				keys = append(keys, grantKey(r, pc))
+			}
+		}
+	}
+	return keys, nil
+}
