@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,7 +162,7 @@ func (c *Community) finishLink(ctx context.Context, from, to uint64) error {
 	// A referral between accounts now one person was a self-referral, and a
 	// second account's birthday gift this year is a second gift: both go
 	// back the same way.
-	keys, err := c.selfReferrals(ctx, to)
+	keys, err := selfReferrals(ctx, c.members, c.ledger, to)
 	if err != nil {
 		return err
 	}
@@ -173,7 +174,7 @@ func (c *Community) finishLink(ctx context.Context, from, to uint64) error {
 		keys = append(keys, dup...)
 	}
 	for _, k := range keys {
-		if err := c.takeBack(ctx, k, to, "one person, one reward"); err != nil {
+		if err := takeBack(ctx, c.ledger, c.log, k, to, "one person, one reward"); err != nil {
 			return err
 		}
 	}
@@ -183,8 +184,8 @@ func (c *Community) finishLink(ctx context.Context, from, to uint64) error {
 // selfReferrals returns the ledger keys of referral rewards paid between
 // accounts that are now all member to's: the referrer's and the
 // newcomer's reward of each.
-func (c *Community) selfReferrals(ctx context.Context, to uint64) ([]string, error) {
-	m, err := c.members.Get(ctx, to)
+func selfReferrals(ctx context.Context, members *Members, ledger *loyalty.Ledger, to uint64) ([]string, error) {
+	m, err := members.Get(ctx, to)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +193,7 @@ func (c *Community) selfReferrals(ctx context.Context, to uint64) ([]string, err
 	var keys []string
 	for _, x := range side {
 		id := strconv.FormatUint(x, 10)
-		e, err := c.ledger.EntryByKey(ctx, "referral:"+id)
+		e, err := ledger.EntryByKey(ctx, "referral:"+id)
 		if errors.Is(err, loyalty.ErrNotFound) {
 			continue
 		}
@@ -209,21 +210,21 @@ func (c *Community) selfReferrals(ctx context.Context, to uint64) ([]string, err
 // takeBack reverses the entry written under key, from member to (which
 // holds it now): all of it, or what to has available, once. Idempotent; a
 // key never written is nothing to take back.
-func (c *Community) takeBack(ctx context.Context, key string, to uint64, reason string) error {
-	if _, err := c.ledger.EntryByKey(ctx, key); err != nil {
+func takeBack(ctx context.Context, ledger *loyalty.Ledger, log *slog.Logger, key string, to uint64, reason string) error {
+	if _, err := ledger.EntryByKey(ctx, key); err != nil {
 		return nil
 	}
 	partKey := "link-part:" + key
-	if _, err := c.ledger.EntryByKey(ctx, partKey); err == nil {
+	if _, err := ledger.EntryByKey(ctx, partKey); err == nil {
 		return nil // part was taken back before
 	}
-	e, _ := c.ledger.EntryByKey(ctx, key)
-	_, err := c.ledger.Reverse(ctx, "link-back:"+key, key, reason)
+	e, _ := ledger.EntryByKey(ctx, key)
+	_, err := ledger.Reverse(ctx, "link-back:"+key, key, reason)
 	var short *loyalty.InsufficientFundsError
 	switch {
 	case errors.As(err, &short):
 		if short.Available > 0 {
-			if _, err := c.ledger.Post(ctx, loyalty.Posting{Key: partKey, From: loyalty.Member(to), To: e.From,
+			if _, err := ledger.Post(ctx, loyalty.Posting{Key: partKey, From: loyalty.Member(to), To: e.From,
 				Amount: short.Available, Reason: reason}); err != nil {
 				return fmt.Errorf("take back part of %s: %w", key, err)
 			}
@@ -231,7 +232,7 @@ func (c *Community) takeBack(ctx context.Context, key string, to uint64, reason 
 	case err != nil && !errors.Is(err, loyalty.ErrAlreadyReversed):
 		return fmt.Errorf("take back %s: %w", key, err)
 	}
-	c.log.InfoContext(ctx, "reward of a linked account taken back", "member", to, "key", key)
+	log.InfoContext(ctx, "reward of a linked account taken back", "member", to, "key", key)
 	return nil
 }
 
