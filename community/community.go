@@ -71,6 +71,12 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("points.%s: %d is negative (0 switches it off)", f.key, f.v))
 		}
 	}
+	for key, v := range map[string]int64{"signup_bonus": c.SignupBonus, "checkin_points": c.CheckinPoints, "streak_bonus": c.StreakBonus,
+		"message_points": c.MessagePoints} {
+		if v > maxRulePoints {
+			errs = append(errs, fmt.Errorf("points.%s: %d is more than %d", key, v, maxRulePoints))
+		}
+	}
 	if c.Timezone != "" {
 		if _, err := time.LoadLocation(c.Timezone); err != nil {
 			errs = append(errs, fmt.Errorf("points.timezone: %w", err))
@@ -78,6 +84,10 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// maxRulePoints bounds the points one rule pays: a typo of nine more
+// digits would otherwise load and then overflow balances.
+const maxRulePoints = 1_000_000
 
 func (c *Config) fill() {
 	d := DefaultConfig()

@@ -99,6 +99,9 @@ func TestEventWebhook_CartReminder(t *testing.T) {
 		{"bad signature", cart, false, 401, nil, nil},
 		{"no type", `{"event_id":"e5","customer_id":"c1","at":"` + at + `"}`, true, 400, nil, nil},
 		{"nested property", `{"event_id":"e6","customer_id":"c1","type":"x_y","at":"` + at + `","properties":{"a":{"b":1}}}`, true, 400, nil, nil},
+		{"control character in the id", `{"event_id":"e\u0000","customer_id":"c1","type":"x_y","at":"` + at + `"}`, true, 400, nil, nil},
+		{"empty property name", `{"event_id":"e7","customer_id":"c1","type":"x_y","at":"` + at + `","properties":{"":"v"}}`, true, 400, nil, nil},
+		{"year 1", `{"event_id":"e8","customer_id":"c1","type":"x_y","at":"0001-01-01T00:00:00Z"}`, true, 422, nil, nil},
 	} {
 		code, got := post(tc.body, tc.sign)
 		if code != tc.code || (tc.code == 200 && (got["matched"] != tc.matched || got["duplicate"] != tc.duplicate)) {

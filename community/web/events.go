@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/loyalbot/loyalbot/internal/outbox"
 )
@@ -86,6 +88,19 @@ func EventWebhook(sink EventSink, secret string, now func() time.Time, log *slog
 	})
 }
 
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
 // inbound is a decoded inbound event.
 type inbound struct {
 	id, customer, member, typ string
@@ -108,14 +123,16 @@ func decodeInbound(body []byte, now time.Time) (inbound, error) {
 	ev := inbound{id: e.ID, customer: e.Customer, member: e.Member, typ: e.Type, props: map[string]string{}}
 	at, err := time.Parse(time.RFC3339, e.At)
 	switch {
-	case e.ID == "" || len(e.ID) > 200:
-		return ev, fmt.Errorf("%w: event_id is required (at most 200 characters)", errBadEvent)
+	case e.ID == "" || len(e.ID) > 200 || !printable(e.ID):
+		return ev, fmt.Errorf("%w: event_id is required: at most 200 printable characters", errBadEvent)
 	case e.Customer == "" && e.Member == "":
 		return ev, fmt.Errorf("%w: give customer_id or member", errBadEvent)
 	case !eventType.MatchString(e.Type):
 		return ev, fmt.Errorf("%w: type %q: 2–40 lowercase letters, digits and _", errBadEvent, e.Type)
 	case err != nil:
 		return ev, fmt.Errorf("%w: at %q is not RFC 3339", errBadEvent, e.At)
+	case at.Year() < 2000:
+		return ev, fmt.Errorf("%w: at %s is before 2000", errRefusedEvent, e.At)
 	case at.After(now.Add(24 * time.Hour)):
 		return ev, fmt.Errorf("%w: at %s is more than a day ahead", errRefusedEvent, e.At)
 	case reserved[e.Type]:
@@ -138,8 +155,11 @@ func decodeInbound(body []byte, now time.Time) (inbound, error) {
 		default:
 			return ev, fmt.Errorf("%w: property %s: want a string, number or boolean", errBadEvent, k)
 		}
-		if len(s) > maxPropValue || len(k) > 40 {
-			return ev, fmt.Errorf("%w: property %s is too long", errBadEvent, k)
+		if k == "" || len(k) > 40 || !printable(k) {
+			return ev, fmt.Errorf("%w: property names are 1–40 printable characters", errBadEvent)
+		}
+		if len(s) > maxPropValue || !utf8.ValidString(s) {
+			return ev, fmt.Errorf("%w: property %s: at most %d bytes of UTF-8", errBadEvent, k, maxPropValue)
 		}
 		ev.props[k] = s
 	}
