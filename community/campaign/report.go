@@ -245,6 +245,9 @@ func (e *Engine) Preview(ctx context.Context, id string, m Member) ([]Message, e
 		return nil, fmt.Errorf("campaign %q: %w", id, ErrUnknown)
 	}
 	r := Run{Campaign: id, Member: m.ID, Entered: e.cfg.Now(), Entries: 1}
+	if len(c.def.Offers()) > 0 {
+		r.Coupon = previewCoupon
+	}
 	var out []Message
 	for pc, o := range c.prog {
 		if o.kind != opMessage && o.kind != opSurvey {

@@ -370,6 +370,9 @@ func deleteTag(tags []string, tag string) []string {
 	return out
 }
 
+// previewCoupon stands for the code an offer would give, in previews.
+const previewCoupon = "C-SAMPLE00"
+
 // couponCode derives a one-time code from the step's key with the
 // community's secret: the same step of the same entry always gets the
 // same code (a retried step gives no second one), and no one can work out
@@ -499,7 +502,12 @@ func (e *Engine) render(ctx context.Context, c *compiled, o op, m Member, r Run)
 		if r.Coupon != "" {
 			vars["coupon"] = r.Coupon
 			var cp Coupon
-			if err := e.store.View(ctx, func(tx ReadTx) error {
+			if r.Coupon == previewCoupon {
+				cp = Coupon{Code: previewCoupon, Expires: e.cfg.Now().AddDate(0, 0, 30)}
+				if offers := c.def.Offers(); len(offers) > 0 {
+					cp.Offer = offers[0]
+				}
+			} else if err := e.store.View(ctx, func(tx ReadTx) error {
 				var err error
 				cp, _, err = tx.Coupon(r.Coupon)
 				return err
