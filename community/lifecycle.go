@@ -618,9 +618,20 @@ func (a audience) Each(ctx context.Context, fn func(campaign.Member) error) erro
 	var ms []campaign.Member
 	err := a.c.members.store.View(ctx, func(tx ReadTx) error {
 		return tx.Members(func(m Member) error {
-			if m.Live() && m.Left.IsZero() {
-				ms = append(ms, a.of(m))
+			if !m.Live() || !m.Left.IsZero() {
+				return nil
 			}
+			cm := a.of(m)
+			if m.Birthday != "" {
+				for _, idt := range m.Identities {
+					erased, err := tx.Erased(HashAccount(idt.Platform, idt.UserID))
+					if err != nil {
+						return err
+					}
+					cm.Returned = cm.Returned || erased
+				}
+			}
+			ms = append(ms, cm)
 			return nil
 		})
 	})

@@ -88,3 +88,49 @@ func TestLink_OneBirthdayGift(t *testing.T) {
 		t.Fatalf("after linking: %d, want 300 (one signup bonus, one birthday gift)", got)
 	}
 }
+
+// TestBirthday_NotAgainAfterErasing: erasing and rejoining paid this
+// year's birthday gift a second time.
+func TestBirthday_NotAgainAfterErasing(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	clk := loyaltytest.NewClock(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	app, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	say := func(text string) {
+		app.Router.Dispatch(ctx, &bots.Event{ID: "console:" + text + clk.Now().String(), Platform: bots.Console,
+			ChatID: "dm-ann", Chat: bots.ChatPrivate, UserID: "ann", Name: "ann", Text: text})
+	}
+	balance := func() int64 {
+		id, err := app.Members.LookupMention(ctx, bots.Console, "<@ann>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := app.Ledger.Balance(ctx, loyalty.Member(id))
+		return b.Balance
+	}
+	tick := func() {
+		clk.Advance(24 * time.Hour)
+		if err := app.runCampaigns(ctx, clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	say("/start")
+	say("/birthday 12-20")
+	tick()
+	if got := balance(); got != 300 {
+		t.Fatalf("first gift: %d, want 300", got)
+	}
+	say("/erase")
+	say("/erase confirm")
+	say("/start")
+	say("/birthday 12-20")
+	before := balance()
+	tick()
+	if got := balance(); got != before {
+		t.Fatalf("after erasing and rejoining: %d, want %d (no second gift this year)", got, before)
+	}
+}

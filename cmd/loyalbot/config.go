@@ -182,7 +182,7 @@ func (c Config) checkCampaigns(defs []campaign.Definition) []error {
 	}
 	for _, d := range defs {
 		d.Texts(func(where string, t campaign.Text) {
-			if len(t) > 0 && (t["en"] == "" || t["zh"] == "") && where != "name" {
+			if len(t) > 0 && (t["en"] == "" || t["zh"] == "") {
 				errs = append(errs, fmt.Errorf("campaign %s: %s needs en and zh texts", d.ID, where))
 			}
 		})

@@ -356,6 +356,9 @@ func (d Definition) Validate() error {
 	if len(d.Steps) == 0 {
 		return fail("no steps")
 	}
+	if d.Kind != Marketing && len(d.Offers()) > 0 {
+		return fail("offers are marketing: give the campaign kind: marketing")
+	}
 	return validateSteps(d.Steps, fail)
 }
 
@@ -387,6 +390,8 @@ func validateSteps(steps []Step, fail func(string, ...any) error) error {
 			return fail("step %d: email %q: always or fallback", i+1, s.Email)
 		case s.Email != "" && s.To == "group":
 			return fail("step %d: a group message is not e-mailed", i+1)
+		case s.Offer != nil && s.Offer.ValidDays < 0:
+			return fail("step %d: offer.valid_days %d is negative", i+1, s.Offer.ValidDays)
 		case len(s.Message) > 0 && s.Message["en"] == "":
 			return fail("step %d: message needs an en text", i+1)
 		}

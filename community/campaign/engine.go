@@ -34,6 +34,9 @@ type Member struct {
 	Consent     bool   // agreed to marketing messages
 	Muted       bool   // turned notifications off (/notifications off)
 	Live        bool   // neither left, folded into another member, nor erased
+	// Returned is set when an account of the member erased its data
+	// before: they rejoined (read for members with a birthday only).
+	Returned bool
 }
 
 // Audience is the community's member data, as campaigns read it.
@@ -138,6 +141,9 @@ func newCompiled(d Definition, version int) *compiled {
 	for _, o := range c.prog {
 		if o.kind == opBranch && o.step.If.Happened != "" {
 			c.happens[o.step.If.Happened] = true
+		}
+		if o.kind == opBranch && o.step.If.CheckedIn != nil {
+			c.happens[outbox.CheckedIn] = true
 		}
 		if o.kind == opWaitFor {
 			c.happens[o.step.WaitFor] = true

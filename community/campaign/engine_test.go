@@ -609,3 +609,25 @@ func TestSegments_ChangeTriggersCampaign(t *testing.T) {
 		t.Fatalf("sent %+v; want member 1 only (member 2's P(alive) is 0.7)", got)
 	}
 }
+
+// checked_in counts check-ins after entering, not the one that entered.
+func TestCheckedIn_NotTheEnteringOne(t *testing.T) {
+	w := newWorld()
+	w.add(1, true)
+	w.add(2, true)
+	yes := true
+	def := campaign.Definition{ID: "again", Kind: campaign.Service, Trigger: campaign.Trigger{Event: outbox.CheckedIn},
+		Steps: []campaign.Step{{Wait: campaign.Duration(24 * time.Hour)}, {If: &campaign.Condition{CheckedIn: &yes}, Then: []campaign.Step{{Grant: 5}}}}}
+	e := engine(t, bolttest.OpenDB(t), w, campaign.Config{Campaigns: []campaign.Definition{def}})
+	w.checkIn(1)
+	w.checkIn(2)
+	tick(t, e, w)
+	w.advance(time.Hour)
+	w.checkIn(2) // member 2 checks in again after entering
+	tick(t, e, w)
+	w.advance(24 * time.Hour)
+	tick(t, e, w)
+	if len(w.grants) != 1 || w.grants["campaign:again:2:2"] != 5 {
+		t.Fatalf("grants %v, want member 2's only", w.grants)
+	}
+}

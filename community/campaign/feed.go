@@ -277,8 +277,8 @@ func (b *batch) observe(c *compiled, ev outbox.Event) error {
 		return nil
 	}
 	r, ok, err := b.tx.Run(c.def.ID, ev.Member)
-	if err != nil || !ok || ev.At.Before(r.Entered) {
-		return err
+	if err != nil || !ok || ev.At.Before(r.Entered) || ev.Key == r.Occurrence {
+		return err // before entering, or the very event that entered them
 	}
 	changed := false
 	if isGoal && r.Converted.IsZero() && !ev.At.After(r.Entered.Add(time.Duration(goal.Within))) {

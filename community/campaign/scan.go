@@ -130,7 +130,10 @@ func (e *triggers) scanDates(ctx context.Context, c *compiled, st State, now tim
 	err := e.audience.Each(ctx, func(m Member) error {
 		switch c.def.Trigger.Date {
 		case "birthday":
-			if len(m.Birthday) == 5 && m.Birthday[:2] == lt.Format("01") {
+			// A member who erased their data and rejoined this year had
+			// this year's gift before: the next one is next year's.
+			rejoined := m.Returned && m.Joined.In(e.cfg.Zone).Year() == lt.Year()
+			if len(m.Birthday) == 5 && m.Birthday[:2] == lt.Format("01") && !rejoined {
 				cands = append(cands, candidate{member: m.ID, occ: "birthday:" + year, at: now})
 			}
 		case "joined":

@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"fmt"
 
+	"github.com/loyalbot/loyalbot/internal/outbox"
 	"golang.org/x/sync/errgroup"
 	"regexp"
 	"slices"
@@ -276,12 +277,8 @@ func (e *Engine) apply(b *batch, c *compiled, o op, r *Run, p prepared, now time
 		return b.reached(r, pc)
 	case opOffer:
 		code := couponCode(e.secret, grantKey(*r, pc))
-		days := o.step.Offer.ValidDays
-		if days <= 0 {
-			days = 30
-		}
 		if err := b.tx.PutCoupon(Coupon{Code: code, Member: r.Member, Campaign: r.Campaign, Offer: *o.step.Offer,
-			Expires: now.AddDate(0, 0, days)}); err != nil {
+			Expires: e.couponExpiry(now, *o.step.Offer)}); err != nil {
 			return err
 		}
 		r.Coupon, r.PC = code, pc+1
@@ -370,6 +367,18 @@ func deleteTag(tags []string, tag string) []string {
 	return out
 }
 
+// couponExpiry is when an offer given at now stops working: the end of
+// the community day ValidDays (30) on, so "valid until" a date holds all
+// of it.
+func (e *Engine) couponExpiry(now time.Time, o Offer) time.Time {
+	days := o.ValidDays
+	if days <= 0 {
+		days = 30
+	}
+	lt := now.In(e.cfg.Zone)
+	return time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, e.cfg.Zone).AddDate(0, 0, days+1)
+}
+
 // previewCoupon stands for the code an offer would give, in previews.
 const previewCoupon = "C-SAMPLE00"
 
@@ -394,7 +403,7 @@ func (e *Engine) holds(ctx context.Context, cond *Condition, m Member, r Run) (b
 		ok = err == nil && v == *want
 		return err
 	}
-	if err := check(cond.CheckedIn, func() (bool, error) { return m.LastCheckin >= e.day(r.Entered), nil }); err != nil {
+	if err := check(cond.CheckedIn, func() (bool, error) { return containsString(r.Seen, outbox.CheckedIn), nil }); err != nil {
 		return false, err
 	}
 	if err := check(cond.Redeemed, func() (bool, error) { return e.points.Redeemed(ctx, m.ID) }); err != nil {
@@ -503,10 +512,11 @@ func (e *Engine) render(ctx context.Context, c *compiled, o op, m Member, r Run)
 			vars["coupon"] = r.Coupon
 			var cp Coupon
 			if r.Coupon == previewCoupon {
-				cp = Coupon{Code: previewCoupon, Expires: e.cfg.Now().AddDate(0, 0, 30)}
+				cp = Coupon{Code: previewCoupon}
 				if offers := c.def.Offers(); len(offers) > 0 {
 					cp.Offer = offers[0]
 				}
+				cp.Expires = e.couponExpiry(e.cfg.Now(), cp.Offer)
 			} else if err := e.store.View(ctx, func(tx ReadTx) error {
 				var err error
 				cp, _, err = tx.Coupon(r.Coupon)

@@ -130,8 +130,14 @@ func (c *Campaigns) funnel(ev *bots.Event, s campaign.Status, steps []campaign.F
 			st.Entered-st.HeldOut, rate(st.HeldConverted, st.HeldOut), st.HeldOut))
 	}
 	reentry := s.Def.Reentry
-	if reentry == "" {
-		reentry = "–"
+	switch t := s.Def.Trigger; {
+	case reentry != "":
+	case t.Event != "":
+		reentry = "once"
+	case t.ExpiringWithin > 0:
+		reentry = t.ExpiringWithin.String()
+	default:
+		reentry = "each"
 	}
 	b.WriteString("\n" + ev.T("campaign.trigger", s.Def.Trigger.String(), reentry))
 	for i, fs := range steps {
