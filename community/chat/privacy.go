@@ -102,6 +102,10 @@ func (c *Privacy) profile(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 		}
 		return ev.T("profile.off")
 	}
+	offers := onOff(m.Consent && !m.NoMarketing)
+	if !m.Consent && !m.NoMarketing {
+		offers = ev.T("profile.unanswered") // never said yes or no: no marketing
+	}
 	birthday, email := m.Birthday, m.Email
 	if birthday == "" {
 		birthday = "–"
@@ -113,7 +117,7 @@ func (c *Privacy) profile(ctx context.Context, ev *bots.Event) ([]bots.Reply, er
 	}
 	text := ev.T("profile.text", m.ID, m.Name, ev.T("role.name."+ev.Role.String()), date(m.Joined, c.loc),
 		date(m.LastActive, c.loc), locale, strings.Join(ids, ", "), ev.TN("n.days", int64(m.Streak), m.Streak),
-		onOff(m.Consent && !m.NoMarketing), onOff(!m.Muted), birthday, email)
+		offers, onOff(!m.Muted), birthday, email)
 	return c.personal(ev, []bots.Reply{{Text: text}}), nil
 }
 
@@ -126,6 +130,7 @@ var privacyMessages = messages{
 		"profile.on":           "on",
 		"profile.off":          "off",
 		"profile.unsubscribed": "unsubscribed",
+		"profile.unanswered":   "not answered yet (/marketing on or off)",
 		"export.header":        "Here is everything loyalbot stores about you:",
 		"erase.confirm":        "This erases your name, your linked accounts and your settings, and forfeits your points. It cannot be undone. Send /erase confirm (or press the button) to go ahead.",
 		"erase.confirm_other":  "This erases everything about %s — name, accounts, settings, points — on their request. It cannot be undone. Press the button to go ahead.",
@@ -140,6 +145,7 @@ var privacyMessages = messages{
 		"profile.on":           "开",
 		"profile.off":          "关",
 		"profile.unsubscribed": "已退订",
+		"profile.unanswered":   "尚未选择（/marketing on 或 off）",
 		"export.header":        "以下是 loyalbot 保存的关于你的全部数据：",
 		"erase.confirm":        "这将删除你的名字、绑定的账号和设置，并清空你的积分，且无法恢复。发送 /erase confirm（或点击按钮）确认。",
 		"erase.confirm_other":  "这将按 %s 的请求删除其全部数据：名字、账号、设置和积分，且无法恢复。点击按钮确认。",
