@@ -42,18 +42,18 @@ func TestConfig_RefusesBadCampaigns(t *testing.T) {
 	}
 }
 
-// TestLink_OneBirthdayGift: two accounts of one person each got this
-// year's birthday gift; linking them kept both.
-func TestLink_OneBirthdayGift(t *testing.T) {
+// dmApp opens an app on a test clock at start, and returns how a console
+// user speaks to it privately (the replies' texts) and reads a balance.
+func dmApp(t *testing.T, start time.Time) (app *App, clk *loyaltytest.Clock, say func(user, text string) string, balance func(user string) int64) {
+	t.Helper()
 	ctx := context.Background()
-	cfg := testConfig(t)
-	clk := loyaltytest.NewClock(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
-	app, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
+	clk = loyaltytest.NewClock(start)
+	app, err := OpenApp(ctx, testConfig(t), "admin", slog.New(slog.DiscardHandler), clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer app.Close()
-	say := func(user, text string) string {
+	t.Cleanup(func() { app.Close() })
+	say = func(user, text string) string {
 		var b strings.Builder
 		for _, r := range app.Router.Dispatch(ctx, &bots.Event{ID: "console:" + user + text + clk.Now().String(), Platform: bots.Console,
 			ChatID: "dm-" + user, Chat: bots.ChatPrivate, UserID: user, Name: user, Text: text}) {
@@ -61,6 +61,22 @@ func TestLink_OneBirthdayGift(t *testing.T) {
 		}
 		return b.String()
 	}
+	balance = func(user string) int64 {
+		id, err := app.Members.LookupMention(ctx, bots.Console, "<@"+user+">")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := app.Ledger.Balance(ctx, loyalty.Member(id))
+		return b.Balance
+	}
+	return app, clk, say, balance
+}
+
+// TestLink_OneBirthdayGift: two accounts of one person each got this
+// year's birthday gift; linking them kept both.
+func TestLink_OneBirthdayGift(t *testing.T) {
+	ctx := context.Background()
+	app, clk, say, balance := dmApp(t, time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
 	for _, u := range []string{"ann", "ann2"} {
 		say(u, "/start")
 		say(u, "/birthday 12-20")
@@ -68,14 +84,6 @@ func TestLink_OneBirthdayGift(t *testing.T) {
 	clk.Advance(24 * time.Hour)
 	if err := app.runCampaigns(ctx, clk.Now()); err != nil {
 		t.Fatal(err)
-	}
-	balance := func(user string) int64 {
-		id, err := app.Members.LookupMention(ctx, bots.Console, "<@"+user+">")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := app.Ledger.Balance(ctx, loyalty.Member(id))
-		return b.Balance
 	}
 	if a, b := balance("ann"), balance("ann2"); a != 300 || b != 300 {
 		t.Fatalf("before linking: %d and %d, want 300 each (100 signup + 200 birthday)", a, b)
@@ -93,44 +101,26 @@ func TestLink_OneBirthdayGift(t *testing.T) {
 // year's birthday gift a second time.
 func TestBirthday_NotAgainAfterErasing(t *testing.T) {
 	ctx := context.Background()
-	cfg := testConfig(t)
-	clk := loyaltytest.NewClock(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
-	app, err := OpenApp(ctx, cfg, "admin", slog.New(slog.DiscardHandler), clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	say := func(text string) {
-		app.Router.Dispatch(ctx, &bots.Event{ID: "console:" + text + clk.Now().String(), Platform: bots.Console,
-			ChatID: "dm-ann", Chat: bots.ChatPrivate, UserID: "ann", Name: "ann", Text: text})
-	}
-	balance := func() int64 {
-		id, err := app.Members.LookupMention(ctx, bots.Console, "<@ann>")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := app.Ledger.Balance(ctx, loyalty.Member(id))
-		return b.Balance
-	}
+	app, clk, say, balance := dmApp(t, time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
 	tick := func() {
 		clk.Advance(24 * time.Hour)
 		if err := app.runCampaigns(ctx, clk.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	say("/start")
-	say("/birthday 12-20")
+	say("ann", "/start")
+	say("ann", "/birthday 12-20")
 	tick()
-	if got := balance(); got != 300 {
+	if got := balance("ann"); got != 300 {
 		t.Fatalf("first gift: %d, want 300", got)
 	}
-	say("/erase")
-	say("/erase confirm")
-	say("/start")
-	say("/birthday 12-20")
-	before := balance()
+	say("ann", "/erase")
+	say("ann", "/erase confirm")
+	say("ann", "/start")
+	say("ann", "/birthday 12-20")
+	before := balance("ann")
 	tick()
-	if got := balance(); got != before {
+	if got := balance("ann"); got != before {
 		t.Fatalf("after erasing and rejoining: %d, want %d (no second gift this year)", got, before)
 	}
 }

@@ -90,7 +90,8 @@ type Voice interface {
 // Config configures the engine.
 type Config struct {
 	Campaigns []Definition
-	// HoldoutPct is marketing campaigns' default holdout share (10).
+	// HoldoutPct is marketing campaigns' default holdout share (0: none;
+	// the configuration's default is 10).
 	HoldoutPct int
 	// MarketingPerWeek caps marketing messages per member in any 7 days
 	// (0: none goes; a negative value: no cap).
@@ -394,12 +395,7 @@ func (e *Engine) HeldOut(id string, member uint64) bool {
 	return ok && heldOut(id, member, d.holdout(e.holdoutPct()))
 }
 
-func (e *Engine) holdoutPct() int {
-	if e.cfg.HoldoutPct == 0 {
-		return 10
-	}
-	return max(e.cfg.HoldoutPct, 0)
-}
+func (e *Engine) holdoutPct() int { return max(e.cfg.HoldoutPct, 0) }
 
 // grantKey is the idempotency key of a grant at operation pc: the issue's
 // campaign:<id>:<member>:<step>, with the entry number after the first.

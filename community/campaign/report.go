@@ -199,7 +199,6 @@ func (e *Engine) Size(ctx context.Context, id string) (n int, ok bool, err error
 	if t.Event != "" {
 		return 0, false, nil
 	}
-	lt := now.In(e.cfg.Zone)
 	if t.ExpiringWithin > 0 {
 		seen := map[uint64]bool{}
 		err := e.points.ExpiringBy(ctx, now, now.Add(time.Duration(t.ExpiringWithin)), func(m uint64, _ int64, _ time.Time) error {
@@ -217,12 +216,8 @@ func (e *Engine) Size(ctx context.Context, id string) (n int, ok bool, err error
 			if now.Sub(m.LastActive) >= time.Duration(t.InactiveDays)*24*time.Hour {
 				n++
 			}
-		case t.Date == "birthday":
-			if len(m.Birthday) == 5 && m.Birthday[:2] == lt.Format("01") {
-				n++
-			}
-		case t.Date == "joined":
-			if m.Joined.In(e.cfg.Zone).Format("01-02") == lt.Format("01-02") && m.Joined.Year() < lt.Year() {
+		case t.Date != "":
+			if _, ok := e.dateFalls(t.Date, m, now); ok {
 				n++
 			}
 		default:

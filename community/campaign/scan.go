@@ -124,23 +124,10 @@ func (e *triggers) scanDates(ctx context.Context, c *compiled, st State, now tim
 	if st.Day == today {
 		return nil
 	}
-	lt := now.In(e.cfg.Zone)
-	year := strconv.Itoa(lt.Year())
 	var cands []candidate
 	err := e.audience.Each(ctx, func(m Member) error {
-		switch c.def.Trigger.Date {
-		case "birthday":
-			// A member who erased their data and rejoined this year had
-			// this year's gift before: the next one is next year's.
-			rejoined := m.Returned && m.Joined.In(e.cfg.Zone).Year() == lt.Year()
-			if len(m.Birthday) == 5 && m.Birthday[:2] == lt.Format("01") && !rejoined {
-				cands = append(cands, candidate{member: m.ID, occ: "birthday:" + year, at: now})
-			}
-		case "joined":
-			j := m.Joined.In(e.cfg.Zone)
-			if j.Format("01-02") == lt.Format("01-02") && j.Year() < lt.Year() {
-				cands = append(cands, candidate{member: m.ID, occ: "joined:" + year, at: now})
-			}
+		if occ, ok := e.dateFalls(c.def.Trigger.Date, m, now); ok {
+			cands = append(cands, candidate{member: m.ID, occ: occ, at: now})
 		}
 		return nil
 	})
@@ -149,6 +136,24 @@ func (e *triggers) scanDates(ctx context.Context, c *compiled, st State, now tim
 	}
 	st.Day = today
 	return e.enterAll(ctx, c, cands, st, rep)
+}
+
+// dateFalls reports whether member m's date (birthday: its month; joined:
+// the anniversary) falls at now, and names the occurrence, once a year.
+func (e *Engine) dateFalls(date string, m Member, now time.Time) (occ string, ok bool) {
+	lt := now.In(e.cfg.Zone)
+	year := strconv.Itoa(lt.Year())
+	switch date {
+	case "birthday":
+		// A member who erased their data and rejoined this year had this
+		// year's gift before: the next one is next year's.
+		rejoined := m.Returned && m.Joined.In(e.cfg.Zone).Year() == lt.Year()
+		return "birthday:" + year, len(m.Birthday) == 5 && m.Birthday[:2] == lt.Format("01") && !rejoined
+	case "joined":
+		j := m.Joined.In(e.cfg.Zone)
+		return "joined:" + year, j.Format("01-02") == lt.Format("01-02") && j.Year() < lt.Year()
+	}
+	return "", false
 }
 
 func (e *triggers) scanExpiry(ctx context.Context, c *compiled, st State, now time.Time, rep *TickReport) error {
