@@ -217,7 +217,7 @@ func (e *Engine) Size(ctx context.Context, id string) (n int, ok bool, err error
 				n++
 			}
 		case t.Date != "":
-			if _, ok := e.dateFalls(t.Date, m, now); ok {
+			if _, ok := dateFalls(e.cfg.Zone, t.Date, m, now); ok {
 				n++
 			}
 		default:

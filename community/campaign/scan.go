@@ -126,7 +126,7 @@ func (e *triggers) scanDates(ctx context.Context, c *compiled, st State, now tim
 	}
 	var cands []candidate
 	err := e.audience.Each(ctx, func(m Member) error {
-		if occ, ok := e.dateFalls(c.def.Trigger.Date, m, now); ok {
+		if occ, ok := dateFalls(e.cfg.Zone, c.def.Trigger.Date, m, now); ok {
 			cands = append(cands, candidate{member: m.ID, occ: occ, at: now})
 		}
 		return nil
@@ -140,17 +140,17 @@ func (e *triggers) scanDates(ctx context.Context, c *compiled, st State, now tim
 
 // dateFalls reports whether member m's date (birthday: its month; joined:
 // the anniversary) falls at now, and names the occurrence, once a year.
-func (e *Engine) dateFalls(date string, m Member, now time.Time) (occ string, ok bool) {
-	lt := now.In(e.cfg.Zone)
+func dateFalls(zone *time.Location, date string, m Member, now time.Time) (occ string, ok bool) {
+	lt := now.In(zone)
 	year := strconv.Itoa(lt.Year())
 	switch date {
 	case "birthday":
 		// A member who erased their data and rejoined this year had this
 		// year's gift before: the next one is next year's.
-		rejoined := m.Returned && m.Joined.In(e.cfg.Zone).Year() == lt.Year()
+		rejoined := m.Returned && m.Joined.In(zone).Year() == lt.Year()
 		return "birthday:" + year, len(m.Birthday) == 5 && m.Birthday[:2] == lt.Format("01") && !rejoined
 	case "joined":
-		j := m.Joined.In(e.cfg.Zone)
+		j := m.Joined.In(zone)
 		return "joined:" + year, j.Format("01-02") == lt.Format("01-02") && j.Year() < lt.Year()
 	}
 	return "", false
