@@ -673,6 +673,10 @@ func (p campaignPoints) EntriesAfter(ctx context.Context, after uint64, limit in
 	return p.c.ledger.EntriesAfter(ctx, after, limit)
 }
 
+func (p campaignPoints) LastEntry(ctx context.Context) (uint64, error) {
+	return p.c.ledger.LastEntry(ctx)
+}
+
 func (p campaignPoints) Available(ctx context.Context, member uint64) (int64, error) {
 	b, err := p.c.ledger.Balance(ctx, loyalty.Member(member))
 	return b.Available, err

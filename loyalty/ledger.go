@@ -534,6 +534,15 @@ func (l *Ledger) History(ctx context.Context, a AccountID, before uint64, limit 
 	return entries, next, err
 }
 
+// LastEntry returns the newest entry's id (0 when there is none).
+func (l *Ledger) LastEntry(ctx context.Context) (uint64, error) {
+	var id uint64
+	err := l.store.View(ctx, func(tx ReadTx) error {
+		return stopped(tx.Entries(func(e Entry) error { id = e.ID; return errStop }))
+	})
+	return id, err
+}
+
 // EntriesAfter returns up to limit entries with ids after after, oldest
 // first: the ledger's log, which consumers of domain events read from the
 // id they last handled (an entry is written in the same transaction as the

@@ -59,6 +59,8 @@ type Points interface {
 	// EntriesAfter returns up to limit ledger entries after id after,
 	// oldest first (the ledger's log; see Ledger.EntriesAfter).
 	EntriesAfter(ctx context.Context, after uint64, limit int) ([]loyalty.Entry, error)
+	// LastEntry returns the newest ledger entry's id.
+	LastEntry(ctx context.Context) (uint64, error)
 	// Available returns member's spendable balance.
 	Available(ctx context.Context, member uint64) (int64, error)
 	// Tier returns the name of member's tier.
@@ -185,7 +187,20 @@ func (e *Engine) Load(ctx context.Context) error {
 	defs := map[string]*compiled{}
 	var ids []string
 	now := e.cfg.Now()
-	err := e.store.Update(ctx, func(tx Tx) error {
+	last, err := e.points.LastEntry(ctx)
+	if err != nil {
+		return fmt.Errorf("load campaigns: %w", err)
+	}
+	err = e.store.Update(ctx, func(tx Tx) error {
+		// A database from before campaigns holds years of check-ins:
+		// campaigns start from now, not from its first entry.
+		if cur, err := tx.Cursor(cursorLedger); err != nil {
+			return err
+		} else if cur == 0 && last > 0 {
+			if err := tx.PutCursor(cursorLedger, last); err != nil {
+				return err
+			}
+		}
 		secret, err := tx.Secret()
 		if err != nil {
 			return err

@@ -128,6 +128,12 @@ func (w *world) EntriesAfter(_ context.Context, after uint64, limit int) ([]loya
 	return out, nil
 }
 
+func (w *world) LastEntry(context.Context) (uint64, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return uint64(len(w.entries)), nil
+}
+
 func (w *world) Available(_ context.Context, id uint64) (int64, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -629,5 +635,24 @@ func TestCheckedIn_NotTheEnteringOne(t *testing.T) {
 	tick(t, e, w)
 	if len(w.grants) != 1 || w.grants["campaign:again:2:2"] != 5 {
 		t.Fatalf("grants %v, want member 2's only", w.grants)
+	}
+}
+
+// Campaigns added to a database with history start from now: years of
+// check-ins enter no one.
+func TestLoad_StartsFromNow(t *testing.T) {
+	w := newWorld()
+	w.add(1, true)
+	w.checkIn(1) // before campaigns existed
+	def := campaign.Definition{ID: "thanks", Kind: campaign.Service, Trigger: campaign.Trigger{Event: outbox.CheckedIn}, Reentry: "each",
+		Steps: []campaign.Step{{Message: campaign.Text{"en": "thanks"}}}}
+	e := engine(t, bolttest.OpenDB(t), w, campaign.Config{Campaigns: []campaign.Definition{def}})
+	if rep := tick(t, e, w); rep.Entered != 0 {
+		t.Fatalf("entered %d for a check-in before campaigns", rep.Entered)
+	}
+	w.advance(24 * time.Hour)
+	w.checkIn(1)
+	if rep := tick(t, e, w); rep.Entered != 1 {
+		t.Fatalf("entered %d for a check-in after, want 1", rep.Entered)
 	}
 }

@@ -41,6 +41,7 @@ type HookState struct {
 	NextTry      time.Time `json:"next_try,omitzero"`
 	LastError    string    `json:"last_error,omitempty"`
 	Disabled     bool      `json:"disabled,omitempty"` // failing for a day: resumed with /webhooks resume
+	Started      bool      `json:"started,omitempty"`  // its cursors were set to where the events stood when it was added
 	// Sent are the events of the page being delivered that the endpoint
 	// took before a failure: the retry does not POST them again.
 	Sent []string `json:"sent,omitempty"`
@@ -114,6 +115,12 @@ func (h *Hooks) run(ctx context.Context, w Webhook) error {
 		now := h.now()
 		if st.Disabled || now.Before(st.NextTry) {
 			return nil
+		}
+		if !st.Started { // a new webhook gets the events from now on, not the history
+			if err := h.start(ctx, id, ledger, ob, st); err != nil {
+				return err
+			}
+			continue
 		}
 		p, err := readFeed(ctx, h.store, h.points, ledger, ob)
 		if err != nil || !p.moved {
@@ -264,4 +271,27 @@ func (h *Hooks) TrimOutbox(ctx context.Context, now time.Time) (int, error) {
 		return err
 	})
 	return n, err
+}
+
+// start sets a new webhook's cursors to the newest ledger entry and
+// outbox event: it is sent what happens from now on.
+func (h *Hooks) start(ctx context.Context, id, ledger, ob string, st HookState) error {
+	last, err := h.points.LastEntry(ctx)
+	if err != nil {
+		return err
+	}
+	return h.store.Update(ctx, func(tx Tx) error {
+		var seq uint64
+		if err := tx.Events(0, func(ev outbox.Event) error { seq = ev.Seq; return nil }); err != nil {
+			return err
+		}
+		st.Started = true
+		if err := tx.PutCursor(ledger, last); err != nil {
+			return err
+		}
+		if err := tx.PutCursor(ob, seq); err != nil {
+			return err
+		}
+		return tx.PutHookState(id, st)
+	})
 }
