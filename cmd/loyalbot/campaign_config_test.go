@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -122,5 +124,45 @@ func TestBirthday_NotAgainAfterErasing(t *testing.T) {
 	tick()
 	if got := balance("ann"); got != before {
 		t.Fatalf("after erasing and rejoining: %d, want %d (no second gift this year)", got, before)
+	}
+}
+
+// `loyalbot experiment analyze --csv` through the command line: the JSON
+// has the keys the README names, with the values SciPy computed
+// (loyalty/insights/testdata/experiment), and bad input is refused with
+// its line.
+func TestCLI_ExperimentAnalyze(t *testing.T) {
+	const data = "../../loyalty/insights/testdata/experiment/"
+	out, err := run(t, nil, "experiment", "analyze", "--csv", data+"three-arm.csv", "--control", "control", "--weights", "control=40,bonus=30,copy=30", "--json")
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err, out)
+	}
+	raw, _ := os.ReadFile(data + "three-arm.expected.json")
+	var want map[string]any
+	json.Unmarshal(raw, &want)
+	cs, wcs := got["comparisons"].([]any), want["comparisons"].([]any)
+	for _, key := range []string{"variant", "lift", "ci_low", "ci_high", "p_value", "cuped_lift", "cuped_ci_low", "cuped_ci_high", "cuped_p_value"} {
+		g, w := cs[0].(map[string]any)[key], wcs[0].(map[string]any)[key]
+		if gf, ok := g.(float64); ok {
+			if wf := w.(float64); math.Abs(gf-wf) > 1e-9 {
+				t.Errorf("%s = %v, want %v", key, gf, wf)
+			}
+		} else if g != w {
+			t.Errorf("%s = %v, want %v", key, g, w)
+		}
+	}
+	for _, key := range []string{"srm_p", "srm_warning", "variants"} {
+		if _, ok := got[key]; !ok {
+			t.Errorf("no %s in %s", key, out)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("unit,variant,value\nu1,a,1\nu2,b,x\n"), 0o600)
+	if out, err := run(t, nil, "experiment", "analyze", "--csv", bad); err == nil || !strings.Contains(out+err.Error(), `line 3: value "x" is not a number`) {
+		t.Errorf("bad value: %q %v", out, err)
 	}
 }

@@ -65,7 +65,7 @@ func newRootCmdWith(stdin io.Reader, stdout, stderr io.Writer, getenv func(strin
 	f.StringVar(&g.db, "db", "", "bbolt database file (default loyalbot.db, or LOYALBOT_DB)")
 	f.StringVar(&g.config, "config", "", "YAML config file overlaying the built-in defaults")
 	f.StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (default info; warn for shell)")
-	root.AddCommand(newServeCmd(g), newShellCmd(g), newBackupCmd(g), newVerifyCmd(g), newInsightsCmd(g), newImportCmd(g), newFAQCmd(g), newVersionCmd(g))
+	root.AddCommand(newServeCmd(g), newShellCmd(g), newBackupCmd(g), newVerifyCmd(g), newInsightsCmd(g), newImportCmd(g), newFAQCmd(g), newExperimentCmd(g), newVersionCmd(g))
 	return root
 }
 
