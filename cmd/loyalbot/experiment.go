@@ -20,10 +20,10 @@ import (
 func newExperimentCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "experiment", Short: "Analyse experiments"}
 	var file, control, weights string
-	var confidence float64
-	var asJSON bool
+	var confidence, tuning float64
+	var asJSON, sequential bool
 	analyze := &cobra.Command{
-		Use:   "analyze --csv <file> [--control NAME] [--weights 50,50] [--confidence 0.95] [--json]",
+		Use:   "analyze --csv <file> [--control NAME] [--weights 50,50] [--confidence 0.95] [--sequential] [--json]",
 		Short: "Lift, intervals, p-values, sample-ratio check and CUPED for an experiment in a CSV file",
 		Long: `analyze reads a CSV file with a header row and the columns unit, variant,
 value and optionally pre_value (the same metric before exposure, for
@@ -33,7 +33,9 @@ delta-method confidence interval and two-sided p-value, Holm-adjusted
 across variants, the Welch degrees of freedom, and with pre values the
 CUPED-adjusted lift. --weights are the configured shares, in the order of
 the variant names sorted (50,50) or by name (control=40,bonus=60), for the
-sample-ratio check (chi-square; flagged below p 0.001).`,
+sample-ratio check (chi-square; flagged below p 0.001). --sequential makes
+the intervals and p-values always valid (confidence sequences), for
+people who look at the results every day and stop when they see one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
@@ -52,7 +54,8 @@ sample-ratio check (chi-square; flagged below p 0.001).`,
 			if err != nil {
 				return err
 			}
-			a, err := insights.Analyze(obs, control, w, confidence)
+			a, err := insights.AnalyzeWith(obs, insights.Options{Control: control, Weights: w, Confidence: confidence,
+				Sequential: sequential, Tuning: tuning})
 			if err != nil {
 				return err
 			}
@@ -70,6 +73,8 @@ sample-ratio check (chi-square; flagged below p 0.001).`,
 	analyze.Flags().StringVar(&weights, "weights", "", "configured shares: 50,50 (sorted names) or name=share,...")
 	analyze.Flags().Float64Var(&confidence, "confidence", 0.95, "the confidence level of the intervals")
 	analyze.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	analyze.Flags().BoolVar(&sequential, "sequential", false, "always-valid intervals and p-values, for looking at the results every day")
+	analyze.Flags().Float64Var(&tuning, "tuning", insights.DefaultTuning, "with --sequential: the sample size around which the intervals are tightest")
 	cmd.AddCommand(analyze)
 	return cmd
 }

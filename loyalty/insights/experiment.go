@@ -53,6 +53,7 @@ type Analysis struct {
 	SRMP        float64      `json:"srm_p"`
 	SRMWarning  bool         `json:"srm_warning"` // SRMP below SRMThreshold
 	Confidence  float64      `json:"confidence"`
+	Sequential  bool         `json:"sequential,omitempty"` // the intervals and p-values are always valid
 	Control     string       `json:"control"`
 	Variants    []ArmStats   `json:"variants"`
 	Comparisons []Comparison `json:"comparisons"`
@@ -68,6 +69,28 @@ const SRMThreshold = 0.001
 // when nil), for the sample-ratio check. CUPED is computed when every
 // observation has a pre value.
 func Analyze(obs []Observation, control string, weights map[string]float64, confidence float64) (Analysis, error) {
+	return AnalyzeWith(obs, Options{Control: control, Weights: weights, Confidence: confidence})
+}
+
+// Options are how AnalyzeWith analyses.
+type Options struct {
+	Control    string
+	Weights    map[string]float64
+	Confidence float64 // 0.95 when 0
+	// Sequential makes the intervals always valid (confidence sequences,
+	// eq. 9 of Waudby-Smith et al. 2023, as GrowthBook): looking every day
+	// and stopping at the first significant look keeps the error rate.
+	// Tuning is the sample size around which they are tightest (5000).
+	Sequential bool
+	Tuning     float64
+}
+
+// DefaultTuning is the sequential tuning parameter GrowthBook defaults to.
+const DefaultTuning = 5000
+
+// AnalyzeWith is Analyze with Options.
+func AnalyzeWith(obs []Observation, opt Options) (Analysis, error) {
+	control, weights, confidence := opt.Control, opt.Weights, opt.Confidence
 	if confidence == 0 {
 		confidence = 0.95
 	}
@@ -94,7 +117,15 @@ func Analyze(obs []Observation, control string, weights map[string]float64, conf
 	if _, ok := groups[control]; !ok {
 		return Analysis{}, fmt.Errorf("control %q has no observations", control)
 	}
-	a := Analysis{Confidence: confidence, Control: control}
+	a := Analysis{Confidence: confidence, Control: control, Sequential: opt.Sequential}
+	interval := fixedInterval(confidence)
+	if opt.Sequential {
+		tuning := opt.Tuning
+		if tuning <= 0 {
+			tuning = DefaultTuning
+		}
+		interval = sequentialInterval(1-confidence, tuning)
+	}
 	for _, n := range names {
 		if len(groups[n]) < 2 {
 			return Analysis{}, fmt.Errorf("variant %q has fewer than two observations", n)
@@ -112,7 +143,6 @@ func Analyze(obs []Observation, control string, weights map[string]float64, conf
 		theta = cupedTheta(obs)
 		a.Theta = &theta
 	}
-	z := distuv.UnitNormal.Quantile(1 - (1-confidence)/2)
 	ctl := values(groups[control])
 	for _, n := range names {
 		if n == control {
@@ -120,13 +150,13 @@ func Analyze(obs []Observation, control string, weights map[string]float64, conf
 		}
 		trt := values(groups[n])
 		c := Comparison{Variant: n}
-		c.Lift, c.CILow, c.CIHigh, c.PValue = relativeLift(ctl, trt, z)
+		c.Lift, c.CILow, c.CIHigh, c.PValue = relativeLift(ctl, trt, interval)
 		c.Difference, c.WelchDF = welch(ctl, trt)
 		if allPre {
 			xc := pres(groups[control])
 			xt := pres(groups[n])
 			mx := poolMean(obs)
-			l, lo, hi, p := relativeLift(adjust(ctl, xc, theta, mx), adjust(trt, xt, theta, mx), z)
+			l, lo, hi, p := relativeLift(adjust(ctl, xc, theta, mx), adjust(trt, xt, theta, mx), interval)
 			c.CUPEDLift, c.CUPEDCILow, c.CUPEDCIHigh, c.CUPEDPValue = &l, &lo, &hi, &p
 		}
 		a.Comparisons = append(a.Comparisons, c)
@@ -190,10 +220,51 @@ func srm(arms []ArmStats, weights map[string]float64) (float64, error) {
 	return distuv.ChiSquared{K: float64(len(arms) - 1)}.Survival(chi), nil
 }
 
+// interval turns an estimate's standard error and the units behind it
+// into a half-width and the two-sided p-value of the estimate being 0.
+type interval func(est, se float64, n int) (half, p float64)
+
+// fixedInterval is the fixed-horizon normal interval at confidence.
+func fixedInterval(confidence float64) interval {
+	z := distuv.UnitNormal.Quantile(1 - (1-confidence)/2)
+	return func(est, se float64, _ int) (float64, float64) {
+		return z * se, 2 * distuv.UnitNormal.Survival(math.Abs(est)/se)
+	}
+}
+
+// sequentialInterval is the always-valid confidence sequence at level
+// alpha: half-width sqrt(s²)·sqrt(2(nρ²+1)·ln(sqrt(nρ²+1)/α)/(nρ)²) with
+// s² = SE²·n the per-unit variance and ρ from the tuning parameter; its
+// p-value is the smallest α whose sequence excludes 0 (found by bisection).
+func sequentialInterval(alpha, tuning float64) interval {
+	half := func(se float64, n int, alpha float64) float64 {
+		la := math.Log(alpha)
+		rho2 := (-2*la + math.Log(-2*la+1)) / tuning
+		nn := float64(n)
+		s2 := se * se * nn
+		return math.Sqrt(s2) * math.Sqrt(2*(nn*rho2+1)*math.Log(math.Sqrt(nn*rho2+1)/alpha)/(nn*nn*rho2))
+	}
+	return func(est, se float64, n int) (float64, float64) {
+		h := half(se, n, alpha)
+		lo, hi := 1e-12, 1.0 // the sequence's half-width falls as α grows
+		if half(se, n, hi-1e-12) > math.Abs(est) {
+			return h, 1
+		}
+		for range 100 {
+			mid := (lo + hi) / 2
+			if half(se, n, mid) > math.Abs(est) {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		return h, hi
+	}
+}
+
 // relativeLift returns the lift of trt over ctl, mean_t/mean_c − 1, with
-// its delta-method interval at the normal quantile z and the two-sided
-// p-value of lift = 0.
-func relativeLift(ctl, trt []float64, z float64) (lift, lo, hi, p float64) {
+// its delta-method interval and the two-sided p-value of lift = 0.
+func relativeLift(ctl, trt []float64, iv interval) (lift, lo, hi, p float64) {
 	mc, vc := meanVar(ctl)
 	mt, vt := meanVar(trt)
 	nc, nt := float64(len(ctl)), float64(len(trt))
@@ -206,7 +277,8 @@ func relativeLift(ctl, trt []float64, z float64) (lift, lo, hi, p float64) {
 	if se == 0 {
 		return lift, lift, lift, map[bool]float64{true: 1, false: 0}[lift == 0]
 	}
-	return lift, lift - z*se, lift + z*se, 2 * distuv.UnitNormal.Survival(math.Abs(lift)/se)
+	h, p := iv(lift, se, len(ctl)+len(trt))
+	return lift, lift - h, lift + h, p
 }
 
 // welch returns the difference of means and the Welch–Satterthwaite

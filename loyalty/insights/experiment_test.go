@@ -168,3 +168,45 @@ func TestAnalyze_AAFalsePositives(t *testing.T) {
 		t.Errorf("%d sample-ratio flags on fair splits, want about 2 (0.1%%)", srm)
 	}
 }
+
+// Peeking: looking at an A/A test every 100 units per arm and stopping at
+// the first p below 0.05 finds a "winner" far more often than 5% with
+// fixed-horizon p-values, and at most 5% with the always-valid ones.
+func TestAnalyze_SequentialSurvivesPeeking(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 2026))
+	const tests, step, looks = 200, 100, 20
+	fixed, sequential := 0, 0
+	for range tests {
+		var obs []insights.Observation
+		hitFixed, hitSeq := false, false
+		for look := range looks {
+			for range step {
+				obs = append(obs, insights.Observation{Variant: "a", Value: rng.ExpFloat64()}, insights.Observation{Variant: "b", Value: rng.ExpFloat64()})
+			}
+			_ = look
+			f, err := insights.AnalyzeWith(obs, insights.Options{Control: "a"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := insights.AnalyzeWith(obs, insights.Options{Control: "a", Sequential: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hitFixed = hitFixed || f.Comparisons[0].PValue < 0.05
+			hitSeq = hitSeq || s.Comparisons[0].PValue < 0.05
+			if sc := s.Comparisons[0]; (sc.PValue < 0.05) != (sc.CILow > 0 || sc.CIHigh < 0) {
+				t.Fatalf("sequential p %g disagrees with its interval [%g, %g]", sc.PValue, sc.CILow, sc.CIHigh)
+			}
+		}
+		if hitFixed {
+			fixed++
+		}
+		if hitSeq {
+			sequential++
+		}
+	}
+	t.Logf("A/A with %d looks: fixed-horizon found a difference in %d of %d, always-valid in %d", looks, fixed, tests, sequential)
+	if float64(sequential)/tests > 0.05 || float64(fixed)/tests < 0.10 {
+		t.Errorf("fixed %d, sequential %d of %d: want fixed well above 5%% and sequential at most 5%%", fixed, sequential, tests)
+	}
+}
