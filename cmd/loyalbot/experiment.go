@@ -88,10 +88,7 @@ func readExperimentCSV(r io.Reader) ([]insights.Observation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no header row: %w", err)
 	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
+	col := headerIndex(head)
 	for _, need := range []string{"unit", "variant", "value"} {
 		if _, ok := col[need]; !ok {
 			return nil, fmt.Errorf("the header has no %s column (want unit,variant,value[,pre_value])", need)

@@ -91,10 +91,7 @@ func readPurchases(r io.Reader, rename map[string]string) ([]insights.Purchase, 
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.TrimSpace(strings.ToLower(h))] = i
-	}
+	col := headerIndex(head)
 	idx := func(field string) (int, error) {
 		name := field
 		if n, ok := rename[field]; ok {
@@ -141,6 +138,16 @@ func readPurchases(r io.Reader, rename map[string]string) ([]insights.Purchase, 
 		}
 		out = append(out, insights.Purchase{Customer: rec[ci], At: at, Amount: amt})
 	}
+}
+
+// headerIndex maps a CSV header's column names, lowercase and trimmed
+// (a byte-order mark dropped), to their positions.
+func headerIndex(head []string) map[string]int {
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	return col
 }
 
 func parseTime(s string) (time.Time, error) {
