@@ -650,8 +650,8 @@ func (a audience) Segment(ctx context.Context, id uint64) (string, error) {
 	if a.c.orders == nil {
 		return "", nil
 	}
-	links, err := a.c.orders.Links(ctx)
-	if err != nil {
+	customers, err := a.c.orders.CustomersOf(ctx, id) // the index by member, not every link
+	if err != nil || len(customers) == 0 {
 		return "", err
 	}
 	ins, err := a.c.ShopInsights(ctx)
@@ -659,7 +659,7 @@ func (a audience) Segment(ctx context.Context, id uint64) (string, error) {
 		return "", err
 	}
 	for _, r := range ins.RFM {
-		if links[r.Customer] == id {
+		if slices.Contains(customers, r.Customer) {
 			return r.Segment, nil
 		}
 	}

@@ -293,7 +293,7 @@ func (b *batch) observe(c *compiled, ev outbox.Event) error {
 			s.Converted++
 		}
 	}
-	if asked && r.State == Running && !containsString(r.Seen, ev.Type) {
+	if asked && r.State == Running && !slices.Contains(r.Seen, ev.Type) {
 		r.Seen, changed = append(r.Seen, ev.Type), true
 	}
 	if r.State == Running && r.WaitFor == ev.Type {
@@ -303,15 +303,6 @@ func (b *batch) observe(c *compiled, ev outbox.Event) error {
 		return nil
 	}
 	return b.tx.PutRun(r)
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // enter begins m's run of c for the trigger occurrence occ at time at,

@@ -85,15 +85,3 @@ func kindOf(s Step) opKind {
 		return opExit
 	}
 }
-
-// messages returns the message operations' indexes, in order: the funnel's
-// steps.
-func (p program) messages() []int {
-	var out []int
-	for i, o := range p {
-		if o.kind == opMessage || o.kind == opSurvey || o.kind == opGrant || o.kind == opOffer {
-			out = append(out, i)
-		}
-	}
-	return out
-}

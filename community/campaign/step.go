@@ -259,7 +259,7 @@ func (e *Engine) apply(b *batch, c *compiled, o op, r *Run, p prepared, now time
 		r.Due, r.PC = nextTimeOfDay(base, o.step.Until, e.cfg.Zone), pc+1
 	case opWaitFor:
 		r.PC = pc + 1
-		if containsString(r.Seen, o.step.WaitFor) {
+		if slices.Contains(r.Seen, o.step.WaitFor) {
 			break // it happened already
 		}
 		r.Due, r.WaitFor = base.Add(time.Duration(o.step.Within)), o.step.WaitFor
@@ -403,7 +403,7 @@ func (e *Engine) holds(ctx context.Context, cond *Condition, m Member, r Run) (b
 		ok = err == nil && v == *want
 		return err
 	}
-	if err := check(cond.CheckedIn, func() (bool, error) { return containsString(r.Seen, outbox.CheckedIn), nil }); err != nil {
+	if err := check(cond.CheckedIn, func() (bool, error) { return slices.Contains(r.Seen, outbox.CheckedIn), nil }); err != nil {
 		return false, err
 	}
 	if err := check(cond.Redeemed, func() (bool, error) { return e.points.Redeemed(ctx, m.ID) }); err != nil {
@@ -421,7 +421,7 @@ func (e *Engine) holds(ctx context.Context, cond *Condition, m Member, r Run) (b
 	if !ok {
 		return false, nil
 	}
-	if cond.Happened != "" && !containsString(r.Seen, cond.Happened) {
+	if cond.Happened != "" && !slices.Contains(r.Seen, cond.Happened) {
 		return false, nil
 	}
 	if cond.BalanceAtLeast != nil {
